@@ -1,0 +1,155 @@
+/*
+ * ffirt/context.h - contexts, their worker thread, and requests (calls).
+ *
+ * This is the runtime that generated exports (ffirt-gen) drive; library
+ * authors use the ffirt_call_* and ffirt_ctx_loop()/ffirt_ctx_emit() parts,
+ * hosts never include it (they use the generated headers).
+ *
+ * Handles vs objects: hosts hold an opaque `void *` handle (slot index +
+ * generation, not an address) that every entry point validates against the
+ * library that made it; library code on the worker gets the real
+ * `ffirt_ctx *` through ffirt_call_ctx().
+ *
+ * Requests: ffirt_call_submit() deep-owns its args from the moment it is
+ * called; the call runs on the context's worker thread (desc->run) and is
+ * finished exactly once, by ffirt_call_ok()/ffirt_call_err()/
+ * ffirt_call_ctor_ok() (immediately or later from the worker's libuv loop),
+ * or by the runtime when the context is destroyed first. The callback of a
+ * finished call runs on the thread that finished it (normally the worker),
+ * or on the caller's thread for entry errors.
+ */
+#ifndef FFIRT_CONTEXT_H
+#define FFIRT_CONTEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ffirt/abi.h"
+#include "ffirt/common.h"
+#include "ffirt/events.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ffirt_ctx ffirt_ctx;
+typedef struct ffirt_call ffirt_call;
+typedef struct uv_loop_s uv_loop_t;
+
+/*
+ * What a generated library tells the runtime about itself: one static
+ * instance per library, filled from the IDL's options.
+ */
+typedef struct ffirt_library {
+  const char *name;           /* the IDL library name, e.g. "my_timer" */
+  uint32_t stale_warn_ms;     /* RET_STALE_WARN interval; 0 disables; IDL default 5000 */
+  ffirt_events_config events; /* event queue capacity, overflow policy, liveness */
+  /* The library's teardown (the IDL dtor's _impl): runs on the worker during
+   * destroy when a constructor succeeded, with the state it set. */
+  void (*dtor)(ffirt_ctx *ctx, void *state);
+} ffirt_library;
+
+/* How one procedure runs: one static instance per procedure and ABI. */
+typedef struct ffirt_call_desc {
+  const char *name;              /* procedure name, e.g. "echo" (logs, errors) */
+  int cbor;                      /* 1: the _cbor export (CBOR replies), 0: native */
+  void (*run)(ffirt_call *call); /* on the worker; must finish the call once, now or later */
+  void (*free_args)(void *args); /* frees args once the call is finished or dropped; may be NULL */
+} ffirt_call_desc;
+
+/*
+ * Creates a context for lib and queues its constructor call (desc/args)
+ * first; calls submitted before the constructor finishes queue behind it.
+ * args ownership passes to the runtime in every case (freed on failure).
+ * Returns the opaque handle, or NULL: cb == NULL (nothing created, cb not
+ * called), or cb(RET_ERR, text) on the caller's thread for the context limit,
+ * out of memory or thread creation failure. Any thread; from a handler or
+ * listener too.
+ */
+void *ffirt_ctx_create(const ffirt_library *lib, const ffirt_call_desc *ctor, void *args,
+                       FFICallBack cb, void *ud);
+
+/*
+ * Destroys the context behind handle: stops accepting calls, answers queued
+ * calls RET_ERR ("context destroyed before the call ran"), gives running
+ * calls a bounded grace then answers them RET_ERR, runs lib->dtor on the
+ * worker (bounded), stops the event thread, joins and frees. Returns 0,
+ * FFIRT_EBADCTX (invalid handle or another library's), FFIRT_EDEADLK (called
+ * on the context's own worker or event thread: nothing happens), or
+ * FFIRT_ETIMEDOUT (teardown overran its bound; resources were still freed
+ * except a wedged thread, which is detached and logged). Any other thread.
+ */
+int ffirt_ctx_destroy(const ffirt_library *lib, void *handle);
+
+/*
+ * Submits a call on handle. Returns RET_MISSING_CALLBACK (cb NULL, nothing
+ * queued, args freed), RET_ERR after calling cb(RET_ERR, text) on the
+ * caller's thread (invalid handle, context closing; args freed), or RET_OK:
+ * exactly one terminal callback follows (maybe before this returns). Never
+ * takes a lock on the way in. Any thread, including handlers (asynchronous
+ * submission) and listeners.
+ */
+int ffirt_call_submit(const ffirt_library *lib, void *handle, const ffirt_call_desc *desc,
+                      void *args, FFICallBack cb, void *ud);
+
+/*
+ * Runs a context-free (IDL static) call on the library's shared static
+ * worker, started lazily on first use. Same returns as ffirt_call_submit.
+ */
+int ffirt_static_submit(const ffirt_library *lib, const ffirt_call_desc *desc, void *args,
+                        FFICallBack cb, void *ud);
+
+/* --- inside a handler (worker thread unless stated) --------------------- */
+
+/* The args given to submit (borrowed until the call is finished). */
+void *ffirt_call_args(ffirt_call *call);
+/* The library state set by the constructor (NULL in the constructor). */
+void *ffirt_call_state(ffirt_call *call);
+ffirt_ctx *ffirt_call_ctx(ffirt_call *call);
+/* 1 when the call came through a _cbor export (reply in CBOR). */
+int ffirt_call_is_cbor(ffirt_call *call);
+
+/*
+ * Finishes the call with RET_OK and msg[0..len) (borrowed for the call; NULL
+ * allowed when len == 0). The host callback runs before this returns. A
+ * second finish is logged as a programming error and ignored. Worker thread.
+ */
+void ffirt_call_ok(ffirt_call *call, const void *msg, size_t len);
+/* Finishes with RET_ERR and the formatted text (never empty). Worker thread. */
+void ffirt_call_err(ffirt_call *call, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Finishes with an already formatted text (text[0..len)). Worker thread. */
+void ffirt_call_err_text(ffirt_call *call, const char *text, size_t len);
+/* Constructor success: the context now owns state; replies the handle as
+ * ASCII decimal (native) or a CBOR text string (CBOR ctor). Worker thread. */
+void ffirt_call_ctor_ok(ffirt_call *call, void *state);
+
+/* --- the context -------------------------------------------------------- */
+
+/* The worker's libuv loop. Use it only on the worker thread. */
+uv_loop_t *ffirt_ctx_loop(ffirt_ctx *ctx);
+/* The library state (NULL until the constructor succeeds). Worker thread. */
+void *ffirt_ctx_state(ffirt_ctx *ctx);
+/* The context's event registry. Any thread while the context lives. */
+ffirt_events *ffirt_ctx_events(ffirt_ctx *ctx);
+/* Emits an event on ctx (ffirt_events_emit). Worker thread or any thread
+ * the library owns while the context lives. */
+int ffirt_ctx_emit(ffirt_ctx *ctx, const ffirt_event_type *type, const void *payload);
+
+/* Listener entry points behind the <lib>_add/remove_event_listener exports:
+ * validate handle against lib, then ffirt_events_add/remove. add returns 0
+ * on any failure; remove returns 0, FFIRT_EBADCTX or FFIRT_ENOTFOUND. Any
+ * thread, including listeners. */
+uint64_t ffirt_ctx_add_listener(const ffirt_library *lib, void *handle, const char *name,
+                                ffirt_listener_kind kind, FFICallBack cb, void *ud,
+                                void (*release)(void *ud));
+int ffirt_ctx_remove_listener(const ffirt_library *lib, void *handle, uint64_t id);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FFIRT_CONTEXT_H */

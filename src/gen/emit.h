@@ -1,0 +1,20 @@
+/*
+ * emit.h - one entry point per output kind. Each reads only the checked
+ * model and writes its files into outdir through writer.h. Returns 0 or -1
+ * (the reason already printed to stderr).
+ */
+#ifndef FFIRT_GEN_EMIT_H
+#define FFIRT_GEN_EMIT_H
+
+#include "ir.h"
+
+/* <lib>_ffi.h and <lib>_ffi.c: the author's side and every export (emit_c_glue.c). */
+int ffirt__gen_emit_c_glue(const ffirt__gen_model *m, const char *outdir);
+/* <lib>.h: the native host header (emit_c_host.c). */
+int ffirt__gen_emit_c_host(const ffirt__gen_model *m, const char *outdir);
+/* <lib>_cbor.h: the self-contained CBOR host header (emit_c_cbor_host.c). */
+int ffirt__gen_emit_c_cbor_host(const ffirt__gen_model *m, const char *outdir);
+/* <lib>.cddl: the wire schema (emit_cddl.c). */
+int ffirt__gen_emit_cddl(const ffirt__gen_model *m, const char *outdir);
+
+#endif /* FFIRT_GEN_EMIT_H */
