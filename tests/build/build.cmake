@@ -1,0 +1,5 @@
+# The install rules, the exported CMake package and the pkg-config file work
+# for a downstream project (from the prefix and from the build tree).
+add_test(NAME install_find_package_and_pkg_config
+  COMMAND ${PROJECT_SOURCE_DIR}/tests/build/install_test.sh ${PROJECT_SOURCE_DIR} ${CMAKE_BINARY_DIR} ${PROJECT_VERSION})
+set_tests_properties(install_find_package_and_pkg_config PROPERTIES LABELS "unit;nosan" TIMEOUT 300)
