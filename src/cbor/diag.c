@@ -9,7 +9,8 @@
  *  - Recursion follows containers only (bounded by the decoder's default
  *    depth limit); chains of tags are handled in a loop.
  *  - Output style: integers in decimal, floats in the shortest form that
- *    reads back to the same double (always with a '.' or an exponent),
+ *    reads back to the same double (always with a '.'; positional for
+ *    exponents -7..20 like JavaScript, else 1.0e+300),
  *    h'..' for bytes, JSON-like escapes for text, (_ ...) / [_ ...] / {_ ...}
  *    for indefinite lengths. No encoding indicators (_1 ...).
  *  - The output is a growable string owned by the caller on success and
@@ -69,30 +70,54 @@ static void put_float(sbuf *s, double v) {
     puts_(s, v > 0 ? "Infinity" : "-Infinity");
     return;
   }
+  /* the fewest significant digits that read back to v, e.g. "1.1" */
   char tmp[40];
-  for (int prec = 1; prec <= 17; prec++) {
-    snprintf(tmp, sizeof tmp, "%.*g", prec, v);
+  for (int prec = 0; prec <= 16; prec++) {
+    snprintf(tmp, sizeof tmp, "%.*e", prec, v);
     if (strtod(tmp, NULL) == v) break;
   }
-  /* "1e+300" -> "1.0e+300", "1e-05" -> "1.0e-5", "100000" -> "100000.0" */
-  char out[48];
+  char digits[24];
+  size_t nd = 0;
+  const char *t = tmp;
+  int neg = *t == '-';
+  if (neg) t++;
+  for (; *t && *t != 'e'; t++)
+    if (*t != '.') digits[nd++] = *t;
+  while (nd > 1 && digits[nd - 1] == '0')
+    nd--;
+  int exp = atoi(t + 1);
+  /* positional in the range JavaScript uses, else d.ddde+x */
+  char out[64];
   size_t o = 0;
-  char *e = strchr(tmp, 'e');
-  size_t mant_len = e ? (size_t)(e - tmp) : strlen(tmp);
-  memcpy(out, tmp, mant_len);
-  o = mant_len;
-  if (!memchr(tmp, '.', mant_len)) {
-    memcpy(out + o, ".0", 2);
-    o += 2;
-  }
-  if (e) {
-    out[o++] = 'e';
-    e++;
-    if (*e == '+' || *e == '-') out[o++] = *e++;
-    while (*e == '0' && e[1])
-      e++;
-    while (*e)
-      out[o++] = *e++;
+  if (neg) out[o++] = '-';
+  if (exp >= 21 || exp < -7) {
+    out[o++] = digits[0];
+    out[o++] = '.';
+    if (nd > 1) {
+      memcpy(out + o, digits + 1, nd - 1);
+      o += nd - 1;
+    } else {
+      out[o++] = '0';
+    }
+    o += (size_t)snprintf(out + o, sizeof out - o, "e%c%d", exp < 0 ? '-' : '+',
+                          exp < 0 ? -exp : exp);
+  } else if (exp >= 0) {
+    for (int i = 0; i <= exp; i++)
+      out[o++] = (size_t)i < nd ? digits[i] : '0';
+    out[o++] = '.';
+    if (nd > (size_t)exp + 1) {
+      memcpy(out + o, digits + exp + 1, nd - (size_t)exp - 1);
+      o += nd - (size_t)exp - 1;
+    } else {
+      out[o++] = '0';
+    }
+  } else {
+    out[o++] = '0';
+    out[o++] = '.';
+    for (int i = 0; i < -exp - 1; i++)
+      out[o++] = '0';
+    memcpy(out + o, digits, nd);
+    o += nd;
   }
   put(s, out, o);
 }

@@ -1,0 +1,6 @@
+# Tests of the CBOR codec (src/cbor) and of src/common.
+set(_u ${PROJECT_SOURCE_DIR}/tests/unit)
+ffirt_add_unit_test(test_cbor_rfc8949 SOURCES ${_u}/test_cbor_rfc8949.c ${_u}/cbor_reencode.c LABELS unit)
+ffirt_add_unit_test(test_cbor_dec SOURCES ${_u}/test_cbor_dec.c ${_u}/fault_alloc.c LABELS unit)
+ffirt_add_unit_test(test_cbor_enc SOURCES ${_u}/test_cbor_enc.c ${_u}/fault_alloc.c LABELS unit)
+ffirt_add_unit_test(test_cbor_read SOURCES ${_u}/test_cbor_read.c ${_u}/fault_alloc.c LABELS unit)
