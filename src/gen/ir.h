@@ -54,9 +54,19 @@ typedef struct ffirt__gen_type {
   const char *name;             /* STRUCT, ENUM: the referenced name */
   ffirt__gen_struct *sdecl;     /* STRUCT, after check */
   ffirt__gen_enum *edecl;       /* ENUM, after check */
-  /* Nested containers (a SEQ or OPTIONAL whose elem is a SEQ or OPTIONAL)
-   * need a named native struct for the inner container; check.c sets
-   * cname on the inner type, e.g. "my_timer_opt_string" (see naming.h). */
+  /* Containers that cannot be written inline need a named native struct;
+   * check.c sets cname on every SEQ/OPTIONAL type that is
+   *  - the elem of another SEQ/OPTIONAL (seq<optional<string>>: the inner
+   *    optional<string>), or
+   *  - a procedure parameter or result, or a single-type event payload
+   *    (method f() -> seq<i64>: the seq<i64>).
+   * A container that is directly a struct field has cname NULL (it is
+   * inlined: `T *x; size_t x_len;` / `int x_present; T x;`).
+   * Naming rule: <lib>_<mangle(T)> with mangle(seq<E>) = "seq_" mangle(E),
+   * mangle(optional<E>) = "opt_" mangle(E), mangle(scalar) = its IDL name
+   * (i64, string, bytes, ...), mangle(struct or enum) = its name; e.g.
+   * my_timer_opt_string, my_timer_seq_i64, my_timer_seq_opt_Point. Equal
+   * containers share one cname (and one entry in model->nested). */
   const char *cname;
   ffirt__gen_loc loc;
 } ffirt__gen_type;
@@ -87,6 +97,7 @@ typedef struct ffirt__gen_enumerator {
   const char *name; /* C symbol part */
   const char *wire; /* wire text (name unless a string was given) */
   int64_t value;    /* ordinal (explicit or previous + 1, first 0) */
+  int has_value;    /* 1 when the ordinal was written in the IDL */
   ffirt__gen_doc doc;
   ffirt__gen_loc loc;
 } ffirt__gen_enumerator;
@@ -97,6 +108,7 @@ struct ffirt__gen_enum {
   size_t nitems;
   ffirt__gen_doc doc;
   ffirt__gen_loc loc;
+  int used; /* like ffirt__gen_struct.used */
 };
 
 typedef enum ffirt__gen_const_kind {
@@ -110,10 +122,11 @@ typedef struct ffirt__gen_const {
   const char *name;
   ffirt__gen_type *type;
   ffirt__gen_const_kind vkind;
-  int64_t i; /* INT (also u64 values up to INT64_MAX; larger in u) */
-  uint64_t u;
+  int64_t i;           /* INT (also u64 values up to INT64_MAX; larger in u) */
+  uint64_t u;          /* INT: also the value when it is >= 0 */
   int is_unsigned;     /* literal was > INT64_MAX */
-  double f;            /* FLOAT */
+  double f;            /* FLOAT (f32/f64 constants are always FLOAT, also
+                          when written as an integer literal) */
   int b;               /* BOOL */
   const char *s;       /* STRING (decoded, UTF-8) */
   const char *literal; /* the literal as written, for emitters */
@@ -158,14 +171,23 @@ typedef struct ffirt__gen_event {
 typedef struct ffirt__gen_option {
   const char *key;
   const char *value; /* literal as written (string literals decoded) */
+  ffirt__gen_doc doc;
   ffirt__gen_loc loc;
 } ffirt__gen_option;
+
+/* One entry of model->decl_order: exactly one of the two is set. */
+typedef struct ffirt__gen_decl {
+  ffirt__gen_struct *s;
+  ffirt__gen_type *container; /* an entry of model->nested */
+} ffirt__gen_decl;
 
 typedef struct ffirt__gen_model {
   const char *file;
   const char *library; /* symbol prefix */
+  ffirt__gen_loc library_loc;
   ffirt__gen_doc library_doc;
   const char *state; /* the author's C state type, or NULL */
+  ffirt__gen_loc state_loc;
   ffirt__gen_doc state_doc;
 
   ffirt__gen_struct *structs;
@@ -185,15 +207,23 @@ typedef struct ffirt__gen_model {
   ffirt__gen_proc *dtor;
   /* structs in dependency order (embedded-by-value first), after check */
   ffirt__gen_struct **struct_order;
-  /* every distinct nested container type needing a native struct, innermost
-   * first, after check */
+  /* every distinct container type with a cname (see ffirt__gen_type), one
+   * representative each, innermost first, after check */
   ffirt__gen_type **nested;
   size_t nnested;
+  /* Structs and named containers together in an order where everything a
+   * declaration embeds BY VALUE comes before it (a struct field S, an
+   * optional<S>, an inline optional<named container>). Pointer uses (seq)
+   * are not ordered: emit `typedef struct X X;` for every entry first. */
+  ffirt__gen_decl *decl_order;
+  size_t ndecl_order;
 
   /* Resolved options (defaults when absent). */
   uint32_t opt_stale_warn_ms;  /* option stale_warn_ms = 5000; */
   uint32_t opt_event_capacity; /* option event_capacity = 1024; */
-  int opt_event_overflow; /* option event_overflow = "drop_newest" | "drop_oldest" | "block"; */
+  /* option event_overflow = drop_newest | drop_oldest | block; (a name or a
+   * string) -> 0 | 1 | 2, the values of ffirt_overflow (events.h) */
+  int opt_event_overflow;
   uint32_t opt_event_block_ms; /* option event_block_timeout_ms = 100; */
 
   void *arena; /* owner of everything above */

@@ -1,0 +1,107 @@
+/*
+ * diag.c - diagnostics: "file:line:col: error: message", the source line and
+ * a caret under the column, collected into one text buffer.
+ *
+ * Design notes:
+ *  - Diagnostics are rendered when reported, in report order (lexer and
+ *    parser errors in source order, then the checker's).
+ *  - The buffer is plain malloc'd memory owned by the ffirt__gen_diag (freed
+ *    by ffirt__gen_diag_free); out of memory drops text, never crashes.
+ *  - The caret line copies the tabs of the source line so the caret lines up
+ *    whatever the terminal's tab width.
+ */
+#include "lex.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void append(ffirt__gen_diag *d, const char *s, size_t n) {
+  if (d->out_len + n + 1 > d->out_cap) {
+    size_t cap = d->out_cap ? d->out_cap : 1024;
+    while (cap < d->out_len + n + 1)
+      cap *= 2;
+    char *p = realloc(d->out, cap);
+    if (!p) return;
+    d->out = p;
+    d->out_cap = cap;
+  }
+  memcpy(d->out + d->out_len, s, n);
+  d->out_len += n;
+  d->out[d->out_len] = '\0';
+}
+
+static void appendf(ffirt__gen_diag *d, const char *fmt, va_list ap) {
+  char buf[1024];
+  int n = vsnprintf(buf, sizeof buf, fmt, ap);
+  if (n < 0) return;
+  if ((size_t)n >= sizeof buf) n = (int)sizeof buf - 1;
+  append(d, buf, (size_t)n);
+}
+
+static void appendp(ffirt__gen_diag *d, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  appendf(d, fmt, ap);
+  va_end(ap);
+}
+
+static void report(ffirt__gen_diag *d, const char *what, ffirt__gen_loc loc, const char *fmt,
+                   va_list ap) {
+  appendp(d, "%s:%d:%d: %s: ", loc.file ? loc.file : "<input>", loc.line, loc.col, what);
+  appendf(d, fmt, ap);
+  append(d, "\n", 1);
+  if (!d->src || loc.line < 1) return;
+  /* find the line */
+  const char *p = d->src, *end = d->src + d->src_len;
+  for (int l = 1; l < loc.line && p < end; l++) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    if (!nl) {
+      p = end;
+      break;
+    }
+    p = nl + 1;
+  }
+  const char *nl = memchr(p, '\n', (size_t)(end - p));
+  size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+  if (n > 0 && p[n - 1] == '\r') n--;
+  append(d, p, n);
+  append(d, "\n", 1);
+  for (int c = 1; c < loc.col; c++)
+    append(d, (size_t)(c - 1) < n && p[c - 1] == '\t' ? "\t" : " ", 1);
+  append(d, "^\n", 2);
+}
+
+void ffirt__gen_error(ffirt__gen_diag *d, ffirt__gen_loc loc, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  report(d, "error", loc, fmt, ap);
+  va_end(ap);
+  d->errors++;
+}
+
+void ffirt__gen_warning(ffirt__gen_diag *d, ffirt__gen_loc loc, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  report(d, "warning", loc, fmt, ap);
+  va_end(ap);
+  d->warnings++;
+}
+
+void ffirt__gen_diag_summary(ffirt__gen_diag *d) {
+  if (d->errors == 0 && d->warnings == 0) return;
+  if (d->errors && d->warnings)
+    appendp(d, "%d error%s, %d warning%s generated.\n", d->errors, d->errors == 1 ? "" : "s",
+            d->warnings, d->warnings == 1 ? "" : "s");
+  else if (d->errors)
+    appendp(d, "%d error%s generated.\n", d->errors, d->errors == 1 ? "" : "s");
+  else
+    appendp(d, "%d warning%s generated.\n", d->warnings, d->warnings == 1 ? "" : "s");
+}
+
+void ffirt__gen_diag_free(ffirt__gen_diag *d) {
+  free(d->out);
+  d->out = NULL;
+  d->out_len = d->out_cap = 0;
+}

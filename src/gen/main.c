@@ -1,0 +1,162 @@
+/*
+ * main.c - the ffirt-gen command line: reads one .ffi file, reports its
+ * diagnostics and runs the requested emitters.
+ *
+ *   ffirt-gen [-o OUTDIR] [--lang c,cddl] FILE.ffi
+ *
+ * Exit status: 0 success (warnings allowed), 1 errors in the IDL (or an
+ * emitter failed to write), 2 usage errors (unknown option or language,
+ * missing or unreadable file).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit.h"
+#include "lex.h"
+
+#include "ffirt/common.h"
+
+static const char usage[] =
+    "usage: ffirt-gen [-o OUTDIR] [--lang LANGS] FILE.ffi\n"
+    "\n"
+    "Reads an IDL file, reports every problem in it, and writes the bindings.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output OUTDIR  directory to write into (default: the current one)\n"
+    "  --lang LANGS         comma-separated outputs (default: c,cddl):\n"
+    "                         c     <lib>_ffi.h, <lib>_ffi.c, <lib>.h, <lib>_cbor.h\n"
+    "                         cddl  <lib>.cddl\n"
+    "  --check              only check the IDL, write nothing\n"
+    "  -h, --help           this text\n"
+    "  --version            the generator's and the runtime's version\n"
+    "\n"
+    "exit status: 0 success, 1 errors in the IDL, 2 usage error\n";
+
+enum { LANG_C = 1, LANG_CDDL = 2 };
+
+static int parse_langs(const char *s, int *mask) {
+  *mask = 0;
+  while (*s) {
+    const char *comma = strchr(s, ',');
+    size_t n = comma ? (size_t)(comma - s) : strlen(s);
+    if (n == 1 && strncmp(s, "c", 1) == 0)
+      *mask |= LANG_C;
+    else if (n == 4 && strncmp(s, "cddl", 4) == 0)
+      *mask |= LANG_CDDL;
+    else {
+      fprintf(stderr, "ffirt-gen: unknown language '%.*s' (known: c, cddl)\n", (int)n, s);
+      return -1;
+    }
+    s += n;
+    if (*s == ',') s++;
+  }
+  if (*mask == 0) {
+    fprintf(stderr, "ffirt-gen: --lang needs at least one language (c, cddl)\n");
+    return -1;
+  }
+  return 0;
+}
+
+static char *read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  size_t cap = 65536, n = 0;
+  char *buf = malloc(cap);
+  while (buf) {
+    size_t got = fread(buf + n, 1, cap - n, f);
+    n += got;
+    if (n < cap) break;
+    char *p = realloc(buf, cap * 2);
+    if (!p) {
+      free(buf);
+      buf = NULL;
+      break;
+    }
+    buf = p;
+    cap *= 2;
+  }
+  int err = ferror(f);
+  fclose(f);
+  if (err) {
+    free(buf);
+    errno = EIO;
+    return NULL;
+  }
+  *len = n;
+  return buf;
+}
+
+int main(int argc, char **argv) {
+  const char *outdir = "";
+  const char *file = NULL;
+  int langs = LANG_C | LANG_CDDL;
+  int check_only = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+      fputs(usage, stdout);
+      return 0;
+    } else if (strcmp(a, "--version") == 0) {
+      printf("ffirt-gen %s (ffirt %s)\n", FFIRT_VERSION_STRING, FFIRT_VERSION_STRING);
+      return 0;
+    } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+      if (++i >= argc) {
+        fprintf(stderr, "ffirt-gen: %s needs a directory\n%s", a, usage);
+        return 2;
+      }
+      outdir = argv[i];
+    } else if (strcmp(a, "--lang") == 0) {
+      if (++i >= argc) {
+        fprintf(stderr, "ffirt-gen: --lang needs a list of languages\n%s", usage);
+        return 2;
+      }
+      if (parse_langs(argv[i], &langs) != 0) return 2;
+    } else if (strncmp(a, "--lang=", 7) == 0) {
+      if (parse_langs(a + 7, &langs) != 0) return 2;
+    } else if (strcmp(a, "--check") == 0) {
+      check_only = 1;
+    } else if (a[0] == '-' && a[1] != '\0') {
+      fprintf(stderr, "ffirt-gen: unknown option '%s'\n%s", a, usage);
+      return 2;
+    } else if (file) {
+      fprintf(stderr, "ffirt-gen: more than one input file ('%s' and '%s')\n", file, a);
+      return 2;
+    } else {
+      file = a;
+    }
+  }
+  if (!file) {
+    fprintf(stderr, "ffirt-gen: missing the IDL file argument\n%s", usage);
+    return 2;
+  }
+  size_t len = 0;
+  char *src = read_file(file, &len);
+  if (!src) {
+    fprintf(stderr, "ffirt-gen: cannot read '%s': %s\n", file, strerror(errno));
+    return 2;
+  }
+  ffirt__gen_diag d = {0};
+  ffirt__gen_model *m = ffirt__gen_parse(file, src, len, &d);
+  if (!m) {
+    fprintf(stderr, "ffirt-gen: out of memory\n");
+    ffirt__gen_diag_free(&d);
+    free(src);
+    return 1;
+  }
+  ffirt__gen_diag_summary(&d);
+  if (d.out_len) fputs(d.out, stderr);
+  int rc = d.errors ? 1 : 0;
+  if (rc == 0 && !check_only) {
+    if ((langs & LANG_C) &&
+        (ffirt__gen_emit_c_glue(m, outdir) != 0 || ffirt__gen_emit_c_host(m, outdir) != 0 ||
+         ffirt__gen_emit_c_cbor_host(m, outdir) != 0))
+      rc = 1;
+    if ((langs & LANG_CDDL) && ffirt__gen_emit_cddl(m, outdir) != 0) rc = 1;
+  }
+  ffirt__gen_model_free(m);
+  ffirt__gen_diag_free(&d);
+  free(src);
+  return rc;
+}
