@@ -4,3 +4,6 @@ ffirt_add_unit_test(test_cbor_rfc8949 SOURCES ${_u}/test_cbor_rfc8949.c ${_u}/cb
 ffirt_add_unit_test(test_cbor_dec SOURCES ${_u}/test_cbor_dec.c ${_u}/fault_alloc.c LABELS unit)
 ffirt_add_unit_test(test_cbor_enc SOURCES ${_u}/test_cbor_enc.c ${_u}/fault_alloc.c LABELS unit)
 ffirt_add_unit_test(test_cbor_read SOURCES ${_u}/test_cbor_read.c ${_u}/fault_alloc.c LABELS unit)
+ffirt_add_unit_test(test_cbor_utf8 SOURCES ${_u}/test_cbor_utf8.c LABELS unit)
+ffirt_add_unit_test(test_cbor_diag SOURCES ${_u}/test_cbor_diag.c ${_u}/fault_alloc.c LABELS unit)
+ffirt_add_unit_test(test_common SOURCES ${_u}/test_common.c ${_u}/fault_alloc.c LABELS unit)
