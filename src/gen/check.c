@@ -16,6 +16,7 @@
  *    last push to it.
  */
 #include "lex.h"
+#include "naming.h"
 
 #include <float.h>
 #include <stdlib.h>
@@ -197,12 +198,11 @@ static int is_container(const ffirt__gen_type *t) {
   return t && (t->kind == GEN_SEQ || t->kind == GEN_OPTIONAL);
 }
 
-/* The IDL spelling of a type, for messages and container names. */
-static char *type_str(checker *c, const ffirt__gen_type *t, int mangle) {
+/* The IDL spelling of a type, for messages. */
+static char *type_str(checker *c, const ffirt__gen_type *t) {
   if (!t) return "?";
   if (t->kind == GEN_SEQ || t->kind == GEN_OPTIONAL) {
-    const char *inner = type_str(c, t->elem, mangle);
-    if (mangle) return ffirt__gen_sprintf(c->a, "%s_%s", t->kind == GEN_SEQ ? "seq" : "opt", inner);
+    const char *inner = type_str(c, t->elem);
     return ffirt__gen_sprintf(c->a, "%s<%s>", kind_names[t->kind], inner);
   }
   if (t->kind == GEN_STRUCT || t->kind == GEN_ENUM) return (char *)(t->name ? t->name : "?");
@@ -222,23 +222,19 @@ static ffirt__gen_enum *find_enum(ffirt__gen_model *m, const char *name) {
 
 /* ------------------------------------------------------------------ steps */
 
+/* Copies a name built by naming.h into the arena (the naming rules live
+ * there, shared with the emitters). */
+static char *keep_name(checker *c, ffirt__gen_names *pool, const char *name) {
+  if (pool->oom && c->a->oom) longjmp(*c->a->oom, 1);
+  return ffirt__gen_strndup(c->a, name, strlen(name));
+}
+
 /* pair_seen -> PairSeenPayload */
 static char *payload_name(checker *c, const char *wire) {
-  size_t n = strlen(wire);
-  char *s = ffirt__gen_alloc(c->a, n + sizeof "Payload");
-  size_t k = 0;
-  int up = 1;
-  for (size_t i = 0; i < n; i++) {
-    if (wire[i] == '_') {
-      up = 1;
-      continue;
-    }
-    char ch = wire[i];
-    if (up && ch >= 'a' && ch <= 'z') ch = (char)(ch - 'a' + 'A');
-    s[k++] = ch;
-    up = 0;
-  }
-  memcpy(s + k, "Payload", sizeof "Payload");
+  ffirt__gen_names pool;
+  ffirt__gen_names_init(&pool);
+  char *s = keep_name(c, &pool, ffirt__gen_payload_name(&pool, wire));
+  ffirt__gen_names_free(&pool);
   return s;
 }
 
@@ -582,15 +578,17 @@ static void name_container(checker *c, containers *cs, ffirt__gen_type *t) {
   ffirt__gen_model *m = c->m;
   if (is_container(t->elem)) name_container(c, cs, t->elem);
   if (t->cname) return;
-  char *cname =
-      ffirt__gen_sprintf(c->a, "%s_%s", m->library ? m->library : "lib", type_str(c, t, 1));
+  ffirt__gen_names pool;
+  ffirt__gen_names_init(&pool);
+  char *cname = keep_name(c, &pool, ffirt__gen_box_name(&pool, m->library ? m->library : "lib", t));
+  ffirt__gen_names_free(&pool);
   for (size_t i = 0; i < m->nnested; i++) {
     if (strcmp(m->nested[i]->cname, cname) != 0) continue;
     if (!same_type(m->nested[i], t))
       ffirt__gen_error(c->d, t->loc,
                        "the generated container name '%s' of '%s' is also the name of '%s' "
                        "(rename the struct or enum whose name looks like a container)",
-                       cname, type_str(c, t, 0), type_str(c, m->nested[i], 0));
+                       cname, type_str(c, t), type_str(c, m->nested[i]));
     t->cname = m->nested[i]->cname;
     return;
   }
@@ -625,7 +623,7 @@ static void name_containers(checker *c) {
     if (s || e)
       ffirt__gen_error(c->d, s ? s->loc : e->loc,
                        "'%s' is the name generated for the container '%s'", m->nested[i]->cname,
-                       type_str(c, m->nested[i], 0));
+                       type_str(c, m->nested[i]));
   }
 }
 
@@ -896,7 +894,7 @@ static void check_consts(checker *c) {
         (first = name_add(c, &names, k->name, k->loc)) != NULL)
       dup_error(c, k->loc, "constant", k->name, first);
     ffirt__gen_kind t = k->type->kind;
-    const char *tn = type_str(c, k->type, 0);
+    const char *tn = type_str(c, k->type);
     switch (t) {
     case GEN_BOOL:
       if (k->vkind != GEN_CONST_BOOL)
