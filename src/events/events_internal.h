@@ -1,0 +1,201 @@
+/*
+ * events_internal.h - the private layout of ffirt_events, shared by the files
+ * of src/events/ (registry.c, queue.c, thread.c, liveness.c, builtin.c).
+ *
+ * Design notes (the whole area; each .c file repeats the part it owns):
+ *  - Registry (registry.c): writers (add/remove) serialise on reg_lock and
+ *    publish immutable copy-on-write listener arrays, one per channel (event
+ *    name) plus the wildcard channel. Channels are never freed before
+ *    ffirt_events_destroy, so emitters read a channel's atomic counts without
+ *    any lock or reference count. Only delivery reads the arrays; retired
+ *    arrays and listener structs are freed by the event thread at a
+ *    quiescent point (between two deliveries, holding no array).
+ *  - Queue (queue.c): a bounded multi-producer ring of cells (Vyukov
+ *    sequence numbers). Capacity is enforced by the separate `queued`
+ *    counter; the ring has room for every reserved event plus the cell being
+ *    delivered, so a reserved producer always finds a cell. Payloads live
+ *    inline in the cell when small (no malloc in steady state).
+ *  - Delivery (thread.c): one event thread per ffirt_events consumes the
+ *    ring and calls listeners with the per-listener running/removed
+ *    handshake that lets remove() wait for a running listener.
+ *  - Liveness (liveness.c): heartbeat counter bumped by the owner, checked by
+ *    the event thread.
+ */
+#ifndef FFIRT_EVENTS_INTERNAL_H
+#define FFIRT_EVENTS_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ffirt/events.h"
+
+#define FFIRT__EV_INLINE_NATIVE 48 /* native payloads up to this size live in the cell */
+#define FFIRT__EV_INLINE_ENV 96    /* envelopes up to this size live in the cell */
+#define FFIRT__EV_MAX_ID ((uint64_t)1 << 53)
+#define FFIRT__EV_MAX_CAPACITY ((size_t)1 << 24)
+
+typedef struct ffirt__channel ffirt__channel;
+
+typedef struct ffirt__listener {
+  /* Immutable after publication (written before the release store of the
+   * array that first contains the listener). */
+  uint64_t id;
+  ffirt_listener_kind kind;
+  FFICallBack cb;
+  void *ud;
+  void (*release)(void *ud);
+  ffirt__channel *ch;
+  /* 1 once removed; never goes back. seq_cst: the Dekker handshake with
+   * running (see thread.c). */
+  atomic_int removed;
+  /* 1 while the event thread calls (or is about to call) cb. seq_cst. */
+  atomic_int running;
+  /* Protected by reg_lock. */
+  int in_array;                 /* still referenced by its channel's published array */
+  int zombie;                   /* removed and released but still in an array (remove hit OOM) */
+  struct ffirt__listener *next; /* retired / deferred list link */
+} ffirt__listener;
+
+/* An immutable listener array; NULL stands for the empty array. */
+typedef struct ffirt__larray {
+  struct ffirt__larray *next_retired; /* reg_lock */
+  size_t n;
+  ffirt__listener *items[];
+} ffirt__larray;
+
+struct ffirt__channel {
+  /* Listeners per kind; written under reg_lock, read relaxed by anyone. */
+  _Atomic uint32_t count[2];
+  /* Published with release under reg_lock; read with acquire by delivery. */
+  _Atomic(ffirt__larray *) list;
+  uint64_t hash;
+  size_t name_len;
+  char *name;                  /* owned; "" for the wildcard channel */
+  struct ffirt__channel *next; /* all channels, reg_lock */
+};
+
+/* Open-addressing table of channels, load <= 1/2, slots filled once and
+ * never cleared. Replaced (copy) on growth; old tables live until destroy. */
+typedef struct ffirt__ctable {
+  struct ffirt__ctable *older;
+  size_t mask;
+  _Atomic(ffirt__channel *) slots[];
+} ffirt__ctable;
+
+typedef struct ffirt__cell {
+  atomic_size_t seq;            /* Vyukov sequence number */
+  const ffirt_event_type *type; /* NULL: tombstone (build failed), skipped */
+  ffirt__channel *ch;           /* channel of type->name at emit, or NULL */
+  void *native;                 /* deep copy, or NULL when not built */
+  uint8_t *env;                 /* envelope, or NULL when not built */
+  size_t env_len;
+  _Alignas(max_align_t) unsigned char inl_native[FFIRT__EV_INLINE_NATIVE];
+  uint8_t inl_env[FFIRT__EV_INLINE_ENV];
+} ffirt__cell;
+
+struct ffirt_events {
+  ffirt_events_config cfg;
+
+  /* ---- registry (registry.c) */
+  pthread_mutex_t reg_lock;
+  _Atomic(ffirt__ctable *) table;
+  size_t nchannels;           /* reg_lock */
+  ffirt__channel *channels;   /* reg_lock; named channels */
+  ffirt__channel wild;        /* the "" channel */
+  atomic_uint_fast32_t total; /* all listeners; written under reg_lock */
+  uint64_t next_id;           /* reg_lock */
+  ffirt__listener **all;      /* live listeners, reg_lock */
+  size_t nall, capall;
+  ffirt__larray *retired_arrays;      /* reg_lock; freed by the event thread */
+  ffirt__listener *retired_listeners; /* reg_lock; freed by the event thread */
+  ffirt__listener *deferred;          /* reg_lock; removed from a callback: release pending */
+  atomic_int reclaim_pending;         /* one of the three lists is non-empty */
+  pthread_mutex_t idle_lock;          /* with idle_cv: remove() waits for running == 0 */
+  pthread_cond_t idle_cv;
+  atomic_int idle_waiters;
+
+  /* ---- queue (queue.c) */
+  ffirt__cell *cells;
+  size_t ring_mask; /* ring size - 1 (power of two >= capacity + 2) */
+  _Alignas(64) atomic_size_t tail;
+  _Alignas(64) atomic_size_t head;
+  _Alignas(64) atomic_size_t queued;   /* reserved + published, not yet claimed */
+  atomic_uint_fast64_t dropped;        /* since creation */
+  atomic_uint_fast64_t pending_report; /* drops not yet reported */
+  atomic_int producers;                /* emits in progress (destroy waits for 0) */
+  atomic_int closed;                   /* destroy started: emit refuses */
+  pthread_mutex_t space_lock;          /* FFIRT_OVERFLOW_BLOCK emitters wait here */
+  pthread_cond_t space_cv;
+  atomic_int space_waiters;
+
+  /* ---- event thread (thread.c) */
+  pthread_mutex_t wake_lock;
+  pthread_cond_t wake_cv;
+  atomic_int sleeping; /* the event thread is (about to be) parked */
+  atomic_int stop;     /* destroy asks the thread to drain and exit */
+  pthread_t thread;
+
+  /* ---- liveness (liveness.c); all but beat are event-thread only */
+  _Alignas(64) atomic_uint_fast64_t beat;
+  uint64_t live_last_beat;
+  uint64_t live_last_change_ns;
+  uint64_t live_start_ns;
+  int live_stalled;
+};
+
+/* ---- registry.c */
+int ffirt__registry_init(ffirt_events *ev);
+/* Frees everything the registry owns; runs the release callbacks of the
+ * listeners still registered. After the event thread is joined. */
+void ffirt__registry_fini(ffirt_events *ev);
+/* Lock-free lookup of the channel for name[0..n) with hash h, or NULL. */
+ffirt__channel *ffirt__channel_find(ffirt_events *ev, const char *name, size_t n, uint64_t h);
+/* FNV-1a of the NUL-terminated s; *len gets strlen(s). */
+uint64_t ffirt__name_hash(const char *s, size_t *len);
+/* Event thread, at a quiescent point: runs deferred releases and frees
+ * retired arrays and listeners. Cheap (one relaxed load) when idle. */
+void ffirt__registry_reclaim(ffirt_events *ev);
+
+/* ---- queue.c */
+int ffirt__queue_init(ffirt_events *ev);
+void ffirt__queue_fini(ffirt_events *ev);
+/* Claims the oldest published cell (consumer or drop-oldest stealer), or NULL. */
+ffirt__cell *ffirt__queue_claim(ffirt_events *ev, size_t *pos);
+/* Hands a claimed cell back to producers. */
+void ffirt__queue_release(ffirt_events *ev, ffirt__cell *c, size_t pos);
+/* 1 when the oldest cell is published (consumer's park check). */
+int ffirt__queue_ready(ffirt_events *ev);
+/* The same with a seq_cst load (before parking). */
+int ffirt__queue_ready_sc(ffirt_events *ev);
+/* Frees what the cell owns (payload copy, envelope). */
+void ffirt__cell_free_payload(ffirt__cell *c);
+/* Encodes the envelope of (type, payload) into a dynamic encoder. */
+int ffirt__encode_envelope(ffirt_cbor_enc *e, const ffirt_event_type *type, const void *payload);
+
+/* ---- thread.c */
+/* Calls the listeners of one event on the calling thread: per-event
+ * listeners of ch (may be NULL), then wildcard ones, each in registration
+ * order. native/env may be NULL when not built for that kind. */
+void ffirt__deliver(ffirt_events *ev, const ffirt_event_type *type, ffirt__channel *ch,
+                    const void *native, const uint8_t *env, size_t env_len);
+/*
+ * In-thread dispatch: builds what the listeners of type need (native payload
+ * borrowed, envelope encoded once) and delivers on the calling thread,
+ * bypassing the queue. The event thread uses it for built-in events
+ * (liveness, dropped_events); benchmarks use it to measure dispatch alone,
+ * and then must not change the registry concurrently (retired arrays are
+ * reclaimed by the event thread only). Returns 0 or FFIRT_ENOMEM.
+ */
+int ffirt__events_dispatch(ffirt_events *ev, const ffirt_event_type *type, const void *payload);
+/* Wakes the event thread if it is parked (after publishing a cell). */
+void ffirt__wake_consumer(ffirt_events *ev);
+
+/* ---- liveness.c */
+void ffirt__liveness_init(ffirt_events *ev, uint64_t now_ns);
+/* Event thread: emits not_responding / responding as needed. */
+void ffirt__liveness_check(ffirt_events *ev, uint64_t now_ns);
+uint64_t ffirt__now_ns(void);
+
+#endif /* FFIRT_EVENTS_INTERNAL_H */

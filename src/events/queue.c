@@ -1,0 +1,349 @@
+/*
+ * queue.c - emit: the bounded multi-producer event queue, overflow policies
+ * and drop accounting.
+ *
+ * Design notes:
+ *  - The ring is an array of cells with Vyukov sequence numbers: a cell at
+ *    position p is free for a producer when seq == p, published when
+ *    seq == p + 1, and handed back by its consumer with seq = p + ring size.
+ *    tail is claimed by producers (CAS), head by the event thread and by
+ *    drop-oldest producers (CAS), so a cell is claimed exactly once.
+ *  - Capacity is the `queued` counter (reserved or published events not yet
+ *    claimed), bounded by cfg.capacity with a CAS loop before a producer
+ *    claims a cell. The ring has at least capacity + 2 cells, room for every
+ *    reservation plus the cell being delivered; a reserved producer that
+ *    still finds its cell busy (a drop-oldest stealer is freeing it) spins
+ *    briefly.
+ *  - The producer builds the payload directly in its claimed cell: native
+ *    deep copy (inline up to FFIRT__EV_INLINE_NATIVE bytes, else one
+ *    allocation) and/or the envelope (inline up to FFIRT__EV_INLINE_ENV
+ *    bytes). A failed build publishes a tombstone (type NULL) that the
+ *    consumer skips, so the ring never stalls. Publication is a release
+ *    store of seq; the consumer's acquire load sees the whole cell.
+ *  - Order: events are delivered in the order their emits claimed a tail
+ *    position; so events emitted by one thread keep their order, and an
+ *    emit that returned before another emit started is delivered first.
+ *  - Every event refused by the policy is counted once in `dropped` and in
+ *    `pending_report`; the event thread reports pending_report as a
+ *    dropped_events event when the queue has room again (thread.c).
+ *  - `producers` counts emits in progress; destroy sets `closed` (seq_cst)
+ *    and waits for producers == 0, emit increments producers (seq_cst) and
+ *    then checks closed: no event is published after destroy drained.
+ */
+#include <sched.h>
+#include <string.h>
+#include <time.h>
+
+#include "events/events_internal.h"
+
+/* A valid pointer for empty (size 0) native payloads. */
+static const unsigned char empty_payload[1];
+
+int ffirt__queue_init(ffirt_events *ev) {
+  size_t ring = 2;
+  while (ring < ev->cfg.capacity + 2)
+    ring *= 2;
+  ev->cells = ffirt_calloc(ring, sizeof *ev->cells);
+  if (!ev->cells) return FFIRT_ENOMEM;
+  for (size_t i = 0; i < ring; i++)
+    atomic_init(&ev->cells[i].seq, i);
+  ev->ring_mask = ring - 1;
+  atomic_init(&ev->tail, 0);
+  atomic_init(&ev->head, 0);
+  atomic_init(&ev->queued, 0);
+  atomic_init(&ev->dropped, 0);
+  atomic_init(&ev->pending_report, 0);
+  atomic_init(&ev->producers, 0);
+  atomic_init(&ev->closed, 0);
+  atomic_init(&ev->space_waiters, 0);
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  int rc = pthread_mutex_init(&ev->space_lock, NULL);
+  if (!rc) {
+    rc = pthread_cond_init(&ev->space_cv, &ca);
+    if (rc) pthread_mutex_destroy(&ev->space_lock);
+  }
+  pthread_condattr_destroy(&ca);
+  if (rc) {
+    ffirt_free(ev->cells);
+    return FFIRT_ETHREAD;
+  }
+  return 0;
+}
+
+void ffirt__queue_fini(ffirt_events *ev) {
+  pthread_cond_destroy(&ev->space_cv);
+  pthread_mutex_destroy(&ev->space_lock);
+  ffirt_free(ev->cells);
+}
+
+ffirt__cell *ffirt__queue_claim(ffirt_events *ev, size_t *out) {
+  size_t pos = atomic_load_explicit(&ev->head, memory_order_relaxed);
+  for (;;) {
+    ffirt__cell *c = &ev->cells[pos & ev->ring_mask];
+    /* acquire: pairs with the producer's release publication. */
+    size_t seq = atomic_load_explicit(&c->seq, memory_order_acquire);
+    intptr_t dif = (intptr_t)(seq - (pos + 1));
+    if (dif == 0) {
+      if (atomic_compare_exchange_weak_explicit(&ev->head, &pos, pos + 1, memory_order_relaxed,
+                                                memory_order_relaxed)) {
+        *out = pos;
+        return c;
+      }
+    } else if (dif < 0) {
+      return NULL; /* empty, or the oldest producer is still building */
+    } else {
+      pos = atomic_load_explicit(&ev->head, memory_order_relaxed);
+    }
+  }
+}
+
+void ffirt__queue_release(ffirt_events *ev, ffirt__cell *c, size_t pos) {
+  /* release: the next producer of this cell sees our reads done. */
+  atomic_store_explicit(&c->seq, pos + ev->ring_mask + 1, memory_order_release);
+}
+
+int ffirt__queue_ready(ffirt_events *ev) {
+  size_t pos = atomic_load_explicit(&ev->head, memory_order_relaxed);
+  ffirt__cell *c = &ev->cells[pos & ev->ring_mask];
+  return atomic_load_explicit(&c->seq, memory_order_acquire) == pos + 1;
+}
+
+int ffirt__queue_ready_sc(ffirt_events *ev) {
+  size_t pos = atomic_load_explicit(&ev->head, memory_order_relaxed);
+  ffirt__cell *c = &ev->cells[pos & ev->ring_mask];
+  /* seq_cst: the consumer's half of the park/wake Dekker (thread.c). */
+  return atomic_load_explicit(&c->seq, memory_order_seq_cst) == pos + 1;
+}
+
+void ffirt__cell_free_payload(ffirt__cell *c) {
+  if (c->native) {
+    if (c->type->free && c->type->size) c->type->free(c->native);
+    if (c->native != (void *)c->inl_native && c->native != (void *)empty_payload)
+      ffirt_free(c->native);
+  }
+  if (c->env && c->env != c->inl_env) ffirt_free(c->env);
+  c->native = NULL;
+  c->env = NULL;
+}
+
+int ffirt__encode_envelope(ffirt_cbor_enc *e, const ffirt_event_type *type, const void *payload) {
+  ffirt_cbor_enc_map(e, 2);
+  ffirt_cbor_enc_text(e, "eventType", 9);
+  ffirt_cbor_enc_text_z(e, type->name);
+  ffirt_cbor_enc_text(e, "payload", 7);
+  if (type->encode) {
+    int rc = type->encode(e, payload);
+    if (rc && !e->err) return rc;
+  } else if (type->size == 0) {
+    ffirt_cbor_enc_map(e, 0); /* an empty struct */
+  } else {
+    ffirt_cbor_enc_null(e); /* a payload type without an encoder */
+  }
+  return ffirt_cbor_enc_finish(e);
+}
+
+static void count_drop(ffirt_events *ev) {
+  atomic_fetch_add_explicit(&ev->dropped, 1, memory_order_relaxed);
+  atomic_fetch_add_explicit(&ev->pending_report, 1, memory_order_relaxed);
+}
+
+static int try_reserve(ffirt_events *ev) {
+  size_t q = atomic_load_explicit(&ev->queued, memory_order_relaxed);
+  while (q < ev->cfg.capacity)
+    /* seq_cst: in the BLOCK policy this RMW and the consumer's decrement
+     * order against space_waiters (see wait_for_space). */
+    if (atomic_compare_exchange_weak_explicit(&ev->queued, &q, q + 1, memory_order_seq_cst,
+                                              memory_order_relaxed))
+      return 1;
+  return 0;
+}
+
+/* Drop-oldest: claims the oldest published event, frees it and keeps its
+ * reservation for the caller. 1 on success, 0 if none could be taken. */
+static int steal_oldest(ffirt_events *ev) {
+  size_t pos;
+  ffirt__cell *c = ffirt__queue_claim(ev, &pos);
+  if (!c) return 0;
+  if (c->type) {
+    ffirt__cell_free_payload(c);
+    count_drop(ev);
+  }
+  c->type = NULL;
+  ffirt__queue_release(ev, c, pos);
+  return 1;
+}
+
+static void deadline_after(struct timespec *ts, uint32_t ms) {
+  clock_gettime(CLOCK_MONOTONIC, ts);
+  ts->tv_sec += ms / 1000;
+  ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+  if (ts->tv_nsec >= 1000000000L) {
+    ts->tv_sec++;
+    ts->tv_nsec -= 1000000000L;
+  }
+}
+
+static int before(const struct timespec *a, const struct timespec *b) {
+  return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* BLOCK policy: waits until a reservation succeeds, the deadline passes or
+ * destroy starts. Bounded by cfg.block_timeout_ms. */
+static int wait_for_space(ffirt_events *ev) {
+  struct timespec deadline, now;
+  deadline_after(&deadline, ev->cfg.block_timeout_ms);
+  int ok = 0;
+  pthread_mutex_lock(&ev->space_lock);
+  /* seq_cst: the consumer decrements queued, then loads space_waiters. */
+  atomic_fetch_add_explicit(&ev->space_waiters, 1, memory_order_seq_cst);
+  for (;;) {
+    if (try_reserve(ev)) {
+      ok = 1;
+      break;
+    }
+    if (atomic_load_explicit(&ev->closed, memory_order_relaxed)) break;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (!before(&now, &deadline)) break;
+    pthread_cond_timedwait(&ev->space_cv, &ev->space_lock, &deadline);
+  }
+  atomic_fetch_sub_explicit(&ev->space_waiters, 1, memory_order_relaxed);
+  pthread_mutex_unlock(&ev->space_lock);
+  return ok;
+}
+
+/* Takes one unit of capacity per the overflow policy. 0 or FFIRT_EFULL. */
+static int reserve(ffirt_events *ev) {
+  if (try_reserve(ev)) return 0;
+  switch (ev->cfg.overflow) {
+  case FFIRT_OVERFLOW_DROP_OLDEST:
+    for (int tries = 0; tries < 1000; tries++) {
+      if (steal_oldest(ev)) return 0;
+      if (try_reserve(ev)) return 0;
+      sched_yield(); /* the oldest cell is still being built */
+    }
+    break;
+  case FFIRT_OVERFLOW_BLOCK:
+    /* The event thread cannot wait for itself to make room. */
+    if (!ffirt_events_on_thread(ev) && wait_for_space(ev)) return 0;
+    break;
+  default: break;
+  }
+  count_drop(ev);
+  return FFIRT_EFULL;
+}
+
+static ffirt__cell *claim_tail(ffirt_events *ev, size_t *out) {
+  size_t pos = atomic_load_explicit(&ev->tail, memory_order_relaxed);
+  for (unsigned spins = 0;; spins++) {
+    ffirt__cell *c = &ev->cells[pos & ev->ring_mask];
+    /* acquire: pairs with the consumer's release hand-back. */
+    size_t seq = atomic_load_explicit(&c->seq, memory_order_acquire);
+    intptr_t dif = (intptr_t)(seq - pos);
+    if (dif == 0) {
+      if (atomic_compare_exchange_weak_explicit(&ev->tail, &pos, pos + 1, memory_order_relaxed,
+                                                memory_order_relaxed)) {
+        *out = pos;
+        return c;
+      }
+    } else {
+      /* dif < 0: a stealer still holds this cell (transient); else another
+       * producer took pos. */
+      if (dif < 0 && spins > 64) sched_yield();
+      pos = atomic_load_explicit(&ev->tail, memory_order_relaxed);
+    }
+  }
+}
+
+/* Builds the payload forms into c. 0 or FFIRT_ENOMEM (c holds nothing). */
+static int build(ffirt__cell *c, const ffirt_event_type *type, const void *payload, int native,
+                 int cbor) {
+  c->type = type;
+  c->native = NULL;
+  c->env = NULL;
+  c->env_len = 0;
+  if (native) {
+    void *dst = (void *)empty_payload;
+    if (type->size) {
+      dst =
+          type->size <= FFIRT__EV_INLINE_NATIVE ? (void *)c->inl_native : ffirt_malloc(type->size);
+      if (!dst) return FFIRT_ENOMEM;
+      if (type->copy) {
+        if (type->copy(dst, payload)) {
+          if (dst != (void *)c->inl_native) ffirt_free(dst);
+          return FFIRT_ENOMEM;
+        }
+      } else {
+        memcpy(dst, payload, type->size);
+      }
+    }
+    c->native = dst;
+  }
+  if (cbor) {
+    ffirt_cbor_enc e;
+    ffirt_cbor_enc_init_dynamic(&e);
+    int rc = ffirt__encode_envelope(&e, type, payload);
+    if (rc) {
+      ffirt_cbor_enc_release(&e);
+      ffirt__cell_free_payload(c);
+      return rc == FFIRT_ENOMEM ? FFIRT_ENOMEM : rc;
+    }
+    size_t len = ffirt_cbor_enc_size(&e);
+    if (len <= FFIRT__EV_INLINE_ENV) {
+      memcpy(c->inl_env, e.buf, len);
+      ffirt_cbor_enc_release(&e);
+      c->env = c->inl_env;
+    } else {
+      c->env = ffirt_cbor_enc_take(&e, &len);
+      if (!c->env) {
+        ffirt__cell_free_payload(c);
+        return FFIRT_ENOMEM;
+      }
+    }
+    c->env_len = len;
+  }
+  return 0;
+}
+
+int ffirt_events_emit(ffirt_events *ev, const ffirt_event_type *type, const void *payload) {
+  if (!ev || !type || !type->name || !type->name[0]) return FFIRT_EINVAL;
+  /* The no-listener fast path: two relaxed loads. */
+  if (!atomic_load_explicit(&ev->total, memory_order_relaxed))
+    return atomic_load_explicit(&ev->closed, memory_order_relaxed) ? FFIRT_ECLOSED : 0;
+  if (type->size && !payload) return FFIRT_EINVAL;
+  size_t n;
+  uint64_t h = ffirt__name_hash(type->name, &n);
+  ffirt__channel *ch = ffirt__channel_find(ev, type->name, n, h);
+  uint32_t nn = atomic_load_explicit(&ev->wild.count[FFIRT_LISTENER_NATIVE], memory_order_relaxed);
+  uint32_t nc = atomic_load_explicit(&ev->wild.count[FFIRT_LISTENER_CBOR], memory_order_relaxed);
+  if (ch) {
+    nn += atomic_load_explicit(&ch->count[FFIRT_LISTENER_NATIVE], memory_order_relaxed);
+    nc += atomic_load_explicit(&ch->count[FFIRT_LISTENER_CBOR], memory_order_relaxed);
+  }
+  if (!nn && !nc) return 0;
+
+  /* seq_cst: the Dekker pair with destroy (closed, then producers). */
+  atomic_fetch_add_explicit(&ev->producers, 1, memory_order_seq_cst);
+  int rc;
+  if (atomic_load_explicit(&ev->closed, memory_order_seq_cst)) {
+    rc = FFIRT_ECLOSED;
+  } else if ((rc = reserve(ev)) == 0) {
+    size_t pos;
+    ffirt__cell *c = claim_tail(ev, &pos);
+    c->ch = ch;
+    rc = build(c, type, payload, nn != 0, nc != 0);
+    if (rc) c->type = NULL; /* tombstone: the consumer skips it */
+    /* seq_cst (a release at least): the consumer's acquire load of seq sees
+     * the whole cell; seq_cst for the park/wake Dekker (thread.c). */
+    atomic_store_explicit(&c->seq, pos + 1, memory_order_seq_cst);
+    ffirt__wake_consumer(ev);
+  }
+  /* release: destroy's load of producers == 0 sees our cell published. */
+  atomic_fetch_sub_explicit(&ev->producers, 1, memory_order_release);
+  return rc;
+}
+
+uint64_t ffirt_events_dropped(ffirt_events *ev) {
+  return ev ? atomic_load_explicit(&ev->dropped, memory_order_relaxed) : 0;
+}

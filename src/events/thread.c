@@ -1,0 +1,321 @@
+/*
+ * thread.c - the event-delivery thread: create/destroy, the consumer loop,
+ * delivery to listeners and the in-thread dispatch of built-in events.
+ *
+ * Design notes:
+ *  - One thread per ffirt_events runs every listener (abi.md 4.3.4). It
+ *    consumes the ring oldest first; between two events it reclaims retired
+ *    registry memory (it then holds no listener array) and, every
+ *    LIVENESS_EVERY events or on each wake-up, checks liveness.
+ *  - Calling a listener: store running = 1 (seq_cst), load removed
+ *    (seq_cst), call unless removed, store running = 0 (seq_cst), then wake
+ *    removers if any wait (idle_waiters, seq_cst). This is the Dekker
+ *    handshake with ffirt_events_remove(): a remover either sees running
+ *    and waits, or the thread sees removed and skips. No lock is held
+ *    while a listener runs.
+ *  - A delivery loads both arrays (per-event and wildcard) before calling
+ *    anyone, so a listener added during the delivery is not called for it.
+ *  - Parking: spin a little, then store sleeping = 1 (seq_cst), recheck the
+ *    ring (seq_cst load), and wait on wake_cv under wake_lock with a timeout
+ *    (the liveness tick). Producers publish a cell with a seq_cst store and
+ *    then load sleeping (seq_cst) and signal only when it is set; wake_lock
+ *    makes the signal impossible to lose. (Seq_cst operations rather than
+ *    fences: GCC's ThreadSanitizer does not model fences.)
+ *  - dropped_events: when the thread claims an event (so the queue has room
+ *    again) and drops are pending, it reports them first, in-thread. Built-in
+ *    events (dropped_events, liveness) never enter the queue, so a full queue
+ *    cannot delay or drop them.
+ *  - Destroy: closed = 1, wait for in-progress emits, stop = 1 and wake; the
+ *    thread drains (delivers, or frees and counts as dropped when the policy
+ *    is DISCARD), exits; destroy joins, then releases the registry.
+ */
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "events/events_internal.h"
+
+#define LIVENESS_EVERY 256 /* events between two liveness checks while busy */
+#define SPIN_ROUNDS 2000   /* polls of the ring before parking */
+
+static _Thread_local ffirt_events *tls_events; /* set on the event thread */
+
+int ffirt_events_on_thread(ffirt_events *ev) { return ev && tls_events == ev; }
+
+void ffirt_events_config_init(ffirt_events_config *cfg) {
+  if (!cfg) return;
+  cfg->capacity = 1024;
+  cfg->overflow = FFIRT_OVERFLOW_DROP_NEWEST;
+  cfg->block_timeout_ms = 100;
+  cfg->on_destroy = FFIRT_ON_DESTROY_DELIVER;
+  cfg->liveness_grace_ms = 10000;
+  cfg->stall_ms = 1000;
+}
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
+static inline void call(ffirt_events *ev, ffirt__listener *l, const void *msg, size_t len) {
+  /* seq_cst (both): Dekker with remove's store of removed / load of running. */
+  atomic_store_explicit(&l->running, 1, memory_order_seq_cst);
+  if (!atomic_load_explicit(&l->removed, memory_order_seq_cst))
+    l->cb(RET_OK, (const char *)msg, len, l->ud);
+  /* seq_cst: the store must be ordered before the idle_waiters load (a
+   * remover increments idle_waiters, then loads running). It also releases
+   * the callback's effects to the remover. */
+  atomic_store_explicit(&l->running, 0, memory_order_seq_cst);
+  if (atomic_load_explicit(&ev->idle_waiters, memory_order_seq_cst)) {
+    pthread_mutex_lock(&ev->idle_lock);
+    pthread_cond_broadcast(&ev->idle_cv);
+    pthread_mutex_unlock(&ev->idle_lock);
+  }
+}
+
+void ffirt__deliver(ffirt_events *ev, const ffirt_event_type *type, ffirt__channel *ch,
+                    const void *native, const uint8_t *env, size_t env_len) {
+  /* acquire: pairs with the registry's release publication of the arrays. */
+  ffirt__larray *a = ch ? atomic_load_explicit(&ch->list, memory_order_acquire) : NULL;
+  ffirt__larray *w = atomic_load_explicit(&ev->wild.list, memory_order_acquire);
+  if (a) {
+    for (size_t i = 0; i < a->n; i++) {
+      ffirt__listener *l = a->items[i];
+      if (l->kind == FFIRT_LISTENER_NATIVE) {
+        if (native) call(ev, l, native, type->size);
+      } else if (env) {
+        call(ev, l, env, env_len);
+      }
+    }
+  }
+  if (w) {
+    FFIEventView view = {type->name, native, type->size};
+    for (size_t i = 0; i < w->n; i++) {
+      ffirt__listener *l = w->items[i];
+      if (l->kind == FFIRT_LISTENER_NATIVE) {
+        if (native) call(ev, l, &view, sizeof view);
+      } else if (env) {
+        call(ev, l, env, env_len);
+      }
+    }
+  }
+}
+
+int ffirt__events_dispatch(ffirt_events *ev, const ffirt_event_type *type, const void *payload) {
+  static const unsigned char empty[1];
+  size_t n;
+  uint64_t h = ffirt__name_hash(type->name, &n);
+  ffirt__channel *ch = ffirt__channel_find(ev, type->name, n, h);
+  uint32_t nn = atomic_load_explicit(&ev->wild.count[FFIRT_LISTENER_NATIVE], memory_order_relaxed);
+  uint32_t nc = atomic_load_explicit(&ev->wild.count[FFIRT_LISTENER_CBOR], memory_order_relaxed);
+  if (ch) {
+    nn += atomic_load_explicit(&ch->count[FFIRT_LISTENER_NATIVE], memory_order_relaxed);
+    nc += atomic_load_explicit(&ch->count[FFIRT_LISTENER_CBOR], memory_order_relaxed);
+  }
+  if (!nn && !nc) return 0;
+  const void *native = nn ? (type->size ? payload : (const void *)empty) : NULL;
+  uint8_t *env = NULL;
+  size_t env_len = 0;
+  ffirt_cbor_enc e;
+  if (nc) {
+    ffirt_cbor_enc_init_dynamic(&e);
+    int rc = ffirt__encode_envelope(&e, type, payload);
+    if (rc) {
+      ffirt_cbor_enc_release(&e);
+      return rc;
+    }
+    env = e.buf;
+    env_len = ffirt_cbor_enc_size(&e);
+  }
+  ffirt__deliver(ev, type, ch, native, env, env_len);
+  if (nc) ffirt_cbor_enc_release(&e);
+  return 0;
+}
+
+void ffirt__wake_consumer(ffirt_events *ev) {
+  /* seq_cst: Dekker with park(): the producer's seq_cst publication of the
+   * cell, then this load; the consumer's seq_cst store of sleeping, then
+   * its seq_cst load of the cell. One of the two sees the other's store. */
+  if (atomic_load_explicit(&ev->sleeping, memory_order_seq_cst)) {
+    pthread_mutex_lock(&ev->wake_lock);
+    pthread_cond_signal(&ev->wake_cv);
+    pthread_mutex_unlock(&ev->wake_lock);
+  }
+}
+
+static void report_drops(ffirt_events *ev) {
+  if (!atomic_load_explicit(&ev->pending_report, memory_order_relaxed)) return;
+  uint64_t n = atomic_exchange_explicit(&ev->pending_report, 0, memory_order_relaxed);
+  if (n) (void)ffirt__events_dispatch(ev, &ffirt_event_dropped_events, &n);
+}
+
+/* Consumes one claimed cell: delivers (or discards) and hands it back. */
+static void consume(ffirt_events *ev, ffirt__cell *c, size_t pos, int discard) {
+  /* seq_cst: the BLOCK policy's waiters increment space_waiters and then
+   * try to reserve; we decrement and then load space_waiters. */
+  atomic_fetch_sub_explicit(&ev->queued, 1, memory_order_seq_cst);
+  if (ev->cfg.overflow == FFIRT_OVERFLOW_BLOCK &&
+      atomic_load_explicit(&ev->space_waiters, memory_order_seq_cst)) {
+    pthread_mutex_lock(&ev->space_lock);
+    pthread_cond_broadcast(&ev->space_cv);
+    pthread_mutex_unlock(&ev->space_lock);
+  }
+  if (!discard) report_drops(ev);
+  if (c->type) {
+    if (discard) {
+      atomic_fetch_add_explicit(&ev->dropped, 1, memory_order_relaxed);
+    } else {
+      ffirt__deliver(ev, c->type, c->ch, c->native, c->env, c->env_len);
+    }
+    ffirt__cell_free_payload(c);
+  }
+  ffirt__queue_release(ev, c, pos);
+}
+
+static uint32_t tick_ms(const ffirt_events *ev) {
+  uint32_t t = 100; /* reclaim and stop checks even when nothing happens */
+  if (ev->cfg.stall_ms) {
+    uint32_t s = ev->cfg.stall_ms / 4;
+    if (s < 1) s = 1;
+    if (s < t) t = s;
+  }
+  return t;
+}
+
+static void park(ffirt_events *ev) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  uint32_t ms = tick_ms(ev);
+  ts.tv_sec += ms / 1000;
+  ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+  if (ts.tv_nsec >= 1000000000L) {
+    ts.tv_sec++;
+    ts.tv_nsec -= 1000000000L;
+  }
+  pthread_mutex_lock(&ev->wake_lock);
+  /* seq_cst: see ffirt__wake_consumer. */
+  atomic_store_explicit(&ev->sleeping, 1, memory_order_seq_cst);
+  if (!ffirt__queue_ready_sc(ev) && !atomic_load_explicit(&ev->stop, memory_order_relaxed))
+    pthread_cond_timedwait(&ev->wake_cv, &ev->wake_lock, &ts);
+  atomic_store_explicit(&ev->sleeping, 0, memory_order_relaxed);
+  pthread_mutex_unlock(&ev->wake_lock);
+}
+
+static void *event_thread(void *arg) {
+  ffirt_events *ev = arg;
+  tls_events = ev;
+  unsigned since_check = 0;
+  for (;;) {
+    ffirt__registry_reclaim(ev);
+    size_t pos;
+    ffirt__cell *c = ffirt__queue_claim(ev, &pos);
+    if (c) {
+      /* acquire: stop was set after closed and after producers hit 0. */
+      int stopping = atomic_load_explicit(&ev->stop, memory_order_acquire);
+      consume(ev, c, pos, stopping && ev->cfg.on_destroy == FFIRT_ON_DESTROY_DISCARD);
+      if (ev->cfg.stall_ms && ++since_check >= LIVENESS_EVERY) {
+        since_check = 0;
+        ffirt__liveness_check(ev, ffirt__now_ns());
+      }
+      continue;
+    }
+    /* acquire: pairs with destroy's release store of stop, which follows
+     * the last producer's publication, so an empty ring now stays empty. */
+    if (atomic_load_explicit(&ev->stop, memory_order_acquire) && !ffirt__queue_ready(ev)) {
+      if (ev->cfg.on_destroy == FFIRT_ON_DESTROY_DELIVER) report_drops(ev);
+      break;
+    }
+    report_drops(ev);
+    int ready = 0;
+    for (int i = 0; i < SPIN_ROUNDS && !ready; i++) {
+      cpu_relax();
+      ready = ffirt__queue_ready(ev);
+    }
+    if (!ready) park(ev);
+    if (ev->cfg.stall_ms) {
+      since_check = 0;
+      ffirt__liveness_check(ev, ffirt__now_ns());
+    }
+  }
+  ffirt__registry_reclaim(ev);
+  return NULL;
+}
+
+int ffirt_events_create(const ffirt_events_config *cfg, ffirt_events **out) {
+  if (!out) return FFIRT_EINVAL;
+  *out = NULL;
+  ffirt_events_config c;
+  if (cfg)
+    c = *cfg;
+  else
+    ffirt_events_config_init(&c);
+  if (c.capacity == 0 || c.capacity > FFIRT__EV_MAX_CAPACITY) return FFIRT_EINVAL;
+  if ((unsigned)c.overflow > FFIRT_OVERFLOW_BLOCK) return FFIRT_EINVAL;
+  if ((unsigned)c.on_destroy > FFIRT_ON_DESTROY_DISCARD) return FFIRT_EINVAL;
+  ffirt_events *ev = ffirt_calloc(1, sizeof *ev);
+  if (!ev) return FFIRT_ENOMEM;
+  ev->cfg = c;
+  int rc = ffirt__registry_init(ev);
+  if (rc) goto fail_ev;
+  rc = ffirt__queue_init(ev);
+  if (rc) goto fail_reg;
+  atomic_init(&ev->sleeping, 0);
+  atomic_init(&ev->stop, 0);
+  atomic_init(&ev->beat, 0);
+  ffirt__liveness_init(ev, ffirt__now_ns());
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  rc = pthread_mutex_init(&ev->wake_lock, NULL) ? FFIRT_ETHREAD : 0;
+  if (!rc && pthread_cond_init(&ev->wake_cv, &ca)) {
+    pthread_mutex_destroy(&ev->wake_lock);
+    rc = FFIRT_ETHREAD;
+  }
+  pthread_condattr_destroy(&ca);
+  if (rc) goto fail_queue;
+  if (pthread_create(&ev->thread, NULL, event_thread, ev)) {
+    rc = FFIRT_ETHREAD;
+    pthread_cond_destroy(&ev->wake_cv);
+    pthread_mutex_destroy(&ev->wake_lock);
+    goto fail_queue;
+  }
+  *out = ev;
+  return 0;
+fail_queue:
+  ffirt__queue_fini(ev);
+fail_reg:
+  ffirt__registry_fini(ev);
+fail_ev:
+  ffirt_free(ev);
+  return rc;
+}
+
+int ffirt_events_destroy(ffirt_events *ev) {
+  if (!ev) return FFIRT_EINVAL;
+  if (ffirt_events_on_thread(ev)) return FFIRT_EDEADLK;
+  /* seq_cst: Dekker with emit (producers, then closed). */
+  atomic_store_explicit(&ev->closed, 1, memory_order_seq_cst);
+  pthread_mutex_lock(&ev->space_lock);
+  pthread_cond_broadcast(&ev->space_cv); /* blocked emitters give up now */
+  pthread_mutex_unlock(&ev->space_lock);
+  /* Bounded: an emit in progress never waits longer than block_timeout_ms,
+   * and it sees closed in its wait loop. */
+  while (atomic_load_explicit(&ev->producers, memory_order_seq_cst))
+    sched_yield();
+  pthread_mutex_lock(&ev->wake_lock);
+  /* release: the thread's acquire load of stop sees every publication. */
+  atomic_store_explicit(&ev->stop, 1, memory_order_release);
+  pthread_cond_signal(&ev->wake_cv);
+  pthread_mutex_unlock(&ev->wake_lock);
+  pthread_join(ev->thread, NULL);
+  ffirt__registry_fini(ev);
+  ffirt__queue_fini(ev);
+  pthread_cond_destroy(&ev->wake_cv);
+  pthread_mutex_destroy(&ev->wake_lock);
+  ffirt_free(ev);
+  return 0;
+}
