@@ -148,6 +148,80 @@ uint64_t ffirt_ctx_add_listener(const ffirt_library *lib, void *handle, const ch
                                 void (*release)(void *ud));
 int ffirt_ctx_remove_listener(const ffirt_library *lib, void *handle, uint64_t id);
 
+/* --- settings (any thread) ---------------------------------------------- */
+
+#define FFIRT_CTX_DEFAULT_MAX 4096         /* live contexts, all libraries together */
+#define FFIRT_CTX_DEFAULT_SPIN_US 50       /* worker spin before parking */
+#define FFIRT_CTX_DEFAULT_GRACE_MS 1000    /* running calls' grace in destroy */
+#define FFIRT_CTX_DEFAULT_TEARDOWN_MS 5000 /* bound of the library teardown */
+
+/*
+ * Sets the maximum number of live contexts (all libraries, static workers
+ * included) that later creates may reach; live contexts above it are not
+ * affected. Returns 0 or FFIRT_EINVAL (0, or above 2^20). Any thread.
+ */
+int ffirt_ctx_set_max_contexts(size_t max);
+/* The current maximum (default FFIRT_CTX_DEFAULT_MAX). Any thread. */
+size_t ffirt_ctx_max_contexts(void);
+
+/* Spin (microseconds, 0 = park at once) of contexts created from now on.
+ * Any thread. */
+void ffirt_ctx_set_default_spin_us(uint32_t us);
+
+/*
+ * Per-context settings; each validates handle against lib and returns 0 or
+ * FFIRT_EBADCTX (FFIRT_EINVAL for a timeout above one hour). They take
+ * effect for what happens next (a call started later, the next park, the
+ * destroy). Any thread, callbacks included.
+ *  - stale_warn_ms: RET_STALE_WARN interval of calls started from now on,
+ *    0 disables (default: lib->stale_warn_ms);
+ *  - spin_us: how long the idle worker spins before parking;
+ *  - grace_ms / teardown_ms: destroy's bounds (running calls' grace, then
+ *    lib->dtor plus closing the loop).
+ */
+int ffirt_ctx_set_stale_warn_ms(const ffirt_library *lib, void *handle, uint32_t ms);
+int ffirt_ctx_set_spin_us(const ffirt_library *lib, void *handle, uint32_t us);
+int ffirt_ctx_set_destroy_timeouts(const ffirt_library *lib, void *handle, uint32_t grace_ms,
+                                   uint32_t teardown_ms);
+
+/* The opaque handle of ctx (what hosts hold), e.g. for a handler that
+ * submits asynchronously to its own context. Any thread while ctx lives. */
+void *ffirt_ctx_handle(ffirt_ctx *ctx);
+
+/* 1 when the calling thread is ctx's worker or event thread: blocking there
+ * on ctx would deadlock. Any thread. */
+int ffirt_ctx_is_own_thread(ffirt_ctx *ctx);
+
+/* --- synchronous waits ----------------------------------------------------- */
+
+/* The terminal reply of a call waited for synchronously. */
+typedef struct ffirt_reply {
+  int ret;                 /* RET_OK or RET_ERR */
+  char *msg;               /* payload copy plus a NUL; free with ffirt_reply_clear() */
+  size_t len;              /* payload length (without the NUL) */
+  unsigned stale_warnings; /* RET_STALE_WARN callbacks seen before the reply */
+  int oom;                 /* 1 when the payload could not be copied */
+} ffirt_reply;
+
+/*
+ * Submits a call like ffirt_call_submit() and blocks until its terminal
+ * callback, which it stores in *out (entry errors included: out->ret ==
+ * RET_ERR with their text). args ownership passes to the runtime. Returns 0
+ * (see out->ret), FFIRT_EDEADLK when called on the context's own worker
+ * thread (a handler or a result callback waiting for its own context would
+ * wait forever: nothing is queued, args are freed), FFIRT_ENOMEM (reply not
+ * copied), FFIRT_EINVAL (out NULL). The wait is unbounded: it ends when the
+ * call is finished, or answered by destroy. Any thread but that worker;
+ * from listeners too (they run on the event thread).
+ */
+int ffirt_call_wait(const ffirt_library *lib, void *handle, const ffirt_call_desc *desc, void *args,
+                    ffirt_reply *out);
+/* Same for a static call (FFIRT_EDEADLK on the library's static worker). */
+int ffirt_static_call_wait(const ffirt_library *lib, const ffirt_call_desc *desc, void *args,
+                           ffirt_reply *out);
+/* Frees out->msg and zeroes *out. */
+void ffirt_reply_clear(ffirt_reply *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,76 @@
+/*
+ * queue.c - lock-free MPSC request queue with a park/wake handshake.
+ *
+ * Design notes: see queue.h (the invariants are the header's contract).
+ * Memory orders: the tail exchange and the parked flag accesses are seq_cst
+ * because the park handshake is a store-load (Dekker) pattern that acquire/
+ * release cannot order; the link store is release and the link loads are
+ * acquire so that the consumer sees a node's contents once it sees the link.
+ */
+#include "context/queue.h"
+
+#include <stddef.h>
+
+void ffirt__mpsc_init(ffirt__mpsc *q) {
+  atomic_init(&q->stub.next, NULL);
+  atomic_init(&q->tail, &q->stub);
+  q->head = &q->stub;
+  atomic_init(&q->parked, 0);
+}
+
+static void link_node(ffirt__mpsc *q, ffirt__qnode *n) {
+  atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
+  /* seq_cst: first half of the producer side of the park handshake. */
+  ffirt__qnode *prev = atomic_exchange_explicit(&q->tail, n, memory_order_seq_cst);
+  /* release: the consumer's acquire load of next sees n's contents. */
+  atomic_store_explicit(&prev->next, n, memory_order_release);
+}
+
+int ffirt__mpsc_push(ffirt__mpsc *q, ffirt__qnode *n) {
+  link_node(q, n);
+  /* seq_cst: second half of the handshake (read after the tail exchange). A
+   * plain load first keeps the common case (consumer awake) read-only. */
+  if (atomic_load_explicit(&q->parked, memory_order_seq_cst) == 0) return 0;
+  return atomic_exchange_explicit(&q->parked, 0, memory_order_seq_cst) == 1;
+}
+
+ffirt__qnode *ffirt__mpsc_pop(ffirt__mpsc *q) {
+  ffirt__qnode *head = q->head;
+  ffirt__qnode *next = atomic_load_explicit(&head->next, memory_order_acquire);
+  if (head == &q->stub) {
+    if (!next) return NULL;
+    q->head = next;
+    head = next;
+    next = atomic_load_explicit(&next->next, memory_order_acquire);
+  }
+  if (next) {
+    q->head = next;
+    return head;
+  }
+  ffirt__qnode *tail = atomic_load_explicit(&q->tail, memory_order_acquire);
+  if (tail != head) return NULL; /* a producer is between exchange and link */
+  link_node(q, &q->stub);
+  next = atomic_load_explicit(&head->next, memory_order_acquire);
+  if (next) {
+    q->head = next;
+    return head;
+  }
+  return NULL;
+}
+
+int ffirt__mpsc_empty(ffirt__mpsc *q) {
+  /* seq_cst: the consumer side of the handshake reads the tail after
+   * storing parked (see ffirt__mpsc_park_begin). */
+  return q->head == &q->stub && atomic_load_explicit(&q->tail, memory_order_seq_cst) == &q->stub;
+}
+
+int ffirt__mpsc_park_begin(ffirt__mpsc *q) {
+  atomic_store_explicit(&q->parked, 1, memory_order_seq_cst);
+  if (ffirt__mpsc_empty(q)) return 1;
+  atomic_store_explicit(&q->parked, 0, memory_order_relaxed);
+  return 0;
+}
+
+void ffirt__mpsc_park_end(ffirt__mpsc *q) {
+  atomic_store_explicit(&q->parked, 0, memory_order_relaxed);
+}

@@ -1,0 +1,235 @@
+/*
+ * worker.c - the worker thread of a context: its libuv loop, the drain /
+ * spin / park cycle over the request queue, the heartbeat, and the stop
+ * phase of destroy (queued calls refused, running calls' grace, the
+ * library's teardown, closing every loop handle).
+ *
+ * Design notes:
+ *  - Exactly one thread (the worker) runs the loop, pops the queue, runs
+ *    handlers and finishes calls. ffirt__tl_worker identifies it, which is
+ *    how destroy and synchronous waits detect "called on its own worker".
+ *  - The cycle: pop and dispatch everything queued (running the loop without
+ *    blocking every 64 calls so timers and I/O are not starved by a flood);
+ *    then run the loop once without blocking; then spin up to spin_us while
+ *    the queue stays empty; then announce parking (queue.h handshake) and
+ *    block in uv_run(UV_RUN_ONCE). Producers wake a parked worker with
+ *    uv_async_send; the heartbeat timer (every 50 ms) bounds every park, so
+ *    the liveness beat comes at least every 100 ms while idle and after
+ *    every request.
+ *  - Stop: destroy sets ctx->stopping (release) only after every producer
+ *    reference is drained, so when the worker sees it (acquire) the queue
+ *    holds every call that will ever be pushed; the worker drains it fully
+ *    with RET_ERR, waits out the grace for running calls, fails the rest,
+ *    runs lib->dtor when the constructor had succeeded, closes all handles
+ *    (the library's too), frees the calls and closes the loop. It then
+ *    signals done under done_lock; if the destroyer gave up waiting
+ *    (abandoned), the worker frees the context itself.
+ */
+#include <sched.h>
+#include <string.h>
+#include <time.h>
+
+#include "context/ctx_internal.h"
+
+_Thread_local ffirt_ctx *ffirt__tl_worker;
+
+#define BEAT_MS 50
+#define FAIRNESS_BATCH 64
+
+uint64_t ffirt__now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static uint64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __asm__ __volatile__("pause");
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
+void ffirt__worker_wake(ffirt_ctx *ctx) { uv_async_send(&ctx->wake); }
+
+static void on_beat(uv_timer_t *t) {
+  ffirt_ctx *ctx = t->data;
+  if (ctx->events) ffirt_events_beat(ctx->events);
+}
+
+static void on_wake(uv_async_t *a) { (void)a; }
+
+static int stopping(ffirt_ctx *ctx) {
+  /* acquire: pairs with destroy's release store, which follows the drain
+   * of every producer reference, so every pushed call is visible. */
+  return atomic_load_explicit(&ctx->stopping, memory_order_acquire);
+}
+
+static void beat(ffirt_ctx *ctx) {
+  if (ctx->events) ffirt_events_beat(ctx->events);
+}
+
+/* Pops and dispatches what is queued; returns how many calls ran. */
+static unsigned drain(ffirt_ctx *ctx) {
+  unsigned n = 0;
+  ffirt__qnode *node;
+  ffirt__call_release_held(ctx);
+  while (!stopping(ctx) && (node = ffirt__mpsc_pop(&ctx->q))) {
+    ffirt__call_dispatch(ctx, (ffirt_call *)node);
+    ffirt__call_reap(ctx);
+    beat(ctx);
+    if (++n % FAIRNESS_BATCH == 0) {
+      uv_run(&ctx->loop, UV_RUN_NOWAIT);
+      ffirt__call_reap(ctx);
+    }
+    ffirt__call_release_held(ctx);
+  }
+  return n;
+}
+
+/* Spins up to spin_us while the queue is empty; returns 1 when work came. */
+static int spin(ffirt_ctx *ctx) {
+  uint32_t us = atomic_load_explicit(&ctx->spin_us, memory_order_relaxed);
+  if (us == 0) return 0;
+  uint64_t deadline = now_ns() + (uint64_t)us * 1000u;
+  for (unsigned i = 1;; i++) {
+    if (!ffirt__mpsc_empty(&ctx->q) || stopping(ctx)) return 1;
+    cpu_relax();
+    if (i % 64 == 0 && now_ns() >= deadline) return 0;
+  }
+}
+
+static void serve(ffirt_ctx *ctx) {
+  while (!stopping(ctx)) {
+    drain(ctx);
+    if (stopping(ctx)) break;
+    if (!ffirt__mpsc_empty(&ctx->q)) {
+      /* A producer is between its exchange and its link: let it run. */
+      sched_yield();
+      continue;
+    }
+    uv_run(&ctx->loop, UV_RUN_NOWAIT);
+    ffirt__call_reap(ctx);
+    if (ctx->held.head && ctx->ctor_state != CTOR_PENDING) continue;
+    if (spin(ctx)) continue;
+    if (!ffirt__mpsc_park_begin(&ctx->q)) continue;
+    if (stopping(ctx)) {
+      ffirt__mpsc_park_end(&ctx->q);
+      break;
+    }
+    /* Bounded by the heartbeat timer (BEAT_MS). */
+    uv_run(&ctx->loop, UV_RUN_ONCE);
+    ffirt__mpsc_park_end(&ctx->q);
+    ffirt__call_reap(ctx);
+  }
+}
+
+static void on_grace(uv_timer_t *t) {
+  ffirt_ctx *ctx = t->data;
+  ctx->grace_over = 1;
+}
+
+static void close_any(uv_handle_t *h, void *arg) {
+  (void)arg;
+  if (!uv_is_closing(h)) uv_close(h, NULL);
+}
+
+static void stop_phase(ffirt_ctx *ctx) {
+  /* 1. Calls that never started: the queue, then those held behind the
+   * constructor (queue first keeps no order promise across the two, but
+   * each gets its one RET_ERR). */
+  ffirt__qnode *node;
+  while ((node = ffirt__mpsc_pop(&ctx->q)))
+    ffirt__call_fail((ffirt_call *)node, "context destroyed before the call ran", 0);
+  ffirt_call *c;
+  while ((c = ffirt__list_pop(&ctx->held)))
+    ffirt__call_fail(c, "context destroyed before the call ran", 0);
+  ffirt__call_reap(ctx);
+
+  /* 2. Grace for running calls (they may still finish normally). */
+  uint32_t grace = atomic_load_explicit(&ctx->grace_ms, memory_order_relaxed);
+  if (ctx->running.head && grace > 0) {
+    uv_timer_init(&ctx->loop, &ctx->grace);
+    ctx->grace.data = ctx;
+    uv_timer_start(&ctx->grace, on_grace, grace, 0);
+    while (ctx->running.head && !ctx->grace_over) {
+      uv_run(&ctx->loop, UV_RUN_ONCE);
+      ffirt__call_reap(ctx);
+    }
+    uv_timer_stop(&ctx->grace);
+  }
+
+  /* 3. Still running: answered now; the library may finish them later. */
+  while ((c = ctx->running.head))
+    ffirt__call_fail(c, "context destroyed while the call was running (grace period over)", 1);
+  ffirt__call_reap(ctx);
+
+  /* 4. The library's teardown, with the state its constructor set. */
+  if (ctx->ctor_state == CTOR_OK && !ctx->hidden && ctx->lib->dtor) ctx->lib->dtor(ctx, ctx->state);
+  ffirt__call_reap(ctx);
+
+  /* 5. Close every handle (ours and whatever the library left open) and
+   * let the close callbacks run; late finishes there are ignored. */
+  uv_walk(&ctx->loop, close_any, NULL);
+  while (uv_run(&ctx->loop, UV_RUN_DEFAULT) != 0) {
+  }
+  ffirt__call_reap(ctx);
+  while ((c = ffirt__list_pop(&ctx->orphans)))
+    ffirt__call_free(c);
+  ctx->wake_ready = ctx->beat_ready = 0;
+  if (uv_loop_close(&ctx->loop) == 0) ctx->loop_ready = 0;
+}
+
+static void *worker_main(void *arg) {
+  ffirt_ctx *ctx = arg;
+  ffirt__tl_worker = ctx;
+  serve(ctx);
+  stop_phase(ctx);
+  ffirt__tl_worker = NULL;
+  pthread_mutex_lock(&ctx->done_lock);
+  ctx->done = 1;
+  int abandoned = ctx->abandoned;
+  pthread_cond_broadcast(&ctx->done_cond);
+  pthread_mutex_unlock(&ctx->done_lock);
+  if (abandoned) {
+    ffirt_log(FFIRT_LOG_WARN, "context of library '%s': wedged worker finished its teardown late",
+              ctx->lib->name ? ctx->lib->name : "?");
+    ffirt__ctx_free(ctx);
+  }
+  return NULL;
+}
+
+int ffirt__worker_start(ffirt_ctx *ctx) {
+  if (ffirt__ctx_fault_hook && ffirt__ctx_fault_hook("loop")) return FFIRT_ETHREAD;
+  if (uv_loop_init(&ctx->loop) != 0) return FFIRT_ETHREAD;
+  ctx->loop_ready = 1;
+  ctx->loop.data = ctx;
+  if (ffirt__ctx_fault_hook && ffirt__ctx_fault_hook("async")) return FFIRT_ETHREAD;
+  if (uv_async_init(&ctx->loop, &ctx->wake, on_wake) != 0) return FFIRT_ETHREAD;
+  ctx->wake_ready = 1;
+  if (ffirt__ctx_fault_hook && ffirt__ctx_fault_hook("timer")) return FFIRT_ETHREAD;
+  if (uv_timer_init(&ctx->loop, &ctx->beat) != 0) return FFIRT_ETHREAD;
+  ctx->beat_ready = 1;
+  ctx->beat.data = ctx;
+  uv_timer_start(&ctx->beat, on_beat, BEAT_MS, BEAT_MS);
+  if (ffirt__ctx_fault_hook && ffirt__ctx_fault_hook("thread")) return FFIRT_ETHREAD;
+  if (pthread_create(&ctx->thread, NULL, worker_main, ctx) != 0) return FFIRT_ETHREAD;
+  ctx->thread_started = 1;
+  return 0;
+}
+
+/* Undoes a partial ffirt__worker_start() (the thread never started). */
+void ffirt__worker_unwind(ffirt_ctx *ctx) {
+  if (!ctx->loop_ready) return;
+  uv_walk(&ctx->loop, close_any, NULL);
+  while (uv_run(&ctx->loop, UV_RUN_DEFAULT) != 0) {
+  }
+  if (uv_loop_close(&ctx->loop) == 0) ctx->loop_ready = 0;
+  ctx->wake_ready = ctx->beat_ready = 0;
+}
