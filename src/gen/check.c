@@ -305,17 +305,28 @@ static void check_type_names(checker *c) {
                        m->state);
     name_add(c, &types, m->state, m->state_loc);
   }
-  for (size_t i = 0; i < m->nenums; i++) {
-    ffirt__gen_enum *e = &m->enums[i];
-    const ffirt__gen_loc *first;
-    if (is_builtin_type_name(e->name))
-      ffirt__gen_error(c->d, e->loc, "'%s' is a built-in type and cannot name an enum", e->name);
-    else if (check_name(c, e->name, e->loc, "enum") == 0 &&
-             (first = name_add(c, &types, e->name, e->loc)) != NULL)
-      dup_error(c, e->loc, "type", e->name, first);
-  }
-  for (size_t i = 0; i < m->nstructs; i++) {
-    ffirt__gen_struct *s = &m->structs[i];
+  /* structs and enums share one namespace: visit them in source order so a
+   * duplicate is reported at the later declaration */
+  size_t ie = 0, is = 0;
+  while (ie < m->nenums || is < m->nstructs) {
+    int take_enum = 0;
+    if (ie < m->nenums) {
+      const ffirt__gen_loc *el = &m->enums[ie].loc,
+                           *sl = is < m->nstructs ? &m->structs[is].loc : NULL;
+      take_enum = !sl || m->structs[is].synthesized || el->line < sl->line ||
+                  (el->line == sl->line && el->col < sl->col);
+    }
+    if (take_enum) {
+      ffirt__gen_enum *e = &m->enums[ie++];
+      const ffirt__gen_loc *first;
+      if (is_builtin_type_name(e->name))
+        ffirt__gen_error(c->d, e->loc, "'%s' is a built-in type and cannot name an enum", e->name);
+      else if (check_name(c, e->name, e->loc, "enum") == 0 &&
+               (first = name_add(c, &types, e->name, e->loc)) != NULL)
+        dup_error(c, e->loc, "type", e->name, first);
+      continue;
+    }
+    ffirt__gen_struct *s = &m->structs[is++];
     const ffirt__gen_loc *first;
     if (s->synthesized) {
       if ((first = name_add(c, &types, s->name, s->loc)) != NULL)
@@ -424,6 +435,13 @@ static const char *field_suffix_owner(const ffirt__gen_struct *s, const char *na
   return NULL;
 }
 
+/* The wire name of the event whose payload struct is s. */
+static const char *event_of(const ffirt__gen_model *m, const ffirt__gen_struct *s) {
+  for (size_t i = 0; i < m->nevents; i++)
+    if (m->events[i].payload && m->events[i].payload->name == s->name) return m->events[i].wire;
+  return s->name;
+}
+
 static void check_structs(checker *c) {
   ffirt__gen_model *m = c->m;
   for (size_t i = 0; i < m->nstructs; i++) {
@@ -436,10 +454,15 @@ static void check_structs(checker *c) {
       const char *member = NULL;
       const char *owner;
       if (check_name(c, f->name, f->loc, what) != 0) continue;
-      if ((first = name_add(c, &fields, f->name, f->loc)) != NULL)
-        ffirt__gen_error(c->d, f->loc, "duplicate %s '%s' in %s '%s' (first declared at line %d)",
-                         what, f->name, s->synthesized ? "event" : "struct", s->name, first->line);
-      else if ((owner = field_suffix_owner(s, f->name, &member)) != NULL)
+      if ((first = name_add(c, &fields, f->name, f->loc)) != NULL) {
+        if (s->synthesized)
+          ffirt__gen_error(c->d, f->loc, "duplicate parameter '%s' of event '%s'", f->name,
+                           event_of(c->m, s));
+        else
+          ffirt__gen_error(c->d, f->loc,
+                           "duplicate field '%s' in struct '%s' (first declared at line %d)",
+                           f->name, s->name, first->line);
+      } else if ((owner = field_suffix_owner(s, f->name, &member)) != NULL)
         ffirt__gen_error(c->d, f->loc,
                          "%s '%s' clashes with the %s member generated for '%s' in the native "
                          "struct",
@@ -549,6 +572,8 @@ static void check_use(checker *c) {
   }
   for (size_t i = 0; i < m->nevents; i++)
     mark_used(m->events[i].payload);
+  /* with errors, an unused type is most likely a consequence of them */
+  if (c->d->errors) return;
   for (size_t i = 0; i < m->nstructs; i++)
     if (!m->structs[i].used && !m->structs[i].synthesized)
       ffirt__gen_warning(c->d, m->structs[i].loc,
@@ -708,7 +733,11 @@ static void check_enums(checker *c) {
     for (size_t k = 0; k < e->nitems; k++) {
       ffirt__gen_enumerator *it = &e->items[k];
       const ffirt__gen_loc *first;
-      if (!it->has_value) {
+      int in_range = it->value >= INT32_MIN && it->value <= INT32_MAX;
+      if (it->has_value && !in_range) {
+        /* reported by the parser; keep numbering from 0 */
+        it->value = next = 0;
+      } else if (!it->has_value) {
         if (next > INT32_MAX) {
           ffirt__gen_error(c->d, it->loc,
                            "the ordinal of enumerator '%s' would be %lld, beyond the i32 range",
@@ -732,7 +761,7 @@ static void check_enums(checker *c) {
                          it->name, first->line);
       else if (it->wire == it->name)
         name_add(c, &wires, it->wire, it->loc);
-      for (size_t j = 0; j < k; j++)
+      for (size_t j = 0; j < k && in_range; j++)
         if (e->items[j].value == it->value) {
           ffirt__gen_error(c->d, it->loc,
                            "enumerator '%s' has the ordinal %lld of enumerator '%s' (line %d)",
@@ -770,8 +799,7 @@ static void check_params(checker *c, ffirt__gen_param *ps, size_t n, const char 
                        "(ctx, cb, ud, call, self)",
                        pa->name);
     else if ((first = name_add(c, &names, pa->name, pa->loc)) != NULL)
-      ffirt__gen_error(c->d, pa->loc, "duplicate parameter '%s' of %s (first at column %d)",
-                       pa->name, owner, first->col);
+      ffirt__gen_error(c->d, pa->loc, "duplicate parameter '%s' of %s", pa->name, owner);
   }
 }
 
@@ -837,8 +865,8 @@ static void check_procs_events(checker *c) {
       dup_error(c, p->loc, "procedure", p->name, first);
       continue;
     }
+    check_params(c, p->params, p->nparams, ffirt__gen_sprintf(c->a, "%s '%s'", kind, p->name));
     char *owner = ffirt__gen_sprintf(c->a, "%s '%s' (line %d)", kind, p->name, p->loc.line);
-    check_params(c, p->params, p->nparams, owner);
     static const char *const suffixes[] = {"", "_cbor", "_impl", "_ok"};
     for (int k = 0; k < 4; k++)
       if (sym_add(c, &syms, p->loc, owner,
@@ -873,7 +901,8 @@ static void check_procs_events(checker *c) {
       continue;
     }
     char *owner = ffirt__gen_sprintf(c->a, "event '%s' (line %d)", ev->wire, ev->loc.line);
-    if (ev->nparams == 1 && ev->params[0].name) check_params(c, ev->params, ev->nparams, owner);
+    if (ev->nparams == 1 && ev->params[0].name)
+      check_params(c, ev->params, ev->nparams, ffirt__gen_sprintf(c->a, "event '%s'", ev->wire));
     /* (several params: checked as the payload struct's fields) */
     if (sym_add(c, &syms, ev->loc, owner, ffirt__gen_sprintf(c->a, "%s_emit_%s", lib, ev->wire)) ==
         0)

@@ -3,8 +3,9 @@
  * a caret under the column, collected into one text buffer.
  *
  * Design notes:
- *  - Diagnostics are rendered when reported, in report order (lexer and
- *    parser errors in source order, then the checker's).
+ *  - A diagnostic is rendered when reported into a pending entry; flush
+ *    sorts the entries by (line, column, report order) and appends them to
+ *    d->out, so the output reads in source order whichever phase found it.
  *  - The buffer is plain malloc'd memory owned by the ffirt__gen_diag (freed
  *    by ffirt__gen_diag_free); out of memory drops text, never crashes.
  *  - The caret line copies the tabs of the source line so the caret lines up
@@ -47,7 +48,56 @@ static void appendp(ffirt__gen_diag *d, const char *fmt, ...) {
   va_end(ap);
 }
 
+static void render(ffirt__gen_diag *d, const char *what, ffirt__gen_loc loc, const char *fmt,
+                   va_list ap);
+
+struct ffirt__gen_pending {
+  int line, col;
+  size_t seq;
+  char *text;
+};
+
 static void report(ffirt__gen_diag *d, const char *what, ffirt__gen_loc loc, const char *fmt,
+                   va_list ap) {
+  /* render into a scratch diag, then keep the text as a pending entry */
+  ffirt__gen_diag scratch = {0};
+  scratch.src = d->src;
+  scratch.src_len = d->src_len;
+  render(&scratch, what, loc, fmt, ap);
+  if (d->npending == d->cap_pending) {
+    size_t cap = d->cap_pending ? d->cap_pending * 2 : 16;
+    struct ffirt__gen_pending *p = realloc(d->pending, cap * sizeof *p);
+    if (!p) {
+      free(scratch.out);
+      return;
+    }
+    d->pending = p;
+    d->cap_pending = cap;
+  }
+  struct ffirt__gen_pending *e = &d->pending[d->npending];
+  e->line = loc.line;
+  e->col = loc.col;
+  e->seq = d->npending++;
+  e->text = scratch.out;
+}
+
+static int by_loc(const void *a, const void *b) {
+  const struct ffirt__gen_pending *x = a, *y = b;
+  if (x->line != y->line) return x->line < y->line ? -1 : 1;
+  if (x->col != y->col) return x->col < y->col ? -1 : 1;
+  return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+void ffirt__gen_diag_flush(ffirt__gen_diag *d) {
+  if (d->npending) qsort(d->pending, d->npending, sizeof *d->pending, by_loc);
+  for (size_t i = 0; i < d->npending; i++) {
+    if (d->pending[i].text) append(d, d->pending[i].text, strlen(d->pending[i].text));
+    free(d->pending[i].text);
+  }
+  d->npending = 0;
+}
+
+static void render(ffirt__gen_diag *d, const char *what, ffirt__gen_loc loc, const char *fmt,
                    va_list ap) {
   appendp(d, "%s:%d:%d: %s: ", loc.file ? loc.file : "<input>", loc.line, loc.col, what);
   appendf(d, fmt, ap);
@@ -90,6 +140,7 @@ void ffirt__gen_warning(ffirt__gen_diag *d, ffirt__gen_loc loc, const char *fmt,
 }
 
 void ffirt__gen_diag_summary(ffirt__gen_diag *d) {
+  ffirt__gen_diag_flush(d);
   if (d->errors == 0 && d->warnings == 0) return;
   if (d->errors && d->warnings)
     appendp(d, "%d error%s, %d warning%s generated.\n", d->errors, d->errors == 1 ? "" : "s",
@@ -101,6 +152,11 @@ void ffirt__gen_diag_summary(ffirt__gen_diag *d) {
 }
 
 void ffirt__gen_diag_free(ffirt__gen_diag *d) {
+  for (size_t i = 0; i < d->npending; i++)
+    free(d->pending[i].text);
+  free(d->pending);
+  d->pending = NULL;
+  d->npending = d->cap_pending = 0;
   free(d->out);
   d->out = NULL;
   d->out_len = d->out_cap = 0;

@@ -235,9 +235,15 @@ typedef struct ffirt__gen_diag {
   size_t src_len;
   int errors;
   int warnings;
-  /* Output: appended to a growable text buffer (tests compare it exactly). */
+  /* Output: appended to a growable text buffer (tests compare it exactly).
+   * ffirt__gen_parse leaves every diagnostic of the file in it, sorted by
+   * line and column (reports of one location keep their order). */
   char *out;
   size_t out_len, out_cap;
+  /* Reported but not yet in `out` (diag.c; ffirt__gen_diag_flush sorts and
+   * moves them). */
+  struct ffirt__gen_pending *pending;
+  size_t npending, cap_pending;
 } ffirt__gen_diag;
 
 /* Reports "file:line:col: error: msg\n<source line>\n<caret>\n". */
@@ -258,6 +264,9 @@ void ffirt__gen_warning(ffirt__gen_diag *d, ffirt__gen_loc loc, const char *fmt,
 ffirt__gen_model *ffirt__gen_parse(const char *file, const char *src, size_t len,
                                    ffirt__gen_diag *d);
 void ffirt__gen_model_free(ffirt__gen_model *m);
+/* Moves the pending diagnostics into d->out in source order (done by
+ * ffirt__gen_parse; only needed after reporting outside of it). */
+void ffirt__gen_diag_flush(ffirt__gen_diag *d);
 void ffirt__gen_diag_free(ffirt__gen_diag *d);
 
 #endif /* FFIRT_GEN_IR_H */

@@ -92,6 +92,7 @@ static int lex_string(lexer *lx) {
   if (p >= lx->end || *p != '"') {
     ffirt__gen_error(lx->d, loc, "unterminated string literal");
     lx->p = p;
+    add_tok(lx, TOK_ERROR, start, (size_t)(p - start), loc);
     return -1;
   }
   lx->p = p + 1;
@@ -135,6 +136,7 @@ static void lex_number(lexer *lx) {
       p++;
     ffirt__gen_error(lx->d, loc, "malformed number '%.*s'", (int)(p - start), start);
     lx->p = p;
+    add_tok(lx, TOK_ERROR, start, (size_t)(p - start), loc);
     return;
   }
   lx->p = p;
@@ -296,6 +298,7 @@ const char *ffirt__gen_tok_name(ffirt__gen_tok_kind k) {
   case TOK_GT: return "'>'";
   case TOK_EQ: return "'='";
   case TOK_ARROW: return "'->'";
+  case TOK_ERROR: return "an invalid token";
   }
   return "?";
 }

@@ -59,7 +59,8 @@ typedef enum ffirt__gen_tok_kind {
   TOK_LT,
   TOK_GT,
   TOK_EQ,
-  TOK_ARROW
+  TOK_ARROW,
+  TOK_ERROR /* a malformed number or string, already reported */
 } ffirt__gen_tok_kind;
 
 typedef struct ffirt__gen_doc_tok {

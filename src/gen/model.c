@@ -124,6 +124,7 @@ ffirt__gen_model *ffirt__gen_parse(const char *file, const char *src, size_t len
   ffirt__gen_parse_tokens(m, a, &lexed, d);
   ffirt__gen_check(m, a, &lexed, d, d->errors - before);
   ffirt__gen_lexed_free(&lexed);
+  ffirt__gen_diag_flush(d);
   a->oom = NULL;
   return m;
 }

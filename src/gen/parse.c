@@ -74,6 +74,7 @@ static const char *describe(parser *p, const ffirt__gen_token *t) {
 
 static void error_expected(parser *p, const char *what) {
   ffirt__gen_token *t = peek(p);
+  if (t->kind == TOK_ERROR) return; /* the lexer already reported it */
   ffirt__gen_error(p->d, t->loc, "expected %s, found %s", what, describe(p, t));
 }
 
@@ -84,6 +85,28 @@ static int expect(parser *p, ffirt__gen_tok_kind k, const char *what) {
     return 0;
   }
   error_expected(p, what ? what : ffirt__gen_tok_name(k));
+  return -1;
+}
+
+/* Expects the ';' ending an element. When it is missing and the next token
+ * starts a new line, reports it after the previous token and carries on as
+ * if it was there (returns 0); otherwise reports and returns -1. */
+static int expect_semi(parser *p, const char *what) {
+  ffirt__gen_token *t = peek(p);
+  if (t->kind == TOK_SEMI) {
+    next(p);
+    return 0;
+  }
+  if (p->pos > 0 && t->kind != TOK_ERROR) {
+    ffirt__gen_token *prev = &p->l->toks[p->pos - 1];
+    if (t->loc.line > prev->loc.line || t->kind == TOK_EOF) {
+      ffirt__gen_loc at = prev->loc;
+      at.col += (int)prev->len;
+      ffirt__gen_error(p->d, at, "expected %s", what);
+      return 0;
+    }
+  }
+  error_expected(p, what);
   return -1;
 }
 
@@ -249,7 +272,7 @@ static void parse_library(parser *p, ffirt__gen_token *kw) {
     p->library_loc = name->loc;
     p->m->library_loc = name->loc;
   }
-  if (expect(p, TOK_SEMI, "';' after the library name") != 0) sync_decl(p);
+  if (expect_semi(p, "';' after the library name") != 0) sync_decl(p);
 }
 
 /* state = "state" name ";" */
@@ -265,7 +288,7 @@ static void parse_state(parser *p, ffirt__gen_token *kw) {
     p->state_loc = name->loc;
     p->m->state_loc = name->loc;
   }
-  if (expect(p, TOK_SEMI, "';' after the state type") != 0) sync_decl(p);
+  if (expect_semi(p, "';' after the state type") != 0) sync_decl(p);
 }
 
 /* field = type name ";" */
@@ -281,8 +304,8 @@ static void parse_field(parser *p, ffirt__gen_struct *s, size_t *cap) {
   f->loc = name->loc;
   f->doc = lead_doc(p, first);
   ffirt__gen_token *semi = peek(p);
-  if (expect(p, TOK_SEMI, "';' after the field") != 0) return sync_member(p, TOK_SEMI);
-  add_trail_doc(p, &f->doc, semi);
+  if (expect_semi(p, "';' after the field") != 0) return sync_member(p, TOK_SEMI);
+  add_trail_doc(p, &f->doc, semi->kind == TOK_SEMI ? semi : name);
 }
 
 /* struct = "struct" name "{" { field } "}" [ ";" ] */
@@ -345,8 +368,9 @@ static void parse_enumerator(parser *p, ffirt__gen_enum *e, size_t *cap) {
                            "ordinal %.*s of enumerator '%s' does not fit in i32 (the native "
                            "form is int32_t)",
                            (int)v->len, v->text, it->name);
-        else
-          it->value = neg ? -(int64_t)u : (int64_t)u;
+        /* kept as written (clamped to i64) so check.c can skip it */
+        it->value = neg ? (u > (uint64_t)INT64_MAX ? INT64_MIN : -(int64_t)u)
+                        : (u > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)u);
       }
       have_value = 1;
     } else {
@@ -356,7 +380,6 @@ static void parse_enumerator(parser *p, ffirt__gen_enum *e, size_t *cap) {
     next(p);
     last = v;
   }
-  if (have_value && it->value == INT64_MIN) it->value = 0; /* out of range, reported */
   it->has_value = have_value;
   if (peek(p)->kind == TOK_COMMA) {
     last = next(p);
@@ -445,7 +468,7 @@ static void parse_const(parser *p, ffirt__gen_token *kw) {
   ffirt__gen_const *slot =
       ffirt__gen_push(p->a, &p->m->consts, &p->m->nconsts, &p->cap_consts, sizeof *slot);
   *slot = c;
-  if (expect(p, TOK_SEMI, "';' after the constant") != 0) sync_decl(p);
+  if (expect_semi(p, "';' after the constant") != 0) sync_decl(p);
 }
 
 /* params = "(" [ type name { "," type name } ] ")"
@@ -519,7 +542,7 @@ static void parse_proc(parser *p, ffirt__gen_token *kw, ffirt__gen_proc_kind kin
   ffirt__gen_proc *slot =
       ffirt__gen_push(p->a, &p->m->procs, &p->m->nprocs, &p->cap_procs, sizeof *slot);
   *slot = pr;
-  if (expect(p, TOK_SEMI, "';' after the declaration") != 0) sync_decl(p);
+  if (expect_semi(p, "';' after the declaration") != 0) sync_decl(p);
 }
 
 /* event = "event" name "(" type [ name ] { "," type [ name ] } ")" ";" */
@@ -540,7 +563,7 @@ static void parse_event(parser *p, ffirt__gen_token *kw) {
   ffirt__gen_event *slot =
       ffirt__gen_push(p->a, &p->m->events, &p->m->nevents, &p->cap_events, sizeof *slot);
   *slot = ev;
-  if (expect(p, TOK_SEMI, "';' after the event") != 0) sync_decl(p);
+  if (expect_semi(p, "';' after the event") != 0) sync_decl(p);
 }
 
 /* option = "option" name "=" ( int | float | name | string ) ";" */
@@ -570,7 +593,7 @@ static void parse_option(parser *p, ffirt__gen_token *kw) {
   ffirt__gen_option *slot =
       ffirt__gen_push(p->a, &p->m->options, &p->m->noptions, &p->cap_options, sizeof *slot);
   *slot = o;
-  if (expect(p, TOK_SEMI, "';' after the option") != 0) sync_decl(p);
+  if (expect_semi(p, "';' after the option") != 0) sync_decl(p);
 }
 
 /* file = { declaration }   (the first must be the library) */
