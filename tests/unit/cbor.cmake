@@ -7,3 +7,9 @@ ffirt_add_unit_test(test_cbor_read SOURCES ${_u}/test_cbor_read.c ${_u}/fault_al
 ffirt_add_unit_test(test_cbor_utf8 SOURCES ${_u}/test_cbor_utf8.c LABELS unit)
 ffirt_add_unit_test(test_cbor_diag SOURCES ${_u}/test_cbor_diag.c ${_u}/fault_alloc.c LABELS unit)
 ffirt_add_unit_test(test_common SOURCES ${_u}/test_common.c ${_u}/fault_alloc.c LABELS unit)
+# Cross-check against libcbor (libcbor-dev), both directions.
+pkg_check_modules(LIBCBOR IMPORTED_TARGET libcbor)
+if(LIBCBOR_FOUND)
+  ffirt_add_unit_test(test_cbor_libcbor SOURCES ${_u}/test_cbor_libcbor.c ${_u}/cbor_random.c
+    LIBS PkgConfig::LIBCBOR LABELS unit)
+endif()
