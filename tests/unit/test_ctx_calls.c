@@ -1,0 +1,368 @@
+/*
+ * test_ctx_calls.c - requests (src/context/call.c, wait.c): every entry
+ * check of abi.md 3.1 in order, replies and their threads, exactly-once
+ * (second finish ignored and logged), stale warnings, per-producer order,
+ * asynchronous submission from a handler, and the deadlock rule of
+ * synchronous waits.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "context/ctx_internal.h"
+#include "context/handle.h"
+#include "unit/ctx_test_util.h"
+
+/* --- log capture --------------------------------------------------------- */
+static pthread_mutex_t g_log_lock = PTHREAD_MUTEX_INITIALIZER;
+static char g_log[4096];
+static void capture(ffirt_log_level level, const char *msg, void *user) {
+  (void)level;
+  (void)user;
+  pthread_mutex_lock(&g_log_lock);
+  size_t n = strlen(g_log);
+  snprintf(g_log + n, sizeof g_log - n, "%s\n", msg);
+  pthread_mutex_unlock(&g_log_lock);
+}
+
+static void missing_callback_returns_code_and_queues_nothing(void **state) {
+  (void)state;
+  void *h = make_ctx(&lib_timer, 1);
+  int freed = atomic_load(&g_args_freed);
+  assert_int_equal(ffirt_call_submit(&lib_timer, h, &d_echo, targs_new(0, 1), NULL, NULL),
+                   RET_MISSING_CALLBACK);
+  assert_int_equal(atomic_load(&g_args_freed), freed + 1);
+  /* the missing callback is checked before the handle */
+  assert_int_equal(ffirt_call_submit(&lib_timer, NULL, &d_echo, targs_new(0, 1), NULL, NULL),
+                   RET_MISSING_CALLBACK);
+  assert_int_equal(ffirt_ctx_destroy(&lib_timer, h), 0);
+}
+
+/* Submits on handle and expects an entry error on the caller's thread,
+ * before submit returns, whose text contains want. */
+static void expect_entry_error(const ffirt_library *lib, void *handle, const char *want) {
+  recorder r;
+  rec_init(&r);
+  int freed = atomic_load(&g_args_freed);
+  assert_int_equal(ffirt_call_submit(lib, handle, &d_echo, targs_new(0, 1), rec_cb, &r), RET_ERR);
+  assert_int_equal(r.n, 1); /* already called */
+  assert_int_equal(r.e[0].ret, RET_ERR);
+  assert_false(r.e[0].on_worker);
+  if (!strstr(r.e[0].msg, want)) fail_msg("text '%s' lacks '%s'", r.e[0].msg, want);
+  assert_int_equal(atomic_load(&g_args_freed), freed + 1);
+  rec_destroy(&r);
+}
+
+static void bad_handles_are_answered_on_the_caller_thread(void **state) {
+  (void)state;
+  expect_entry_error(&lib_timer, NULL, "invalid context handle: NULL");
+  expect_entry_error(&lib_timer, (void *)(uintptr_t)0xdeadbeef0ull, "forged");
+  void *h = make_ctx(&lib_timer, 1);
+  expect_entry_error(&lib_timer, (char *)h + 1, "forged"); /* interior */
+  expect_entry_error(&lib_timer, (char *)h + 8, "invalid context handle");
+  void *e = make_ctx(&lib_echo, 1);
+  expect_entry_error(&lib_timer, e, "belongs to library 'echo', not 'my_timer'");
+  assert_int_equal(ffirt_ctx_destroy(&lib_echo, e), 0);
+  assert_int_equal(ffirt_ctx_destroy(&lib_timer, h), 0);
+  expect_entry_error(&lib_timer, h, "destroyed");
+}
+
+static void reply_runs_on_worker_and_void_reply_is_empty_not_null(void **state) {
+  (void)state;
+  void *h = make_ctx(&lib_timer, 11);
+  recorder r;
+  rec_init(&r);
+  assert_int_equal(ffirt_call_submit(&lib_timer, h, &d_echo, targs_new(0, 2), rec_cb, &r), RET_OK);
+  assert_int_equal(ffirt_call_submit(&lib_timer, h, &d_void, targs_new(0, 0), rec_cb, &r), RET_OK);
+  targs *bad = targs_new(0, 3);
+  bad->fail = 1;
+  assert_int_equal(ffirt_call_submit(&lib_timer, h, &d_echo, bad, rec_cb, &r), RET_OK);
+  assert_true(rec_wait(&r, 3, 5000));
+  assert_int_equal(r.e[0].ret, RET_OK);
+  assert_string_equal(r.e[0].msg, "state=11 value=2");
+  assert_true(r.e[0].on_worker);
+  assert_int_equal(r.e[1].ret, RET_OK); /* rec_cb aborts on a NULL msg */
+  assert_int_equal(r.e[1].len, 0);
+  assert_int_equal(r.e[2].ret, RET_ERR);
+  assert_string_equal(r.e[2].msg, "handler failed for value 3");
+  assert_int_equal(ffirt_ctx_destroy(&lib_timer, h), 0);
+  assert_int_equal(r.n, 3);
+  rec_destroy(&r);
+}
+
+static void second_finish_is_logged_and_never_calls_back(void **state) {
+  (void)state;
+  g_log[0] = '\0';
+  ffirt_log_set_sink(capture, NULL, FFIRT_LOG_WARN);
+  void *h = make_ctx(&lib_timer, 1);
+  recorder r;
+  rec_init(&r);
+  assert_int_equal(ffirt_call_submit(&lib_timer, h, &d_twice, targs_new(0, 0), rec_cb, &r), RET_OK);
+  assert_true(rec_wait(&r, 1, 5000));
+  assert_int_equal(ffirt_ctx_destroy(&lib_timer, h), 0);
+  ffirt_log_set_sink(NULL, NULL, FFIRT_LOG_WARN);
+  assert_int_equal(r.n, 1);
+  assert_string_equal(r.e[0].msg, "one");
+  assert_non_null(strstr(g_log, "call 'twice' finished twice (second finish: ffirt_call_ok)"));
+  assert_non_null(strstr(g_log, "call 'twice' finished twice (second finish: ffirt_call_err)"));
+  rec_destroy(&r);
+}
+
+static void stale_warnings_carry_elapsed_ms_and_stop_at_the_reply(void **state) {
+  (void)state;
+  void *h = make_ctx(&lib_timer, 1);
+  assert_int_equal(ffirt_ctx_set_stale_warn_ms(&lib_timer, h, 30), 0);
+  recorder r;
+  rec_init(&r);
+  assert_int_equal(ffirt_call_submit(&lib_timer, h, &d_async, targs_new(200, 1), rec_cb, &r),
+                   RET_OK);
+  assert_true(rec_wait(&r, 1, 5000));
+  sleep_ms(100); /* no warning may follow the reply */
+  assert_int_equal(ffirt_ctx_destroy(&lib_timer, h), 0);
+  assert_int_equal(r.after_term, 0);
+  assert_int_equal(r.terminal, 1);
+  assert_in_range(r.stale, 4, 7); /* 200 ms / 30 ms = 6, allow scheduling slack */
+  long prev = 0;
+  for (int i = 0; i < r.stale; i++) {
+    assert_int_equal(r.e[i].ret, RET_STALE_WARN);
+    char *end;
+    long ms = strtol(r.e[i].msg, &end, 10);
+    assert_true(*end == '\0' && end != r.e[i].msg); /* decimal, nothing else */
+    assert_true(ms >= 30 * (i + 1) - 5);
+    assert_true(ms > prev);
+    prev = ms;
+  }
+  assert_int_equal(r.e[r.stale].ret, RET_OK);
+  rec_destroy(&r);
+}
+
+static void stale_warnings_disabled_with_zero(void **state) {
+  (void)state;
+  ffirt_library quiet = {.name = "quiet", .stale_warn_ms = 0, .dtor = lib_dtor};
+  void *h = make_ctx(&quiet, 1);
+  recorder r;
+  rec_init(&r);
+  assert_int_equal(ffirt_call_submit(&quiet, h, &d_async, targs_new(80, 1), rec_cb, &r), RET_OK);
+  assert_true(rec_wait(&r, 1, 5000));
+  assert_int_equal(ffirt_ctx_destroy(&quiet, h), 0);
+  assert_int_equal(r.stale, 0);
+  assert_int_equal(r.n, 1);
+  rec_destroy(&r);
+}
+
+/* --- ordering -------------------------------------------------------------- */
+enum { ORDER_PRODUCERS = 3, ORDER_PER = 3000 };
+static int g_order_next[ORDER_PRODUCERS]; /* worker only */
+static int g_order_bad;                   /* worker only */
+
+static void h_order(ffirt_call *call) {
+  targs *a = ffirt_call_args(call);
+  int p = a->tag >> 20, seq = a->tag & 0xfffff;
+  if (g_order_next[p] != seq) g_order_bad++;
+  g_order_next[p] = seq + 1;
+  ffirt_call_ok(call, NULL, 0);
+}
+static ffirt_call_desc d_order = {"order", 0, h_order, targs_free};
+
+typedef struct order_arg {
+  void *h;
+  int id;
+  atomic_int *replies;
+} order_arg;
+
+static void count_cb(int ret, const char *msg, size_t len, void *ud) {
+  (void)msg;
+  (void)len;
+  if (ret != RET_STALE_WARN) atomic_fetch_add((atomic_int *)ud, 1);
+}
+
+static void *order_producer(void *p) {
+  order_arg *a = p;
+  for (int i = 0; i < ORDER_PER; i++) {
+    targs *t = targs_new(0, 0);
+    t->tag = a->id << 20 | i;
+    if (ffirt_call_submit(&lib_timer, a->h, &d_order, t, count_cb, a->replies) != RET_OK) abort();
+  }
+  return NULL;
+}
+
+static void calls_of_one_producer_start_in_submission_order(void **state) {
+  (void)state;
+  void *h = make_ctx(&lib_timer, 1);
+  ffirt_ctx_set_spin_us(&lib_timer, h, 0); /* park often: exercise wake-ups */
+  atomic_int replies = 0;
+  pthread_t t[ORDER_PRODUCERS];
+  order_arg args[ORDER_PRODUCERS];
+  for (int i = 0; i < ORDER_PRODUCERS; i++) {
+    args[i] = (order_arg){h, i, &replies};
+    pthread_create(&t[i], NULL, order_producer, &args[i]);
+  }
+  for (int i = 0; i < ORDER_PRODUCERS; i++)
+    pthread_join(t[i], NULL);
+  for (int i = 0; i < 500 && atomic_load(&replies) < ORDER_PRODUCERS * ORDER_PER; i++)
+    sleep_ms(10);
+  assert_int_equal(ffirt_ctx_destroy(&lib_timer, h), 0); /* joins: worker data visible */
+  assert_int_equal(atomic_load(&replies), ORDER_PRODUCERS * ORDER_PER);
+  assert_int_equal(g_order_bad, 0);
+  for (int i = 0; i < ORDER_PRODUCERS; i++)
+    assert_int_equal(g_order_next[i], ORDER_PER);
+}
+
+/* --- reentrancy -------------------------------------------------------------- */
+static atomic_int g_wait_rc;
+static atomic_int g_inner_ret = -1;
+static void inner_cb(int ret, const char *msg, size_t len, void *ud) {
+  (void)msg;
+  (void)len;
+  (void)ud;
+  if (ret != RET_STALE_WARN) atomic_store(&g_inner_ret, ret);
+}
+
+/* Handler that waits synchronously on its own context (must be refused),
+ * then submits asynchronously to it (must work). */
+static void h_reenter(ffirt_call *call) {
+  ffirt_ctx *ctx = ffirt_call_ctx(call);
+  void *self = ffirt_ctx_handle(ctx);
+  ffirt_reply rep;
+  atomic_store(&g_wait_rc, ffirt_call_wait(&lib_timer, self, &d_echo, targs_new(0, 1), &rep));
+  if (ffirt_call_submit(&lib_timer, self, &d_echo, targs_new(0, 2), inner_cb, NULL) != RET_OK)
+    ffirt_call_err(call, "async submit from handler refused");
+  else
+    ffirt_call_ok(call, "ok", 2);
+}
+static ffirt_call_desc d_reenter = {"reenter", 0, h_reenter, targs_free};
+
+static void synchronous_wait_on_own_worker_is_refused_async_submit_works(void **state) {
+  (void)state;
+  void *h = make_ctx(&lib_timer, 3);
+  recorder r;
+  rec_init(&r);
+  int freed = atomic_load(&g_args_freed);
+  assert_int_equal(ffirt_call_submit(&lib_timer, h, &d_reenter, targs_new(0, 0), rec_cb, &r),
+                   RET_OK);
+  assert_true(rec_wait(&r, 1, 5000));
+  assert_int_equal(r.e[0].ret, RET_OK);
+  assert_int_equal(atomic_load(&g_wait_rc), FFIRT_EDEADLK);
+  for (int i = 0; i < 500 && atomic_load(&g_inner_ret) < 0; i++)
+    sleep_ms(2);
+  assert_int_equal(atomic_load(&g_inner_ret), RET_OK);
+  assert_int_equal(ffirt_ctx_destroy(&lib_timer, h), 0);
+  /* reenter's, the refused wait's and the inner call's args */
+  assert_int_equal(atomic_load(&g_args_freed), freed + 3);
+  rec_destroy(&r);
+}
+
+/* A result callback (it runs on the worker) waiting on its context. */
+typedef struct cb_wait {
+  void *h;
+  atomic_int rc;
+  recorder r;
+} cb_wait;
+static void wait_in_cb(int ret, const char *msg, size_t len, void *ud) {
+  cb_wait *w = ud;
+  if (ret != RET_STALE_WARN) {
+    ffirt_reply rep;
+    atomic_store(&w->rc, ffirt_call_wait(&lib_timer, w->h, &d_echo, targs_new(0, 1), &rep));
+  }
+  rec_cb(ret, msg, len, &w->r);
+}
+
+static void synchronous_wait_in_result_callback_is_refused(void **state) {
+  (void)state;
+  cb_wait w = {.rc = 1};
+  rec_init(&w.r);
+  w.h = make_ctx(&lib_timer, 1);
+  assert_int_equal(ffirt_call_submit(&lib_timer, w.h, &d_echo, targs_new(0, 1), wait_in_cb, &w),
+                   RET_OK);
+  assert_true(rec_wait(&w.r, 1, 5000));
+  assert_int_equal(atomic_load(&w.rc), FFIRT_EDEADLK);
+  assert_int_equal(ffirt_ctx_destroy(&lib_timer, w.h), 0);
+  rec_destroy(&w.r);
+}
+
+static void synchronous_wait_from_another_thread_returns_the_reply(void **state) {
+  (void)state;
+  void *h = make_ctx(&lib_timer, 8);
+  ffirt_reply rep;
+  assert_int_equal(ffirt_call_wait(&lib_timer, h, &d_echo, targs_new(0, 4), &rep), 0);
+  assert_int_equal(rep.ret, RET_OK);
+  assert_int_equal(rep.len, strlen("state=8 value=4"));
+  assert_string_equal(rep.msg, "state=8 value=4");
+  ffirt_reply_clear(&rep);
+  assert_null(rep.msg);
+  /* entry errors come back the same way */
+  assert_int_equal(ffirt_call_wait(&lib_timer, NULL, &d_echo, targs_new(0, 4), &rep), 0);
+  assert_int_equal(rep.ret, RET_ERR);
+  assert_string_equal(rep.msg, "invalid context handle: NULL");
+  ffirt_reply_clear(&rep);
+  assert_int_equal(ffirt_ctx_destroy(&lib_timer, h), 0);
+}
+
+/* A listener (event thread) may wait on the context synchronously. */
+static const ffirt_event_type ev_tick = {.name = "tick", .size = 0};
+static void h_tick(ffirt_call *call) {
+  ffirt_ctx_emit(ffirt_call_ctx(call), &ev_tick, NULL);
+  ffirt_call_ok(call, NULL, 0);
+}
+static ffirt_call_desc d_tick = {"tick", 0, h_tick, targs_free};
+typedef struct lw {
+  void *h;
+  atomic_int rc;
+  atomic_int ret;
+  recorder r;
+} lw;
+static void wait_in_listener(int ret, const char *msg, size_t len, void *ud) {
+  (void)ret;
+  (void)msg;
+  (void)len;
+  lw *w = ud;
+  ffirt_reply rep;
+  atomic_store(&w->rc, ffirt_call_wait(&lib_timer, w->h, &d_echo, targs_new(0, 6), &rep));
+  atomic_store(&w->ret, rep.ret);
+  ffirt_reply_clear(&rep);
+  rec_cb(RET_OK, "", 0, &w->r);
+}
+
+static void listener_may_wait_synchronously_on_its_context(void **state) {
+  (void)state;
+  lw w = {.rc = 1, .ret = -1};
+  rec_init(&w.r);
+  w.h = make_ctx(&lib_timer, 1);
+  assert_true(ffirt_ctx_add_listener(&lib_timer, w.h, "tick", FFIRT_LISTENER_NATIVE,
+                                     wait_in_listener, &w, NULL) > 0);
+  recorder r;
+  rec_init(&r);
+  assert_int_equal(ffirt_call_submit(&lib_timer, w.h, &d_tick, targs_new(0, 0), rec_cb, &r),
+                   RET_OK);
+  assert_true(rec_wait(&w.r, 1, 5000));
+  assert_int_equal(atomic_load(&w.rc), 0);
+  assert_int_equal(atomic_load(&w.ret), RET_OK);
+  assert_int_equal(ffirt_ctx_remove_listener(&lib_timer, w.h, 999999), FFIRT_ENOTFOUND);
+  assert_int_equal(ffirt_ctx_remove_listener(&lib_timer, NULL, 1), FFIRT_EBADCTX);
+  assert_int_equal(ffirt_ctx_add_listener(&lib_echo, w.h, "tick", FFIRT_LISTENER_NATIVE,
+                                          wait_in_listener, &w, NULL),
+                   0); /* foreign library */
+  assert_int_equal(ffirt_ctx_destroy(&lib_timer, w.h), 0);
+  rec_destroy(&r);
+  rec_destroy(&w.r);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(missing_callback_returns_code_and_queues_nothing),
+      cmocka_unit_test(bad_handles_are_answered_on_the_caller_thread),
+      cmocka_unit_test(reply_runs_on_worker_and_void_reply_is_empty_not_null),
+      cmocka_unit_test(second_finish_is_logged_and_never_calls_back),
+      cmocka_unit_test(stale_warnings_carry_elapsed_ms_and_stop_at_the_reply),
+      cmocka_unit_test(stale_warnings_disabled_with_zero),
+      cmocka_unit_test(calls_of_one_producer_start_in_submission_order),
+      cmocka_unit_test(synchronous_wait_on_own_worker_is_refused_async_submit_works),
+      cmocka_unit_test(synchronous_wait_in_result_callback_is_refused),
+      cmocka_unit_test(synchronous_wait_from_another_thread_returns_the_reply),
+      cmocka_unit_test(listener_may_wait_synchronously_on_its_context),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

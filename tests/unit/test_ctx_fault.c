@@ -1,0 +1,203 @@
+/*
+ * test_ctx_fault.c - fault injection in the context runtime: every
+ * allocation of create and submit fails in turn (fault_alloc.h), and every
+ * thread/loop/handle creation of create fails in turn (the
+ * ffirt__ctx_fault_hook); each failure gives a clean RET_ERR naming the
+ * problem on the caller's thread, frees the args, and leaks no allocation,
+ * descriptor, thread or slot. Destroy allocates nothing.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "context/ctx_internal.h"
+#include "context/handle.h"
+#include "unit/ctx_test_util.h"
+#include "unit/fault_alloc.h"
+
+static int warm(void **state) {
+  (void)state;
+  /* slot pages and libuv's process-wide state are made once, outside the
+   * counted windows */
+  ffirt_ctx_destroy(&lib_timer, make_ctx(&lib_timer, 0));
+  return 0;
+}
+
+static void every_allocation_failure_in_create_is_clean(void **state) {
+  (void)state;
+  int fds = count_fds(), threads = count_threads();
+  size_t live = ffirt__handle_live();
+  int failures = 0;
+  for (long n = 1;; n++) {
+    int made = atomic_load(&g_args_made), freed = atomic_load(&g_args_freed);
+    recorder r;
+    rec_init(&r);
+    fault_alloc_install(n);
+    void *h = ffirt_ctx_create(&lib_timer, &d_ctor, targs_new(0, 1), rec_cb, &r);
+    int failed = fault_alloc_failed();
+    if (!h) {
+      failures++;
+      assert_int_equal(r.n, 1);
+      assert_int_equal(r.e[0].ret, RET_ERR);
+      assert_false(r.e[0].on_worker);
+      if (!strstr(r.e[0].msg, "out of memory") && !strstr(r.e[0].msg, "event registry"))
+        fail_msg("allocation %ld: unclear text '%s'", n, r.e[0].msg);
+    } else {
+      assert_true(rec_wait(&r, 1, 5000));
+      assert_int_equal(ffirt_ctx_destroy(&lib_timer, h), 0);
+      assert_int_equal(r.n, 1);
+    }
+    assert_int_equal(fault_alloc_live(), 0);
+    fault_alloc_uninstall();
+    assert_int_equal(atomic_load(&g_args_made) - made, atomic_load(&g_args_freed) - freed);
+    rec_destroy(&r);
+    if (!failed) break;
+    assert_true(n < 1000);
+  }
+  assert_true(failures >= 2); /* at least the context and the constructor call */
+  assert_int_equal(count_fds(), fds);
+  assert_int_equal(count_threads(), threads);
+  assert_int_equal(ffirt__handle_live(), live);
+}
+
+static void allocation_failure_in_submit_is_an_entry_error(void **state) {
+  (void)state;
+  void *h = make_ctx(&lib_timer, 1);
+  recorder r;
+  rec_init(&r);
+  int freed = atomic_load(&g_args_freed);
+  fault_alloc_install(1); /* the call object */
+  int rc = ffirt_call_submit(&lib_timer, h, &d_echo, targs_new(0, 1), rec_cb, &r);
+  assert_true(fault_alloc_failed());
+  assert_int_equal(fault_alloc_live(), 0);
+  fault_alloc_uninstall();
+  assert_int_equal(rc, RET_ERR);
+  assert_int_equal(r.n, 1);
+  assert_false(r.e[0].on_worker);
+  assert_string_equal(r.e[0].msg, "out of memory queuing call 'echo'");
+  assert_int_equal(atomic_load(&g_args_freed), freed + 1);
+  /* the context is unharmed */
+  ffirt_reply rep;
+  assert_int_equal(ffirt_call_wait(&lib_timer, h, &d_echo, targs_new(0, 2), &rep), 0);
+  assert_int_equal(rep.ret, RET_OK);
+  ffirt_reply_clear(&rep);
+  assert_int_equal(ffirt_ctx_destroy(&lib_timer, h), 0);
+  rec_destroy(&r);
+}
+
+static void destroy_allocates_nothing(void **state) {
+  (void)state;
+  void *h = make_ctx(&lib_timer, 1);
+  recorder r;
+  rec_init(&r);
+  assert_int_equal(ffirt_call_submit(&lib_timer, h, &d_never, targs_new(0, 1), rec_cb, &r), RET_OK);
+  ffirt_ctx_set_destroy_timeouts(&lib_timer, h, 1, 1000);
+  sleep_ms(5);
+  fault_alloc_install(1); /* any allocation would fail */
+  assert_int_equal(ffirt_ctx_destroy(&lib_timer, h), 0);
+  long calls = fault_alloc_calls();
+  fault_alloc_uninstall();
+  assert_int_equal(calls, 0);
+  assert_int_equal(r.n, 1);
+  assert_int_equal(r.e[0].ret, RET_ERR);
+  rec_destroy(&r);
+}
+
+static const char *g_fail_site;
+static int fail_site(const char *site) { return g_fail_site && strcmp(site, g_fail_site) == 0; }
+
+static void every_thread_and_loop_creation_failure_in_create_is_clean(void **state) {
+  (void)state;
+  static const char *sites[] = {"events", "loop", "async", "timer", "thread"};
+  int fds = count_fds(), threads = count_threads();
+  size_t live = ffirt__handle_live();
+  ffirt__ctx_fault_hook = fail_site;
+  for (size_t i = 0; i < sizeof sites / sizeof sites[0]; i++) {
+    g_fail_site = sites[i];
+    int freed = atomic_load(&g_args_freed);
+    recorder r;
+    rec_init(&r);
+    fault_alloc_install(0); /* count only */
+    assert_null(ffirt_ctx_create(&lib_timer, &d_ctor, targs_new(0, 1), rec_cb, &r));
+    assert_int_equal(fault_alloc_live(), 0);
+    fault_alloc_uninstall();
+    assert_int_equal(r.n, 1);
+    assert_int_equal(r.e[0].ret, RET_ERR);
+    assert_non_null(strstr(r.e[0].msg, "cannot create a context of library 'my_timer'"));
+    assert_non_null(strstr(r.e[0].msg, ffirt_strerror(FFIRT_ETHREAD)));
+    assert_int_equal(atomic_load(&g_args_freed), freed + 1);
+    assert_int_equal(count_fds(), fds);
+    assert_int_equal(count_threads(), threads);
+    assert_int_equal(ffirt__handle_live(), live);
+    rec_destroy(&r);
+  }
+  ffirt__ctx_fault_hook = NULL;
+  g_fail_site = NULL;
+  /* and creation works again */
+  ffirt_ctx_destroy(&lib_timer, make_ctx(&lib_timer, 1));
+}
+
+static void context_limit_is_an_entry_error_naming_the_limit(void **state) {
+  (void)state;
+  size_t live = ffirt__handle_live();
+  assert_int_equal(ffirt_ctx_set_max_contexts(live + 2), 0);
+  void *a = make_ctx(&lib_timer, 1), *b = make_ctx(&lib_timer, 2);
+  recorder r;
+  rec_init(&r);
+  int freed = atomic_load(&g_args_freed);
+  assert_null(ffirt_ctx_create(&lib_timer, &d_ctor, targs_new(0, 3), rec_cb, &r));
+  assert_int_equal(r.n, 1);
+  assert_int_equal(r.e[0].ret, RET_ERR);
+  assert_non_null(strstr(r.e[0].msg, "context limit reached"));
+  assert_int_equal(atomic_load(&g_args_freed), freed + 1);
+  assert_int_equal(ffirt_ctx_destroy(&lib_timer, a), 0);
+  void *c = make_ctx(&lib_timer, 3); /* room again */
+  assert_int_equal(ffirt_ctx_destroy(&lib_timer, b), 0);
+  assert_int_equal(ffirt_ctx_destroy(&lib_timer, c), 0);
+  assert_int_equal(ffirt_ctx_set_max_contexts(FFIRT_CTX_DEFAULT_MAX), 0);
+  rec_destroy(&r);
+}
+
+/* A teardown that overruns its bound: destroy returns FFIRT_ETIMEDOUT and
+ * the wedged worker frees the context when it finally finishes. */
+static atomic_int g_slow_done;
+static void slow_dtor(ffirt_ctx *ctx, void *state) {
+  (void)ctx;
+  free(state);
+  sleep_ms(600);
+  atomic_store(&g_slow_done, 1);
+}
+static ffirt_library lib_slow = {.name = "slow", .dtor = slow_dtor};
+
+static void overrunning_teardown_times_out_and_is_cleaned_up_later(void **state) {
+  (void)state;
+  int threads = count_threads();
+  void *h = make_ctx(&lib_slow, 1);
+  assert_int_equal(ffirt_ctx_set_destroy_timeouts(&lib_slow, h, 0, 10), 0);
+  ffirt_log_set_sink(NULL, NULL, FFIRT_LOG_ERROR);
+  uint64_t t0 = ffirt__now_ms();
+  assert_int_equal(ffirt_ctx_destroy(&lib_slow, h), FFIRT_ETIMEDOUT);
+  assert_true(ffirt__now_ms() - t0 < 500); /* 10 ms + the 200 ms slack */
+  /* the handle is dead at once */
+  assert_int_equal(ffirt_ctx_destroy(&lib_slow, h), FFIRT_EBADCTX);
+  for (int i = 0; i < 400 && !atomic_load(&g_slow_done); i++)
+    sleep_ms(5);
+  for (int i = 0; i < 200 && count_threads() != threads; i++)
+    sleep_ms(5);
+  assert_int_equal(count_threads(), threads);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(every_allocation_failure_in_create_is_clean),
+      cmocka_unit_test(allocation_failure_in_submit_is_an_entry_error),
+      cmocka_unit_test(destroy_allocates_nothing),
+      cmocka_unit_test(every_thread_and_loop_creation_failure_in_create_is_clean),
+      cmocka_unit_test(context_limit_is_an_entry_error_naming_the_limit),
+      cmocka_unit_test(overrunning_teardown_times_out_and_is_cleaned_up_later),
+  };
+  return cmocka_run_group_tests(tests, warm, NULL);
+}
