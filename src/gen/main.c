@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "emit.h"
 #include "lex.h"
@@ -56,6 +57,26 @@ static int parse_langs(const char *s, int *mask) {
     fprintf(stderr, "ffirt-gen: --lang needs at least one language (c, cddl)\n");
     return -1;
   }
+  return 0;
+}
+
+/* mkdir -p: creates dir and its missing parents. Returns 0 or -1 (errno). */
+static int make_dirs(const char *dir) {
+  if (!dir[0]) return 0;
+  char *path = strdup(dir);
+  if (!path) return -1;
+  for (char *p = path + 1;; p++) {
+    if (*p != '/' && *p != '\0') continue;
+    char c = *p;
+    *p = '\0';
+    if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+      free(path);
+      return -1;
+    }
+    *p = c;
+    if (!c) break;
+  }
+  free(path);
   return 0;
 }
 
@@ -148,6 +169,10 @@ int main(int argc, char **argv) {
   ffirt__gen_diag_summary(&d);
   if (d.out_len) fputs(d.out, stderr);
   int rc = d.errors ? 1 : 0;
+  if (rc == 0 && !check_only && make_dirs(outdir) != 0) {
+    fprintf(stderr, "ffirt-gen: cannot create '%s': %s\n", outdir, strerror(errno));
+    rc = 1;
+  }
   if (rc == 0 && !check_only) {
     if ((langs & LANG_C) &&
         (ffirt__gen_emit_c_glue(m, outdir) != 0 || ffirt__gen_emit_c_host(m, outdir) != 0 ||

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Golden test: regenerates the outputs of one IDL file into OUTDIR and
+# compares them with the checked-in tests/golden/<name>/ (any difference,
+# missing or extra file fails, and the diff is printed).
+# Usage: golden_check.sh FFIRT_GEN FILE.ffi GOLDEN_DIR OUTDIR
+# The languages compared are the ones present in GOLDEN_DIR (*.cddl -> cddl,
+# *_ffi.c -> c), so an output kind joins the test when `make regen-golden`
+# first writes it; scripts/regen-golden.sh always writes every language.
+set -uo pipefail
+gen=$1 ffi=$2 golden=$3 out=$4
+langs=()
+compgen -G "$golden/*.cddl" >/dev/null && langs+=(cddl)
+compgen -G "$golden/*_ffi.c" >/dev/null && langs+=(c)
+if [ ${#langs[@]} -eq 0 ]; then
+  echo "FAIL: no golden files in $golden (run make regen-golden)"
+  exit 1
+fi
+lang_list=$(IFS=,; echo "${langs[*]}")
+rm -rf "$out" && mkdir -p "$out" || exit 1
+if ! "$gen" -o "$out" --lang "$lang_list" "$ffi"; then
+  echo "FAIL: ffirt-gen --lang $lang_list $ffi failed"
+  exit 1
+fi
+if ! diff -ru "$golden" "$out"; then
+  echo "FAIL: the output of ffirt-gen for $ffi differs from $golden (--- golden, +++ generated)."
+  echo "If the change is intended, run 'make regen-golden' and commit the new golden files."
+  exit 1
+fi
+echo "ok: $(ls "$golden" | wc -l) files of $ffi match $golden ($lang_list)"
