@@ -100,7 +100,7 @@ static void echo_library_rows_native(void **state) {
            sizeof(ShoutResponse));
   expect_shout(ctx, "hello, World 1", expected);
   /* Only ASCII letters change case; UTF-8 bytes pass through. */
-  snprintf(expected, sizeof expected, "len=%zu shouted=p: \xc3\xa9t\xc3\xa9 ABC prefix=p",
+  snprintf(expected, sizeof expected, "len=%zu shouted=p: \xc3\xa9T\xc3\xa9 ABC prefix=p",
            sizeof(ShoutResponse));
   expect_shout(ctx, "\xc3\xa9t\xc3\xa9 aBc", expected);
   snprintf(expected, sizeof expected, "len=%zu shouted=p:  prefix=p", sizeof(ShoutResponse));
