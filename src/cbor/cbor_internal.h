@@ -10,13 +10,30 @@
 
 #include "ffirt/cbor.h"
 
+/* Internal symbols are hidden so calls between the codec's files are
+ * direct (no interposition through the PLT under -fPIC), and hot helpers
+ * are forced inline. */
+#if defined(__GNUC__)
+#define FFIRT_HIDDEN __attribute__((visibility("hidden")))
+#define FFIRT_ALWAYS_INLINE inline __attribute__((always_inline))
+#define FFIRT_NOINLINE __attribute__((noinline))
+#define FFIRT_LIKELY(x) __builtin_expect(!!(x), 1)
+#define FFIRT_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define FFIRT_HIDDEN
+#define FFIRT_ALWAYS_INLINE inline
+#define FFIRT_NOINLINE
+#define FFIRT_LIKELY(x) (x)
+#define FFIRT_UNLIKELY(x) (x)
+#endif
+
 /* half.c: IEEE 754 binary16 <-> double. */
-double ffirt__half_to_double(uint16_t half);
+FFIRT_HIDDEN double ffirt__half_to_double(uint16_t half);
 /* 1 and *half set when v is exactly representable as binary16 (every NaN
  * maps to the canonical quiet NaN 0x7e00), 0 otherwise. */
-int ffirt__half_from_double(double v, uint16_t *half);
+FFIRT_HIDDEN int ffirt__half_from_double(double v, uint16_t *half);
 /* 1 when v is exactly representable as binary32 (NaN included). */
-int ffirt__double_fits_float(double v);
+FFIRT_HIDDEN int ffirt__double_fits_float(double v);
 
 /*
  * Walks one chunk of an indefinite string that the decoder has already
@@ -24,18 +41,7 @@ int ffirt__double_fits_float(double v);
  * break, else sets *data and *n to the chunk's bytes and returns the size of the
  * chunk (head and bytes), i.e. the distance to the next chunk head.
  */
-size_t ffirt__cbor_chunk(const uint8_t *p, const uint8_t **data, size_t *n);
-
-/*
- * The decoder's two halves, for the typed readers (read.c):
- * ffirt__dec_head() parses the item at the cursor without consuming it
- * (FFIRT_ENOTFOUND at the end of the container or input, sticky errors for
- * malformed input) and sets *end past it (past the head for containers);
- * ffirt__dec_commit() consumes it: moves the cursor, counts it in its
- * container and enters arrays and maps (FFIRT_EDEPTH, FFIRT_ENOMEM).
- */
-int ffirt__dec_head(ffirt_cbor_dec *d, ffirt_cbor_item *it, size_t *end);
-int ffirt__dec_commit(ffirt_cbor_dec *d, const ffirt_cbor_item *it, size_t end);
+FFIRT_HIDDEN size_t ffirt__cbor_chunk(const uint8_t *p, const uint8_t **data, size_t *n);
 
 /* Reads the raw big-endian argument of a head whose bytes were checked. */
 static inline uint64_t ffirt__load_be(const uint8_t *p, unsigned n) {

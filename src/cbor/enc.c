@@ -10,8 +10,11 @@
  *  - A dynamic encoder owns e->buf (ffirt allocator) until
  *    ffirt_cbor_enc_take() hands it over or ffirt_cbor_enc_release() frees
  *    it. Growth doubles, starting at 64 bytes.
- *  - The fast path (room available, no error) is inline: one compare, then
- *    stores. Everything else is in room_slow().
+ *  - The fast path (no error, room for the longest head and the payload)
+ *    is inline and writes straight into the buffer; everything else goes
+ *    through put_slow()/room_slow(). An encoder with an error never writes
+ *    again, which is why the fast path tests e->err first (after ENOSPC,
+ *    e->len may exceed e->cap).
  */
 #include "cbor/cbor_internal.h"
 
@@ -73,45 +76,95 @@ static inline uint8_t *room(ffirt_cbor_enc *e, size_t n) {
   return room_slow(e, n);
 }
 
-/* Writes a head with major type mt (already shifted) and argument v. */
-static inline int put_head(ffirt_cbor_enc *e, uint8_t mt, uint64_t v) {
-  uint8_t *p;
+/* Writes the shortest head for (mt, v) at p (9 bytes available); returns
+ * its size. */
+static FFIRT_ALWAYS_INLINE size_t write_head(uint8_t *p, uint8_t mt, uint64_t v) {
   if (v < 24) {
-    if ((p = room(e, 1))) p[0] = (uint8_t)(mt | v);
-  } else if (v <= 0xff) {
-    if ((p = room(e, 2))) {
-      p[0] = mt | 24;
-      p[1] = (uint8_t)v;
-    }
-  } else if (v <= 0xffff) {
-    if ((p = room(e, 3))) {
-      p[0] = mt | 25;
-      p[1] = (uint8_t)(v >> 8);
-      p[2] = (uint8_t)v;
-    }
-  } else if (v <= 0xffffffffu) {
-    if ((p = room(e, 5))) {
-      p[0] = mt | 26;
-      p[1] = (uint8_t)(v >> 24);
-      p[2] = (uint8_t)(v >> 16);
-      p[3] = (uint8_t)(v >> 8);
-      p[4] = (uint8_t)v;
-    }
-  } else if ((p = room(e, 9))) {
-    p[0] = mt | 27;
-    for (int i = 0; i < 8; i++)
-      p[1 + i] = (uint8_t)(v >> (56 - 8 * i));
+    p[0] = (uint8_t)(mt | v);
+    return 1;
+  }
+  if (v <= 0xff) {
+    p[0] = mt | 24;
+    p[1] = (uint8_t)v;
+    return 2;
+  }
+  if (v <= 0xffff) {
+    p[0] = mt | 25;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)v;
+    return 3;
+  }
+  if (v <= 0xffffffffu) {
+    p[0] = mt | 26;
+    p[1] = (uint8_t)(v >> 24);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 8);
+    p[4] = (uint8_t)v;
+    return 5;
+  }
+  p[0] = mt | 27;
+  for (int i = 0; i < 8; i++)
+    p[1 + i] = (uint8_t)(v >> (56 - 8 * i));
+  return 9;
+}
+
+/* Copies n bytes without a call for short strings (keys, names): two
+ * possibly overlapping fixed-size moves, which compilers inline. */
+static FFIRT_ALWAYS_INLINE void copy_bytes(uint8_t *dst, const void *src, size_t n) {
+  const uint8_t *s = src;
+  if (n > 16) {
+    memcpy(dst, s, n);
+  } else if (n >= 8) {
+    uint64_t a, b;
+    memcpy(&a, s, 8);
+    memcpy(&b, s + n - 8, 8);
+    memcpy(dst, &a, 8);
+    memcpy(dst + n - 8, &b, 8);
+  } else if (n >= 4) {
+    uint32_t a, b;
+    memcpy(&a, s, 4);
+    memcpy(&b, s + n - 4, 4);
+    memcpy(dst, &a, 4);
+    memcpy(dst + n - 4, &b, 4);
+  } else if (n) {
+    uint8_t a = s[0], b = s[n / 2], c = s[n - 1];
+    dst[0] = a;
+    dst[n / 2] = b;
+    dst[n - 1] = c;
+  }
+}
+
+/* Out of line: a head plus n bytes of s when the fast path had no room. */
+static int put_slow(ffirt_cbor_enc *e, uint8_t mt, uint64_t v, const void *s, size_t n) {
+  uint8_t head[9];
+  size_t h = write_head(head, mt, v);
+  uint8_t *p = room(e, h);
+  if (p) memcpy(p, head, h);
+  if (n) {
+    p = room(e, n);
+    if (p) memcpy(p, s, n);
   }
   return e->err;
 }
 
-static inline int put_string(ffirt_cbor_enc *e, uint8_t mt, const void *s, size_t n) {
-  put_head(e, mt, n);
-  if (n) {
-    uint8_t *p = room(e, n);
-    if (p) memcpy(p, s, n);
+/* Fast path: no error and room for the longest head plus the payload. */
+static FFIRT_ALWAYS_INLINE int put_head(ffirt_cbor_enc *e, uint8_t mt, uint64_t v) {
+  if (FFIRT_LIKELY(!e->err && e->cap - e->len >= 9)) {
+    e->len += write_head(e->buf + e->len, mt, v);
+    return 0;
   }
-  return e->err;
+  return put_slow(e, mt, v, NULL, 0);
+}
+
+static FFIRT_ALWAYS_INLINE int put_string(ffirt_cbor_enc *e, uint8_t mt, const void *s, size_t n) {
+  if (FFIRT_LIKELY(!e->err && e->cap - e->len >= 9 && e->cap - e->len - 9 >= n)) {
+    uint8_t *p = e->buf + e->len;
+    size_t h = write_head(p, mt, n);
+    copy_bytes(p + h, s, n);
+    e->len += h + n;
+    return 0;
+  }
+  return put_slow(e, mt, n, s, n);
 }
 
 int ffirt_cbor_enc_uint(ffirt_cbor_enc *e, uint64_t v) { return put_head(e, 0x00, v); }

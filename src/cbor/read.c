@@ -15,7 +15,7 @@
  *    item is consumed; on FFIRT_ENOMEM nothing is consumed or leaked.
  *  - Every error sets *reason (when reason is not NULL) to a static text.
  */
-#include "cbor/cbor_internal.h"
+#include "cbor/dec_core.h"
 
 #include <string.h>
 
