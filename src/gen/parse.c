@@ -173,6 +173,14 @@ static void add_trail_doc(parser *p, ffirt__gen_doc *doc, const ffirt__gen_token
   add_doc_line(p, doc, &p->l->docs[t->trail_doc - 1], &cap);
 }
 
+/* expect_semi, then appends a same-line "///" after the ';' to doc (NULL:
+ * the element was not recorded, the doc stays unused and is warned about). */
+static void end_decl(parser *p, ffirt__gen_doc *doc, const char *what) {
+  ffirt__gen_token *semi = peek(p);
+  if (expect_semi(p, what) != 0) return sync_decl(p);
+  if (doc && semi->kind == TOK_SEMI) add_trail_doc(p, doc, semi);
+}
+
 /* ------------------------------------------------------------------ types */
 
 static const struct {
@@ -271,8 +279,9 @@ static void parse_library(parser *p, ffirt__gen_token *kw) {
     p->m->library_doc = lead_doc(p, kw);
     p->library_loc = name->loc;
     p->m->library_loc = name->loc;
+    return end_decl(p, &p->m->library_doc, "';' after the library name");
   }
-  if (expect_semi(p, "';' after the library name") != 0) sync_decl(p);
+  end_decl(p, NULL, "';' after the library name");
 }
 
 /* state = "state" name ";" */
@@ -287,8 +296,9 @@ static void parse_state(parser *p, ffirt__gen_token *kw) {
     p->m->state_doc = lead_doc(p, kw);
     p->state_loc = name->loc;
     p->m->state_loc = name->loc;
+    return end_decl(p, &p->m->state_doc, "';' after the state type");
   }
-  if (expect_semi(p, "';' after the state type") != 0) sync_decl(p);
+  end_decl(p, NULL, "';' after the state type");
 }
 
 /* field = type name ";" */
@@ -468,7 +478,7 @@ static void parse_const(parser *p, ffirt__gen_token *kw) {
   ffirt__gen_const *slot =
       ffirt__gen_push(p->a, &p->m->consts, &p->m->nconsts, &p->cap_consts, sizeof *slot);
   *slot = c;
-  if (expect_semi(p, "';' after the constant") != 0) sync_decl(p);
+  end_decl(p, &slot->doc, "';' after the constant");
 }
 
 /* params = "(" [ type name { "," type name } ] ")"
@@ -542,7 +552,7 @@ static void parse_proc(parser *p, ffirt__gen_token *kw, ffirt__gen_proc_kind kin
   ffirt__gen_proc *slot =
       ffirt__gen_push(p->a, &p->m->procs, &p->m->nprocs, &p->cap_procs, sizeof *slot);
   *slot = pr;
-  if (expect_semi(p, "';' after the declaration") != 0) sync_decl(p);
+  end_decl(p, &slot->doc, "';' after the declaration");
 }
 
 /* event = "event" name "(" type [ name ] { "," type [ name ] } ")" ";" */
@@ -563,7 +573,7 @@ static void parse_event(parser *p, ffirt__gen_token *kw) {
   ffirt__gen_event *slot =
       ffirt__gen_push(p->a, &p->m->events, &p->m->nevents, &p->cap_events, sizeof *slot);
   *slot = ev;
-  if (expect_semi(p, "';' after the event") != 0) sync_decl(p);
+  end_decl(p, &slot->doc, "';' after the event");
 }
 
 /* option = "option" name "=" ( int | float | name | string ) ";" */
@@ -593,7 +603,7 @@ static void parse_option(parser *p, ffirt__gen_token *kw) {
   ffirt__gen_option *slot =
       ffirt__gen_push(p->a, &p->m->options, &p->m->noptions, &p->cap_options, sizeof *slot);
   *slot = o;
-  if (expect_semi(p, "';' after the option") != 0) sync_decl(p);
+  end_decl(p, &slot->doc, "';' after the option");
 }
 
 /* file = { declaration }   (the first must be the library) */

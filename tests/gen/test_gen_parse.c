@@ -257,6 +257,22 @@ static void option_defaults_without_options(void **state) {
   gen_free(&p);
 }
 
+static void trailing_docs_on_declarations(void **state) {
+  (void)state;
+  parsed p = gen_parse_ok("library t; /// lib\nstate S; /// st\n/// one\nconst i8 K = 1; /// two\n"
+                          "ctor c(); /// mk\ndtor d; /// rm\nevent e(u8); /// ev\n"
+                          "option event_capacity = 2; /// cap\n");
+  assert_string_equal(p.m->library_doc.lines[0], "lib");
+  assert_string_equal(p.m->state_doc.lines[0], "st");
+  assert_int_equal(p.m->consts[0].doc.count, 2);
+  assert_string_equal(p.m->consts[0].doc.lines[1], "two");
+  assert_string_equal(p.m->ctor->doc.lines[0], "mk");
+  assert_string_equal(p.m->dtor->doc.lines[0], "rm");
+  assert_string_equal(p.m->events[0].doc.lines[0], "ev");
+  assert_string_equal(p.m->options[0].doc.lines[0], "cap");
+  gen_free(&p);
+}
+
 static void recovery_reports_every_broken_declaration(void **state) {
   (void)state;
   parsed p = gen_parse(GEN_PRELUDE "struct A { i64 ; string s; }\nmethod m(A a) -> ;\n"
@@ -311,6 +327,7 @@ int main(void) {
       cmocka_unit_test(rule_event_needs_a_payload),
       cmocka_unit_test(rule_option_values),
       cmocka_unit_test(option_defaults_without_options),
+      cmocka_unit_test(trailing_docs_on_declarations),
       cmocka_unit_test(recovery_reports_every_broken_declaration),
       cmocka_unit_test(missing_semicolon_at_end_of_line_is_reported_after_the_token),
       cmocka_unit_test(missing_closing_brace_stops_at_the_next_declaration),
