@@ -33,18 +33,13 @@ typedef struct checker {
 
 static const char *const c_keywords[] = {
     /* C11 */
-    "auto",       "break",     "case",           "char",
-    "const",      "continue",  "default",        "do",
-    "double",     "else",      "enum",           "extern",
-    "float",      "for",       "goto",           "if",
-    "inline",     "int",       "long",           "register",
-    "restrict",   "return",    "short",          "signed",
-    "sizeof",     "static",    "struct",         "switch",
-    "typedef",    "union",     "unsigned",       "void",
-    "volatile",   "while",     "_Alignas",       "_Alignof",
-    "_Atomic",    "_Bool",     "_Complex",       "_Generic",
-    "_Imaginary", "_Noreturn", "_Static_assert", "_Thread_local",
-    NULL};
+    "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum",
+    "extern", "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict",
+    "return", "short", "signed", "sizeof", "static", "struct", "switch", "typedef", "union",
+    "unsigned", "void", "volatile", "while", "_Alignas", "_Alignof", "_Atomic", "_Bool", "_Complex",
+    "_Generic", "_Imaginary", "_Noreturn", "_Static_assert", "_Thread_local",
+    /* C23 */
+    "typeof", "typeof_unqual", NULL};
 
 static const char *const cpp_keywords[] = {"alignas",
                                            "alignof",
@@ -357,6 +352,10 @@ static int eq_nocase(const char *a, const char *b) {
 /* Resolves a type reference (recursively through containers). */
 static void resolve(checker *c, ffirt__gen_type *t) {
   if (!t) return;
+  if (t->kind == GEN_OPTIONAL && t->elem && t->elem->kind == GEN_OPTIONAL)
+    ffirt__gen_error(c->d, t->elem->loc,
+                     "optional<optional<...>> cannot be represented: an absent inner value and "
+                     "an absent outer value are the same on the wire");
   if (is_container(t)) return resolve(c, t->elem);
   if (t->kind != GEN_STRUCT && t->kind != GEN_ENUM) return;
   if (t->sdecl || t->edecl) return;
@@ -810,6 +809,12 @@ typedef struct symtab {
   size_t n, cap, cap2;
 } symtab;
 
+static int find_name(const symtab *t, const char *sym) {
+  for (size_t i = 0; i < t->n; i++)
+    if (strcmp(t->names[i], sym) == 0) return 1;
+  return 0;
+}
+
 /* Adds sym; on a clash reports it at loc and returns -1. */
 static int sym_add(checker *c, symtab *t, ffirt__gen_loc loc, const char *owner, const char *sym) {
   for (size_t i = 0; i < t->n; i++)
@@ -838,6 +843,16 @@ static void check_procs_events(checker *c) {
     sym_add(c, &syms, (ffirt__gen_loc){0}, "", ffirt__gen_sprintf(c->a, "%s_%s", lib, fixed[i]));
   for (size_t i = 0; i < syms.n; i++)
     syms.owners[i] = "the runtime's listener API of the library";
+  /* type names share C's ordinary identifier namespace with the functions
+   * (duplicates among them were reported by check_type_names) */
+  for (size_t i = 0; i < m->nstructs; i++)
+    if (!find_name(&syms, m->structs[i].name))
+      sym_add(c, &syms, m->structs[i].loc,
+              ffirt__gen_sprintf(c->a, "struct '%s'", m->structs[i].name), m->structs[i].name);
+  for (size_t i = 0; i < m->nenums; i++)
+    if (!find_name(&syms, m->enums[i].name))
+      sym_add(c, &syms, m->enums[i].loc, ffirt__gen_sprintf(c->a, "enum '%s'", m->enums[i].name),
+              m->enums[i].name);
 
   int nctor = 0, ndtor = 0;
   for (size_t i = 0; i < m->nprocs; i++) {

@@ -48,12 +48,12 @@ static void nested_containers_get_shared_cnames_innermost_first(void **state) {
 static void decl_order_interleaves_structs_and_containers_by_value(void **state) {
   (void)state;
   parsed p =
-      gen_parse_ok(GEN_PRELUDE "struct Holder { optional<optional<P>> x; seq<optional<P>> y; }\n"
+      gen_parse_ok(GEN_PRELUDE "struct Holder { optional<seq<i64>> x; seq<optional<P>> y; }\n"
                                "struct P { i32 v; }\nmethod f(Holder h);\n");
-  /* Holder embeds t_opt_P by value, which embeds P by value */
+  /* Holder embeds the box t_seq_i64 by value; the box t_opt_P embeds P */
+  assert_true(decl_index(p.m, "t_seq_i64") < decl_index(p.m, "Holder"));
   assert_true(decl_index(p.m, "P") < decl_index(p.m, "t_opt_P"));
-  assert_true(decl_index(p.m, "t_opt_P") < decl_index(p.m, "Holder"));
-  assert_int_equal(p.m->ndecl_order, 3);
+  assert_int_equal(p.m->ndecl_order, 4);
   gen_free(&p);
 }
 
@@ -207,6 +207,17 @@ static void errors_invalid_options(void **state) {
   gen_free(&p);
 }
 
+static void errors_optional_of_optional_and_type_function_clash(void **state) {
+  (void)state;
+  parsed p = gen_parse(GEN_PRELUDE "struct t_go { optional<optional<i8>> x; }\n"
+                                   "method go(t_go a) -> seq<optional<optional<i8>>>;\n");
+  assert_int_equal(p.d.errors, 3);
+  assert_diag_has(&p, "t.ffi:5:24: error: optional<optional<...>> cannot be represented");
+  assert_diag_has(&p, "t.ffi:6:35: error: optional<optional<...>> cannot be represented");
+  assert_diag_has(&p, "method 'go' (line 6) generates 't_go', which clashes with struct 't_go'");
+  gen_free(&p);
+}
+
 static void errors_event_names(void **state) {
   (void)state;
   parsed p = gen_parse(GEN_PRELUDE "event responding(u64);\nstruct PairSeenPayload { }\n"
@@ -250,6 +261,7 @@ int main(void) {
       cmocka_unit_test(errors_recursion_by_value),
       cmocka_unit_test(errors_invalid_constants),
       cmocka_unit_test(errors_invalid_options),
+      cmocka_unit_test(errors_optional_of_optional_and_type_function_clash),
       cmocka_unit_test(errors_event_names),
       cmocka_unit_test(reference_idl_files_check_cleanly),
   };
