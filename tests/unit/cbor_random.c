@@ -9,6 +9,7 @@
  */
 #include "unit/cbor_random.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,13 +126,26 @@ cbor_rval *cbor_random_value(uint64_t *s, int max_depth, unsigned flags) {
     v->n = (size_t)below(s, 7);
     size_t items = v->kind == RV_MAP ? v->n * 2 : v->n;
     v->kids = calloc(items ? items : 1, sizeof *v->kids);
-    for (size_t i = 0; i < items; i++)
+    for (size_t i = 0; i < items; i++) {
+      if (v->kind == RV_MAP && !(i & 1) && (flags & CBOR_RANDOM_PYTHON_SUBSET)) {
+        /* a distinct text key: "k<index>" and a random tail */
+        cbor_rval *k = calloc(1, sizeof *k);
+        if (!k) abort();
+        k->kind = RV_TEXT;
+        k->data = malloc(32);
+        if (!k->data) abort();
+        k->len = (size_t)snprintf((char *)k->data, 32, "k%zu_%u", i / 2, (unsigned)below(s, 1000));
+        v->kids[i] = k;
+        continue;
+      }
       v->kids[i] = cbor_random_value(s, max_depth - 1, flags);
+    }
     break;
   }
   case RV_TAG:
     v->u = random_uint(s);
     if ((flags & CBOR_RANDOM_LIBCBOR_SUBSET) && v->u >= 6 && v->u <= 20) v->u += 100;
+    if ((flags & CBOR_RANDOM_PYTHON_SUBSET) && v->u < 0x10000) v->u += 0x10000;
     v->kids = calloc(1, sizeof *v->kids);
     v->kids[0] = cbor_random_value(s, max_depth - 1, flags);
     break;

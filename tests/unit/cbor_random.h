@@ -49,6 +49,10 @@ uint64_t cbor_random_next(uint64_t *state);
  * RFC 8949 allows: unassigned simple values (e0..f3, f8 xx) and the
  * one-byte tags 6..20 (c6..d4). */
 #define CBOR_RANDOM_LIBCBOR_SUBSET 1u
+/* Flag: stay within what cbor2 (Python) maps to plain values: tags of
+ * 0x10000 and above (no semantic decoding) and map keys that are distinct
+ * text strings (a dict keeps one of equal keys). */
+#define CBOR_RANDOM_PYTHON_SUBSET 2u
 
 /* A random tree at most max_depth containers deep (plain malloc; never
  * through the ffirt allocator, so fault injection does not touch it). */

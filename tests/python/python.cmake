@@ -1,0 +1,16 @@
+# Cross-check of the CBOR codec against cbor2 (python3-cbor2) via pytest
+# under the system Python (where Debian's packages live). The helper program
+# is the bridge: pytest runs it through subprocess. Label "nosan": it runs
+# in the plain build only.
+add_executable(cbor_helper
+  ${PROJECT_SOURCE_DIR}/tests/python/cbor_helper.c
+  ${PROJECT_SOURCE_DIR}/tests/unit/cbor_random.c
+  ${PROJECT_SOURCE_DIR}/tests/unit/cbor_reencode.c)
+target_link_libraries(cbor_helper PRIVATE ffirt_static)
+target_include_directories(cbor_helper PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
+set_target_properties(cbor_helper PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+add_test(NAME python_cbor2
+  COMMAND /usr/bin/python3 -m pytest -q -p no:cacheprovider ${PROJECT_SOURCE_DIR}/tests/python/test_cbor2.py)
+set_tests_properties(python_cbor2 PROPERTIES
+  ENVIRONMENT "FFIRT_CBOR_HELPER=$<TARGET_FILE:cbor_helper>"
+  LABELS "nosan;unit" TIMEOUT 300)
