@@ -1,0 +1,42 @@
+# Compile-and-run tests of the C emitters (tests/gen/kitchen/): the
+# kitchen-sink library is generated and built like any author's library, and
+# the tests drive it through its host headers only (no ffirt_static: the
+# library links the shared runtime, and one process must hold one runtime).
+if(NOT COMMAND ffirt_add_library OR NOT TARGET ffirt-gen)
+  return()
+endif()
+
+ffirt_add_library(kitchen_sink IDL ${PROJECT_SOURCE_DIR}/tests/gen/kitchen_sink.ffi
+  SOURCES ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/kitchen.c)
+
+add_executable(test_gen_kitchen ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/test_kitchen.c)
+target_link_libraries(test_gen_kitchen PRIVATE kitchen_sink PkgConfig::CMOCKA Threads::Threads)
+set_target_properties(test_gen_kitchen PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+add_test(NAME test_gen_kitchen COMMAND test_gen_kitchen)
+set_tests_properties(test_gen_kitchen PROPERTIES TIMEOUT 120 LABELS "unit;concurrency")
+
+# The host headers of two libraries in one TU, as C11 and as C++17, with
+# -pedantic. my_timer's headers are generated here from tests/gen/my_timer.ffi
+# (the example library target may not exist in this build).
+set(_mt ${CMAKE_BINARY_DIR}/tests/gen-headers/my_timer)
+add_custom_command(OUTPUT ${_mt}/my_timer.h ${_mt}/my_timer_cbor.h
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${_mt}
+  COMMAND $<TARGET_FILE:ffirt-gen> --lang c -o ${_mt} ${PROJECT_SOURCE_DIR}/tests/gen/my_timer.ffi
+  COMMAND ${CMAKE_COMMAND} -E touch_nocreate ${_mt}/my_timer.h ${_mt}/my_timer_cbor.h
+  DEPENDS ${PROJECT_SOURCE_DIR}/tests/gen/my_timer.ffi ffirt-gen
+  COMMENT "ffirt-gen my_timer headers for the header tests" VERBATIM)
+foreach(_lang c cxx)
+  if(_lang STREQUAL "c")
+    set(_src ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/headers_c.c)
+  else()
+    set(_src ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/headers_cxx.cpp)
+  endif()
+  add_executable(test_gen_headers_${_lang} ${_src} ${_mt}/my_timer.h
+    ${FFIRT_GENERATED_INCLUDE_DIR}/kitchen_sink/kitchen_sink.h)
+  target_include_directories(test_gen_headers_${_lang} PRIVATE ${_mt}
+    ${FFIRT_GENERATED_INCLUDE_DIR}/kitchen_sink)
+  target_compile_options(test_gen_headers_${_lang} PRIVATE -pedantic)
+  set_target_properties(test_gen_headers_${_lang} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+  add_test(NAME test_gen_headers_${_lang} COMMAND test_gen_headers_${_lang})
+  set_tests_properties(test_gen_headers_${_lang} PROPERTIES LABELS unit PASS_REGULAR_EXPRESSION "^1")
+endforeach()
