@@ -20,7 +20,8 @@ function(ffirt__e2e_test NAME)
   add_executable(${NAME} ${E_SOURCES} ${PROJECT_SOURCE_DIR}/tests/e2e/e2e_wait.c)
   target_include_directories(${NAME} PRIVATE ${FFIRT_GENERATED_INCLUDE_DIR}
     ${PROJECT_SOURCE_DIR}/tests/e2e)
-  target_link_libraries(${NAME} PRIVATE my_timer echo ffirt PkgConfig::CMOCKA Threads::Threads)
+  target_link_libraries(${NAME} PRIVATE my_timer echo ffirt PkgConfig::CMOCKA Threads::Threads
+    ${CMAKE_DL_LIBS})
   set_target_properties(${NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
   add_test(NAME ${NAME} COMMAND ${NAME})
   if(NOT E_TIMEOUT)

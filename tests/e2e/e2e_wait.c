@@ -37,6 +37,12 @@ uint64_t e2e_now_ms(void) {
   return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+uint64_t e2e_now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 void e2e_reply_init(e2e_reply *r, e2e_format format) {
   memset(r, 0, sizeof *r);
   pthread_mutex_init(&r->mu, NULL);

@@ -76,7 +76,8 @@ size_t e2e_log_count(e2e_log *l);
 /* Lowercase hex of bytes into out (2 * len + 1 bytes). */
 void e2e_hex(const void *bytes, size_t len, char *out);
 
-/* Milliseconds of a monotonic clock. */
+/* Milliseconds and microseconds of a monotonic clock. */
 uint64_t e2e_now_ms(void);
+uint64_t e2e_now_us(void);
 
 #endif /* FFIRT_E2E_WAIT_H */

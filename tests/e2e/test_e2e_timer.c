@@ -15,6 +15,7 @@
 
 #include <my_timer/my_timer.h>
 
+#include <dlfcn.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -91,9 +92,12 @@ static void create_native_replies_handle_as_ascii_decimal(void **state) {
   e2e_reply r;
   e2e_reply_init(&r, NULL);
   TimerConfig config = {.name = "n1"};
+  uint64_t t0 = e2e_now_us();
   void *ctx = my_timer_create(config, e2e_reply_cb, &r);
   assert_non_null(ctx);
   E2E_WAIT(&r);
+  /* The constructor waits ~1 ms on the worker's loop. */
+  assert_true(e2e_now_us() - t0 >= 1000);
   char expected[32];
   snprintf(expected, sizeof expected, "%" PRIuPTR, (uintptr_t)ctx);
   assert_int_equal(r.ret, RET_OK);
@@ -587,6 +591,37 @@ static void null_forged_and_destroyed_handles_fail_on_the_callers_thread(void **
   }
 }
 
+/* examples.md: the destructor is exported as my_timer_destroy only, and
+ * abi.md 2: every export carries the library's prefix. */
+static void destroy_has_no_cbor_twin_and_exports_are_prefixed(void **state) {
+  (void)state;
+  /* The main program's handle searches every library it loaded. */
+  void *self = dlopen(NULL, RTLD_NOW);
+  assert_non_null(self);
+  assert_non_null(dlsym(self, "my_timer_destroy"));
+  assert_null(dlsym(self, "my_timer_destroy_cbor"));
+  static const char *const exported[] = {"my_timer_create",
+                                         "my_timer_create_cbor",
+                                         "my_timer_echo",
+                                         "my_timer_echo_cbor",
+                                         "my_timer_version",
+                                         "my_timer_version_cbor",
+                                         "my_timer_complex",
+                                         "my_timer_complex_cbor",
+                                         "my_timer_schedule",
+                                         "my_timer_schedule_cbor",
+                                         "my_timer_add_event_listener",
+                                         "my_timer_add_event_listener_cbor",
+                                         "my_timer_remove_event_listener"};
+  for (size_t i = 0; i < sizeof exported / sizeof exported[0]; i++) {
+    if (!dlsym(self, exported[i])) print_error("missing export %s\n", exported[i]);
+    assert_non_null(dlsym(self, exported[i]));
+  }
+  /* nim-ffi's unprefixed initializer must not exist. */
+  assert_null(dlsym(self, "initializeLibrary"));
+  dlclose(self);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(create_native_replies_handle_as_ascii_decimal),
@@ -619,6 +654,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(method_without_callback_returns_missing_callback, setup_t1,
                                       teardown_t1),
       cmocka_unit_test(null_forged_and_destroyed_handles_fail_on_the_callers_thread),
+      cmocka_unit_test(destroy_has_no_cbor_twin_and_exports_are_prefixed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

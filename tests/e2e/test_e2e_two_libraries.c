@@ -85,8 +85,10 @@ static void expect_shout(void *ctx, const char *text, const char *expected) {
   e2e_reply r;
   e2e_reply_init(&r, fmt_shout);
   ShoutRequest req = {.text = text};
+  uint64_t t0 = e2e_now_us();
   assert_int_equal(echo_shout(ctx, e2e_reply_cb, &r, req), RET_OK);
   E2E_ASSERT_FMT(&r, expected);
+  assert_true(e2e_now_us() - t0 >= 1000); /* shout waits ~1 ms */
   e2e_reply_fini(&r);
 }
 
