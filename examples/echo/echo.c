@@ -27,6 +27,7 @@ typedef struct echo_op {
   uv_timer_t timer; /* first member: the close callback casts back */
   ffirt_call *call;
   EchoState *self;           /* NULL while constructing */
+  uint64_t due_ns;           /* uv_hrtime() when the wait is over */
   const EchoConfig *config;  /* create */
   const ShoutRequest *shout; /* shout */
   struct echo_op *prev, *next;
@@ -73,6 +74,7 @@ static void op_start(ffirt_call *call, EchoState *self, const EchoConfig *config
     if (op->next) op->next->prev = op;
     self->pending = op;
   }
+  op->due_ns = uv_hrtime() + ECHO_SHORT_WAIT_MS * 1000000u;
   rc = uv_timer_start(&op->timer, op_fired, ECHO_SHORT_WAIT_MS, 0);
   if (rc != 0) {
     ffirt_call_err(call, "cannot start a timer: %s", uv_strerror(rc));
@@ -116,6 +118,13 @@ static void finish_shout(echo_op *op) {
 
 static void op_fired(uv_timer_t *timer) {
   echo_op *op = (echo_op *)timer;
+  /* libuv timers may fire up to a millisecond early (whole milliseconds from
+   * a cached "now"): the wait is a lower bound, so wait out the rest. */
+  uint64_t now = uv_hrtime();
+  if (now < op->due_ns) {
+    uv_update_time(timer->loop);
+    if (uv_timer_start(timer, op_fired, (op->due_ns - now + 999999u) / 1000000u, 0) == 0) return;
+  }
   op_unlink(op);
   if (op->shout)
     finish_shout(op);

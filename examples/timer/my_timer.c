@@ -38,7 +38,8 @@ typedef struct pending {
   uv_timer_t timer; /* first member: the close callback casts back */
   pending_kind kind;
   ffirt_call *call;
-  MyTimer *self; /* NULL for PENDING_CREATE */
+  MyTimer *self;   /* NULL for PENDING_CREATE */
+  uint64_t due_ns; /* uv_hrtime() when the wait is over */
   struct pending *prev, *next;
   union {
     const TimerConfig *config;
@@ -91,6 +92,7 @@ static void pending_start(pending *op, uint64_t delay_ms) {
     if (op->next) op->next->prev = op;
     op->self->pending = op;
   }
+  op->due_ns = uv_hrtime() + delay_ms * 1000000u;
   rc = uv_timer_start(&op->timer, pending_fired, delay_ms, 0);
   if (rc != 0) {
     ffirt_call_err(op->call, "cannot start a timer: %s", uv_strerror(rc));
@@ -255,6 +257,15 @@ void my_timer_schedule_impl(ffirt_call *call, MyTimer *self, const JobSpec *job,
 
 static void pending_fired(uv_timer_t *timer) {
   pending *op = (pending *)timer;
+  /* libuv counts whole milliseconds from the loop's cached "now", so a timer
+   * may fire up to a millisecond early: wait out the rest (the waits are
+   * lower bounds: "waits delayMs ms"). */
+  uint64_t now = uv_hrtime();
+  if (now < op->due_ns) {
+    uint64_t left_ms = (op->due_ns - now + 999999u) / 1000000u;
+    uv_update_time(timer->loop);
+    if (uv_timer_start(timer, pending_fired, left_ms, 0) == 0) return;
+  }
   pending_unlink(op);
   switch (op->kind) {
   case PENDING_CREATE: finish_create(op); break;
