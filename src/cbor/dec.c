@@ -58,10 +58,7 @@ void ffirt_cbor_dec_init(ffirt_cbor_dec *d, const uint8_t *buf, size_t len) {
   d->max_depth = FFIRT_CBOR_DEFAULT_MAX_DEPTH;
   d->stack = d->inline_stack;
   d->stack_cap = FFIRT__INLINE_FRAMES;
-  d->err = 0;
-  d->err_offset = 0;
-  d->err_reason = NULL;
-  d->err_buf[0] = '\0';
+  d->err = 0; /* err_offset, err_reason and err_buf are only read when err != 0 */
 }
 
 int ffirt_cbor_dec_set_max_depth(ffirt_cbor_dec *d, unsigned max_depth) {
@@ -71,10 +68,12 @@ int ffirt_cbor_dec_set_max_depth(ffirt_cbor_dec *d, unsigned max_depth) {
 }
 
 void ffirt_cbor_dec_release(ffirt_cbor_dec *d) {
-  if (d->stack != d->inline_stack) ffirt_free(d->stack);
-  d->stack = d->inline_stack;
-  d->stack_cap = FFIRT__INLINE_FRAMES;
-  d->depth = 0;
+  if (d->stack != d->inline_stack) {
+    ffirt_free(d->stack);
+    d->stack = d->inline_stack;
+    d->stack_cap = FFIRT__INLINE_FRAMES;
+  }
+  d->depth = 0; /* a released decoder is at the end of its input */
   d->pos = d->len;
 }
 
@@ -183,26 +182,18 @@ int ffirt_cbor_dec_next(ffirt_cbor_dec *d, ffirt_cbor_item *it) {
     return next_general(d, it);
   }
   size_t left = d->len - p;
-  switch (ib >> 5) {
-  case 0: it->type = FFIRT_CBOR_UINT; break;
-  case 1: it->type = FFIRT_CBOR_NEGATIVE; break;
-  case 2:
-    if (v > left) return next_general(d, it);
-    it->type = FFIRT_CBOR_BYTES;
-    it->ptr = b + p;
-    it->len = (size_t)v;
-    p += (size_t)v;
-    break;
-  case 3:
+  unsigned major = ib >> 5;
+  /* if-chain in order of frequency in generated payloads (keys first) */
+  if (major == 3) {
     if (v > left || !ffirt__ascii(b + p, (size_t)v)) return next_general(d, it);
     it->type = FFIRT_CBOR_TEXT;
     it->ptr = b + p;
     it->len = (size_t)v;
     p += (size_t)v;
-    break;
-  case 4:
-  case 5: {
-    int map = (ib >> 5) == 5;
+  } else if (major == 0) {
+    it->type = FFIRT_CBOR_UINT;
+  } else if (major == 5 || major == 4) {
+    int map = major == 5;
     if (v > (map ? left / 2 : left) || d->depth >= d->stack_cap || d->depth >= d->max_depth)
       return next_general(d, it);
     if (f) f->remaining--;
@@ -215,8 +206,16 @@ int ffirt_cbor_dec_next(ffirt_cbor_dec *d, ffirt_cbor_item *it) {
     it->offset = pos;
     d->pos = p;
     return 0;
-  }
-  default: return next_general(d, it);
+  } else if (major == 2) {
+    if (v > left) return next_general(d, it);
+    it->type = FFIRT_CBOR_BYTES;
+    it->ptr = b + p;
+    it->len = (size_t)v;
+    p += (size_t)v;
+  } else if (major == 1) {
+    it->type = FFIRT_CBOR_NEGATIVE;
+  } else {
+    return next_general(d, it);
   }
   if (f) f->remaining--;
   it->u = v;
