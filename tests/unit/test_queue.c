@@ -88,6 +88,9 @@ typedef struct prod_arg {
   atomic_int *wakes;
 } prod_arg;
 
+static pthread_barrier_t g_barrier;
+static atomic_int g_pushed, g_consumed;
+
 static void *producer(void *p) {
   prod_arg *a = p;
   for (int i = 0; i < PER; i++) {
@@ -95,6 +98,15 @@ static void *producer(void *p) {
     it->producer = a->id;
     it->seq = i;
     if (ffirt__mpsc_push(a->q, &it->node)) atomic_fetch_add(a->wakes, 1);
+    atomic_fetch_add(&g_pushed, 1);
+    if (i % 5000 == 4999) {
+      /* Checkpoint: all producers stop until the consumer drained the
+       * queue, so it certainly parks and the next push must wake it. */
+      pthread_barrier_wait(&g_barrier);
+      while (atomic_load(&g_consumed) < atomic_load(&g_pushed))
+        sched_yield();
+      pthread_barrier_wait(&g_barrier);
+    }
   }
   return NULL;
 }
@@ -107,17 +119,19 @@ static void concurrent_producers_keep_their_own_order_and_nothing_is_lost(void *
   pthread_t t[PRODUCERS];
   prod_arg args[PRODUCERS];
   item *items = calloc((size_t)PRODUCERS * PER, sizeof *items);
+  pthread_barrier_init(&g_barrier, NULL, PRODUCERS);
   for (int i = 0; i < PRODUCERS; i++) {
     args[i] = (prod_arg){&q, i, items + (size_t)i * PER, &wakes};
     pthread_create(&t[i], NULL, producer, &args[i]);
   }
   int next[PRODUCERS] = {0};
-  int got = 0, parks = 0;
+  int got = 0, parks = 0, attempts = 0;
   while (got < PRODUCERS * PER) {
     item *it = (item *)ffirt__mpsc_pop(&q);
     if (!it) {
       /* Park like the worker does: once announced, only a producer's
        * claimed wake ends it; a lost wake-up hangs here (test timeout). */
+      attempts++;
       if (ffirt__mpsc_park_begin(&q)) {
         parks++;
         while (atomic_load(&q.parked))
@@ -129,6 +143,7 @@ static void concurrent_producers_keep_their_own_order_and_nothing_is_lost(void *
     assert_int_equal(it->seq, next[it->producer]);
     next[it->producer]++;
     got++;
+    atomic_fetch_add(&g_consumed, 1);
   }
   for (int i = 0; i < PRODUCERS; i++)
     pthread_join(t[i], NULL);
@@ -136,8 +151,12 @@ static void concurrent_producers_keep_their_own_order_and_nothing_is_lost(void *
   assert_true(ffirt__mpsc_empty(&q));
   for (int i = 0; i < PRODUCERS; i++)
     assert_int_equal(next[i], PER);
-  /* Exactly one wake per park: no lost and no extra wake-ups. */
-  assert_int_equal(atomic_load(&wakes), parks);
+  /* Every park was ended by a claimed wake (none lost). A wake may also be
+   * claimed during an attempt that then found the queue non-empty (a
+   * harmless spurious wake-up), but never without an attempt. */
+  assert_true(parks >= PER / 5000 - 1); /* at least one per checkpoint */
+  pthread_barrier_destroy(&g_barrier);
+  assert_in_range(atomic_load(&wakes), parks, attempts);
   free(items);
 }
 
