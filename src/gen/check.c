@@ -339,16 +339,6 @@ static void check_type_names(checker *c) {
   }
 }
 
-static int eq_nocase(const char *a, const char *b) {
-  for (; *a && *b; a++, b++) {
-    char x = *a, y = *b;
-    if (x >= 'A' && x <= 'Z') x = (char)(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = (char)(y - 'A' + 'a');
-    if (x != y) return 0;
-  }
-  return *a == *b;
-}
-
 /* Resolves a type reference (recursively through containers). */
 static void resolve(checker *c, ffirt__gen_type *t) {
   if (!t) return;
@@ -376,12 +366,19 @@ static void resolve(checker *c, ffirt__gen_type *t) {
                      t->name);
     return;
   }
-  /* a hint for a wrong case */
-  const char *hint = NULL;
-  for (size_t i = 0; i < c->m->nstructs && !hint; i++)
-    if (eq_nocase(c->m->structs[i].name, t->name)) hint = c->m->structs[i].name;
-  for (size_t i = 0; i < c->m->nenums && !hint; i++)
-    if (eq_nocase(c->m->enums[i].name, t->name)) hint = c->m->enums[i].name;
+  /* a hint for a typo: built-in types, structs and enums */
+  size_t n = c->m->nstructs + c->m->nenums + sizeof kind_names / sizeof kind_names[0] + 1;
+  const char **cands = ffirt__gen_alloc(c->a, n * sizeof *cands);
+  size_t k = 0;
+  for (size_t i = 0; i < sizeof kind_names / sizeof kind_names[0]; i++)
+    if (i != GEN_STRUCT && i != GEN_ENUM && i != GEN_SEQ && i != GEN_OPTIONAL)
+      cands[k++] = kind_names[i];
+  for (size_t i = 0; i < c->m->nstructs; i++)
+    cands[k++] = c->m->structs[i].name;
+  for (size_t i = 0; i < c->m->nenums; i++)
+    cands[k++] = c->m->enums[i].name;
+  cands[k] = NULL;
+  const char *hint = ffirt__gen_suggest(t->name, cands);
   if (hint)
     ffirt__gen_error(c->d, t->loc, "unknown type '%s' (did you mean '%s'?)", t->name, hint);
   else
@@ -1056,10 +1053,17 @@ static void check_options(checker *c) {
                          "found '%s'",
                          o->value);
     } else {
-      ffirt__gen_warning(c->d, o->loc,
-                         "unknown option '%s' is ignored (known: stale_warn_ms, event_capacity, "
-                         "event_overflow, event_block_timeout_ms)",
-                         o->key);
+      static const char *const known[] = {"stale_warn_ms", "event_capacity", "event_overflow",
+                                          "event_block_timeout_ms", NULL};
+      const char *hint = ffirt__gen_suggest(o->key, known);
+      if (hint)
+        ffirt__gen_warning(c->d, o->loc, "unknown option '%s' is ignored (did you mean '%s'?)",
+                           o->key, hint);
+      else
+        ffirt__gen_warning(c->d, o->loc,
+                           "unknown option '%s' is ignored (known: stale_warn_ms, "
+                           "event_capacity, event_overflow, event_block_timeout_ms)",
+                           o->key);
     }
   }
 }

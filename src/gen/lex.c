@@ -378,3 +378,47 @@ char *ffirt__gen_unquote(ffirt__gen_arena *a, const char *text, size_t len, cons
   }
   return out;
 }
+
+static char lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c; }
+
+/* Optimal string alignment distance in half edits: insert, delete and
+ * substitute cost 2, swapping two neighbours costs 1 (the likeliest typo,
+ * so "i46" is closer to "i64" than to "i16"). cap is in half edits too;
+ * returns cap + 1 when above. */
+static size_t edit_distance(const char *a, const char *b, size_t cap) {
+  size_t n = strlen(a), m = strlen(b);
+  if (n > 64 || m > 64) return cap + 1;
+  if ((n > m ? n - m : m - n) * 2 > cap) return cap + 1;
+  size_t d[65][65];
+  for (size_t i = 0; i <= n; i++)
+    d[i][0] = 2 * i;
+  for (size_t j = 0; j <= m; j++)
+    d[0][j] = 2 * j;
+  for (size_t i = 1; i <= n; i++)
+    for (size_t j = 1; j <= m; j++) {
+      size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 2;
+      size_t v = d[i - 1][j] + 2;
+      if (d[i][j - 1] + 2 < v) v = d[i][j - 1] + 2;
+      if (d[i - 1][j - 1] + cost < v) v = d[i - 1][j - 1] + cost;
+      if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
+          lower(a[i - 2]) == lower(b[j - 1]) && d[i - 2][j - 2] + 1 < v)
+        v = d[i - 2][j - 2] + 1;
+      d[i][j] = v;
+    }
+  return d[n][m];
+}
+
+const char *ffirt__gen_suggest(const char *word, const char *const *candidates) {
+  size_t cap = strlen(word) >= 6 ? 4 : 2; /* 2 edits, or 1 for short words */
+  const char *best = NULL;
+  size_t best_d = cap + 1;
+  for (size_t i = 0; candidates[i]; i++) {
+    if (strcmp(candidates[i], word) == 0) continue;
+    size_t dist = edit_distance(word, candidates[i], cap);
+    if (dist < best_d) {
+      best_d = dist;
+      best = candidates[i];
+    }
+  }
+  return best;
+}

@@ -99,6 +99,12 @@ const char *ffirt__gen_tok_name(ffirt__gen_tok_kind k);
  * Returns NULL and sets *err to a message when it is invalid. */
 char *ffirt__gen_unquote(ffirt__gen_arena *a, const char *text, size_t len, const char **err);
 
+/* Returns the candidate closest to `word` by edit distance (insert, delete,
+ * substitute, swap of neighbours; letter case ignored), when it is close
+ * enough to be a likely typo (at most 1 edit for short words, 2 from 6
+ * letters), else NULL. candidates ends with NULL. For "did you mean". */
+const char *ffirt__gen_suggest(const char *word, const char *const *candidates);
+
 /* ------------------------------------------------------------------ phases */
 
 /* parse.c: tokens -> model (unresolved). */

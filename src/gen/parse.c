@@ -120,17 +120,19 @@ static int expect_name(parser *p, const char *what, ffirt__gen_token **out) {
   return 0;
 }
 
-/* Recovery at declaration level: skip past the next ';' or '}', or up to a
- * declaration keyword that starts a line. */
+/* Recovery at declaration level: skip past the next ';' or the '}' closing
+ * a body the skipped part opened, or up to a declaration keyword that
+ * starts a line. */
 static void sync_decl(parser *p) {
-  int prev_line = -1;
+  int prev_line = -1, depth = 0;
   for (;;) {
     ffirt__gen_token *t = peek(p);
     if (t->kind == TOK_EOF) return;
     if (prev_line >= 0 && t->loc.line != prev_line && is_decl_keyword(t)) return;
     next(p);
-    if (t->kind == TOK_SEMI) return;
-    if (t->kind == TOK_RBRACE) {
+    if (t->kind == TOK_LBRACE) depth++;
+    if (t->kind == TOK_SEMI && depth == 0) return;
+    if (t->kind == TOK_RBRACE && --depth <= 0) {
       if (peek(p)->kind == TOK_SEMI) next(p);
       return;
     }
@@ -617,10 +619,17 @@ void ffirt__gen_parse_tokens(ffirt__gen_model *m, ffirt__gen_arena *a, ffirt__ge
   while (peek(&p)->kind != TOK_EOF) {
     ffirt__gen_token *kw = peek(&p);
     if (!is_decl_keyword(kw)) {
-      ffirt__gen_error(d, kw->loc,
-                       "expected a declaration (library, state, struct, enum, const, ctor, "
-                       "dtor, method, static, event or option), found %s",
-                       describe(&p, kw));
+      const char *hint = NULL;
+      if (kw->kind == TOK_IDENT)
+        hint = ffirt__gen_suggest(tok_str(&p, kw), (const char *const *)decl_keywords);
+      if (hint)
+        ffirt__gen_error(d, kw->loc, "expected a declaration, found %s (did you mean '%s'?)",
+                         describe(&p, kw), hint);
+      else if (kw->kind != TOK_ERROR)
+        ffirt__gen_error(d, kw->loc,
+                         "expected a declaration (library, state, struct, enum, const, ctor, "
+                         "dtor, method, static, event or option), found %s",
+                         describe(&p, kw));
       sync_decl(&p);
       continue;
     }

@@ -135,6 +135,18 @@ static void unquote_decodes_escapes_and_rejects_bad_ones(void **state) {
   ffirt__gen_arena_free(&a);
 }
 
+static void suggest_finds_likely_typos_only(void **state) {
+  (void)state;
+  static const char *const words[] = {"struct", "string", "i16", "i64", "event_capacity", NULL};
+  assert_string_equal(ffirt__gen_suggest("strcut", words), "struct"); /* swap */
+  assert_string_equal(ffirt__gen_suggest("i46", words), "i64");       /* swap beats substitute */
+  assert_string_equal(ffirt__gen_suggest("Strng", words), "string");  /* case ignored, 1 edit */
+  assert_string_equal(ffirt__gen_suggest("evnt_capcity", words), "event_capacity"); /* 2 edits */
+  assert_null(ffirt__gen_suggest("i8", words)); /* 2 edits on a short word: no */
+  assert_null(ffirt__gen_suggest("completely_else", words));
+  assert_null(ffirt__gen_suggest("struct", words)); /* itself is not a suggestion */
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(tokens_of_every_kind_with_locations),
@@ -146,6 +158,7 @@ int main(void) {
       cmocka_unit_test(unterminated_string_and_comment_are_reported),
       cmocka_unit_test(unexpected_characters_and_non_ascii_bytes),
       cmocka_unit_test(unquote_decodes_escapes_and_rejects_bad_ones),
+      cmocka_unit_test(suggest_finds_likely_typos_only),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
