@@ -123,6 +123,8 @@ typedef struct ffirt_cbor_frame {
   int indefinite;
 } ffirt_cbor_frame;
 
+/* A decoder points into itself (stack = inline_stack while nesting is
+ * shallow): do not copy or move one between init and release. */
 typedef struct ffirt_cbor_dec {
   const uint8_t *buf;
   size_t len;
@@ -173,6 +175,9 @@ void ffirt_cbor_item_copy_string(const ffirt_cbor_item *it, void *dst);
  * FFIRT_ETYPE ("expected integer") or FFIRT_ERANGE ("value out of range")
  * without making the decoder sticky-failed, and *reason gets a static text;
  * malformed input returns FFIRT_EMALFORMED (sticky, see d->err_reason).
+ * A mismatched item is not consumed. Where the container (or the input)
+ * ends instead, they return FFIRT_ETYPE with "expected a value, found the
+ * end of the container". reason may be NULL.
  */
 int ffirt_cbor_read_int(ffirt_cbor_dec *d, int64_t min, int64_t max, int64_t *out,
                         const char **reason);
