@@ -22,8 +22,8 @@ if(TARGET ffirt-gen)
 
   foreach(name my_timer kitchen_sink)
     add_test(NAME gen_golden_${name}
-      COMMAND ${CMAKE_CURRENT_LIST_DIR}/golden_check.sh $<TARGET_FILE:ffirt-gen>
-              ${CMAKE_CURRENT_LIST_DIR}/${name}.ffi ${PROJECT_SOURCE_DIR}/tests/golden/${name}
+      COMMAND ${CMAKE_CURRENT_LIST_DIR}/golden_check.sh $<TARGET_FILE:ffirt-gen> ${PROJECT_SOURCE_DIR}
+              tests/gen/${name}.ffi ${PROJECT_SOURCE_DIR}/tests/golden/${name}
               ${CMAKE_BINARY_DIR}/golden/${name})
     set_tests_properties(gen_golden_${name} PROPERTIES LABELS unit TIMEOUT 60)
   endforeach()

@@ -2,12 +2,15 @@
 # Golden test: regenerates the outputs of one IDL file into OUTDIR and
 # compares them with the checked-in tests/golden/<name>/ (any difference,
 # missing or extra file fails, and the diff is printed).
-# Usage: golden_check.sh FFIRT_GEN FILE.ffi GOLDEN_DIR OUTDIR
+# Usage: golden_check.sh FFIRT_GEN SOURCE_ROOT FILE.ffi GOLDEN_DIR OUTDIR
+# FILE.ffi is relative to SOURCE_ROOT and passed as such (the way
+# scripts/regen-golden.sh does), since outputs may quote the input path.
 # The languages compared are the ones present in GOLDEN_DIR (*.cddl -> cddl,
 # *_ffi.c -> c), so an output kind joins the test when `make regen-golden`
 # first writes it; scripts/regen-golden.sh always writes every language.
 set -uo pipefail
-gen=$1 ffi=$2 golden=$3 out=$4
+gen=$1 root=$2 ffi=$3 golden=$4 out=$5
+cd "$root" || exit 1
 langs=()
 compgen -G "$golden/*.cddl" >/dev/null && langs+=(cddl)
 compgen -G "$golden/*_ffi.c" >/dev/null && langs+=(c)
