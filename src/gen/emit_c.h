@@ -111,7 +111,9 @@ typedef struct gen_flavor {
   const char *h;       /* helper prefix: "" or "<lib>__" */
   const char *calloc_fn;
   const char *free_fn;
-  int cplusplus; /* output must also compile as C++ (casts from void *) */
+  int cplusplus;  /* output must also compile as C++ (casts from void *) */
+  const char *ev; /* the encoder variable of encode statements ("e") */
+  const char *iv; /* their loop variable ("i") */
 } gen_flavor;
 
 /* Writes prototypes, then definitions, of every op marked on every named

@@ -168,30 +168,30 @@ void ffirt__gen_c_enc_value(gen_c *g, ffirt__gen_writer *w, const gen_flavor *fl
   ctx cx = {g, w, fl}, *x = &cx;
   if (boxed || t->kind == GEN_STRUCT) {
     gen_nt *nt = boxed ? box_of(x, t) : ffirt__gen_c_struct(g, t->name);
-    L("%sencode_%s(e, &%s);", fl->fn, nt ? nt->stem : "?", expr);
+    L("%sencode_%s(%s, &%s);", fl->fn, nt ? nt->stem : "?", fl->ev, expr);
     return;
   }
   switch (t->kind) {
-  case GEN_BOOL: L("%sbool(e, %s);", fl->enc, expr); break;
+  case GEN_BOOL: L("%sbool(%s, %s);", fl->enc, fl->ev, expr); break;
   case GEN_I8:
   case GEN_I16:
   case GEN_I32:
-  case GEN_I64: L("%sint(e, %s);", fl->enc, expr); break;
+  case GEN_I64: L("%sint(%s, %s);", fl->enc, fl->ev, expr); break;
   case GEN_U8:
   case GEN_U16:
   case GEN_U32:
-  case GEN_U64: L("%suint(e, %s);", fl->enc, expr); break;
-  case GEN_F32: L("%sf32(e, %s);", fl->enc, expr); break;
-  case GEN_F64: L("%sf64(e, %s);", fl->enc, expr); break;
-  case GEN_STRING: L("%stext_z(e, %s);", fl->enc, expr); break;
-  case GEN_BYTES: L("%sbytes(e, %s, %s_len);", fl->enc, expr, expr); break;
-  case GEN_ENUM: L("%sencode_%s(e, %s);", fl->fn, t->name, expr); break;
+  case GEN_U64: L("%suint(%s, %s);", fl->enc, fl->ev, expr); break;
+  case GEN_F32: L("%sf32(%s, %s);", fl->enc, fl->ev, expr); break;
+  case GEN_F64: L("%sf64(%s, %s);", fl->enc, fl->ev, expr); break;
+  case GEN_STRING: L("%stext_z(%s, %s);", fl->enc, fl->ev, expr); break;
+  case GEN_BYTES: L("%sbytes(%s, %s, %s_len);", fl->enc, fl->ev, expr, expr); break;
+  case GEN_ENUM: L("%sencode_%s(%s, %s);", fl->fn, t->name, fl->ev, expr); break;
   case GEN_SEQ:
-    L("%sarray(e, %s_len);", fl->enc, expr);
-    L("for (size_t i = 0; i < %s_len; i++)", expr);
+    L("%sarray(%s, %s_len);", fl->enc, fl->ev, expr);
+    L("for (size_t %s = 0; %s < %s_len; %s++)", fl->iv, fl->iv, expr, fl->iv);
     IN();
     ffirt__gen_c_enc_value(g, w, fl, t->elem, ffirt__gen_elem_is_boxed(GEN_SEQ, t->elem),
-                           F("%s[i]", expr));
+                           F("%s[%s]", expr, fl->iv));
     OUT();
     break;
   case GEN_OPTIONAL:
@@ -202,7 +202,7 @@ void ffirt__gen_c_enc_value(gen_c *g, ffirt__gen_writer *w, const gen_flavor *fl
     OUT();
     L("else");
     IN();
-    L("%snull(e);", fl->enc);
+    L("%snull(%s);", fl->enc, fl->ev);
     OUT();
     break;
   default: break;
@@ -221,7 +221,7 @@ void ffirt__gen_c_enc_map(gen_c *g, ffirt__gen_writer *w, const gen_flavor *fl,
     else
       required++;
   }
-  L("%smap(e, %zu%s);", fl->enc, required, count.buf ? count.buf : "");
+  L("%smap(%s, %zu%s);", fl->enc, fl->ev, required, count.buf ? count.buf : "");
   ffirt__gen_w_free(&count);
   for (size_t i = 0; i < n; i++) {
     const gen_field *f = &fields[i];
@@ -231,7 +231,7 @@ void ffirt__gen_c_enc_map(gen_c *g, ffirt__gen_writer *w, const gen_flavor *fl,
       L("if (%s_present) {", expr);
       IN();
     }
-    L("%stext(e, \"%s\", %zu);", fl->enc, f->name, strlen(f->name));
+    L("%stext(%s, \"%s\", %zu);", fl->enc, fl->ev, f->name, strlen(f->name));
     if (opt)
       ffirt__gen_c_enc_value(g, w, fl, f->type->elem,
                              ffirt__gen_elem_is_boxed(GEN_OPTIONAL, f->type->elem), expr);

@@ -1030,7 +1030,9 @@ int ffirt__gen_emit_c_glue(const ffirt__gen_model *m, const char *outdir) {
                       .h = "",
                       .calloc_fn = "ffirt_calloc",
                       .free_fn = "ffirt_free",
-                      .cplusplus = 0};
+                      .cplusplus = 0,
+                      .ev = "e",
+                      .iv = "i"};
   /* what the glue needs: args are copied (native), decoded (CBOR) and
    * freed; results are encoded; event payloads are copied, freed, encoded */
   for (size_t i = 0; i < x.g.count; i++)

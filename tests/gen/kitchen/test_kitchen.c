@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "kitchen_sink.h"
+#include "kitchen_sink_cbor.h"
 
 /* ------------------------------------------------------------ golden bytes */
 
@@ -752,6 +753,87 @@ static void events_reach_native_typed_handler_and_cbor_listeners(void **state) {
   assert_memory_equal(s.cbor[2], want, n);
 }
 
+/* ------------------------------------------------- the CBOR host header */
+
+static void the_cbor_host_header_encodes_requests_and_decodes_replies(void **state) {
+  Everything e = make_everything();
+  uint8_t *req;
+  size_t n;
+  assert_int_equal(kitchen_sink_echo_everything_request_encode(e, &req, &n), 0);
+  uint8_t want[8192];
+  size_t wn = golden("a1 61'e' " EVERYTHING_CBOR, want);
+  assert_int_equal(n, wn);
+  assert_memory_equal(req, want, n);
+  reply r;
+  reply_init(&r);
+  assert_int_equal(kitchen_sink_echo_everything_cbor(*state, on_reply, &r, req, n), RET_OK);
+  free(req);
+  wait_reply(&r);
+  Everything got;
+  char err[256];
+  assert_int_equal(
+      kitchen_sink_echo_everything_response_decode(r.bytes, r.len, &got, err, sizeof err), 0);
+  assert_true(everything_eq(&got, &e));
+  kitchen_sink_Everything_free(&got);
+
+  const char *f[2] = {"six", "seven"};
+  const uint8_t c[1] = {3};
+  assert_int_equal(kitchen_sink_set_many_request_encode(1, "two", c, 1, Color_blue, (Point){4, 5},
+                                                        f, 2, 1, 8, &req, &n),
+                   0);
+  call_cbor(*state, kitchen_sink_set_many_cbor, "", &r); /* empty request: an error */
+  assert_int_equal(r.ret, RET_ERR);
+  reply_init(&r);
+  assert_int_equal(kitchen_sink_set_many_cbor(*state, on_reply, &r, req, n), RET_OK);
+  free(req);
+  wait_reply(&r);
+  assert_int_equal(kitchen_sink_set_many_response_decode(r.bytes, r.len, err, sizeof err), 0);
+
+  call_cbor(*state, kitchen_sink_nested_cbor, "a0", &r);
+  kitchen_sink_seq_opt_string names;
+  assert_int_equal(kitchen_sink_nested_response_decode(r.bytes, r.len, &names, err, sizeof err), 0);
+  assert_int_equal(names.items_len, 3);
+  assert_string_equal(names.items[2].value, "c");
+  assert_int_equal(names.items[1].value_present, 0);
+  kitchen_sink_seq_opt_string_free(&names);
+
+  call_cbor(*state, kitchen_sink_counter_cbor, "a0", &r);
+  uint64_t count;
+  assert_int_equal(kitchen_sink_counter_response_decode(r.bytes, r.len, &count, err, sizeof err),
+                   0);
+  assert_int_equal(count, 1);
+}
+
+static void cbor_host_decoders_report_paths_and_free_partial_values(void **state) {
+  (void)state;
+  uint8_t msg[512];
+  char err[256];
+  Containers c;
+  size_t n = golden(
+      "a2 66'points' 82 a2 61'x' 01 61'y' 02 a2 61'x' 01 61'y' 63'two' 6a'maybeNames' 80", msg);
+  assert_int_equal(kitchen_sink_Containers_decode(msg, n, &c, err, sizeof err), -1);
+  assert_string_equal(err, "points[1].y: expected integer");
+  n = golden("a1 66'points' 9f a2 61'x' 01 61'y' 02", msg); /* truncated */
+  assert_int_equal(kitchen_sink_Containers_decode(msg, n, &c, err, sizeof err), -1);
+  assert_string_equal(err, "points: malformed CBOR (offset 16: truncated)");
+  Scalars s;
+  n = golden("a1 65'color' 63'tan'", msg);
+  assert_int_equal(kitchen_sink_Scalars_decode(msg, n, &s, err, sizeof err), -1);
+  assert_string_equal(err, "color: unknown enumerator \"tan\"");
+  n = golden("a2 69'eventType' 64'tick' 67'payload' 07", msg);
+  uint64_t tick = 0;
+  char name[32];
+  assert_int_equal(kitchen_sink_event_type(msg, n, name, sizeof name), 0);
+  assert_string_equal(name, "tick");
+  assert_int_equal(kitchen_sink_tick_event_decode(msg, n, &tick, err, sizeof err), 0);
+  assert_int_equal(tick, 7);
+  n = golden("a2 67'payload' 07 69'eventType' 69'pair_seen'", msg);
+  assert_int_equal(kitchen_sink_event_type(msg, n, name, sizeof name), 0);
+  assert_string_equal(name, "pair_seen");
+  assert_int_equal(kitchen_sink_tick_event_decode(msg, n, &tick, err, sizeof err), -1);
+  assert_string_equal(err, "eventType: not tick");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(scalars_round_trip_natively, setup, teardown),
@@ -782,6 +864,9 @@ int main(void) {
       cmocka_unit_test(a_bad_cbor_constructor_request_creates_nothing),
       cmocka_unit_test_setup_teardown(events_reach_native_typed_handler_and_cbor_listeners, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(the_cbor_host_header_encodes_requests_and_decodes_replies,
+                                      setup, teardown),
+      cmocka_unit_test(cbor_host_decoders_report_paths_and_free_partial_values),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
