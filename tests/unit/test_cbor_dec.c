@@ -295,6 +295,25 @@ static void non_shortest_heads_are_accepted(void **state) {
   ffirt_cbor_dec_release(&d);
 }
 
+static void long_chains_of_tags_need_no_recursion(void **state) {
+  (void)state;
+  enum { TAGS = 20000 };
+  static uint8_t buf[TAGS + 1];
+  memset(buf, 0xc1, TAGS);
+  buf[TAGS] = 0x00;
+  size_t off;
+  const char *reason;
+  assert_int_equal(ffirt_cbor_validate(buf, sizeof buf, 0, &off, &reason), 0);
+  char *diag = NULL;
+  assert_int_equal(ffirt_cbor_to_diag(buf, sizeof buf, &diag), 0);
+  assert_int_equal(strlen(diag), (size_t)TAGS * 3 + 1);
+  assert_memory_equal(diag + TAGS * 2 - 2, "1(0)", 4);
+  ffirt_free(diag);
+  buf[TAGS] = 0xff; /* a break in place of the tagged item */
+  assert_int_equal(ffirt_cbor_validate(buf, sizeof buf, 0, &off, &reason), FFIRT_EMALFORMED);
+  assert_int_equal(off, TAGS);
+}
+
 static void errors_are_sticky_and_formatted_with_offset(void **state) {
   (void)state;
   uint8_t buf[16];
@@ -343,6 +362,7 @@ int main(void) {
       cmocka_unit_test(skip_passes_one_whole_item_with_its_tags),
       cmocka_unit_test(tags_are_items_of_their_own_followed_by_the_tagged_item),
       cmocka_unit_test(non_shortest_heads_are_accepted),
+      cmocka_unit_test(long_chains_of_tags_need_no_recursion),
       cmocka_unit_test(errors_are_sticky_and_formatted_with_offset),
       cmocka_unit_test(empty_and_null_inputs_are_at_end),
   };

@@ -76,6 +76,30 @@ static void strings_containers_and_simple_values_encode_as_specified(void **stat
               ffirt_cbor_enc_uint(e, 1)));
 }
 
+static void long_strings_get_two_and_four_byte_length_heads(void **state) {
+  (void)state;
+  static uint8_t big[70000];
+  memset(big, 'x', sizeof big);
+  ffirt_cbor_enc e;
+  ffirt_cbor_enc_init_dynamic(&e);
+  ffirt_cbor_enc_text(&e, (const char *)big, 300);
+  ffirt_cbor_enc_bytes(&e, big, sizeof big);
+  assert_int_equal(ffirt_cbor_enc_finish(&e), 0);
+  assert_int_equal(e.len, 3 + 300 + 5 + sizeof big);
+  assert_memory_equal(e.buf, "\x79\x01\x2c", 3);
+  assert_memory_equal(e.buf + 303, "\x5a\x00\x01\x11\x70", 5);
+  ffirt_cbor_dec d;
+  ffirt_cbor_item it;
+  ffirt_cbor_dec_init(&d, e.buf, e.len);
+  assert_int_equal(ffirt_cbor_dec_next(&d, &it), 0);
+  assert_int_equal(it.len, 300);
+  assert_int_equal(ffirt_cbor_dec_next(&d, &it), 0);
+  assert_int_equal(it.len, sizeof big);
+  assert_true(ffirt_cbor_dec_at_end(&d));
+  ffirt_cbor_dec_release(&d);
+  ffirt_cbor_enc_release(&e);
+}
+
 static void simple_values_24_to_31_are_refused(void **state) {
   (void)state;
   uint8_t out[8];
@@ -207,6 +231,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(integer_heads_are_shortest_at_every_boundary),
       cmocka_unit_test(strings_containers_and_simple_values_encode_as_specified),
+      cmocka_unit_test(long_strings_get_two_and_four_byte_length_heads),
       cmocka_unit_test(simple_values_24_to_31_are_refused),
       cmocka_unit_test(floats_keep_their_width_or_take_the_shortest_exact_one),
       cmocka_unit_test(a_fixed_buffer_that_is_too_small_reports_the_size_needed),
