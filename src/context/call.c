@@ -100,7 +100,7 @@ int ffirt_call_submit(const ffirt_library *lib, void *handle, const ffirt_call_d
     snprintf(text, sizeof text, "out of memory queuing call '%s'", desc->name ? desc->name : "?");
     return entry_error(cb, ud, text);
   }
-  memset(call, 0, sizeof *call);
+  memset(call, 0, FFIRT__CALL_HEAD);
   call->ctx = ctx;
   call->desc = desc;
   call->args = args;

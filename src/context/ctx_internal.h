@@ -18,6 +18,7 @@
 #define FFIRT_CONTEXT_CTX_INTERNAL_H
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <uv.h>
@@ -36,14 +37,18 @@ struct ffirt_call {
   void *ud;
   uint64_t start_ms;              /* worker: when the handler started */
   struct ffirt_call *prev, *next; /* worker: running list / held list / graveyard */
-  uv_timer_t stale;               /* worker: started only when run() returns unfinished */
   unsigned is_ctor : 1;
   unsigned running : 1;      /* in ctx->running */
   unsigned finished : 1;     /* the terminal callback was made */
   unsigned by_runtime : 1;   /* finished by destroy: late finishes are ignored quietly */
   unsigned stale_active : 1; /* stale timer initialised (must be closed before free) */
-  unsigned sync_inline : 1;  /* finished inside run(): freed right after run() returns */
+  /* Last, and not zeroed at submit (FFIRT__CALL_HEAD): initialised by
+   * uv_timer_init only when run() returns with the call unfinished. */
+  uv_timer_t stale;
 };
+
+/* The part of a call that submit zeroes. */
+#define FFIRT__CALL_HEAD offsetof(struct ffirt_call, stale)
 
 typedef struct ffirt__call_list {
   ffirt_call *head, *tail;

@@ -35,6 +35,10 @@ _Thread_local ffirt_ctx *ffirt__tl_worker;
 
 #define BEAT_MS 50
 #define FAIRNESS_BATCH 64
+/* While busy or spinning, the loop is polled (uv_run NOWAIT: one epoll_wait
+ * syscall) at most this often, so a stream of requests does not pay a
+ * syscall per request; parking always runs the loop. */
+#define POLL_NS 200000u
 
 uint64_t ffirt__now_ms(void) {
   struct timespec ts;
@@ -93,22 +97,38 @@ static unsigned drain(ffirt_ctx *ctx) {
   return n;
 }
 
-/* Spins up to spin_us while the queue is empty; returns 1 when work came.
- * Yields the CPU every 1024 rounds (~10-40 us) so that on an oversubscribed
- * machine the spinning worker does not starve the producer it waits for. */
-static int spin(ffirt_ctx *ctx) {
+/* Runs due timers and ready I/O without blocking, at most every POLL_NS
+ * unless forced. */
+static void poll_loop(ffirt_ctx *ctx, uint64_t *last_poll, int force) {
+  uint64_t t = now_ns();
+  if (!force && t - *last_poll < POLL_NS) return;
+  *last_poll = t;
+  uv_run(&ctx->loop, UV_RUN_NOWAIT);
+  ffirt__call_reap(ctx);
+}
+
+/* Spins up to spin_us while the queue is empty (polling the loop every
+ * POLL_NS); returns 1 when work came. Yields the CPU every 1024 rounds
+ * (~10-40 us) so that on an oversubscribed machine the spinning worker does
+ * not starve the producer it waits for. */
+static int spin(ffirt_ctx *ctx, uint64_t *last_poll) {
   uint32_t us = atomic_load_explicit(&ctx->spin_us, memory_order_relaxed);
   if (us == 0) return 0;
   uint64_t deadline = now_ns() + (uint64_t)us * 1000u;
   for (unsigned i = 1;; i++) {
     if (!ffirt__mpsc_empty(&ctx->q) || stopping(ctx)) return 1;
+    if (ctx->held.head && ctx->ctor_state != CTOR_PENDING) return 1;
     cpu_relax();
-    if (i % 64 == 0 && now_ns() >= deadline) return 0;
+    if (i % 64 == 0) {
+      if (now_ns() >= deadline) return 0;
+      poll_loop(ctx, last_poll, 0);
+    }
     if (i % 1024 == 0) sched_yield();
   }
 }
 
 static void serve(ffirt_ctx *ctx) {
+  uint64_t last_poll = 0;
   while (!stopping(ctx)) {
     drain(ctx);
     if (stopping(ctx)) break;
@@ -117,10 +137,11 @@ static void serve(ffirt_ctx *ctx) {
       sched_yield();
       continue;
     }
-    uv_run(&ctx->loop, UV_RUN_NOWAIT);
-    ffirt__call_reap(ctx);
+    poll_loop(ctx, &last_poll, 0);
     if (ctx->held.head && ctx->ctor_state != CTOR_PENDING) continue;
-    if (spin(ctx)) continue;
+    if (spin(ctx, &last_poll)) continue;
+    poll_loop(ctx, &last_poll, 1);
+    if (ctx->held.head && ctx->ctor_state != CTOR_PENDING) continue;
     if (!ffirt__mpsc_park_begin(&ctx->q)) continue;
     if (stopping(ctx)) {
       ffirt__mpsc_park_end(&ctx->q);
@@ -130,6 +151,7 @@ static void serve(ffirt_ctx *ctx) {
     uv_run(&ctx->loop, UV_RUN_ONCE);
     ffirt__mpsc_park_end(&ctx->q);
     ffirt__call_reap(ctx);
+    last_poll = now_ns();
   }
 }
 

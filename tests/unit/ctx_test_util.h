@@ -372,6 +372,16 @@ static UNUSED int count_dir(const char *path) {
 }
 
 static UNUSED int count_fds(void) { return count_dir("/proc/self/fd"); }
+
+/* Resident set size in KiB (/proc/self/statm), -1 when unreadable. */
+static UNUSED long rss_kib(void) {
+  FILE *f = fopen("/proc/self/statm", "r");
+  long size = 0, resident = -1;
+  if (!f) return -1;
+  if (fscanf(f, "%ld %ld", &size, &resident) != 2) resident = -1;
+  fclose(f);
+  return resident < 0 ? -1 : resident * 4;
+}
 static UNUSED int count_threads(void) { return count_dir("/proc/self/task"); }
 
 #endif /* FFIRT_TEST_CTX_TEST_UTIL_H */
