@@ -9,7 +9,9 @@
  *  - The buffer is plain malloc'd memory owned by the ffirt__gen_diag (freed
  *    by ffirt__gen_diag_free); out of memory drops text, never crashes.
  *  - The caret line copies the tabs of the source line so the caret lines up
- *    whatever the terminal's tab width.
+ *    whatever the terminal's tab width. Lines longer than 500 bytes are not
+ *    shown (only the position), and at most FFIRT_GEN_MAX_DIAGS diagnostics
+ *    are rendered, so output stays proportional to the input.
  */
 #include "lex.h"
 
@@ -48,8 +50,8 @@ static void appendp(ffirt__gen_diag *d, const char *fmt, ...) {
   va_end(ap);
 }
 
-static void render(ffirt__gen_diag *d, const char *what, ffirt__gen_loc loc, const char *fmt,
-                   va_list ap);
+static void render(ffirt__gen_diag *d, const char *what, ffirt__gen_loc loc, const char *line,
+                   size_t n, const char *fmt, va_list ap);
 
 struct ffirt__gen_pending {
   int line, col;
@@ -57,13 +59,44 @@ struct ffirt__gen_pending {
   char *text;
 };
 
+/* Finds line `line` (1-based) of d->src through the line index (built once
+ * per source, so a file with many diagnostics stays linear). */
+static const char *find_line(ffirt__gen_diag *d, int line, size_t *n) {
+  *n = 0;
+  if (!d->src || line < 1) return NULL;
+  if (d->line_starts_src != d->src) {
+    free(d->line_starts);
+    d->line_starts = NULL;
+    d->nlines = 0;
+    size_t count = 1;
+    for (size_t i = 0; i < d->src_len; i++)
+      count += d->src[i] == '\n';
+    d->line_starts = malloc(count * sizeof *d->line_starts);
+    if (!d->line_starts) return NULL;
+    d->line_starts[d->nlines++] = 0;
+    for (size_t i = 0; i < d->src_len; i++)
+      if (d->src[i] == '\n') d->line_starts[d->nlines++] = i + 1;
+    d->line_starts_src = d->src;
+  }
+  if ((size_t)line > d->nlines) return NULL;
+  size_t start = d->line_starts[line - 1];
+  size_t end = (size_t)line < d->nlines ? d->line_starts[line] - 1 : d->src_len;
+  if (end > start && d->src[end - 1] == '\r') end--;
+  *n = end - start;
+  return d->src + start;
+}
+
 static void report(ffirt__gen_diag *d, const char *what, ffirt__gen_loc loc, const char *fmt,
                    va_list ap) {
+  if (d->npending >= FFIRT_GEN_MAX_DIAGS) {
+    d->not_shown++;
+    return;
+  }
   /* render into a scratch diag, then keep the text as a pending entry */
   ffirt__gen_diag scratch = {0};
-  scratch.src = d->src;
-  scratch.src_len = d->src_len;
-  render(&scratch, what, loc, fmt, ap);
+  size_t n;
+  const char *line = find_line(d, loc.line, &n);
+  render(&scratch, what, loc, line, n, fmt, ap);
   if (d->npending == d->cap_pending) {
     size_t cap = d->cap_pending ? d->cap_pending * 2 : 16;
     struct ffirt__gen_pending *p = realloc(d->pending, cap * sizeof *p);
@@ -95,27 +128,18 @@ void ffirt__gen_diag_flush(ffirt__gen_diag *d) {
     free(d->pending[i].text);
   }
   d->npending = 0;
+  if (d->not_shown) {
+    appendp(d, "(%zu more diagnostics not shown)\n", d->not_shown);
+    d->not_shown = 0;
+  }
 }
 
-static void render(ffirt__gen_diag *d, const char *what, ffirt__gen_loc loc, const char *fmt,
-                   va_list ap) {
+static void render(ffirt__gen_diag *d, const char *what, ffirt__gen_loc loc, const char *p,
+                   size_t n, const char *fmt, va_list ap) {
   appendp(d, "%s:%d:%d: %s: ", loc.file ? loc.file : "<input>", loc.line, loc.col, what);
   appendf(d, fmt, ap);
   append(d, "\n", 1);
-  if (!d->src || loc.line < 1) return;
-  /* find the line */
-  const char *p = d->src, *end = d->src + d->src_len;
-  for (int l = 1; l < loc.line && p < end; l++) {
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
-    if (!nl) {
-      p = end;
-      break;
-    }
-    p = nl + 1;
-  }
-  const char *nl = memchr(p, '\n', (size_t)(end - p));
-  size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-  if (n > 0 && p[n - 1] == '\r') n--;
+  if (!p || n > 500) return; /* a huge line would flood the output: position only */
   append(d, p, n);
   append(d, "\n", 1);
   for (int c = 1; c < loc.col; c++)
@@ -157,6 +181,10 @@ void ffirt__gen_diag_free(ffirt__gen_diag *d) {
   free(d->pending);
   d->pending = NULL;
   d->npending = d->cap_pending = 0;
+  free(d->line_starts);
+  d->line_starts = NULL;
+  d->nlines = 0;
+  d->line_starts_src = NULL;
   free(d->out);
   d->out = NULL;
   d->out_len = d->out_cap = 0;

@@ -229,7 +229,9 @@ typedef struct ffirt__gen_model {
   void *arena; /* owner of everything above */
 } ffirt__gen_model;
 
-/* Diagnostics sink: every problem is reported, not only the first. */
+/* Diagnostics sink: every problem is reported, not only the first (up to
+ * FFIRT_GEN_MAX_DIAGS rendered ones; the rest are counted and summarized). */
+#define FFIRT_GEN_MAX_DIAGS 1000
 typedef struct ffirt__gen_diag {
   const char *src; /* the whole source text (for the source line + caret) */
   size_t src_len;
@@ -244,6 +246,11 @@ typedef struct ffirt__gen_diag {
    * moves them). */
   struct ffirt__gen_pending *pending;
   size_t npending, cap_pending;
+  size_t not_shown; /* beyond FFIRT_GEN_MAX_DIAGS: counted, not rendered */
+  /* Start offsets of src's lines (diag.c builds it on the first report). */
+  size_t *line_starts;
+  size_t nlines;
+  const char *line_starts_src; /* the src line_starts was built for */
 } ffirt__gen_diag;
 
 /* Reports "file:line:col: error: msg\n<source line>\n<caret>\n". */

@@ -105,6 +105,11 @@ char *ffirt__gen_unquote(ffirt__gen_arena *a, const char *text, size_t len, cons
  * letters), else NULL. candidates ends with NULL. For "did you mean". */
 const char *ffirt__gen_suggest(const char *word, const char *const *candidates);
 
+/* Limits that keep the front end's recursion (type nesting; struct graph
+ * walks in check.c) far from the stack's end on hostile input. */
+#define FFIRT_GEN_MAX_TYPE_DEPTH 32
+#define FFIRT_GEN_MAX_STRUCTS 10000
+
 /* ------------------------------------------------------------------ phases */
 
 /* parse.c: tokens -> model (unresolved). */

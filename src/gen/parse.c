@@ -25,6 +25,7 @@ typedef struct parser {
   ffirt__gen_lexed *l;
   ffirt__gen_diag *d;
   size_t pos;
+  int type_depth; /* nesting of seq<>/optional<> being parsed */
   size_t cap_structs, cap_enums, cap_consts, cap_procs, cap_events, cap_options;
   int ndecls;
   ffirt__gen_loc first_decl;
@@ -210,13 +211,20 @@ static ffirt__gen_type *parse_type(parser *p) {
   for (size_t i = 0; i < sizeof builtin_types / sizeof builtin_types[0]; i++)
     if (is_word(t, builtin_types[i].name)) ty->kind = builtin_types[i].kind;
   if (ty->kind == GEN_SEQ || ty->kind == GEN_OPTIONAL) {
+    if (p->type_depth >= FFIRT_GEN_MAX_TYPE_DEPTH) {
+      ffirt__gen_error(p->d, t->loc, "type nests more than %d containers deep",
+                       FFIRT_GEN_MAX_TYPE_DEPTH);
+      return NULL;
+    }
     if (peek(p)->kind != TOK_LT) {
       ffirt__gen_error(p->d, peek(p)->loc, "expected '<' after '%.*s' (write %.*s<T>)", (int)t->len,
                        t->text, (int)t->len, t->text);
       return NULL;
     }
     next(p);
+    p->type_depth++;
     ty->elem = parse_type(p);
+    p->type_depth--;
     if (!ty->elem) return NULL;
     if (expect(p, TOK_GT, "'>' to close the type arguments") != 0) return NULL;
   } else if (peek(p)->kind == TOK_LT) {
@@ -324,6 +332,10 @@ static void parse_field(parser *p, ffirt__gen_struct *s, size_t *cap) {
 static void parse_struct(parser *p, ffirt__gen_token *kw) {
   ffirt__gen_token *name;
   if (expect_name(p, "a struct name", &name) != 0) return sync_decl(p);
+  if (p->m->nstructs >= FFIRT_GEN_MAX_STRUCTS) {
+    ffirt__gen_error(p->d, name->loc, "too many structs (the limit is %d)", FFIRT_GEN_MAX_STRUCTS);
+    return sync_decl(p);
+  }
   ffirt__gen_struct *s =
       ffirt__gen_push(p->a, &p->m->structs, &p->m->nstructs, &p->cap_structs, sizeof *s);
   s->name = tok_str(p, name);
@@ -561,6 +573,10 @@ static void parse_proc(parser *p, ffirt__gen_token *kw, ffirt__gen_proc_kind kin
 static void parse_event(parser *p, ffirt__gen_token *kw) {
   ffirt__gen_token *name;
   if (expect_name(p, "an event name", &name) != 0) return sync_decl(p);
+  if (p->m->nevents >= FFIRT_GEN_MAX_STRUCTS) { /* each may add a payload struct */
+    ffirt__gen_error(p->d, name->loc, "too many events (the limit is %d)", FFIRT_GEN_MAX_STRUCTS);
+    return sync_decl(p);
+  }
   ffirt__gen_event ev = {0};
   ev.wire = tok_str(p, name);
   ev.loc = name->loc;
