@@ -14,7 +14,10 @@
  *    sequence numbers). Capacity is enforced by the separate `queued`
  *    counter; the ring has room for every reserved event plus the cell being
  *    delivered, so a reserved producer always finds a cell. Payloads live
- *    inline in the cell when small (no malloc in steady state).
+ *    inline in the cell when small (no malloc in steady state). The event
+ *    thread moves an event out of its cell and hands the cell back before
+ *    delivering, so tail - head <= capacity always holds and a slow
+ *    listener never wedges the ring.
  *  - Delivery (thread.c): one event thread per ffirt_events consumes the
  *    ring and calls listeners with the per-listener running/removed
  *    handshake that lets remove() wait for a running listener.
@@ -84,8 +87,9 @@ typedef struct ffirt__ctable {
   _Atomic(ffirt__channel *) slots[];
 } ffirt__ctable;
 
-typedef struct ffirt__cell {
-  atomic_size_t seq;            /* Vyukov sequence number */
+/* One emitted event: what the producer built. Lives in a ring cell until the
+ * event thread moves it out (ffirt__rec_move) and hands the cell back. */
+typedef struct ffirt__rec {
   const ffirt_event_type *type; /* NULL: tombstone (build failed), skipped */
   ffirt__channel *ch;           /* channel of type->name at emit, or NULL */
   void *native;                 /* deep copy, or NULL when not built */
@@ -93,6 +97,11 @@ typedef struct ffirt__cell {
   size_t env_len;
   _Alignas(max_align_t) unsigned char inl_native[FFIRT__EV_INLINE_NATIVE];
   uint8_t inl_env[FFIRT__EV_INLINE_ENV];
+} ffirt__rec;
+
+typedef struct ffirt__cell {
+  atomic_size_t seq; /* Vyukov sequence number */
+  ffirt__rec rec;
 } ffirt__cell;
 
 struct ffirt_events {
@@ -169,8 +178,11 @@ void ffirt__queue_release(ffirt_events *ev, ffirt__cell *c, size_t pos);
 int ffirt__queue_ready(ffirt_events *ev);
 /* The same with a seq_cst load (before parking). */
 int ffirt__queue_ready_sc(ffirt_events *ev);
-/* Frees what the cell owns (payload copy, envelope). */
-void ffirt__cell_free_payload(ffirt__cell *c);
+/* Frees what the record owns (payload copy, envelope). */
+void ffirt__rec_free_payload(ffirt__rec *r);
+/* Moves src (in a cell) to dst (event-thread local), relocating inline
+ * payloads, so the cell can be handed back before delivery. */
+void ffirt__rec_move(ffirt__rec *dst, const ffirt__rec *src);
 /* Encodes the envelope of (type, payload) into a dynamic encoder. */
 int ffirt__encode_envelope(ffirt_cbor_enc *e, const ffirt_event_type *type, const void *payload);
 

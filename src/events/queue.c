@@ -11,9 +11,12 @@
  *  - Capacity is the `queued` counter (reserved or published events not yet
  *    claimed), bounded by cfg.capacity with a CAS loop before a producer
  *    claims a cell. The ring has at least capacity + 2 cells, room for every
- *    reservation plus the cell being delivered; a reserved producer that
- *    still finds its cell busy (a drop-oldest stealer is freeing it) spins
- *    briefly.
+ *    reservation plus transient claims. The event thread moves an event out
+ *    of its cell and hands the cell back before delivering it, so
+ *    tail - head <= capacity and the cell a reserved producer needs was
+ *    claimed before; if its claimer (the event thread moving it out, or a
+ *    drop-oldest stealer freeing it) has not handed it back yet, the
+ *    producer spins briefly.
  *  - The producer builds the payload directly in its claimed cell: native
  *    deep copy (inline up to FFIRT__EV_INLINE_NATIVE bytes, else one
  *    allocation) and/or the envelope (inline up to FFIRT__EV_INLINE_ENV
@@ -117,7 +120,7 @@ int ffirt__queue_ready_sc(ffirt_events *ev) {
   return atomic_load_explicit(&c->seq, memory_order_seq_cst) == pos + 1;
 }
 
-void ffirt__cell_free_payload(ffirt__cell *c) {
+void ffirt__rec_free_payload(ffirt__rec *c) {
   if (c->native) {
     if (c->type->free && c->type->size) c->type->free(c->native);
     if (c->native != (void *)c->inl_native && c->native != (void *)empty_payload)
@@ -126,6 +129,24 @@ void ffirt__cell_free_payload(ffirt__cell *c) {
   if (c->env && c->env != c->inl_env) ffirt_free(c->env);
   c->native = NULL;
   c->env = NULL;
+}
+
+void ffirt__rec_move(ffirt__rec *dst, const ffirt__rec *src) {
+  dst->type = src->type;
+  dst->ch = src->ch;
+  dst->native = src->native;
+  dst->env = src->env;
+  dst->env_len = src->env_len;
+  /* A payload is relocatable: copy() builds a struct whose pointers go to
+   * separate allocations, never into the struct itself. */
+  if (src->native == (const void *)src->inl_native) {
+    memcpy(dst->inl_native, src->inl_native, src->type->size);
+    dst->native = dst->inl_native;
+  }
+  if (src->env == src->inl_env) {
+    memcpy(dst->inl_env, src->inl_env, src->env_len);
+    dst->env = dst->inl_env;
+  }
 }
 
 int ffirt__encode_envelope(ffirt_cbor_enc *e, const ffirt_event_type *type, const void *payload) {
@@ -166,11 +187,11 @@ static int steal_oldest(ffirt_events *ev) {
   size_t pos;
   ffirt__cell *c = ffirt__queue_claim(ev, &pos);
   if (!c) return 0;
-  if (c->type) {
-    ffirt__cell_free_payload(c);
+  if (c->rec.type) {
+    ffirt__rec_free_payload(&c->rec);
     count_drop(ev);
   }
-  c->type = NULL;
+  c->rec.type = NULL;
   ffirt__queue_release(ev, c, pos);
   return 1;
 }
@@ -257,7 +278,7 @@ static ffirt__cell *claim_tail(ffirt_events *ev, size_t *out) {
 }
 
 /* Builds the payload forms into c. 0 or FFIRT_ENOMEM (c holds nothing). */
-static int build(ffirt__cell *c, const ffirt_event_type *type, const void *payload, int native,
+static int build(ffirt__rec *c, const ffirt_event_type *type, const void *payload, int native,
                  int cbor) {
   c->type = type;
   c->native = NULL;
@@ -286,7 +307,7 @@ static int build(ffirt__cell *c, const ffirt_event_type *type, const void *paylo
     int rc = ffirt__encode_envelope(&e, type, payload);
     if (rc) {
       ffirt_cbor_enc_release(&e);
-      ffirt__cell_free_payload(c);
+      ffirt__rec_free_payload(c);
       return rc == FFIRT_ENOMEM ? FFIRT_ENOMEM : rc;
     }
     size_t len = ffirt_cbor_enc_size(&e);
@@ -297,7 +318,7 @@ static int build(ffirt__cell *c, const ffirt_event_type *type, const void *paylo
     } else {
       c->env = ffirt_cbor_enc_take(&e, &len);
       if (!c->env) {
-        ffirt__cell_free_payload(c);
+        ffirt__rec_free_payload(c);
         return FFIRT_ENOMEM;
       }
     }
@@ -331,9 +352,9 @@ int ffirt_events_emit(ffirt_events *ev, const ffirt_event_type *type, const void
   } else if ((rc = reserve(ev)) == 0) {
     size_t pos;
     ffirt__cell *c = claim_tail(ev, &pos);
-    c->ch = ch;
-    rc = build(c, type, payload, nn != 0, nc != 0);
-    if (rc) c->type = NULL; /* tombstone: the consumer skips it */
+    c->rec.ch = ch;
+    rc = build(&c->rec, type, payload, nn != 0, nc != 0);
+    if (rc) c->rec.type = NULL; /* tombstone: the consumer skips it */
     /* seq_cst (a release at least): the consumer's acquire load of seq sees
      * the whole cell; seq_cst for the park/wake Dekker (thread.c). */
     atomic_store_explicit(&c->seq, pos + 1, memory_order_seq_cst);

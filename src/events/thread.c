@@ -153,8 +153,12 @@ static void report_drops(ffirt_events *ev) {
   if (n) (void)ffirt__events_dispatch(ev, &ffirt_event_dropped_events, &n);
 }
 
-/* Consumes one claimed cell: delivers (or discards) and hands it back. */
+/* Consumes one claimed cell: moves the event out, hands the cell back,
+ * then delivers (or discards) it. */
 static void consume(ffirt_events *ev, ffirt__cell *c, size_t pos, int discard) {
+  ffirt__rec r;
+  ffirt__rec_move(&r, &c->rec);
+  ffirt__queue_release(ev, c, pos);
   /* seq_cst: the BLOCK policy's waiters increment space_waiters and then
    * try to reserve; we decrement and then load space_waiters. */
   atomic_fetch_sub_explicit(&ev->queued, 1, memory_order_seq_cst);
@@ -165,15 +169,13 @@ static void consume(ffirt_events *ev, ffirt__cell *c, size_t pos, int discard) {
     pthread_mutex_unlock(&ev->space_lock);
   }
   if (!discard) report_drops(ev);
-  if (c->type) {
-    if (discard) {
+  if (r.type) {
+    if (discard)
       atomic_fetch_add_explicit(&ev->dropped, 1, memory_order_relaxed);
-    } else {
-      ffirt__deliver(ev, c->type, c->ch, c->native, c->env, c->env_len);
-    }
-    ffirt__cell_free_payload(c);
+    else
+      ffirt__deliver(ev, r.type, r.ch, r.native, r.env, r.env_len);
+    ffirt__rec_free_payload(&r);
   }
-  ffirt__queue_release(ev, c, pos);
 }
 
 static uint32_t tick_ms(const ffirt_events *ev) {
