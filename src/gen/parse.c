@@ -26,6 +26,7 @@ typedef struct parser {
   ffirt__gen_diag *d;
   size_t pos;
   int type_depth; /* nesting of seq<>/optional<> being parsed */
+  int over_limit; /* a struct/event limit was reported (once) */
   size_t cap_structs, cap_enums, cap_consts, cap_procs, cap_events, cap_options;
   int ndecls;
   ffirt__gen_loc first_decl;
@@ -333,7 +334,9 @@ static void parse_struct(parser *p, ffirt__gen_token *kw) {
   ffirt__gen_token *name;
   if (expect_name(p, "a struct name", &name) != 0) return sync_decl(p);
   if (p->m->nstructs >= FFIRT_GEN_MAX_STRUCTS) {
-    ffirt__gen_error(p->d, name->loc, "too many structs (the limit is %d)", FFIRT_GEN_MAX_STRUCTS);
+    if (p->over_limit++ == 0)
+      ffirt__gen_error(p->d, name->loc, "too many structs (the limit is %d)",
+                       FFIRT_GEN_MAX_STRUCTS);
     return sync_decl(p);
   }
   ffirt__gen_struct *s =
@@ -574,7 +577,8 @@ static void parse_event(parser *p, ffirt__gen_token *kw) {
   ffirt__gen_token *name;
   if (expect_name(p, "an event name", &name) != 0) return sync_decl(p);
   if (p->m->nevents >= FFIRT_GEN_MAX_STRUCTS) { /* each may add a payload struct */
-    ffirt__gen_error(p->d, name->loc, "too many events (the limit is %d)", FFIRT_GEN_MAX_STRUCTS);
+    if (p->over_limit++ == 0)
+      ffirt__gen_error(p->d, name->loc, "too many events (the limit is %d)", FFIRT_GEN_MAX_STRUCTS);
     return sync_decl(p);
   }
   ffirt__gen_event ev = {0};
