@@ -323,6 +323,13 @@ static inline int kitchen_sink__err_at_index(kitchen_sink__err *err, const char 
   return name ? kitchen_sink__err_at(err, name) : -1;
 }
 
+/* Appends s to dst[0..size) at *at, truncating, always NUL-terminated. */
+static inline void kitchen_sink__append(char *dst, size_t size, size_t *at, const char *s) {
+  while (*s && *at + 1 < size)
+    dst[(*at)++] = *s++;
+  dst[*at] = '\0';
+}
+
 typedef struct kitchen_sink__enc {
   uint8_t *buf;
   size_t len, cap;
@@ -436,7 +443,8 @@ static inline void kitchen_sink__dec_init(kitchen_sink__dec *c, const uint8_t *b
 }
 
 static inline int kitchen_sink__dec_fail(kitchen_sink__dec *c, const char *reason) {
-  snprintf(c->err.msg, sizeof c->err.msg, "%s", reason);
+  size_t at = 0;
+  kitchen_sink__append(c->err.msg, sizeof c->err.msg, &at, reason);
   return -1;
 }
 
@@ -760,8 +768,12 @@ static inline int kitchen_sink__dec_finish(kitchen_sink__dec *c, int rc, const c
   if (rc == 0 && c->p != c->end) rc = kitchen_sink__dec_fail(c, "trailing bytes after the value");
   if (rc && err && err_size) {
     const char *path = c->err.path + c->err.start;
+    size_t at = 0;
     if (*path == '.') path++;
-    snprintf(err, err_size, "%s%s: %s", c->err.truncated ? "..." : "", *path ? path : root, c->err.msg);
+    kitchen_sink__append(err, err_size, &at, c->err.truncated ? "..." : "");
+    kitchen_sink__append(err, err_size, &at, *path ? path : root);
+    kitchen_sink__append(err, err_size, &at, ": ");
+    kitchen_sink__append(err, err_size, &at, c->err.msg);
   }
   return rc;
 }

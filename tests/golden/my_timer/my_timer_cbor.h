@@ -171,6 +171,13 @@ static inline int my_timer__err_at_index(my_timer__err *err, const char *name, s
   return name ? my_timer__err_at(err, name) : -1;
 }
 
+/* Appends s to dst[0..size) at *at, truncating, always NUL-terminated. */
+static inline void my_timer__append(char *dst, size_t size, size_t *at, const char *s) {
+  while (*s && *at + 1 < size)
+    dst[(*at)++] = *s++;
+  dst[*at] = '\0';
+}
+
 typedef struct my_timer__enc {
   uint8_t *buf;
   size_t len, cap;
@@ -284,7 +291,8 @@ static inline void my_timer__dec_init(my_timer__dec *c, const uint8_t *buf, size
 }
 
 static inline int my_timer__dec_fail(my_timer__dec *c, const char *reason) {
-  snprintf(c->err.msg, sizeof c->err.msg, "%s", reason);
+  size_t at = 0;
+  my_timer__append(c->err.msg, sizeof c->err.msg, &at, reason);
   return -1;
 }
 
@@ -608,8 +616,12 @@ static inline int my_timer__dec_finish(my_timer__dec *c, int rc, const char *roo
   if (rc == 0 && c->p != c->end) rc = my_timer__dec_fail(c, "trailing bytes after the value");
   if (rc && err && err_size) {
     const char *path = c->err.path + c->err.start;
+    size_t at = 0;
     if (*path == '.') path++;
-    snprintf(err, err_size, "%s%s: %s", c->err.truncated ? "..." : "", *path ? path : root, c->err.msg);
+    my_timer__append(err, err_size, &at, c->err.truncated ? "..." : "");
+    my_timer__append(err, err_size, &at, *path ? path : root);
+    my_timer__append(err, err_size, &at, ": ");
+    my_timer__append(err, err_size, &at, c->err.msg);
   }
   return rc;
 }
