@@ -36,8 +36,8 @@
 
 #include "events/events_internal.h"
 
-#define LIVENESS_EVERY 256 /* events between two liveness checks while busy */
-#define SPIN_ROUNDS 2000   /* polls of the ring before parking */
+#define LIVENESS_EVERY 32 /* events between two liveness checks while busy */
+#define SPIN_ROUNDS 2000  /* polls of the ring before parking */
 
 static _Thread_local ffirt_events *tls_events; /* set on the event thread */
 
