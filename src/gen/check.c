@@ -925,15 +925,96 @@ static void check_procs_events(checker *c) {
 
 /* ---- constants */
 
+/* Macros of the C library that generated code may see. */
+static const char *const std_macros[] = {
+    "INT8_MIN",    "INT16_MIN",   "INT32_MIN",    "INT64_MIN",
+    "INT8_MAX",    "INT16_MAX",   "INT32_MAX",    "INT64_MAX",
+    "UINT8_MAX",   "UINT16_MAX",  "UINT32_MAX",   "UINT64_MAX",
+    "INT8_C",      "INT16_C",     "INT32_C",      "INT64_C",
+    "UINT8_C",     "UINT16_C",    "UINT32_C",     "UINT64_C",
+    "INTPTR_MAX",  "UINTPTR_MAX", "SIZE_MAX",     "PTRDIFF_MAX",
+    "PTRDIFF_MIN", "CHAR_BIT",    "SCHAR_MIN",    "SCHAR_MAX",
+    "UCHAR_MAX",   "CHAR_MIN",    "CHAR_MAX",     "SHRT_MIN",
+    "SHRT_MAX",    "USHRT_MAX",   "INT_MIN",      "INT_MAX",
+    "UINT_MAX",    "LONG_MIN",    "LONG_MAX",     "ULONG_MAX",
+    "LLONG_MIN",   "LLONG_MAX",   "ULLONG_MAX",   "FLT_MAX",
+    "FLT_MIN",     "FLT_EPSILON", "DBL_MAX",      "DBL_MIN",
+    "DBL_EPSILON", "HUGE_VAL",    "INFINITY",     "NAN",
+    "EOF",         "BUFSIZ",      "EXIT_SUCCESS", "EXIT_FAILURE",
+    "RAND_MAX",    "PRId64",      "PRIu64",       "PRIx64",
+    NULL};
+
+/* An upper-case identifier of the IDL equal to a constant's name, which the
+ * constant's macro would replace in the generated code. Returns what it is. */
+static const char *macro_victim(const ffirt__gen_model *m, const char *name) {
+  if (m->state && strcmp(m->state, name) == 0) return "the state type";
+  for (size_t i = 0; i < m->nstructs; i++) {
+    if (strcmp(m->structs[i].name, name) == 0) return "a struct";
+    for (size_t k = 0; k < m->structs[i].nfields; k++)
+      if (strcmp(m->structs[i].fields[k].name, name) == 0) return "a field";
+  }
+  for (size_t i = 0; i < m->nenums; i++) {
+    const ffirt__gen_enum *e = &m->enums[i];
+    if (strcmp(e->name, name) == 0) return "an enum";
+    size_t n = strlen(e->name);
+    for (size_t k = 0; k < e->nitems; k++)
+      if (strncmp(name, e->name, n) == 0 && name[n] == '_' &&
+          strcmp(name + n + 1, e->items[k].name) == 0)
+        return "an enumerator constant";
+  }
+  for (size_t i = 0; i < m->nprocs; i++)
+    for (size_t k = 0; k < m->procs[i].nparams; k++)
+      if (strcmp(m->procs[i].params[k].name, name) == 0) return "a parameter";
+  for (size_t i = 0; i < m->nevents; i++)
+    if (strcmp(m->events[i].wire, name) == 0) return "an event (a handler-table member)";
+  return NULL;
+}
+
+static void check_const_name(checker *c, const ffirt__gen_const *k) {
+  for (const char *p = k->name; *p; p++)
+    if (*p >= 'a' && *p <= 'z') {
+      ffirt__gen_error(c->d, k->loc,
+                       "constant '%s' must be upper case (constants become C macros, which would "
+                       "replace any identifier '%s' in the generated code)",
+                       k->name, k->name);
+      return;
+    }
+  const char *lib = c->m->library ? c->m->library : "";
+  size_t n = strlen(lib);
+  int guard = 0;
+  if (n) {
+    char *up = ffirt__gen_strndup(c->a, lib, n);
+    for (char *p = up; *p; p++)
+      if (*p >= 'a' && *p <= 'z') *p = (char)(*p - 'a' + 'A');
+    static const char *const suffixes[] = {"_H", "_FFI_H", "_CBOR_H", "_TYPES_DEFINED", NULL};
+    for (int i = 0; suffixes[i] && !guard; i++)
+      guard = strncmp(k->name, up, n) == 0 && strcmp(k->name + n, suffixes[i]) == 0;
+  }
+  const char *victim;
+  if (guard)
+    ffirt__gen_error(c->d, k->loc, "constant '%s' clashes with a generated include guard", k->name);
+  else if (in_list(std_macros, k->name) || strncmp(k->name, "UV_", 3) == 0)
+    ffirt__gen_error(c->d, k->loc, "constant '%s' clashes with a macro of the C library or libuv",
+                     k->name);
+  else if ((victim = macro_victim(c->m, k->name)) != NULL)
+    ffirt__gen_error(c->d, k->loc,
+                     "constant '%s' has the name of %s; its macro would replace that name in the "
+                     "generated code",
+                     k->name, victim);
+}
+
 static void check_consts(checker *c) {
   ffirt__gen_model *m = c->m;
   name_set names = {0};
   for (size_t i = 0; i < m->nconsts; i++) {
     ffirt__gen_const *k = &m->consts[i];
     const ffirt__gen_loc *first;
-    if (check_name(c, k->name, k->loc, "constant") == 0 &&
-        (first = name_add(c, &names, k->name, k->loc)) != NULL)
-      dup_error(c, k->loc, "constant", k->name, first);
+    if (check_name(c, k->name, k->loc, "constant") == 0) {
+      if ((first = name_add(c, &names, k->name, k->loc)) != NULL)
+        dup_error(c, k->loc, "constant", k->name, first);
+      else
+        check_const_name(c, k);
+    }
     ffirt__gen_kind t = k->type->kind;
     const char *tn = type_str(c, k->type);
     switch (t) {
