@@ -12,13 +12,18 @@
  * decoders are reachable; tests/gen/kitchen/kitchen.c provides the handlers
  * it references.
  */
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kitchen_sink_ffi.c"
 
 #include "kitchen_sink_cbor.h"
+
+/* CHECK() is compiled out in release fuzz builds; a broken property must abort. */
+#define CHECK(x)                                                                                   \
+  do {                                                                                             \
+    if (!(x)) abort();                                                                             \
+  } while (0)
 
 /* The glue's decoder of one procedure's request; the error text must say
  * where and why. */
@@ -31,7 +36,7 @@
     if (dec_finish(&c, decode(&c, &a))) {                                                          \
       char text[384];                                                                              \
       size_t n = err_text(&c.err, "request", text, sizeof text);                                   \
-      assert(n > 2 && strstr(text, ": ") != NULL && c.err.msg[0] != '\0');                         \
+      CHECK(n > 2 && strstr(text, ": ") != NULL && c.err.msg[0] != '\0');                          \
     }                                                                                              \
     release;                                                                                       \
   } while (0)
@@ -42,7 +47,7 @@
     T v;                                                                                           \
     char err[256];                                                                                 \
     if (api##_decode(data, size, &v, err, sizeof err) != 0) {                                      \
-      assert(strstr(err, ": ") != NULL);                                                           \
+      CHECK(strstr(err, ": ") != NULL);                                                            \
       break;                                                                                       \
     }                                                                                              \
     uint8_t *once = NULL, *twice = NULL;                                                           \
@@ -52,9 +57,9 @@
     if (enc != 0) break; /* an enum ordinal cannot come from the wire: out of memory only */       \
     T again;                                                                                       \
     int rc = api##_decode(once, once_len, &again, err, sizeof err);                                \
-    assert(rc == 0);                                                                               \
-    assert(api##_encode(&again, &twice, &twice_len) == 0);                                         \
-    assert(twice_len == once_len && memcmp(once, twice, once_len) == 0);                           \
+    CHECK(rc == 0);                                                                                \
+    CHECK(api##_encode(&again, &twice, &twice_len) == 0);                                          \
+    CHECK(twice_len == once_len && memcmp(once, twice, once_len) == 0);                            \
     api##_free(&again);                                                                            \
     free(once);                                                                                    \
     free(twice);                                                                                   \
