@@ -6,11 +6,6 @@ if(NOT TARGET my_timer OR NOT TARGET echo OR NOT TARGET my_timer_demo)
   return()
 endif()
 
-# Under ThreadSanitizer: scripts/test.sh's options plus the suppressions of
-# libuv's invisible close() (see tsan.supp). Ignored by other builds.
-set(FFIRT_E2E_TSAN_OPTIONS
-  "TSAN_OPTIONS=halt_on_error=1 second_deadlock_stack=1 suppressions=${PROJECT_SOURCE_DIR}/tests/e2e/tsan.supp")
-
 # ffirt__e2e_test(NAME SOURCES ... [LABELS ...] [TIMEOUT s])
 # Unlike ffirt_add_unit_test it links the shared runtime (the one the
 # libraries use), never the static one: a second copy of the runtime in the
@@ -28,7 +23,7 @@ function(ffirt__e2e_test NAME)
     set(E_TIMEOUT 120)
   endif()
   set_tests_properties(${NAME} PROPERTIES TIMEOUT ${E_TIMEOUT}
-    LABELS "e2e;concurrency;${E_LABELS}" ENVIRONMENT "${FFIRT_E2E_TSAN_OPTIONS}")
+    LABELS "e2e;concurrency;${E_LABELS}")
 endfunction()
 
 set(_e2e ${PROJECT_SOURCE_DIR}/tests/e2e)
@@ -43,4 +38,4 @@ endforeach()
 add_test(NAME e2e_demo_output
   COMMAND sh ${_e2e}/demo_diff.sh $<TARGET_FILE:my_timer_demo> ${_e2e}/demo.expected)
 set_tests_properties(e2e_demo_output PROPERTIES TIMEOUT 120 LABELS "e2e;concurrency"
-  ENVIRONMENT "${FFIRT_E2E_TSAN_OPTIONS}")
+ )
