@@ -284,10 +284,19 @@ static void synthesize_payloads(checker *c) {
   }
 }
 
+/* Type names of the CDDL prelude (RFC 8610 appendix D) plus the width rules
+ * of emit_cddl.c: the schema names IDL types by their own names. */
+static const char *const cddl_names[] = {
+    "any",     "uint",     "nint",      "int",        "bstr",    "bytes",  "tstr",    "text",
+    "tdate",   "time",     "number",    "biguint",    "bignint", "bigint", "integer", "unsigned",
+    "decfrac", "bigfloat", "eb64url",   "eb64legacy", "eb16",    "uri",    "b64url",  "b64legacy",
+    "regexp",  "float16",  "float32",   "float64",    "float",   "false",  "true",    "bool",
+    "nil",     "null",     "undefined", NULL};
+
 static int is_builtin_type_name(const char *name) {
   for (size_t i = 0; i < sizeof kind_names / sizeof kind_names[0]; i++)
     if (i != GEN_STRUCT && i != GEN_ENUM && strcmp(kind_names[i], name) == 0) return 1;
-  return strcmp(name, "optional") == 0;
+  return strcmp(name, "optional") == 0 || in_list(cddl_names, name);
 }
 
 static void check_type_names(checker *c) {
@@ -296,7 +305,8 @@ static void check_type_names(checker *c) {
   if (m->library) check_name(c, m->library, m->library_loc, "library");
   if (m->state && check_name(c, m->state, m->state_loc, "state type") == 0) {
     if (is_builtin_type_name(m->state))
-      ffirt__gen_error(c->d, m->state_loc, "'%s' is a built-in type and cannot name the state",
+      ffirt__gen_error(c->d, m->state_loc,
+                       "'%s' is a built-in type (of the IDL or of CDDL) and cannot name the state",
                        m->state);
     name_add(c, &types, m->state, m->state_loc);
   }
@@ -315,7 +325,9 @@ static void check_type_names(checker *c) {
       ffirt__gen_enum *e = &m->enums[ie++];
       const ffirt__gen_loc *first;
       if (is_builtin_type_name(e->name))
-        ffirt__gen_error(c->d, e->loc, "'%s' is a built-in type and cannot name an enum", e->name);
+        ffirt__gen_error(c->d, e->loc,
+                         "'%s' is a built-in type (of the IDL or of CDDL) and cannot name an enum",
+                         e->name);
       else if (check_name(c, e->name, e->loc, "enum") == 0 &&
                (first = name_add(c, &types, e->name, e->loc)) != NULL)
         dup_error(c, e->loc, "type", e->name, first);
@@ -332,7 +344,9 @@ static void check_type_names(checker *c) {
       continue;
     }
     if (is_builtin_type_name(s->name))
-      ffirt__gen_error(c->d, s->loc, "'%s' is a built-in type and cannot name a struct", s->name);
+      ffirt__gen_error(c->d, s->loc,
+                       "'%s' is a built-in type (of the IDL or of CDDL) and cannot name a struct",
+                       s->name);
     else if (check_name(c, s->name, s->loc, "struct") == 0 &&
              (first = name_add(c, &types, s->name, s->loc)) != NULL)
       dup_error(c, s->loc, "type", s->name, first);
