@@ -324,12 +324,12 @@ static void check_type_names(checker *c) {
     if (take_enum) {
       ffirt__gen_enum *e = &m->enums[ie++];
       const ffirt__gen_loc *first;
+      if (check_name(c, e->name, e->loc, "enum") != 0) continue;
       if (is_builtin_type_name(e->name))
         ffirt__gen_error(c->d, e->loc,
                          "'%s' is a built-in type (of the IDL or of CDDL) and cannot name an enum",
                          e->name);
-      else if (check_name(c, e->name, e->loc, "enum") == 0 &&
-               (first = name_add(c, &types, e->name, e->loc)) != NULL)
+      else if ((first = name_add(c, &types, e->name, e->loc)) != NULL)
         dup_error(c, e->loc, "type", e->name, first);
       continue;
     }
@@ -343,12 +343,12 @@ static void check_type_names(checker *c) {
                          s->name, first->line);
       continue;
     }
+    if (check_name(c, s->name, s->loc, "struct") != 0) continue;
     if (is_builtin_type_name(s->name))
       ffirt__gen_error(c->d, s->loc,
                        "'%s' is a built-in type (of the IDL or of CDDL) and cannot name a struct",
                        s->name);
-    else if (check_name(c, s->name, s->loc, "struct") == 0 &&
-             (first = name_add(c, &types, s->name, s->loc)) != NULL)
+    else if ((first = name_add(c, &types, s->name, s->loc)) != NULL)
       dup_error(c, s->loc, "type", s->name, first);
   }
 }
