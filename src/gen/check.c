@@ -8,10 +8,12 @@
  *    for the checks that follow (an unknown type is left unresolved, a
  *    recursive field is skipped by the ordering, ...), but emitters may only
  *    run when d->errors == 0.
- *  - Steps run in this order, each relying on the previous ones:
- *    synthesize payload structs (they may move m->structs) -> names ->
- *    resolve types -> struct recursion and orders -> use marks -> container
- *    names -> constants -> options -> generated-symbol clashes -> docs.
+ *  - Steps run in this order (ffirt__gen_check), each relying on the
+ *    previous ones: synthesize payload structs (the last push to
+ *    m->structs) -> type names -> resolve references -> fields -> enums ->
+ *    struct recursion and struct_order -> procedures, events and generated
+ *    symbols (sets ctor/dtor) -> constants -> options -> use marks ->
+ *    container names (nested) -> decl_order -> unattached docs.
  *  - Pointers into m->structs (sdecl, struct_order) are taken only after the
  *    last push to it.
  */
