@@ -9,7 +9,9 @@
  *
  * each with the worker "hot" (spins up to 1 s before parking; the caller
  * spin-waits too) and "parked" (spin 0: the worker parks whenever the queue
- * is empty; a synchronous caller blocks in ffirt_call_wait()).
+ * is empty; a synchronous caller blocks in ffirt_call_wait()); the sync
+ * round trip also with "spin50": the default spin (FFIRT_CTX_DEFAULT_SPIN_US)
+ * and a blocking caller, which shows what the default spin buys.
  *
  * Prints a table, ratios against the floor, and one `csv,...` line per
  * measurement. Never fails: it measures. Usage: bench_context [scale]
@@ -128,8 +130,11 @@ typedef struct result {
 static result results[32];
 static int nresults;
 
-static void sync_round_trip(int threads, int hot) {
-  void *h = make_ctx(hot ? 1000000 : 0);
+/* mode: 1 hot (worker spins 1 s, caller spin-waits), 2 default spin (the
+ * worker spins FFIRT_CTX_DEFAULT_SPIN_US, the caller blocks), 0 parked. */
+static void sync_round_trip(int threads, int mode) {
+  int hot = mode == 1;
+  void *h = make_ctx(mode == 1 ? 1000000 : mode == 2 ? FFIRT_CTX_DEFAULT_SPIN_US : 0);
   int n = (hot ? 20000 : 5000) * g_scale;
   pthread_t t[2];
   rt_arg a[2];
@@ -144,7 +149,7 @@ static void sync_round_trip(int threads, int hot) {
   qsort(lat, total, sizeof *lat, cmp_u64);
   results[nresults++] = (result){"sync round trip",
                                  threads,
-                                 hot ? "hot" : "parked",
+                                 mode == 1 ? "hot" : (mode == 2 ? "spin50" : "parked"),
                                  (double)lat[total / 2] / 1000.0,
                                  (double)lat[total * 99 / 100] / 1000.0,
                                  0};
@@ -255,9 +260,10 @@ static void submit_only(int threads, int hot) {
 int main(int argc, char **argv) {
   if (argc > 1) g_scale = atoi(argv[1]) > 0 ? atoi(argv[1]) : 1;
   double fl = floor_ns();
-  for (int hot = 1; hot >= 0; hot--)
+  static const int modes[] = {1, 2, 0};
+  for (int m = 0; m < 3; m++)
     for (int th = 1; th <= 2; th++)
-      sync_round_trip(th, hot);
+      sync_round_trip(th, modes[m]);
   for (int hot = 1; hot >= 0; hot--)
     for (int th = 1; th <= 2; th++)
       async_window(th, hot);

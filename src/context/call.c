@@ -9,7 +9,8 @@
  *    callback, from the worker: from the handler (ffirt_call_ok/err/
  *    ctor_ok), or from the runtime (constructor failed, context destroyed).
  *  - call->finished is written and read on the worker only, so the
- *    exactly-once check needs no atomics; a second finish is logged as a
+ *    exactly-once check needs no atomics; a finish from another thread is
+ *    refused (logged) before touching it; a second finish is logged as a
  *    programming error and ignored, a late finish of a call the runtime
  *    already answered during destroy is ignored quietly.
  *  - Memory: a finished call goes to ctx->graveyard and is freed (args
@@ -177,6 +178,15 @@ static void on_stale_closed(uv_handle_t *h) {
 
 /* Marks call finished; 0 when it already was (and nothing may happen). */
 static int finish_begin(ffirt_call *call, const char *how) {
+  if (ffirt__tl_worker != call->ctx) {
+    /* Finishing elsewhere would race the worker; the call stays open and
+     * is answered by destroy if the library never finishes it properly. */
+    ffirt_log(FFIRT_LOG_ERROR,
+              "%s on call '%s' from a thread other than its context's worker: ignored; "
+              "finish calls on the worker (e.g. via a uv_async_t on ffirt_ctx_loop)",
+              how, call->desc->name ? call->desc->name : "?");
+    return 0;
+  }
   if (call->finished) {
     if (call->by_runtime)
       ffirt_log(FFIRT_LOG_DEBUG, "late %s of call '%s' after its context was destroyed: ignored",

@@ -16,6 +16,8 @@
 
 #include "context/ctx_internal.h"
 
+_Static_assert(sizeof(void *) >= 8, "ffirt context handles need 64-bit pointers");
+
 #define PAGE_SLOTS 256u
 #define PAGES (FFIRT_CTX_HARD_MAX / PAGE_SLOTS)
 #define NO_SLOT UINT32_MAX

@@ -111,6 +111,40 @@ static void second_finish_is_logged_and_never_calls_back(void **state) {
   rec_destroy(&r);
 }
 
+/* A handler that hands its call to a thread of its own, which finishes it
+ * there (a contract violation): refused and logged, no callback; destroy
+ * answers the call. */
+static void *finish_elsewhere(void *p) {
+  ffirt_call_ok(p, "wrong thread", 12);
+  return NULL;
+}
+static pthread_t g_foreign;
+static void h_foreign(ffirt_call *call) {
+  pthread_create(&g_foreign, NULL, finish_elsewhere, call);
+}
+static ffirt_call_desc d_foreign = {"foreign", 0, h_foreign, targs_free};
+
+static void finish_from_a_foreign_thread_is_refused_and_logged(void **state) {
+  (void)state;
+  g_log[0] = '\0';
+  ffirt_log_set_sink(capture, NULL, FFIRT_LOG_WARN);
+  void *h = make_ctx(&lib_timer, 1);
+  ffirt_ctx_set_destroy_timeouts(&lib_timer, h, 10, 1000);
+  recorder r;
+  rec_init(&r);
+  assert_int_equal(ffirt_call_submit(&lib_timer, h, &d_foreign, targs_new(0, 0), rec_cb, &r),
+                   RET_OK);
+  sleep_ms(50);
+  pthread_join(g_foreign, NULL);
+  assert_int_equal(rec_terminal(&r), 0);
+  assert_int_equal(ffirt_ctx_destroy(&lib_timer, h), 0);
+  ffirt_log_set_sink(NULL, NULL, FFIRT_LOG_WARN);
+  assert_int_equal(r.n, 1);
+  assert_int_equal(r.e[0].ret, RET_ERR);
+  assert_non_null(strstr(g_log, "ffirt_call_ok on call 'foreign' from a thread other than"));
+  rec_destroy(&r);
+}
+
 static void stale_warnings_carry_elapsed_ms_and_stop_at_the_reply(void **state) {
   (void)state;
   void *h = make_ctx(&lib_timer, 1);
@@ -124,7 +158,7 @@ static void stale_warnings_carry_elapsed_ms_and_stop_at_the_reply(void **state) 
   assert_int_equal(ffirt_ctx_destroy(&lib_timer, h), 0);
   assert_int_equal(r.after_term, 0);
   assert_int_equal(r.terminal, 1);
-  assert_in_range(r.stale, 4, 7); /* 200 ms / 30 ms = 6, allow scheduling slack */
+  assert_in_range(r.stale, 3, 7); /* 200 ms / 30 ms = 6, allow for a loaded machine */
   long prev = 0;
   for (int i = 0; i < r.stale; i++) {
     assert_int_equal(r.e[i].ret, RET_STALE_WARN);
@@ -356,6 +390,7 @@ int main(void) {
       cmocka_unit_test(bad_handles_are_answered_on_the_caller_thread),
       cmocka_unit_test(reply_runs_on_worker_and_void_reply_is_empty_not_null),
       cmocka_unit_test(second_finish_is_logged_and_never_calls_back),
+      cmocka_unit_test(finish_from_a_foreign_thread_is_refused_and_logged),
       cmocka_unit_test(stale_warnings_carry_elapsed_ms_and_stop_at_the_reply),
       cmocka_unit_test(stale_warnings_disabled_with_zero),
       cmocka_unit_test(calls_of_one_producer_start_in_submission_order),
