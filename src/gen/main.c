@@ -98,11 +98,11 @@ static char *read_file(const char *path, size_t *len) {
     buf = p;
     cap *= 2;
   }
-  int err = ferror(f);
+  int failed = ferror(f), err = errno; /* fread sets errno (EISDIR, EIO, ...) */
   fclose(f);
-  if (err) {
+  if (failed || !buf) {
     free(buf);
-    errno = EIO;
+    errno = failed ? err : ENOMEM;
     return NULL;
   }
   *len = n;

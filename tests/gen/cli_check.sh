@@ -34,6 +34,8 @@ check unknown-lang 2 "$gen" --lang c,rust "$src/my_timer.ffi"
 expect_in unknown-lang "$work/err" "unknown language 'rust'"
 check unreadable 2 "$gen" "$work/does-not-exist.ffi"
 expect_in unreadable "$work/err" "cannot read '$work/does-not-exist.ffi'"
+check directory 2 "$gen" "$src"
+expect_in directory "$work/err" "cannot read '$src': Is a directory"
 check two-files 2 "$gen" a.ffi b.ffi
 check idl-error 1 "$gen" --check "$src/diag/recursive.ffi"
 expect_in idl-error "$work/err" "3 errors generated."
