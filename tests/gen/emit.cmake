@@ -40,3 +40,12 @@ foreach(_lang c cxx)
   add_test(NAME test_gen_headers_${_lang} COMMAND test_gen_headers_${_lang})
   set_tests_properties(test_gen_headers_${_lang} PROPERTIES LABELS unit PASS_REGULAR_EXPRESSION "^1")
 endforeach()
+
+# The glue's deep copies and decoders under allocation failure, compiled in
+# directly (static runtime, no threads).
+ffirt_add_unit_test(test_gen_kitchen_oom
+  SOURCES ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/test_kitchen_oom.c
+    ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/kitchen.c
+  INCLUDES ${FFIRT_GENERATED_INCLUDE_DIR}/kitchen_sink
+  LABELS unit)
+add_dependencies(test_gen_kitchen_oom kitchen_sink)
