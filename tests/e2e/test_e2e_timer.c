@@ -367,6 +367,16 @@ static void complex_native_with_and_without_optionals(void **state) {
   E2E_ASSERT_FMT(&r, expected);
   e2e_reply_fini(&r);
 
+  /* A NULL string reads as "" (abi.md 3.3), also inside an optional. */
+  ComplexRequest null_note = {.note_present = 1, .note = NULL};
+  e2e_reply_init(&r, fmt_complex);
+  assert_int_equal(my_timer_complex(*state, e2e_reply_cb, &r, null_note), RET_OK);
+  snprintf(expected, sizeof expected,
+           "len=%zu summary=received 0 messages, note=, retries=0 itemCount=0 hasNote=1",
+           sizeof(ComplexResponse));
+  E2E_ASSERT_FMT(&r, expected);
+  e2e_reply_fini(&r);
+
   /* Zero messages; retries present but note absent. */
   ComplexRequest empty = {.retries_present = 1, .retries = 7};
   e2e_reply_init(&r, fmt_complex);
@@ -491,6 +501,13 @@ static void schedule_native_errors(void **state) {
   assert_int_equal(my_timer_schedule(*state, e2e_reply_cb, &r, nameless, retry, when), RET_OK);
   E2E_ASSERT_TEXT(&r, RET_ERR, "job name must not be empty");
   assert_int_equal(r.len, 26);
+  e2e_reply_fini(&r);
+
+  /* A NULL name reads as "": the same error. */
+  JobSpec null_name = {.name = NULL, .priority = 1};
+  e2e_reply_init(&r, fmt_schedule);
+  assert_int_equal(my_timer_schedule(*state, e2e_reply_cb, &r, null_name, retry, when), RET_OK);
+  E2E_ASSERT_TEXT(&r, RET_ERR, "job name must not be empty");
   e2e_reply_fini(&r);
 
   /* The name check comes first, also when maxAttempts is bad too. */
