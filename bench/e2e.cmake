@@ -8,3 +8,11 @@ if(TARGET my_timer)
   target_link_libraries(perf_e2e PRIVATE my_timer ffirt Threads::Threads)
   set_target_properties(perf_e2e PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bench)
 endif()
+
+# A quick run as a test: not for speed (benchmarks never fail on speed) but
+# because perf_e2e verifies every reply and event, in both ABIs, under
+# concurrent callers with a window of 64 in flight.
+if(TARGET perf_e2e AND FFIRT_BUILD_TESTS)
+  add_test(NAME perf_e2e_smoke COMMAND perf_e2e 0.02)
+  set_tests_properties(perf_e2e_smoke PROPERTIES TIMEOUT 120 LABELS "e2e;bench")
+endif()
