@@ -145,6 +145,15 @@ static int check_name(checker *c, const char *name, ffirt__gen_loc loc, const ch
                      what, name);
     return -1;
   }
+  int member = strcmp(what, "field") == 0 || strcmp(what, "parameter") == 0 ||
+               strcmp(what, "event parameter") == 0 || strcmp(what, "enumerator") == 0;
+  if (name[0] == '_' && !member) {
+    ffirt__gen_error(c->d, loc,
+                     "%s name '%s' starts with '_' (reserved at file scope in C, and "
+                     "'<lib>__' names are the generated code's internals)",
+                     what, name);
+    return -1;
+  }
   if (in_list(reserved_names, name)) {
     ffirt__gen_error(c->d, loc, "%s name '%s' clashes with a name the generated code uses", what,
                      name);
