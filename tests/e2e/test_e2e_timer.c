@@ -265,13 +265,12 @@ static void echo_delay_does_not_block_the_worker(void **state) {
   assert_int_equal(my_timer_echo(*state, e2e_reply_cb, &slow, req), RET_OK);
   assert_int_equal(my_timer_version(*state, e2e_reply_cb, &quick), RET_OK);
   E2E_ASSERT_TEXT(&quick, RET_OK, "timer v0.1.0");
-  uint64_t quick_ms = e2e_now_ms() - t0;
   E2E_WAIT(&slow);
   uint64_t slow_ms = e2e_now_ms() - t0;
   assert_int_equal(slow.ret, RET_OK);
+  /* Order, not speed: a loaded machine may slow both, never reorder them. */
   assert_true(quick.seq < slow.seq);
-  assert_true(quick_ms < 300);
-  assert_true(slow_ms >= 290);
+  assert_true(slow_ms >= 300);
   /* Exactly once: nothing more arrives later. */
   struct timespec pause = {0, 50 * 1000000L};
   nanosleep(&pause, NULL);
