@@ -496,8 +496,9 @@ static void check_structs(checker *c) {
 
 typedef struct order_state {
   checker *c;
-  int *mark; /* per struct: 0 new, 1 on the stack, 2 done */
-  const ffirt__gen_field **path;
+  int *mark;                     /* per struct: 0 new, 1 on the stack, 2 done */
+  const ffirt__gen_field **path; /* fields being followed, outermost first */
+  ffirt__gen_struct **owners;    /* the struct of each path entry */
   size_t depth;
   ffirt__gen_struct **order;
   size_t norder;
@@ -519,30 +520,17 @@ static void order_visit(order_state *o, ffirt__gen_struct *s) {
     ffirt__gen_struct *dep = by_value_struct(f->type);
     if (!dep) continue;
     size_t didx = (size_t)(dep - o->c->m->structs);
+    o->owners[o->depth] = s;
     o->path[o->depth++] = f;
     if (o->mark[didx] == 1) {
-      /* a cycle: the path from dep to here */
-      size_t start = o->depth;
-      while (start > 0) {
-        const ffirt__gen_field *pf = o->path[start - 1];
-        ffirt__gen_struct *owner = NULL;
-        for (size_t i = 0; i < o->c->m->nstructs; i++) {
-          ffirt__gen_struct *cand = &o->c->m->structs[i];
-          if (pf >= cand->fields && pf < cand->fields + cand->nfields) owner = cand;
-        }
+      /* a cycle: the path from dep (on the stack) to here */
+      size_t start = o->depth - 1;
+      while (start > 0 && o->owners[start] != dep)
         start--;
-        if (owner == dep) break;
-      }
       char *chain = "";
-      for (size_t i = start; i < o->depth; i++) {
-        const ffirt__gen_field *pf = o->path[i];
-        const char *owner = "?";
-        for (size_t j = 0; j < o->c->m->nstructs; j++) {
-          ffirt__gen_struct *cand = &o->c->m->structs[j];
-          if (pf >= cand->fields && pf < cand->fields + cand->nfields) owner = cand->name;
-        }
-        chain = ffirt__gen_sprintf(o->c->a, "%s%s.%s -> ", chain, owner, pf->name);
-      }
+      for (size_t i = start; i < o->depth; i++)
+        chain =
+            ffirt__gen_sprintf(o->c->a, "%s%s.%s -> ", chain, o->owners[i]->name, o->path[i]->name);
       ffirt__gen_error(o->c->d, f->loc,
                        "struct '%s' contains itself by value: %s%s (an optional is stored by "
                        "value too; use seq<%s> to break the cycle)",
@@ -566,6 +554,7 @@ static void order_structs(checker *c) {
   for (size_t i = 0; i < m->nstructs; i++)
     maxfields += m->structs[i].nfields;
   o.path = ffirt__gen_alloc(c->a, maxfields * sizeof *o.path);
+  o.owners = ffirt__gen_alloc(c->a, maxfields * sizeof *o.owners);
   for (size_t i = 0; i < m->nstructs; i++)
     order_visit(&o, &m->structs[i]);
   m->struct_order = o.order;
