@@ -369,10 +369,14 @@ int main(void) {
   uint64_t table_id = my_timer_add_event_handlers(ctx, &handlers, NULL);
   uint64_t native_id = my_timer_add_event_listener(ctx, "", on_any_event_native, NULL);
   uint64_t cbor_id = my_timer_add_event_listener_cbor(ctx, "", on_any_event_cbor, NULL);
-  printf("  typed listener  (my_timer_add_on_echo_fired_listener) id %" PRIu64 "\n", typed_id);
-  printf("  handler table   (my_timer_add_event_handlers)         id %" PRIu64 "\n", table_id);
-  printf("  native wildcard (my_timer_add_event_listener, \"\")     id %" PRIu64 "\n", native_id);
-  printf("  CBOR wildcard   (my_timer_add_event_listener_cbor, \"\") id %" PRIu64 "\n", cbor_id);
+  printf("  %-16s %-46s id %" PRIu64 "\n", "typed listener", "my_timer_add_on_echo_fired_listener",
+         typed_id);
+  printf("  %-16s %-46s id %" PRIu64 "\n", "handler table", "my_timer_add_event_handlers",
+         table_id);
+  printf("  %-16s %-46s id %" PRIu64 "\n", "native wildcard",
+         "my_timer_add_event_listener(ctx, \"\", ...)", native_id);
+  printf("  %-16s %-46s id %" PRIu64 "\n", "CBOR wildcard",
+         "my_timer_add_event_listener_cbor(ctx, \"\", ...)", cbor_id);
   if (!typed_id || !table_id || !native_id || !cbor_id) die("a listener was refused");
 
   /* 5. Echoes fire events; every listener sees each one. */
