@@ -644,6 +644,8 @@ static void value_decode(host *x, const ffirt__gen_type *t) {
                                                              : NULL;
   if (nt)
     L("if (%sdecode_%s(c, out)) return -1;", x->p, nt->stem);
+  else if (t->kind == GEN_BYTES) /* out, out_len: not one lvalue */
+    L("if (%sdec_bytes(c, out, out_len)) return -1;", x->p);
   else
     ffirt__gen_c_dec_value(&x->g, x->w, &x->fl, t, 0, "(*out)", NULL);
 }

@@ -136,12 +136,9 @@ static void native_op(ctx *x, int op, const ffirt__gen_type *t, int boxed, const
   case GEN_OPTIONAL: {
     int eboxed = ffirt__gen_elem_is_boxed(GEN_OPTIONAL, t->elem);
     if (op == NATIVE_FREE) {
-      if (flat(x, t->elem, eboxed)) break;
-      L("if (%s_present) {", dst);
-      IN();
-      native_op(x, op, t->elem, eboxed, dst, NULL, NULL);
-      OUT();
-      L("}");
+      /* an absent value is zero in every value this code owns (copies and
+       * decodes fill it only when present), so it frees as a no-op */
+      if (!flat(x, t->elem, eboxed)) native_op(x, op, t->elem, eboxed, dst, NULL, NULL);
       break;
     }
     L("%s_present = %s_present;", dst, src);
@@ -216,8 +213,10 @@ void ffirt__gen_c_enc_map(gen_c *g, ffirt__gen_writer *w, const gen_flavor *fl,
   ffirt__gen_writer count;
   ffirt__gen_w_init(&count);
   for (size_t i = 0; i < n; i++) {
-    if (fields[i].type->kind == GEN_OPTIONAL && !fields[i].boxed)
-      ffirt__gen_w_printf(&count, " + (%s%s_present != 0)", prefix, fields[i].name);
+    if (fields[i].type->kind == GEN_OPTIONAL)
+      ffirt__gen_w_printf(
+          &count, fields[i].boxed ? " + (%s%s.value_present != 0)" : " + (%s%s_present != 0)",
+          prefix, fields[i].name);
     else
       required++;
   }
@@ -226,13 +225,13 @@ void ffirt__gen_c_enc_map(gen_c *g, ffirt__gen_writer *w, const gen_flavor *fl,
   for (size_t i = 0; i < n; i++) {
     const gen_field *f = &fields[i];
     const char *expr = F("%s%s", prefix, f->name);
-    int opt = f->type->kind == GEN_OPTIONAL && !f->boxed;
+    int opt = f->type->kind == GEN_OPTIONAL;
     if (opt) {
-      L("if (%s_present) {", expr);
+      L(f->boxed ? "if (%s.value_present) {" : "if (%s_present) {", expr);
       IN();
     }
     L("%stext(%s, \"%s\", %zu);", fl->enc, fl->ev, f->name, strlen(f->name));
-    if (opt)
+    if (opt && !f->boxed)
       ffirt__gen_c_enc_value(g, w, fl, f->type->elem,
                              ffirt__gen_elem_is_boxed(GEN_OPTIONAL, f->type->elem), expr);
     else
@@ -464,7 +463,7 @@ static void body_dec(ctx *x, gen_nt *nt) {
   L("if (%sdec_leave(c)) return -1;", h);
   for (size_t i = 0; i < nt->nfields; i++) {
     const gen_field *f = &nt->fields[i];
-    if (f->type->kind == GEN_OPTIONAL && !f->boxed) continue;
+    if (f->type->kind == GEN_OPTIONAL) continue; /* boxed or not: absent when missing */
     L("if (!seen[%zu]) return %sdec_missing(c, \"%s\");", i, h, f->name);
   }
   L("return 0;");

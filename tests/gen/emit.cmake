@@ -49,3 +49,12 @@ ffirt_add_unit_test(test_gen_kitchen_oom
   INCLUDES ${FFIRT_GENERATED_INCLUDE_DIR}/kitchen_sink
   LABELS unit)
 add_dependencies(test_gen_kitchen_oom kitchen_sink)
+
+# Shapes the kitchen sink does not cover (edges.ffi), same setup.
+ffirt_add_library(edges IDL ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/edges.ffi
+  SOURCES ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/edges.c)
+add_executable(test_gen_edges ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/test_edges.c)
+target_link_libraries(test_gen_edges PRIVATE edges PkgConfig::CMOCKA Threads::Threads)
+set_target_properties(test_gen_edges PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+add_test(NAME test_gen_edges COMMAND test_gen_edges)
+set_tests_properties(test_gen_edges PROPERTIES TIMEOUT 120 LABELS "unit;concurrency")
