@@ -7,9 +7,10 @@
  *    publish immutable copy-on-write listener arrays, one per channel (event
  *    name) plus the wildcard channel. Channels are never freed before
  *    ffirt_events_destroy, so emitters read a channel's atomic counts without
- *    any lock or reference count. Only delivery reads the arrays; retired
- *    arrays and listener structs are freed by the event thread at a
- *    quiescent point (between two deliveries, holding no array).
+ *    any lock or reference count. Only delivery reads the arrays. Retired
+ *    arrays and listener structs are freed once no delivery that could hold
+ *    them is in progress (the dgen delivery generation moved on), by
+ *    writers or by the event thread between two deliveries.
  *  - Queue (queue.c): a bounded multi-producer ring of cells (Vyukov
  *    sequence numbers). Capacity is enforced by the separate `queued`
  *    counter; the ring has room for every reserved event plus the cell being
@@ -58,12 +59,14 @@ typedef struct ffirt__listener {
   /* Protected by reg_lock. */
   int in_array;                 /* still referenced by its channel's published array */
   int zombie;                   /* removed and released but still in an array (remove hit OOM) */
+  uint64_t stamp;               /* dgen when retired */
   struct ffirt__listener *next; /* retired / deferred list link */
 } ffirt__listener;
 
 /* An immutable listener array; NULL stands for the empty array. */
 typedef struct ffirt__larray {
   struct ffirt__larray *next_retired; /* reg_lock */
+  uint64_t stamp;                     /* dgen when retired */
   size_t n;
   ffirt__listener *items[];
 } ffirt__larray;
@@ -121,7 +124,10 @@ struct ffirt_events {
   ffirt__listener *retired_listeners; /* reg_lock; freed by the event thread */
   ffirt__listener *deferred;          /* reg_lock; removed from a callback: release pending */
   atomic_int reclaim_pending;         /* one of the three lists is non-empty */
-  pthread_mutex_t idle_lock;          /* with idle_cv: remove() waits for running == 0 */
+  /* Delivery generation: odd while the event thread delivers an event
+   * (holds listener arrays), even between deliveries. seq_cst. */
+  _Alignas(64) atomic_uint_fast64_t dgen;
+  pthread_mutex_t idle_lock; /* with idle_cv: remove() waits for running == 0 */
   pthread_cond_t idle_cv;
   atomic_int idle_waiters;
 

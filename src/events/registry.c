@@ -17,9 +17,15 @@
  *    no reference count. Memory grows with the number of distinct names
  *    ever registered, not with add/remove traffic.
  *  - Only delivery (the event thread) reads listener arrays and listener
- *    structs after they are retired. Retired memory is therefore freed by
- *    the event thread in ffirt__registry_reclaim(), called between two
- *    deliveries when it holds no array, or by destroy after the join.
+ *    structs after they are retired, and only between its two seq_cst
+ *    increments of ev->dgen (odd while delivering). A writer publishes the
+ *    new array (seq_cst store), then reads dgen (seq_cst) and stamps what it
+ *    retires with it: an even stamp means no delivery can hold it (a later
+ *    delivery loads the new array), so it is freed at once; an odd stamp v
+ *    means it is freed as soon as dgen != v, by the next writer's sweep or
+ *    by the event thread between deliveries (ffirt__registry_reclaim), or by
+ *    destroy after the join. Garbage is thus bounded by what writers retire
+ *    during one delivery, whatever the add/remove rate.
  *  - Guarantee 3 (abi.md 4.3): remove() sets listener->removed (seq_cst)
  *    and, off the event thread, waits until listener->running is 0; the
  *    event thread sets running (seq_cst) before it checks removed, so either
@@ -116,17 +122,59 @@ static void set_reclaim(ffirt_events *ev) {
   atomic_store_explicit(&ev->reclaim_pending, 1, memory_order_release);
 }
 
+/* seq_cst: pairs with the event thread's seq_cst increments of dgen around
+ * a delivery and its seq_cst loads of the arrays (see the design notes). */
+static uint64_t delivery_gen(ffirt_events *ev) {
+  return atomic_load_explicit(&ev->dgen, memory_order_seq_cst);
+}
+
 static void retire_array(ffirt_events *ev, ffirt__larray *a) {
   if (!a) return;
+  a->stamp = delivery_gen(ev);
+  if (!(a->stamp & 1)) {
+    ffirt_free(a);
+    return;
+  }
   a->next_retired = ev->retired_arrays;
   ev->retired_arrays = a;
   set_reclaim(ev);
 }
 
 static void retire_listener(ffirt_events *ev, ffirt__listener *l) {
+  l->stamp = delivery_gen(ev);
+  if (!(l->stamp & 1)) {
+    ffirt_free(l);
+    return;
+  }
   l->next = ev->retired_listeners;
   ev->retired_listeners = l;
   set_reclaim(ev);
+}
+
+/* reg_lock held. Frees retired memory no delivery can hold any more. */
+static void sweep(ffirt_events *ev) {
+  if (!ev->retired_arrays && !ev->retired_listeners) return;
+  uint64_t g = delivery_gen(ev);
+  ffirt__larray **pa = &ev->retired_arrays;
+  while (*pa) {
+    ffirt__larray *a = *pa;
+    if (a->stamp != g) {
+      *pa = a->next_retired;
+      ffirt_free(a);
+    } else {
+      pa = &a->next_retired;
+    }
+  }
+  ffirt__listener **pl = &ev->retired_listeners;
+  while (*pl) {
+    ffirt__listener *l = *pl;
+    if (l->stamp != g) {
+      *pl = l->next;
+      ffirt_free(l);
+    } else {
+      pl = &l->next;
+    }
+  }
 }
 
 /* reg_lock held. Drops array entry e (removed) when a rebuild leaves it out. */
@@ -163,8 +211,9 @@ static int rebuild(ffirt_events *ev, ffirt__channel *ch, ffirt__listener *add) {
   for (size_t i = 0; i < n; i++)
     if (atomic_load_explicit(&old->items[i]->removed, memory_order_relaxed))
       dropped_from_array(ev, old->items[i]);
-  /* release: delivery's acquire load of list sees every item's fields. */
-  atomic_store_explicit(&ch->list, na, memory_order_release);
+  /* seq_cst (a release at least: delivery's load of list sees every item's
+   * fields): ordered before retire_array's load of dgen. */
+  atomic_store_explicit(&ch->list, na, memory_order_seq_cst);
   retire_array(ev, old);
   return 0;
 }
@@ -193,6 +242,7 @@ int ffirt__registry_init(ffirt_events *ev) {
   atomic_init(&ev->total, 0);
   atomic_init(&ev->reclaim_pending, 0);
   atomic_init(&ev->idle_waiters, 0);
+  atomic_init(&ev->dgen, 0);
   ev->next_id = 1;
   return 0;
 }
@@ -310,6 +360,7 @@ uint64_t ffirt_events_add(ffirt_events *ev, const char *name, ffirt_listener_kin
   atomic_init(&l->running, 0);
   uint64_t id = 0;
   pthread_mutex_lock(&ev->reg_lock);
+  sweep(ev);
   if (ev->next_id >= FFIRT__EV_MAX_ID) goto out;
   ffirt__channel *ch = n ? channel_get(ev, name, n, h) : &ev->wild;
   if (!ch) goto out;
@@ -388,6 +439,7 @@ static void retire_after_release(ffirt_events *ev, ffirt__listener **ls, size_t 
 int ffirt_events_remove(ffirt_events *ev, uint64_t id) {
   if (!ev || !id) return FFIRT_ENOTFOUND;
   pthread_mutex_lock(&ev->reg_lock);
+  sweep(ev);
   ffirt__listener *l = NULL;
   for (size_t i = 0; i < ev->nall; i++) {
     if (ev->all[i]->id == id) {

@@ -79,9 +79,13 @@ static inline void call(ffirt_events *ev, ffirt__listener *l, const void *msg, s
 
 void ffirt__deliver(ffirt_events *ev, const ffirt_event_type *type, ffirt__channel *ch,
                     const void *native, const uint8_t *env, size_t env_len) {
-  /* acquire: pairs with the registry's release publication of the arrays. */
-  ffirt__larray *a = ch ? atomic_load_explicit(&ch->list, memory_order_acquire) : NULL;
-  ffirt__larray *w = atomic_load_explicit(&ev->wild.list, memory_order_acquire);
+  /* seq_cst: dgen odd = "holding arrays" (registry.c frees what writers
+   * retire only when dgen is even or has moved on); the increment must be
+   * ordered before the array loads, which a writer's seq_cst publication
+   * and dgen load mirror. */
+  atomic_fetch_add_explicit(&ev->dgen, 1, memory_order_seq_cst);
+  ffirt__larray *a = ch ? atomic_load_explicit(&ch->list, memory_order_seq_cst) : NULL;
+  ffirt__larray *w = atomic_load_explicit(&ev->wild.list, memory_order_seq_cst);
   if (a) {
     for (size_t i = 0; i < a->n; i++) {
       ffirt__listener *l = a->items[i];
@@ -103,6 +107,8 @@ void ffirt__deliver(ffirt_events *ev, const ffirt_event_type *type, ffirt__chann
       }
     }
   }
+  /* seq_cst: after the last use of a and w (release at least). */
+  atomic_fetch_add_explicit(&ev->dgen, 1, memory_order_seq_cst);
 }
 
 int ffirt__events_dispatch(ffirt_events *ev, const ffirt_event_type *type, const void *payload) {
