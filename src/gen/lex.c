@@ -153,6 +153,8 @@ int ffirt__gen_lex(const char *file, const char *src, size_t len, ffirt__gen_dia
   lx.d = d;
   lx.out = out;
   memset(out, 0, sizeof *out);
+  /* a UTF-8 byte order mark is not part of the text (columns count after it) */
+  if (len >= 3 && memcmp(src, "\xEF\xBB\xBF", 3) == 0) lx.p = lx.line_start = src + 3;
   /* pending leading docs: [lead_start, ndocs) */
   size_t lead_start = 0;
   int last_tok_line = 0;

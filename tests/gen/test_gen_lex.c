@@ -147,6 +147,18 @@ static void suggest_finds_likely_typos_only(void **state) {
   assert_null(ffirt__gen_suggest("struct", words)); /* itself is not a suggestion */
 }
 
+static void crlf_line_ends_and_a_byte_order_mark_are_accepted(void **state) {
+  (void)state;
+  lexed_src r = lex("\xEF\xBB\xBF/// doc\r\nlibrary t;\r\n");
+  assert_int_equal(r.d.errors, 0);
+  assert_int_equal(r.l.ntoks, 4);
+  assert_int_equal(r.l.toks[0].loc.line, 2);
+  assert_int_equal(r.l.toks[0].loc.col, 1);
+  assert_int_equal(r.l.docs[0].len, 3); /* the \r is not part of the doc text */
+  assert_int_equal(r.l.docs[0].loc.col, 1);
+  lex_free(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(tokens_of_every_kind_with_locations),
@@ -159,6 +171,7 @@ int main(void) {
       cmocka_unit_test(unexpected_characters_and_non_ascii_bytes),
       cmocka_unit_test(unquote_decodes_escapes_and_rejects_bad_ones),
       cmocka_unit_test(suggest_finds_likely_typos_only),
+      cmocka_unit_test(crlf_line_ends_and_a_byte_order_mark_are_accepted),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
