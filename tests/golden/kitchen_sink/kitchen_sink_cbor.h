@@ -1036,9 +1036,7 @@ static inline void kitchen_sink__free_Containers(Containers *v) {
     kitchen_sink__free_kitchen_sink_opt_string(&v->maybeNames[i]);
   }
   free(v->maybeNames);
-  if (v->maybeNumbers_present) {
-    kitchen_sink__free_kitchen_sink_seq_i64(&v->maybeNumbers);
-  }
+  kitchen_sink__free_kitchen_sink_seq_i64(&v->maybeNumbers);
   free(v->colors);
   for (size_t i = 0; i < v->blobs_len; i++) {
     kitchen_sink__free_kitchen_sink_bytes(&v->blobs[i]);
@@ -1335,9 +1333,7 @@ static inline int kitchen_sink__decode_PairSeenPayload(kitchen_sink__dec *c, Pai
 }
 
 static inline void kitchen_sink__free_kitchen_sink_opt_string(kitchen_sink_opt_string *v) {
-  if (v->value_present) {
-    free((void *)v->value);
-  }
+  free((void *)v->value);
 }
 
 static inline int kitchen_sink__encode_kitchen_sink_opt_string(kitchen_sink__enc *e, const kitchen_sink_opt_string *v) {
@@ -1478,9 +1474,7 @@ static inline int kitchen_sink__decode_kitchen_sink_seq_opt_string(kitchen_sink_
 }
 
 static inline void kitchen_sink__free_kitchen_sink_opt_bytes(kitchen_sink_opt_bytes *v) {
-  if (v->value_present) {
-    free(v->value);
-  }
+  free(v->value);
 }
 
 static inline int kitchen_sink__encode_kitchen_sink_opt_bytes(kitchen_sink__enc *e, const kitchen_sink_opt_bytes *v) {

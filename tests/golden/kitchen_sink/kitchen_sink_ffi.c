@@ -728,9 +728,7 @@ static void free_Containers(Containers *v) {
     free_kitchen_sink_opt_string(&v->maybeNames[i]);
   }
   ffirt_free(v->maybeNames);
-  if (v->maybeNumbers_present) {
-    free_kitchen_sink_seq_i64(&v->maybeNumbers);
-  }
+  free_kitchen_sink_seq_i64(&v->maybeNumbers);
   ffirt_free(v->colors);
   for (size_t i = 0; i < v->blobs_len; i++) {
     free_kitchen_sink_bytes(&v->blobs[i]);
@@ -1029,9 +1027,7 @@ static int copy_kitchen_sink_opt_string(kitchen_sink_opt_string *dst, const kitc
 }
 
 static void free_kitchen_sink_opt_string(kitchen_sink_opt_string *v) {
-  if (v->value_present) {
-    ffirt_free((void *)v->value);
-  }
+  ffirt_free((void *)v->value);
 }
 
 static int encode_kitchen_sink_opt_string(ffirt_cbor_enc *e, const kitchen_sink_opt_string *v) {
@@ -1352,7 +1348,6 @@ static int decode_set_many_args(gen_dec *c, set_many_args *out) {
   if (!seen[3]) return dec_missing(c, "d");
   if (!seen[4]) return dec_missing(c, "e");
   if (!seen[5]) return dec_missing(c, "f");
-  if (!seen[6]) return dec_missing(c, "g");
   return 0;
 }
 

@@ -770,9 +770,7 @@ static inline void my_timer__free_ComplexRequest(ComplexRequest *v) {
     free((void *)v->tags[i]);
   }
   free(v->tags);
-  if (v->note_present) {
-    free((void *)v->note);
-  }
+  free((void *)v->note);
 }
 
 static inline int my_timer__encode_ComplexRequest(my_timer__enc *e, const ComplexRequest *v) {

@@ -438,9 +438,7 @@ static void free_ComplexRequest(ComplexRequest *v) {
     ffirt_free((void *)v->tags[i]);
   }
   ffirt_free(v->tags);
-  if (v->note_present) {
-    ffirt_free((void *)v->note);
-  }
+  ffirt_free((void *)v->note);
 }
 
 static int decode_ComplexRequest(gen_dec *c, ComplexRequest *out) {
