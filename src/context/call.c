@@ -13,8 +13,10 @@
  *    refused (logged) before touching it; a second finish is logged as a
  *    programming error and ignored, a late finish of a call the runtime
  *    already answered during destroy is ignored quietly.
- *  - Memory: a finished call goes to ctx->graveyard and is freed (args
- *    included) at the worker's next safe point: after the handler that was
+ *  - Memory: call objects come from ctx->spare (a lock-free pool the
+ *    worker refills) or ffirt_malloc. A finished call goes to
+ *    ctx->graveyard and is freed (args freed, object recycled) at the
+ *    worker's next safe point: after the handler that was
  *    running returns, or after the loop callback that finished it returns.
  *    A call with a stale timer is freed from the timer's close callback.
  *    Calls answered by the runtime in destroy stay in ctx->orphans until the
@@ -64,7 +66,13 @@ ffirt_call *ffirt__list_pop(ffirt__call_list *l) {
 
 void ffirt__call_free(ffirt_call *call) {
   if (call->desc && call->desc->free_args && call->args) call->desc->free_args(call->args);
-  ffirt_free(call);
+  if (!ffirt__ring_put(&call->ctx->spare, call)) ffirt_free(call);
+}
+
+void ffirt__call_pool_drain(ffirt_ctx *ctx) {
+  void *p;
+  while ((p = ffirt__ring_take(&ctx->spare)))
+    ffirt_free(p);
 }
 
 static void free_args_only(const ffirt_call_desc *desc, void *args) {
@@ -94,7 +102,8 @@ int ffirt_call_submit(const ffirt_library *lib, void *handle, const ffirt_call_d
     free_args_only(desc, args);
     return entry_error(cb, ud, text);
   }
-  ffirt_call *call = ffirt_malloc(sizeof *call);
+  ffirt_call *call = ffirt__ring_take(&ctx->spare);
+  if (!call) call = ffirt_malloc(sizeof *call);
   if (!call) {
     ffirt__handle_release(ctx->handle);
     free_args_only(desc, args);
@@ -177,16 +186,20 @@ static void on_stale_closed(uv_handle_t *h) {
 }
 
 /* Marks call finished; 0 when it already was (and nothing may happen). */
+/* 1 on the call's worker; otherwise logs and returns 0. Checked before any
+ * field of the call is read: elsewhere they belong to the worker. */
+static int on_worker(ffirt_call *call, const char *how) {
+  if (ffirt__tl_worker == call->ctx) return 1;
+  /* Finishing elsewhere would race the worker; the call stays open and is
+   * answered by destroy if the library never finishes it properly. */
+  ffirt_log(FFIRT_LOG_ERROR,
+            "%s on call '%s' from a thread other than its context's worker: ignored; "
+            "finish calls on the worker (e.g. via a uv_async_t on ffirt_ctx_loop)",
+            how, call->desc->name ? call->desc->name : "?");
+  return 0;
+}
+
 static int finish_begin(ffirt_call *call, const char *how) {
-  if (ffirt__tl_worker != call->ctx) {
-    /* Finishing elsewhere would race the worker; the call stays open and
-     * is answered by destroy if the library never finishes it properly. */
-    ffirt_log(FFIRT_LOG_ERROR,
-              "%s on call '%s' from a thread other than its context's worker: ignored; "
-              "finish calls on the worker (e.g. via a uv_async_t on ffirt_ctx_loop)",
-              how, call->desc->name ? call->desc->name : "?");
-    return 0;
-  }
   if (call->finished) {
     if (call->by_runtime)
       ffirt_log(FFIRT_LOG_DEBUG, "late %s of call '%s' after its context was destroyed: ignored",
@@ -242,7 +255,7 @@ void ffirt__call_fail(ffirt_call *call, const char *text, int by_runtime) {
 }
 
 void ffirt_call_ctor_ok(ffirt_call *call, void *state) {
-  if (!call) return;
+  if (!call || !on_worker(call, "ffirt_call_ctor_ok")) return;
   if (!finish_begin(call, "ffirt_call_ctor_ok")) return;
   ffirt_ctx *ctx = call->ctx;
   if (call->is_ctor && ctx->ctor_state == CTOR_PENDING) {
@@ -264,7 +277,7 @@ void ffirt_call_ctor_ok(ffirt_call *call, void *state) {
 }
 
 void ffirt_call_ok(ffirt_call *call, const void *msg, size_t len) {
-  if (!call) return;
+  if (!call || !on_worker(call, "ffirt_call_ok")) return;
   if (call->is_ctor && !call->finished) {
     ffirt_log(FFIRT_LOG_ERROR,
               "ffirt_call_ok on constructor '%s': treated as ffirt_call_ctor_ok(call, NULL)",
@@ -278,7 +291,7 @@ void ffirt_call_ok(ffirt_call *call, const void *msg, size_t len) {
 }
 
 void ffirt_call_err_text(ffirt_call *call, const char *text, size_t len) {
-  if (!call) return;
+  if (!call || !on_worker(call, "ffirt_call_err")) return;
   if (!finish_begin(call, "ffirt_call_err")) return;
   if (!text || len == 0) {
     text = "unknown error (the library gave no text)";

@@ -48,6 +48,7 @@ static void reply_error(FFICallBack cb, void *ud, const char *text) {
 
 void ffirt__ctx_free(ffirt_ctx *ctx) {
   if (ctx->events) ffirt_events_destroy(ctx->events);
+  ffirt__call_pool_drain(ctx);
   ffirt_free(ctx->ctor_err);
   pthread_cond_destroy(&ctx->done_cond);
   pthread_mutex_destroy(&ctx->done_lock);
@@ -89,6 +90,7 @@ static ffirt_ctx *create(const ffirt_library *lib, const ffirt_call_desc *ctor, 
     return NULL;
   }
   ffirt__mpsc_init(&ctx->q);
+  ffirt__ring_init(&ctx->spare);
   ctx->lib = lib;
   ctx->hidden = ctor == NULL;
   ctx->ctor_state = ctor ? CTOR_PENDING : CTOR_OK;

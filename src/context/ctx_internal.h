@@ -55,7 +55,8 @@ typedef struct ffirt__call_list {
 } ffirt__call_list;
 
 struct ffirt_ctx {
-  ffirt__mpsc q; /* any: producers push, the worker pops */
+  ffirt__mpsc q;     /* any: producers push, the worker pops */
+  ffirt__ring spare; /* any: recycled call objects (worker puts, submitters take) */
   const ffirt_library *lib;
   uint64_t handle;
   ffirt_events *events;
@@ -113,8 +114,11 @@ void ffirt__call_dispatch(ffirt_ctx *ctx, ffirt_call *call);
 void ffirt__call_fail(ffirt_call *call, const char *text, int by_runtime);
 /* Frees the graveyard (worker, at a safe point). */
 void ffirt__call_reap(ffirt_ctx *ctx);
-/* Frees a call object and its args (no callback). */
+/* Frees a call's args and recycles the object into ctx->spare (or frees
+ * it when the pool is full). Worker, or the creator on a failed create. */
 void ffirt__call_free(ffirt_call *call);
+/* Frees the recycled call objects of ctx (teardown). */
+void ffirt__call_pool_drain(ffirt_ctx *ctx);
 /* Releases held calls after the constructor finished (worker). */
 void ffirt__call_release_held(ffirt_ctx *ctx);
 void ffirt__list_push(ffirt__call_list *l, ffirt_call *c);

@@ -9,7 +9,7 @@
  */
 #include "context/queue.h"
 
-#include <stddef.h>
+#include <stdint.h>
 
 void ffirt__mpsc_init(ffirt__mpsc *q) {
   atomic_init(&q->stub.next, NULL);
@@ -73,4 +73,59 @@ int ffirt__mpsc_park_begin(ffirt__mpsc *q) {
 
 void ffirt__mpsc_park_end(ffirt__mpsc *q) {
   atomic_store_explicit(&q->parked, 0, memory_order_relaxed);
+}
+
+void ffirt__ring_init(ffirt__ring *r) {
+  for (size_t i = 0; i < FFIRT__RING_CAP; i++) {
+    atomic_init(&r->cells[i].seq, i);
+    r->cells[i].data = NULL;
+  }
+  atomic_init(&r->put_pos, 0);
+  atomic_init(&r->take_pos, 0);
+}
+
+int ffirt__ring_put(ffirt__ring *r, void *p) {
+  size_t pos = atomic_load_explicit(&r->put_pos, memory_order_relaxed);
+  for (;;) {
+    size_t i = pos & (FFIRT__RING_CAP - 1);
+    /* acquire: the taker that freed this cell is done reading its data. */
+    size_t seq = atomic_load_explicit(&r->cells[i].seq, memory_order_acquire);
+    intptr_t dif = (intptr_t)seq - (intptr_t)pos;
+    if (dif == 0) {
+      if (atomic_compare_exchange_weak_explicit(&r->put_pos, &pos, pos + 1, memory_order_relaxed,
+                                                memory_order_relaxed)) {
+        r->cells[i].data = p;
+        /* release: publishes data to the taker that acquires seq. */
+        atomic_store_explicit(&r->cells[i].seq, pos + 1, memory_order_release);
+        return 1;
+      }
+    } else if (dif < 0) {
+      return 0;
+    } else {
+      pos = atomic_load_explicit(&r->put_pos, memory_order_relaxed);
+    }
+  }
+}
+
+void *ffirt__ring_take(ffirt__ring *r) {
+  size_t pos = atomic_load_explicit(&r->take_pos, memory_order_relaxed);
+  for (;;) {
+    size_t i = pos & (FFIRT__RING_CAP - 1);
+    /* acquire: pairs with the putter's release of seq (data is written). */
+    size_t seq = atomic_load_explicit(&r->cells[i].seq, memory_order_acquire);
+    intptr_t dif = (intptr_t)seq - (intptr_t)(pos + 1);
+    if (dif == 0) {
+      if (atomic_compare_exchange_weak_explicit(&r->take_pos, &pos, pos + 1, memory_order_relaxed,
+                                                memory_order_relaxed)) {
+        void *p = r->cells[i].data;
+        /* release: the next putter of this cell sees our read done. */
+        atomic_store_explicit(&r->cells[i].seq, pos + FFIRT__RING_CAP, memory_order_release);
+        return p;
+      }
+    } else if (dif < 0) {
+      return NULL;
+    } else {
+      pos = atomic_load_explicit(&r->take_pos, memory_order_relaxed);
+    }
+  }
 }

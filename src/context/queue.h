@@ -24,6 +24,7 @@
 #define FFIRT_CONTEXT_QUEUE_H
 
 #include <stdatomic.h>
+#include <stddef.h>
 
 typedef struct ffirt__qnode {
   struct ffirt__qnode *_Atomic next;
@@ -58,5 +59,32 @@ int ffirt__mpsc_park_begin(ffirt__mpsc *q);
 
 /* The consumer is running again (woken or timed out). Consumer only. */
 void ffirt__mpsc_park_end(ffirt__mpsc *q);
+
+/*
+ * A bounded lock-free MPMC ring of pointers (Vyukov's bounded queue), used
+ * as the per-context pool of recycled call objects: the worker puts finished
+ * call objects back, submitters take them, so the submit path does not
+ * contend on the malloc arena with the worker's frees. Each cell's sequence
+ * number (acquire/release) orders the plain data store/load and prevents
+ * ABA; put fails when full, take returns NULL when empty. Any thread.
+ */
+#define FFIRT__RING_CAP 256u
+
+typedef struct ffirt__ring {
+  struct {
+    _Atomic size_t seq;
+    void *data;
+  } cells[FFIRT__RING_CAP];
+  _Atomic size_t put_pos;
+  char pad1[64 - sizeof(size_t)];
+  _Atomic size_t take_pos;
+  char pad2[64 - sizeof(size_t)];
+} ffirt__ring;
+
+void ffirt__ring_init(ffirt__ring *r);
+/* 1 when stored, 0 when the ring is full. */
+int ffirt__ring_put(ffirt__ring *r, void *p);
+/* The oldest pointer, or NULL when empty. */
+void *ffirt__ring_take(ffirt__ring *r);
 
 #endif /* FFIRT_CONTEXT_QUEUE_H */

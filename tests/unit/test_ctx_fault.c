@@ -80,25 +80,42 @@ static void allocation_failure_in_submit_is_an_entry_error(void **state) {
   fault_alloc_install(create_calls + 1);
   h = make_ctx(&lib_timer, 1);
   assert_false(fault_alloc_failed());
+  /* Submit calls that stay running (their objects are not recycled) until
+   * the recycled objects are used up and submit has to allocate. */
+  recorder never;
+  rec_init(&never);
+  int accepted = 0, freed = 0;
+  for (; accepted < 16; accepted++) {
+    freed = atomic_load(&g_args_freed);
+    if (ffirt_call_submit(&lib_timer, h, &d_never, targs_new(0, 0), rec_cb, &never) != RET_OK)
+      break;
+    assert_false(fault_alloc_failed());
+  }
+  assert_int_equal(atomic_load(&g_args_freed), freed + 1); /* the refused call's args */
+  assert_true(fault_alloc_failed()); /* the failing submit was the loop's last */
+  assert_true(accepted < 16);
+  assert_int_equal(never.n, 1);
+  assert_int_equal(never.e[0].ret, RET_ERR);
+  assert_false(never.e[0].on_worker);
+  assert_string_equal(never.e[0].msg, "out of memory queuing call 'never'");
   recorder r;
   rec_init(&r);
-  int freed = atomic_load(&g_args_freed);
   int rc = ffirt_call_submit(&lib_timer, h, &d_echo, targs_new(0, 1), rec_cb, &r);
-  assert_true(fault_alloc_failed());
-  assert_int_equal(rc, RET_ERR);
-  assert_int_equal(r.n, 1);
-  assert_false(r.e[0].on_worker);
-  assert_string_equal(r.e[0].msg, "out of memory queuing call 'echo'");
-  assert_int_equal(atomic_load(&g_args_freed), freed + 1);
+  assert_int_equal(rc, RET_OK); /* the next allocation succeeds again */
+  assert_true(rec_wait(&r, 1, 5000));
+  assert_int_equal(r.e[0].ret, RET_OK);
   /* the context is unharmed */
   ffirt_reply rep;
   assert_int_equal(ffirt_call_wait(&lib_timer, h, &d_echo, targs_new(0, 2), &rep), 0);
   assert_int_equal(rep.ret, RET_OK);
   ffirt_reply_clear(&rep);
+  ffirt_ctx_set_destroy_timeouts(&lib_timer, h, 1, 1000);
   assert_int_equal(ffirt_ctx_destroy(&lib_timer, h), 0);
+  assert_int_equal(never.n, accepted + 1); /* the running ones were answered */
   assert_int_equal(fault_alloc_live(), 0);
   fault_alloc_uninstall();
   rec_destroy(&r);
+  rec_destroy(&never);
 }
 
 static void destroy_allocates_nothing(void **state) {
