@@ -58,7 +58,9 @@ void ffirt_cbor_dec_init(ffirt_cbor_dec *d, const uint8_t *buf, size_t len) {
   d->max_depth = FFIRT_CBOR_DEFAULT_MAX_DEPTH;
   d->stack = d->inline_stack;
   d->stack_cap = FFIRT__INLINE_FRAMES;
-  d->err = 0; /* err_offset, err_reason and err_buf are only read when err != 0 */
+  d->err = 0;
+  d->err_offset = 0;
+  d->err_reason = NULL; /* err_buf is unused: reasons are static texts */
 }
 
 int ffirt_cbor_dec_set_max_depth(ffirt_cbor_dec *d, unsigned max_depth) {
