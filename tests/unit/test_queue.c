@@ -1,7 +1,8 @@
 /*
  * test_queue.c - the MPSC request queue and its park/wake handshake
  * (src/context/queue.c): FIFO order, emptiness with a push in progress,
- * the wake decision, and per-producer order under 4 concurrent producers.
+ * the wake decision, and per-producer order under 4 concurrent producers;
+ * and the bounded ring that recycles call objects.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -160,12 +161,76 @@ static void concurrent_producers_keep_their_own_order_and_nothing_is_lost(void *
   free(items);
 }
 
+/* --- the call-object pool (bounded MPMC ring) ------------------------------ */
+
+static void ring_is_fifo_bounded_and_reports_full_and_empty(void **state) {
+  (void)state;
+  static ffirt__ring r;
+  ffirt__ring_init(&r);
+  assert_null(ffirt__ring_take(&r));
+  static int v[FFIRT__RING_CAP + 1];
+  for (unsigned i = 0; i < FFIRT__RING_CAP; i++)
+    assert_int_equal(ffirt__ring_put(&r, &v[i]), 1);
+  assert_int_equal(ffirt__ring_put(&r, &v[FFIRT__RING_CAP]), 0); /* full */
+  for (unsigned i = 0; i < FFIRT__RING_CAP; i++)
+    assert_ptr_equal(ffirt__ring_take(&r), &v[i]);
+  assert_null(ffirt__ring_take(&r));
+  /* wraps around */
+  for (int round = 0; round < 3; round++) {
+    assert_int_equal(ffirt__ring_put(&r, &v[round]), 1);
+    assert_ptr_equal(ffirt__ring_take(&r), &v[round]);
+  }
+}
+
+enum { RING_ITEMS = 100000 };
+static ffirt__ring g_ring;
+static atomic_int g_taken_count[RING_ITEMS];
+static atomic_int g_put_done;
+
+static void *ring_taker(void *p) {
+  (void)p;
+  for (;;) {
+    int *x = ffirt__ring_take(&g_ring);
+    if (x) {
+      atomic_fetch_add(&g_taken_count[*x], 1);
+    } else if (atomic_load(&g_put_done)) {
+      if (!(x = ffirt__ring_take(&g_ring))) return NULL;
+      atomic_fetch_add(&g_taken_count[*x], 1);
+    } else {
+      sched_yield();
+    }
+  }
+}
+
+static void ring_with_one_putter_and_two_takers_loses_and_duplicates_nothing(void **state) {
+  (void)state;
+  ffirt__ring_init(&g_ring);
+  int *vals = malloc(sizeof *vals * RING_ITEMS);
+  pthread_t t[2];
+  for (int i = 0; i < 2; i++)
+    pthread_create(&t[i], NULL, ring_taker, NULL);
+  for (int i = 0; i < RING_ITEMS; i++) {
+    vals[i] = i;
+    while (!ffirt__ring_put(&g_ring, &vals[i]))
+      sched_yield();
+  }
+  atomic_store(&g_put_done, 1);
+  for (int i = 0; i < 2; i++)
+    pthread_join(t[i], NULL);
+  for (int i = 0; i < RING_ITEMS; i++)
+    if (atomic_load(&g_taken_count[i]) != 1)
+      fail_msg("item %d taken %d times", i, atomic_load(&g_taken_count[i]));
+  free(vals);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(pops_in_push_order),
       cmocka_unit_test(push_wakes_only_a_parked_consumer_and_only_once),
       cmocka_unit_test(half_done_push_reads_as_not_empty),
       cmocka_unit_test(concurrent_producers_keep_their_own_order_and_nothing_is_lost),
+      cmocka_unit_test(ring_is_fifo_bounded_and_reports_full_and_empty),
+      cmocka_unit_test(ring_with_one_putter_and_two_takers_loses_and_duplicates_nothing),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
