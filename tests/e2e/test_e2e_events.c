@@ -306,6 +306,66 @@ static void listener_ids_are_distinct_and_bad_registrations_return_zero(void **s
   assert_int_equal(my_timer_remove_event_listener(ctx, d), 0);
 }
 
+/* abi.md 4.3.4: listeners run on the event thread, so one may call the
+ * library's exports and wait for the answer synchronously. */
+typedef struct calling_listener {
+  void *ctx;
+  e2e_log *log;
+} calling_listener;
+
+static void call_version_and_wait(const EchoEvent *evt, void *ud) {
+  calling_listener *c = ud;
+  e2e_reply r;
+  e2e_reply_init(&r, NULL);
+  int rc = my_timer_version(c->ctx, e2e_reply_cb, &r);
+  int waited = e2e_reply_wait(&r, E2E_TIMEOUT_MS);
+  e2e_log_add(c->log, "%s rc=%d waited=%d ret=%d %s", evt->message, rc, waited, r.ret,
+              e2e_reply_str(&r));
+  e2e_reply_fini(&r);
+}
+
+static void listener_may_call_the_library_and_wait_for_the_reply(void **state) {
+  fixture *fx = *state;
+  calling_listener c = {fx->ctx, &fx->log};
+  uint64_t id = my_timer_add_on_echo_fired_listener(fx->ctx, call_version_and_wait, &c);
+  assert_true(id >= 1);
+  echo_sync(fx->ctx, "ask");
+  wait_lines(&fx->log, 1);
+  assert_string_equal(line(&fx->log, 0), "ask rc=0 waited=0 ret=0 timer v0.1.0");
+  assert_int_equal(my_timer_remove_event_listener(fx->ctx, id), 0);
+}
+
+/* abi.md 4.3.1-3: a listener removing itself from inside its callback does
+ * not deadlock and is never called again. */
+typedef struct self_removing {
+  void *ctx;
+  e2e_log *log;
+  uint64_t id;
+} self_removing;
+
+static void remove_myself(const EchoEvent *evt, void *ud) {
+  self_removing *s = ud;
+  int rc = my_timer_remove_event_listener(s->ctx, s->id);
+  e2e_log_add(s->log, "once %s removed=%d", evt->message, rc);
+}
+
+static void listener_removing_itself_is_not_called_again(void **state) {
+  fixture *fx = *state;
+  self_removing s = {fx->ctx, &fx->log, 0};
+  tagged other = {&fx->log, "other"};
+  s.id = my_timer_add_on_echo_fired_listener(fx->ctx, remove_myself, &s);
+  assert_true(s.id >= 1);
+  assert_true(my_timer_add_on_echo_fired_listener(fx->ctx, typed_listener, &other) >= 1);
+  echo_sync(fx->ctx, "first");
+  echo_sync(fx->ctx, "second");
+  wait_lines(&fx->log, 3);
+  settle();
+  assert_int_equal(e2e_log_count(&fx->log), 3);
+  assert_string_equal(line(&fx->log, 0), "once first removed=0");
+  assert_string_equal(line(&fx->log, 1), "other first 1");
+  assert_string_equal(line(&fx->log, 2), "other second 1");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(typed_listener_receives_the_event_struct, setup, teardown),
@@ -323,6 +383,10 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(listener_ids_are_distinct_and_bad_registrations_return_zero,
                                       setup, teardown),
+      cmocka_unit_test_setup_teardown(listener_may_call_the_library_and_wait_for_the_reply, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(listener_removing_itself_is_not_called_again, setup,
+                                      teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
