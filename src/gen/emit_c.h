@@ -150,3 +150,7 @@ void ffirt__gen_c_doc(ffirt__gen_writer *w, const ffirt__gen_doc *doc, const cha
                       size_t nextra);
 /* Writes the file banner comment. */
 void ffirt__gen_c_banner(gen_c *g, ffirt__gen_writer *w, const char *file, const char *what);
+
+/* Rewraps a finished buffer toward the repo's clang-format style (long lines,
+ * one-line short functions); moves whitespace only. */
+void ffirt__gen_c_tidy(ffirt__gen_writer *w);

@@ -97,10 +97,10 @@ static const char codec_template[] =
     "\n"
     "/* A head in its shortest form. */\n"
     "static inline int @enc_head(@enc *e, unsigned major, uint64_t v) {\n"
+    "  static const uint8_t width_ai[9] = {0, 24, 25, 0, 26, 0, 0, 0, 27};\n"
     "  uint8_t h[9];\n"
     "  size_t n = v < 24 ? 0 : v <= 0xff ? 1 : v <= 0xffff ? 2 : v <= 0xffffffffu ? 4 : 8;\n"
-    "  h[0] = (uint8_t)(major << 5 | (n == 0 ? (unsigned)v : n == 1 ? 24u : n == 2 ? 25u : n == 4 "
-    "? 26u : 27u));\n"
+    "  h[0] = (uint8_t)(major << 5 | (n ? width_ai[n] : (unsigned)v));\n"
     "  for (size_t i = 0; i < n; i++)\n"
     "    h[1 + i] = (uint8_t)(v >> (8 * (n - 1 - i)));\n"
     "  @enc_put(e, h, 1 + n);\n"
@@ -109,7 +109,8 @@ static const char codec_template[] =
     "\n"
     "static inline int @enc_uint(@enc *e, uint64_t v) { return @enc_head(e, 0, v); }\n"
     "static inline int @enc_int(@enc *e, int64_t v) {\n"
-    "  return v < 0 ? @enc_head(e, 1, (uint64_t)(-(v + 1))) : @enc_head(e, 0, (uint64_t)v);\n"
+    "  if (v < 0) return @enc_head(e, 1, (uint64_t)(-(v + 1)));\n"
+    "  return @enc_head(e, 0, (uint64_t)v);\n"
     "}\n"
     "static inline int @enc_bytes(@enc *e, const uint8_t *p, size_t n) {\n"
     "  @enc_head(e, 2, n);\n"
@@ -267,8 +268,7 @@ static const char codec_template[] =
     "\n"
     "/* The bytes of a string whose head was read (all chunks), malloc'd with a NUL. */\n"
     "static inline int @dec_string_body(@dec *c, unsigned major, uint64_t arg, unsigned ai, "
-    "uint8_t **out,\n"
-    "                                   size_t *len) {\n"
+    "uint8_t **out, size_t *len) {\n"
     "  size_t n = 0;\n"
     "  uint8_t *s = NULL;\n"
     "  for (;;) {\n"
@@ -460,10 +460,9 @@ static const char codec_template[] =
     "static inline int @dec_skip(@dec *c) {\n"
     "  unsigned major, ai;\n"
     "  uint64_t arg;\n"
-    "  if (major = 0, c->p < c->end && (*c->p >> 5 == 4 || *c->p >> 5 == 5))\n"
-    "    major = *c->p >> 5;\n"
-    "  if (major) {\n"
-    "    if (@dec_enter(c, major, \"\")) return -1;\n"
+    "  if (@dec_skip_tags(c)) return -1;\n"
+    "  if (c->p < c->end && (*c->p >> 5 == 4 || *c->p >> 5 == 5)) {\n"
+    "    if (@dec_enter(c, *c->p >> 5, \"\")) return -1;\n"
     "    while (@dec_more(c))\n"
     "      if (@dec_skip(c)) return -1;\n"
     "    return @dec_leave(c);\n"
@@ -893,6 +892,7 @@ int ffirt__gen_emit_c_cbor_host(const ffirt__gen_model *m, const char *outdir) {
   event_type_reader(x);
   B();
   L("#endif /* %s */", guard);
+  ffirt__gen_c_tidy(&w);
   int rc = x->g.names.oom ? -1 : ffirt__gen_w_save(&w, outdir, file);
   ffirt__gen_w_free(&w);
   ffirt__gen_c_free(&x->g);

@@ -187,8 +187,9 @@ static const helper glue_helpers[] = {
      "static size_t err_text(const gen_err *err, const char *root, char *buf, size_t size) {\n"
      "  const char *path = err->path + err->start;\n"
      "  if (*path == '.') path++;\n"
-     "  int n = snprintf(buf, size, \"%s%s: %s\", err->truncated ? \"...\" : \"\",\n"
-     "                   *path ? path : root, err->msg);\n"
+     "  int n =\n"
+     "      snprintf(buf, size, \"%s%s: %s\", err->truncated ? \"...\" : \"\", *path ? path : "
+     "root, err->msg);\n"
      "  return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;\n"
      "}\n"},
     {"reject", "/* An entry error: cb(RET_ERR) on the caller's thread. */\n"
@@ -386,8 +387,9 @@ static const helper glue_helpers[] = {
      "  void (*fn)(void);\n"
      "  void *ud;\n"
      "} typed_listener;\n"},
-    {"add_typed", "static uint64_t add_typed(void *ctx, const char *name, FFICallBack deliver,\n"
-                  "                          void (*fn)(void), void *ud) {\n"
+    {"add_typed", "static uint64_t add_typed(void *ctx, const char *name, FFICallBack deliver, "
+                  "void (*fn)(void),\n"
+                  "                          void *ud) {\n"
                   "  if (!fn) return 0;\n"
                   "  typed_listener *l = (typed_listener *)ffirt_malloc(sizeof *l);\n"
                   "  if (!l) return 0;\n"
@@ -563,7 +565,8 @@ static void procedure(glue *x, const ffirt__gen_proc *p) {
     B();
     L("typedef struct %s_request {", n);
     IN();
-    L("%s_args args; /* first: the native run and free functions see a %s_args */", n, n);
+    L("/* first: %s_run and %s_free see a %s_args */", n, n, n);
+    L("%s_args args;", n);
     L("size_t len;");
     L("uint8_t bytes[];");
     OUT();
@@ -916,13 +919,8 @@ static void listeners(glue *x) {
   L("if (!l) return 0;");
   L("l->h = *handlers;");
   L("l->ud = ud;");
-  L("uint64_t id =");
-  IN();
-  IN();
-  L("ffirt_ctx_add_listener(&library, ctx, \"\", FFIRT_LISTENER_NATIVE, handlers_deliver, l, "
-    "ffirt_free);");
-  OUT();
-  OUT();
+  L("uint64_t id = ffirt_ctx_add_listener(&library, ctx, \"\", FFIRT_LISTENER_NATIVE, "
+    "handlers_deliver, l, ffirt_free);");
   L("if (!id) ffirt_free(l);");
   L("return id;");
   OUT();
@@ -997,21 +995,17 @@ static void glue_file(glue *x, ffirt__gen_writer *body) {
   }
   B();
   L("static const ffirt_library library = {");
-  IN();
-  L(".name = \"%s\",", lib);
-  L(".stale_warn_ms = %u,", (unsigned)m->opt_stale_warn_ms);
-  L(".events = {.capacity = %u,", (unsigned)(m->opt_event_capacity ? m->opt_event_capacity : 1024));
-  IN();
-  IN();
-  L(".overflow = %s,", overflow_name(m->opt_event_overflow));
-  L(".block_timeout_ms = %u,", (unsigned)(m->opt_event_block_ms ? m->opt_event_block_ms : 100));
-  L(".on_destroy = FFIRT_ON_DESTROY_DELIVER,");
-  L(".liveness_grace_ms = 10000,");
-  L(".stall_ms = 1000},");
-  OUT();
-  OUT();
-  L(".dtor = %s,", dtor ? "library_dtor" : "NULL");
-  OUT();
+  L("    .name = \"%s\",", lib);
+  L("    .stale_warn_ms = %u,", (unsigned)m->opt_stale_warn_ms);
+  L("    .events = {.capacity = %u,",
+    (unsigned)(m->opt_event_capacity ? m->opt_event_capacity : 1024));
+  L("               .overflow = %s,", overflow_name(m->opt_event_overflow));
+  L("               .block_timeout_ms = %u,",
+    (unsigned)(m->opt_event_block_ms ? m->opt_event_block_ms : 100));
+  L("               .on_destroy = FFIRT_ON_DESTROY_DELIVER,");
+  L("               .liveness_grace_ms = 10000,");
+  L("               .stall_ms = 1000},");
+  L("    .dtor = %s,", dtor ? "library_dtor" : "NULL");
   L("};");
   write_helpers(x->w, glue_helpers, sizeof glue_helpers / sizeof glue_helpers[0], body->buf);
   ffirt__gen_w_printf(x->w, "%s", body->buf);
@@ -1065,6 +1059,7 @@ int ffirt__gen_emit_c_glue(const ffirt__gen_model *m, const char *outdir) {
   ffirt__gen_w_init(&body);
   x.w = &w;
   author_header(&x);
+  ffirt__gen_c_tidy(&w);
   if (!x.g.names.oom)
     rc = ffirt__gen_w_save(&w, outdir, ffirt__gen_fmt(&x.g.names, "%s_ffi.h", x.g.lib));
   ffirt__gen_w_free(&w);
@@ -1078,6 +1073,7 @@ int ffirt__gen_emit_c_glue(const ffirt__gen_model *m, const char *outdir) {
       fprintf(stderr, "ffirt-gen: out of memory\n");
       rc = -1;
     } else {
+      ffirt__gen_c_tidy(&w);
       rc = ffirt__gen_w_save(&w, outdir, ffirt__gen_fmt(&x.g.names, "%s_ffi.c", x.g.lib));
     }
   }

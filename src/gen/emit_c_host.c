@@ -242,6 +242,7 @@ int ffirt__gen_emit_c_host(const ffirt__gen_model *m, const char *outdir) {
   ffirt__gen_w_line(&w, "#endif");
   ffirt__gen_w_blank(&w);
   ffirt__gen_w_line(&w, "#endif /* %s */", guard);
+  ffirt__gen_c_tidy(&w);
   int rc = g.names.oom ? -1 : ffirt__gen_w_save(&w, outdir, file);
   if (g.names.oom) fprintf(stderr, "ffirt-gen: out of memory\n");
   ffirt__gen_w_free(&w);

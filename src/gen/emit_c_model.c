@@ -482,15 +482,19 @@ void ffirt__gen_c_types_block(gen_c *g, ffirt__gen_writer *w) {
     const ffirt__gen_enum *e = &m->enums[i];
     ffirt__gen_w_blank(w);
     ffirt__gen_w_doc(w, &e->doc, GEN_DOC_C_BLOCK);
-    ffirt__gen_w_line(w, "typedef int32_t %s; /* wire: the enumerator's text */", e->name);
+    ffirt__gen_w_line(w, "typedef int32_t %s; /* on the wire: the enumerator's text */", e->name);
     if (!e->nitems) continue;
     ffirt__gen_w_line(w, "enum {");
     ffirt__gen_w_indent(w);
     for (size_t j = 0; j < e->nitems; j++) {
       const ffirt__gen_enumerator *it = &e->items[j];
-      ffirt__gen_w_doc(w, &it->doc, GEN_DOC_C_BLOCK);
-      ffirt__gen_w_line(w, "%s_%s = %" PRId64 ", /* \"%s\" */", e->name, it->name, it->value,
-                        it->wire);
+      if (strcmp(it->wire, it->name) != 0) {
+        const char *extra = ffirt__gen_fmt(&g->names, "Wire text \"%s\".", it->wire);
+        ffirt__gen_c_doc(w, &it->doc, &extra, 1);
+      } else {
+        ffirt__gen_w_doc(w, &it->doc, GEN_DOC_C_BLOCK);
+      }
+      ffirt__gen_w_line(w, "%s_%s = %" PRId64 ",", e->name, it->name, it->value);
     }
     ffirt__gen_w_dedent(w);
     ffirt__gen_w_line(w, "};");
