@@ -87,18 +87,24 @@ extern "C" {
 #define GREETING "hello \"sink\"\\\n\t\303\251"
 
 /** A colour, carried on the wire as text. */
-typedef int32_t Color; /* wire: the enumerator's text */
+typedef int32_t Color; /* on the wire: the enumerator's text */
 enum {
   /** The default. */
-  Color_red = 0, /* "red" */
-  /** explicit wire text */
-  Color_green = 1, /* "GREEN" */
+  Color_red = 0,
+  /**
+   * explicit wire text
+   * Wire text "GREEN".
+   */
+  Color_green = 1,
   /** explicit ordinal */
-  Color_blue = 7, /* "blue" */
-  /** both */
-  Color_violet = 9, /* "ultra-violet" */
+  Color_blue = 7,
+  /**
+   * both
+   * Wire text "ultra-violet".
+   */
+  Color_violet = 9,
   /** follows violet: ordinal 10 */
-  Color_black = 10, /* "black" */
+  Color_black = 10,
 };
 
 typedef struct Scalars Scalars;
@@ -275,27 +281,32 @@ void *kitchen_sink_create_cbor(const uint8_t *req, size_t len, FFICallBack cb, v
  * Reply: msg = const Scalars *, len = sizeof (native) / CBOR (_cbor).
  */
 int kitchen_sink_echo_scalars(void *ctx, FFICallBack cb, void *ud, Scalars s);
-int kitchen_sink_echo_scalars_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len);
+int kitchen_sink_echo_scalars_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
+                                   size_t len);
 
 /**
  * Echoes its argument back.
  * Reply: msg = const Containers *, len = sizeof (native) / CBOR (_cbor).
  */
 int kitchen_sink_echo_containers(void *ctx, FFICallBack cb, void *ud, Containers c);
-int kitchen_sink_echo_containers_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len);
+int kitchen_sink_echo_containers_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
+                                      size_t len);
 
 /**
  * Echoes its argument back.
  * Reply: msg = const Everything *, len = sizeof (native) / CBOR (_cbor).
  */
 int kitchen_sink_echo_everything(void *ctx, FFICallBack cb, void *ud, Everything e);
-int kitchen_sink_echo_everything_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len);
+int kitchen_sink_echo_everything_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
+                                      size_t len);
 
 /**
  * Several parameters of several kinds, no result.
  * Reply: RET_OK with len 0 (native) / CBOR null (_cbor).
  */
-int kitchen_sink_set_many(void *ctx, FFICallBack cb, void *ud, int32_t a, const char *b, const uint8_t *c, size_t c_len, Color d, Point e, const char *const *f, size_t f_len, int g_present, int64_t g);
+int kitchen_sink_set_many(void *ctx, FFICallBack cb, void *ud, int32_t a, const char *b,
+                          const uint8_t *c, size_t c_len, Color d, Point e, const char *const *f,
+                          size_t f_len, int g_present, int64_t g);
 int kitchen_sink_set_many_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len);
 
 /**
@@ -324,7 +335,8 @@ int kitchen_sink_nested_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t 
  * Reply: msg = const kitchen_sink_opt_bytes *, len = sizeof (native) / CBOR (_cbor).
  */
 int kitchen_sink_maybe_blob(void *ctx, FFICallBack cb, void *ud);
-int kitchen_sink_maybe_blob_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len);
+int kitchen_sink_maybe_blob_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
+                                 size_t len);
 
 /**
  * Needs no state.
@@ -360,8 +372,10 @@ int kitchen_sink_destroy(void *ctx);
  * Event listeners (abi.md 4). eventName NULL or "" listens to every event.
  * Each returns the listener id (never 0), or 0 on a bad ctx or NULL callback.
  */
-uint64_t kitchen_sink_add_event_listener(void *ctx, const char *eventName, FFICallBack cb, void *ud);
-uint64_t kitchen_sink_add_event_listener_cbor(void *ctx, const char *eventName, FFICallBack cb, void *ud);
+uint64_t kitchen_sink_add_event_listener(void *ctx, const char *eventName, FFICallBack cb,
+                                         void *ud);
+uint64_t kitchen_sink_add_event_listener_cbor(void *ctx, const char *eventName, FFICallBack cb,
+                                              void *ud);
 /** Removes a listener of any kind: 0 = removed, 1 = not found or bad ctx. */
 int kitchen_sink_remove_event_listener(void *ctx, uint64_t listenerId);
 
@@ -369,19 +383,24 @@ int kitchen_sink_remove_event_listener(void *ctx, uint64_t listenerId);
  * Fired by `emit_all` with a copy of its argument.
  * Typed listener: fn gets the native payload (borrowed for the call).
  */
-uint64_t kitchen_sink_add_on_everything_listener(void *ctx, void (*fn)(const Everything *evt, void *ud), void *ud);
+uint64_t kitchen_sink_add_on_everything_listener(void *ctx,
+                                                 void (*fn)(const Everything *evt, void *ud),
+                                                 void *ud);
 
 /**
  * A multi-parameter event: its payload struct is PairSeenPayload.
  * Typed listener: fn gets the native payload (borrowed for the call).
  */
-uint64_t kitchen_sink_add_pair_seen_listener(void *ctx, void (*fn)(const PairSeenPayload *evt, void *ud), void *ud);
+uint64_t kitchen_sink_add_pair_seen_listener(void *ctx,
+                                             void (*fn)(const PairSeenPayload *evt, void *ud),
+                                             void *ud);
 
 /**
  * A scalar payload.
  * Typed listener: fn gets the native payload (borrowed for the call).
  */
-uint64_t kitchen_sink_add_tick_listener(void *ctx, void (*fn)(const uint64_t *evt, void *ud), void *ud);
+uint64_t kitchen_sink_add_tick_listener(void *ctx, void (*fn)(const uint64_t *evt, void *ud),
+                                        void *ud);
 
 /**
  * One typed slot per event (NULL slots are skipped), for
@@ -407,7 +426,9 @@ struct kitchen_sink_event_handlers {
  * removed like any other with kitchen_sink_remove_event_listener. Returns its id,
  * or 0 on a bad ctx, NULL handlers or out of memory. Any thread.
  */
-uint64_t kitchen_sink_add_event_handlers(void *ctx, const struct kitchen_sink_event_handlers *handlers, void *ud);
+uint64_t kitchen_sink_add_event_handlers(void *ctx,
+                                         const struct kitchen_sink_event_handlers *handlers,
+                                         void *ud);
 
 #ifdef __cplusplus
 }

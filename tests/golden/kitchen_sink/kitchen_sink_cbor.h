@@ -90,18 +90,24 @@ extern "C" {
 #define GREETING "hello \"sink\"\\\n\t\303\251"
 
 /** A colour, carried on the wire as text. */
-typedef int32_t Color; /* wire: the enumerator's text */
+typedef int32_t Color; /* on the wire: the enumerator's text */
 enum {
   /** The default. */
-  Color_red = 0, /* "red" */
-  /** explicit wire text */
-  Color_green = 1, /* "GREEN" */
+  Color_red = 0,
+  /**
+   * explicit wire text
+   * Wire text "GREEN".
+   */
+  Color_green = 1,
   /** explicit ordinal */
-  Color_blue = 7, /* "blue" */
-  /** both */
-  Color_violet = 9, /* "ultra-violet" */
+  Color_blue = 7,
+  /**
+   * both
+   * Wire text "ultra-violet".
+   */
+  Color_violet = 9,
   /** follows violet: ordinal 10 */
-  Color_black = 10, /* "black" */
+  Color_black = 10,
 };
 
 typedef struct Scalars Scalars;
@@ -266,19 +272,24 @@ struct kitchen_sink_opt_Point {
 
 /* ---- the CBOR exports (see kitchen_sink.h for their documentation) */
 void *kitchen_sink_create_cbor(const uint8_t *req, size_t len, FFICallBack cb, void *ud);
-int kitchen_sink_echo_scalars_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len);
-int kitchen_sink_echo_containers_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len);
-int kitchen_sink_echo_everything_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len);
+int kitchen_sink_echo_scalars_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
+                                   size_t len);
+int kitchen_sink_echo_containers_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
+                                      size_t len);
+int kitchen_sink_echo_everything_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
+                                      size_t len);
 int kitchen_sink_set_many_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len);
 int kitchen_sink_emit_all_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len);
 int kitchen_sink_counter_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len);
 int kitchen_sink_nested_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len);
-int kitchen_sink_maybe_blob_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len);
+int kitchen_sink_maybe_blob_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
+                                 size_t len);
 int kitchen_sink_lib_version_cbor(FFICallBack cb, void *ud, const uint8_t *req, size_t len);
 int kitchen_sink_add_cbor(FFICallBack cb, void *ud, const uint8_t *req, size_t len);
 int kitchen_sink_ping_cbor(FFICallBack cb, void *ud, const uint8_t *req, size_t len);
 int kitchen_sink_destroy(void *ctx);
-uint64_t kitchen_sink_add_event_listener_cbor(void *ctx, const char *eventName, FFICallBack cb, void *ud);
+uint64_t kitchen_sink_add_event_listener_cbor(void *ctx, const char *eventName, FFICallBack cb,
+                                              void *ud);
 int kitchen_sink_remove_event_listener(void *ctx, uint64_t listenerId);
 
 #ifdef __cplusplus
@@ -356,18 +367,22 @@ static inline void kitchen_sink__enc_put(kitchen_sink__enc *e, const void *p, si
 
 /* A head in its shortest form. */
 static inline int kitchen_sink__enc_head(kitchen_sink__enc *e, unsigned major, uint64_t v) {
+  static const uint8_t width_ai[9] = {0, 24, 25, 0, 26, 0, 0, 0, 27};
   uint8_t h[9];
   size_t n = v < 24 ? 0 : v <= 0xff ? 1 : v <= 0xffff ? 2 : v <= 0xffffffffu ? 4 : 8;
-  h[0] = (uint8_t)(major << 5 | (n == 0 ? (unsigned)v : n == 1 ? 24u : n == 2 ? 25u : n == 4 ? 26u : 27u));
+  h[0] = (uint8_t)(major << 5 | (n ? width_ai[n] : (unsigned)v));
   for (size_t i = 0; i < n; i++)
     h[1 + i] = (uint8_t)(v >> (8 * (n - 1 - i)));
   kitchen_sink__enc_put(e, h, 1 + n);
   return e->err;
 }
 
-static inline int kitchen_sink__enc_uint(kitchen_sink__enc *e, uint64_t v) { return kitchen_sink__enc_head(e, 0, v); }
+static inline int kitchen_sink__enc_uint(kitchen_sink__enc *e, uint64_t v) {
+  return kitchen_sink__enc_head(e, 0, v);
+}
 static inline int kitchen_sink__enc_int(kitchen_sink__enc *e, int64_t v) {
-  return v < 0 ? kitchen_sink__enc_head(e, 1, (uint64_t)(-(v + 1))) : kitchen_sink__enc_head(e, 0, (uint64_t)v);
+  if (v < 0) return kitchen_sink__enc_head(e, 1, (uint64_t)(-(v + 1)));
+  return kitchen_sink__enc_head(e, 0, (uint64_t)v);
 }
 static inline int kitchen_sink__enc_bytes(kitchen_sink__enc *e, const uint8_t *p, size_t n) {
   kitchen_sink__enc_head(e, 2, n);
@@ -379,15 +394,25 @@ static inline int kitchen_sink__enc_text(kitchen_sink__enc *e, const char *s, si
   kitchen_sink__enc_put(e, s, n);
   return e->err;
 }
-static inline int kitchen_sink__enc_text_z(kitchen_sink__enc *e, const char *s) { return kitchen_sink__enc_text(e, s ? s : "", s ? strlen(s) : 0); }
-static inline int kitchen_sink__enc_array(kitchen_sink__enc *e, uint64_t n) { return kitchen_sink__enc_head(e, 4, n); }
-static inline int kitchen_sink__enc_map(kitchen_sink__enc *e, uint64_t n) { return kitchen_sink__enc_head(e, 5, n); }
+static inline int kitchen_sink__enc_text_z(kitchen_sink__enc *e, const char *s) {
+  return kitchen_sink__enc_text(e, s ? s : "", s ? strlen(s) : 0);
+}
+static inline int kitchen_sink__enc_array(kitchen_sink__enc *e, uint64_t n) {
+  return kitchen_sink__enc_head(e, 4, n);
+}
+static inline int kitchen_sink__enc_map(kitchen_sink__enc *e, uint64_t n) {
+  return kitchen_sink__enc_head(e, 5, n);
+}
 static inline int kitchen_sink__enc_simple(kitchen_sink__enc *e, uint8_t b) {
   kitchen_sink__enc_put(e, &b, 1);
   return e->err;
 }
-static inline int kitchen_sink__enc_bool(kitchen_sink__enc *e, int v) { return kitchen_sink__enc_simple(e, v ? 0xf5 : 0xf4); }
-static inline int kitchen_sink__enc_null(kitchen_sink__enc *e) { return kitchen_sink__enc_simple(e, 0xf6); }
+static inline int kitchen_sink__enc_bool(kitchen_sink__enc *e, int v) {
+  return kitchen_sink__enc_simple(e, v ? 0xf5 : 0xf4);
+}
+static inline int kitchen_sink__enc_null(kitchen_sink__enc *e) {
+  return kitchen_sink__enc_simple(e, 0xf6);
+}
 static inline int kitchen_sink__enc_f32(kitchen_sink__enc *e, float v) {
   uint32_t u;
   memcpy(&u, &v, sizeof u);
@@ -449,18 +474,22 @@ static inline int kitchen_sink__dec_fail(kitchen_sink__dec *c, const char *reaso
 }
 
 static inline int kitchen_sink__dec_malformed(kitchen_sink__dec *c, const char *what) {
-  snprintf(c->err.msg, sizeof c->err.msg, "malformed CBOR (offset %zu: %s)", (size_t)(c->p - c->buf), what);
+  snprintf(c->err.msg, sizeof c->err.msg, "malformed CBOR (offset %zu: %s)",
+           (size_t)(c->p - c->buf), what);
   return -1;
 }
 
 /* One head, tags included, not counted in its container. */
-static inline int kitchen_sink__dec_raw_head(kitchen_sink__dec *c, unsigned *major, uint64_t *arg, unsigned *ai) {
+static inline int kitchen_sink__dec_raw_head(kitchen_sink__dec *c, unsigned *major, uint64_t *arg,
+                                             unsigned *ai) {
   if (c->p >= c->end) return kitchen_sink__dec_malformed(c, "truncated");
   *major = *c->p >> 5;
   *ai = *c->p & 31;
   size_t n = *ai < 24 ? 0 : *ai == 24 ? 1 : *ai == 25 ? 2 : *ai == 26 ? 4 : *ai == 27 ? 8 : 0;
-  if (*ai >= 28 && *ai <= 30) return kitchen_sink__dec_malformed(c, "reserved additional information");
-  if (*ai == 31 && (*major < 2 || *major == 6)) return kitchen_sink__dec_malformed(c, "invalid indefinite length");
+  if (*ai >= 28 && *ai <= 30)
+    return kitchen_sink__dec_malformed(c, "reserved additional information");
+  if (*ai == 31 && (*major < 2 || *major == 6))
+    return kitchen_sink__dec_malformed(c, "invalid indefinite length");
   if ((size_t)(c->end - c->p) < 1 + n) return kitchen_sink__dec_malformed(c, "truncated");
   *arg = *ai < 24 ? *ai : 0;
   for (size_t i = 0; i < n; i++)
@@ -479,7 +508,8 @@ static inline int kitchen_sink__dec_skip_tags(kitchen_sink__dec *c) {
 }
 
 /* The head of the next item (after its tags), counted in its container. */
-static inline int kitchen_sink__dec_head(kitchen_sink__dec *c, unsigned *major, uint64_t *arg, unsigned *ai) {
+static inline int kitchen_sink__dec_head(kitchen_sink__dec *c, unsigned *major, uint64_t *arg,
+                                         unsigned *ai) {
   if (kitchen_sink__dec_skip_tags(c) || kitchen_sink__dec_raw_head(c, major, arg, ai)) return -1;
   if (*major == 7 && *ai == 31) return kitchen_sink__dec_malformed(c, "unexpected break");
   if (c->depth && !c->frames[c->depth - 1].indefinite) c->frames[c->depth - 1].left--;
@@ -502,25 +532,32 @@ static inline int kitchen_sink__dec_leave(kitchen_sink__dec *c) {
   return 0;
 }
 
-static inline int kitchen_sink__dec_enter(kitchen_sink__dec *c, unsigned want, const char *expected) {
+static inline int kitchen_sink__dec_enter(kitchen_sink__dec *c, unsigned want,
+                                          const char *expected) {
   unsigned major, ai;
   uint64_t arg;
   if (kitchen_sink__dec_head(c, &major, &arg, &ai)) return -1;
   if (major != want) return kitchen_sink__dec_fail(c, expected);
-  if (c->depth == sizeof c->frames / sizeof c->frames[0]) return kitchen_sink__dec_malformed(c, "nesting too deep");
-  if (ai != 31 && arg > (uint64_t)(c->end - c->p)) return kitchen_sink__dec_malformed(c, "truncated");
+  if (c->depth == sizeof c->frames / sizeof c->frames[0])
+    return kitchen_sink__dec_malformed(c, "nesting too deep");
+  if (ai != 31 && arg > (uint64_t)(c->end - c->p))
+    return kitchen_sink__dec_malformed(c, "truncated");
   c->frames[c->depth].left = want == 5 ? arg * 2 : arg;
   c->frames[c->depth].indefinite = ai == 31;
   c->depth++;
   return 0;
 }
 
-static inline int kitchen_sink__dec_map(kitchen_sink__dec *c) { return kitchen_sink__dec_enter(c, 5, "expected map"); }
-static inline int kitchen_sink__dec_array(kitchen_sink__dec *c) { return kitchen_sink__dec_enter(c, 4, "expected array"); }
+static inline int kitchen_sink__dec_map(kitchen_sink__dec *c) {
+  return kitchen_sink__dec_enter(c, 5, "expected map");
+}
+static inline int kitchen_sink__dec_array(kitchen_sink__dec *c) {
+  return kitchen_sink__dec_enter(c, 4, "expected array");
+}
 
 /* The bytes of a string whose head was read (all chunks), malloc'd with a NUL. */
-static inline int kitchen_sink__dec_string_body(kitchen_sink__dec *c, unsigned major, uint64_t arg, unsigned ai, uint8_t **out,
-                                   size_t *len) {
+static inline int kitchen_sink__dec_string_body(kitchen_sink__dec *c, unsigned major, uint64_t arg,
+                                                unsigned ai, uint8_t **out, size_t *len) {
   size_t n = 0;
   uint8_t *s = NULL;
   for (;;) {
@@ -566,7 +603,8 @@ static inline int kitchen_sink__dec_string_body(kitchen_sink__dec *c, unsigned m
   return 0;
 }
 
-static inline int kitchen_sink__dec_string(kitchen_sink__dec *c, unsigned want, const char *expected, uint8_t **out, size_t *len) {
+static inline int kitchen_sink__dec_string(kitchen_sink__dec *c, unsigned want,
+                                           const char *expected, uint8_t **out, size_t *len) {
   unsigned major, ai;
   uint64_t arg;
   if (kitchen_sink__dec_head(c, &major, &arg, &ai)) return -1;
@@ -613,7 +651,8 @@ static inline int kitchen_sink__dec_textref(kitchen_sink__dec *c, const char **s
   return 0;
 }
 
-static inline int kitchen_sink__dec_int(kitchen_sink__dec *c, int64_t min, int64_t max, int64_t *out) {
+static inline int kitchen_sink__dec_int(kitchen_sink__dec *c, int64_t min, int64_t max,
+                                        int64_t *out) {
   unsigned major, ai;
   uint64_t arg;
   if (kitchen_sink__dec_head(c, &major, &arg, &ai)) return -1;
@@ -711,10 +750,9 @@ static inline int kitchen_sink__dec_null(kitchen_sink__dec *c) {
 static inline int kitchen_sink__dec_skip(kitchen_sink__dec *c) {
   unsigned major, ai;
   uint64_t arg;
-  if (major = 0, c->p < c->end && (*c->p >> 5 == 4 || *c->p >> 5 == 5))
-    major = *c->p >> 5;
-  if (major) {
-    if (kitchen_sink__dec_enter(c, major, "")) return -1;
+  if (kitchen_sink__dec_skip_tags(c)) return -1;
+  if (c->p < c->end && (*c->p >> 5 == 4 || *c->p >> 5 == 5)) {
+    if (kitchen_sink__dec_enter(c, *c->p >> 5, "")) return -1;
     while (kitchen_sink__dec_more(c))
       if (kitchen_sink__dec_skip(c)) return -1;
     return kitchen_sink__dec_leave(c);
@@ -731,7 +769,8 @@ static inline int kitchen_sink__dec_skip(kitchen_sink__dec *c) {
 
 /* Grows a decoded array (new elements zeroed); each element uses at least one
  * input byte, so the size stays bounded by the input. */
-static inline void *kitchen_sink__dec_grow(kitchen_sink__dec *c, void *items, size_t *cap, size_t size) {
+static inline void *kitchen_sink__dec_grow(kitchen_sink__dec *c, void *items, size_t *cap,
+                                           size_t size) {
   size_t ncap = *cap ? *cap * 2 : 4;
   void *p = ncap <= SIZE_MAX / size ? realloc(items, ncap * size) : NULL;
   if (!p) {
@@ -759,12 +798,14 @@ static inline int kitchen_sink__dec_unknown(kitchen_sink__dec *c, const char *ke
 }
 
 static inline int kitchen_sink__dec_bad_enum(kitchen_sink__dec *c, const char *text, size_t n) {
-  snprintf(c->err.msg, sizeof c->err.msg, "unknown enumerator \"%.*s\"", (int)(n > 64 ? 64 : n), text);
+  snprintf(c->err.msg, sizeof c->err.msg, "unknown enumerator \"%.*s\"", (int)(n > 64 ? 64 : n),
+           text);
   return -1;
 }
 
 /* Ends a decode: the input must be exactly one item; writes "path: reason". */
-static inline int kitchen_sink__dec_finish(kitchen_sink__dec *c, int rc, const char *root, char *err, size_t err_size) {
+static inline int kitchen_sink__dec_finish(kitchen_sink__dec *c, int rc, const char *root,
+                                           char *err, size_t err_size) {
   if (rc == 0 && c->p != c->end) rc = kitchen_sink__dec_fail(c, "trailing bytes after the value");
   if (rc && err && err_size) {
     const char *path = c->err.path + c->err.start;
@@ -799,30 +840,47 @@ static inline void kitchen_sink__free_Config(Config *v);
 static inline int kitchen_sink__encode_Config(kitchen_sink__enc *e, const Config *v);
 static inline int kitchen_sink__decode_Config(kitchen_sink__dec *c, Config *out);
 static inline void kitchen_sink__free_PairSeenPayload(PairSeenPayload *v);
-static inline int kitchen_sink__encode_PairSeenPayload(kitchen_sink__enc *e, const PairSeenPayload *v);
+static inline int kitchen_sink__encode_PairSeenPayload(kitchen_sink__enc *e,
+                                                       const PairSeenPayload *v);
 static inline int kitchen_sink__decode_PairSeenPayload(kitchen_sink__dec *c, PairSeenPayload *out);
 static inline void kitchen_sink__free_kitchen_sink_opt_string(kitchen_sink_opt_string *v);
-static inline int kitchen_sink__encode_kitchen_sink_opt_string(kitchen_sink__enc *e, const kitchen_sink_opt_string *v);
-static inline int kitchen_sink__decode_kitchen_sink_opt_string(kitchen_sink__dec *c, kitchen_sink_opt_string *out);
+static inline int kitchen_sink__encode_kitchen_sink_opt_string(kitchen_sink__enc *e,
+                                                               const kitchen_sink_opt_string *v);
+static inline int kitchen_sink__decode_kitchen_sink_opt_string(kitchen_sink__dec *c,
+                                                               kitchen_sink_opt_string *out);
 static inline void kitchen_sink__free_kitchen_sink_seq_i64(kitchen_sink_seq_i64 *v);
-static inline int kitchen_sink__encode_kitchen_sink_seq_i64(kitchen_sink__enc *e, const kitchen_sink_seq_i64 *v);
-static inline int kitchen_sink__decode_kitchen_sink_seq_i64(kitchen_sink__dec *c, kitchen_sink_seq_i64 *out);
+static inline int kitchen_sink__encode_kitchen_sink_seq_i64(kitchen_sink__enc *e,
+                                                            const kitchen_sink_seq_i64 *v);
+static inline int kitchen_sink__decode_kitchen_sink_seq_i64(kitchen_sink__dec *c,
+                                                            kitchen_sink_seq_i64 *out);
 static inline void kitchen_sink__free_kitchen_sink_bytes(kitchen_sink_bytes *v);
-static inline int kitchen_sink__encode_kitchen_sink_bytes(kitchen_sink__enc *e, const kitchen_sink_bytes *v);
-static inline int kitchen_sink__decode_kitchen_sink_bytes(kitchen_sink__dec *c, kitchen_sink_bytes *out);
+static inline int kitchen_sink__encode_kitchen_sink_bytes(kitchen_sink__enc *e,
+                                                          const kitchen_sink_bytes *v);
+static inline int kitchen_sink__decode_kitchen_sink_bytes(kitchen_sink__dec *c,
+                                                          kitchen_sink_bytes *out);
 static inline void kitchen_sink__free_kitchen_sink_seq_string(kitchen_sink_seq_string *v);
-static inline int kitchen_sink__encode_kitchen_sink_seq_string(kitchen_sink__enc *e, const kitchen_sink_seq_string *v);
-static inline int kitchen_sink__decode_kitchen_sink_seq_string(kitchen_sink__dec *c, kitchen_sink_seq_string *out);
-static inline int kitchen_sink__encode_kitchen_sink_opt_i64(kitchen_sink__enc *e, const kitchen_sink_opt_i64 *v);
-static inline int kitchen_sink__decode_kitchen_sink_opt_i64(kitchen_sink__dec *c, kitchen_sink_opt_i64 *out);
+static inline int kitchen_sink__encode_kitchen_sink_seq_string(kitchen_sink__enc *e,
+                                                               const kitchen_sink_seq_string *v);
+static inline int kitchen_sink__decode_kitchen_sink_seq_string(kitchen_sink__dec *c,
+                                                               kitchen_sink_seq_string *out);
+static inline int kitchen_sink__encode_kitchen_sink_opt_i64(kitchen_sink__enc *e,
+                                                            const kitchen_sink_opt_i64 *v);
+static inline int kitchen_sink__decode_kitchen_sink_opt_i64(kitchen_sink__dec *c,
+                                                            kitchen_sink_opt_i64 *out);
 static inline void kitchen_sink__free_kitchen_sink_seq_opt_string(kitchen_sink_seq_opt_string *v);
-static inline int kitchen_sink__encode_kitchen_sink_seq_opt_string(kitchen_sink__enc *e, const kitchen_sink_seq_opt_string *v);
-static inline int kitchen_sink__decode_kitchen_sink_seq_opt_string(kitchen_sink__dec *c, kitchen_sink_seq_opt_string *out);
+static inline int kitchen_sink__encode_kitchen_sink_seq_opt_string(kitchen_sink__enc *e,
+                                                                   const kitchen_sink_seq_opt_string *v);
+static inline int kitchen_sink__decode_kitchen_sink_seq_opt_string(kitchen_sink__dec *c,
+                                                                   kitchen_sink_seq_opt_string *out);
 static inline void kitchen_sink__free_kitchen_sink_opt_bytes(kitchen_sink_opt_bytes *v);
-static inline int kitchen_sink__encode_kitchen_sink_opt_bytes(kitchen_sink__enc *e, const kitchen_sink_opt_bytes *v);
-static inline int kitchen_sink__decode_kitchen_sink_opt_bytes(kitchen_sink__dec *c, kitchen_sink_opt_bytes *out);
-static inline int kitchen_sink__encode_kitchen_sink_opt_Point(kitchen_sink__enc *e, const kitchen_sink_opt_Point *v);
-static inline int kitchen_sink__decode_kitchen_sink_opt_Point(kitchen_sink__dec *c, kitchen_sink_opt_Point *out);
+static inline int kitchen_sink__encode_kitchen_sink_opt_bytes(kitchen_sink__enc *e,
+                                                              const kitchen_sink_opt_bytes *v);
+static inline int kitchen_sink__decode_kitchen_sink_opt_bytes(kitchen_sink__dec *c,
+                                                              kitchen_sink_opt_bytes *out);
+static inline int kitchen_sink__encode_kitchen_sink_opt_Point(kitchen_sink__enc *e,
+                                                              const kitchen_sink_opt_Point *v);
+static inline int kitchen_sink__decode_kitchen_sink_opt_Point(kitchen_sink__dec *c,
+                                                              kitchen_sink_opt_Point *out);
 
 static inline int kitchen_sink__encode_Color(kitchen_sink__enc *e, Color v) {
   switch (v) {
@@ -905,21 +963,25 @@ static inline int kitchen_sink__decode_Scalars(kitchen_sink__dec *c, Scalars *ou
     } else if (kn == 3 && memcmp(k, "i8v", 3) == 0) {
       if (seen[1]++) return kitchen_sink__dec_dup(c, "i8v");
       int64_t x;
-      if (kitchen_sink__dec_int(c, INT8_MIN, INT8_MAX, &x)) return kitchen_sink__err_at(&c->err, "i8v");
+      if (kitchen_sink__dec_int(c, INT8_MIN, INT8_MAX, &x))
+        return kitchen_sink__err_at(&c->err, "i8v");
       out->i8v = (int8_t)x;
     } else if (kn == 4 && memcmp(k, "i16v", 4) == 0) {
       if (seen[2]++) return kitchen_sink__dec_dup(c, "i16v");
       int64_t x;
-      if (kitchen_sink__dec_int(c, INT16_MIN, INT16_MAX, &x)) return kitchen_sink__err_at(&c->err, "i16v");
+      if (kitchen_sink__dec_int(c, INT16_MIN, INT16_MAX, &x))
+        return kitchen_sink__err_at(&c->err, "i16v");
       out->i16v = (int16_t)x;
     } else if (kn == 4 && memcmp(k, "i32v", 4) == 0) {
       if (seen[3]++) return kitchen_sink__dec_dup(c, "i32v");
       int64_t x;
-      if (kitchen_sink__dec_int(c, INT32_MIN, INT32_MAX, &x)) return kitchen_sink__err_at(&c->err, "i32v");
+      if (kitchen_sink__dec_int(c, INT32_MIN, INT32_MAX, &x))
+        return kitchen_sink__err_at(&c->err, "i32v");
       out->i32v = (int32_t)x;
     } else if (kn == 4 && memcmp(k, "i64v", 4) == 0) {
       if (seen[4]++) return kitchen_sink__dec_dup(c, "i64v");
-      if (kitchen_sink__dec_int(c, INT64_MIN, INT64_MAX, &out->i64v)) return kitchen_sink__err_at(&c->err, "i64v");
+      if (kitchen_sink__dec_int(c, INT64_MIN, INT64_MAX, &out->i64v))
+        return kitchen_sink__err_at(&c->err, "i64v");
     } else if (kn == 3 && memcmp(k, "u8v", 3) == 0) {
       if (seen[5]++) return kitchen_sink__dec_dup(c, "u8v");
       uint64_t x;
@@ -937,7 +999,8 @@ static inline int kitchen_sink__decode_Scalars(kitchen_sink__dec *c, Scalars *ou
       out->u32v = (uint32_t)x;
     } else if (kn == 4 && memcmp(k, "u64v", 4) == 0) {
       if (seen[8]++) return kitchen_sink__dec_dup(c, "u64v");
-      if (kitchen_sink__dec_uint(c, UINT64_MAX, &out->u64v)) return kitchen_sink__err_at(&c->err, "u64v");
+      if (kitchen_sink__dec_uint(c, UINT64_MAX, &out->u64v))
+        return kitchen_sink__err_at(&c->err, "u64v");
     } else if (kn == 4 && memcmp(k, "f32v", 4) == 0) {
       if (seen[9]++) return kitchen_sink__dec_dup(c, "f32v");
       if (kitchen_sink__dec_f32(c, &out->f32v)) return kitchen_sink__err_at(&c->err, "f32v");
@@ -949,7 +1012,8 @@ static inline int kitchen_sink__decode_Scalars(kitchen_sink__dec *c, Scalars *ou
       if (kitchen_sink__dec_text(c, &out->text)) return kitchen_sink__err_at(&c->err, "text");
     } else if (kn == 4 && memcmp(k, "blob", 4) == 0) {
       if (seen[12]++) return kitchen_sink__dec_dup(c, "blob");
-      if (kitchen_sink__dec_bytes(c, &out->blob, &out->blob_len)) return kitchen_sink__err_at(&c->err, "blob");
+      if (kitchen_sink__dec_bytes(c, &out->blob, &out->blob_len))
+        return kitchen_sink__err_at(&c->err, "blob");
     } else if (kn == 5 && memcmp(k, "color", 5) == 0) {
       if (seen[13]++) return kitchen_sink__dec_dup(c, "color");
       if (kitchen_sink__decode_Color(c, &out->color)) return kitchen_sink__err_at(&c->err, "color");
@@ -1013,12 +1077,14 @@ static inline int kitchen_sink__decode_Point(kitchen_sink__dec *c, Point *out) {
     if (kn == 1 && memcmp(k, "x", 1) == 0) {
       if (seen[0]++) return kitchen_sink__dec_dup(c, "x");
       int64_t x;
-      if (kitchen_sink__dec_int(c, INT32_MIN, INT32_MAX, &x)) return kitchen_sink__err_at(&c->err, "x");
+      if (kitchen_sink__dec_int(c, INT32_MIN, INT32_MAX, &x))
+        return kitchen_sink__err_at(&c->err, "x");
       out->x = (int32_t)x;
     } else if (kn == 1 && memcmp(k, "y", 1) == 0) {
       if (seen[1]++) return kitchen_sink__dec_dup(c, "y");
       int64_t x;
-      if (kitchen_sink__dec_int(c, INT32_MIN, INT32_MAX, &x)) return kitchen_sink__err_at(&c->err, "y");
+      if (kitchen_sink__dec_int(c, INT32_MIN, INT32_MAX, &x))
+        return kitchen_sink__err_at(&c->err, "y");
       out->y = (int32_t)x;
     } else {
       return kitchen_sink__dec_unknown(c, k, kn);
@@ -1045,7 +1111,8 @@ static inline void kitchen_sink__free_Containers(Containers *v) {
 }
 
 static inline int kitchen_sink__encode_Containers(kitchen_sink__enc *e, const Containers *v) {
-  kitchen_sink__enc_map(e, 4 + (v->origin_present != 0) + (v->maybeNumbers_present != 0) + (v->favourite_present != 0) + (v->nothing_present != 0));
+  kitchen_sink__enc_map(e,
+                        4 + (v->origin_present != 0) + (v->maybeNumbers_present != 0) + (v->favourite_present != 0) + (v->nothing_present != 0));
   kitchen_sink__enc_text(e, "points", 6);
   kitchen_sink__enc_array(e, v->points_len);
   for (size_t i = 0; i < v->points_len; i++)
@@ -1099,7 +1166,8 @@ static inline int kitchen_sink__decode_Containers(kitchen_sink__dec *c, Containe
           out->points = grown;
         }
         out->points_len++;
-        if (kitchen_sink__decode_Point(c, &out->points[out->points_len - 1])) return kitchen_sink__err_at_index(&c->err, "points", out->points_len - 1);
+        if (kitchen_sink__decode_Point(c, &out->points[out->points_len - 1]))
+          return kitchen_sink__err_at_index(&c->err, "points", out->points_len - 1);
       }
       if (kitchen_sink__dec_leave(c)) return kitchen_sink__err_at(&c->err, "points");
     } else if (kn == 6 && memcmp(k, "origin", 6) == 0) {
@@ -1108,7 +1176,8 @@ static inline int kitchen_sink__decode_Containers(kitchen_sink__dec *c, Containe
       if (r < 0) return kitchen_sink__err_at(&c->err, "origin");
       if (!r) {
         out->origin_present = 1;
-        if (kitchen_sink__decode_Point(c, &out->origin)) return kitchen_sink__err_at(&c->err, "origin");
+        if (kitchen_sink__decode_Point(c, &out->origin))
+          return kitchen_sink__err_at(&c->err, "origin");
       }
     } else if (kn == 10 && memcmp(k, "maybeNames", 10) == 0) {
       if (seen[2]++) return kitchen_sink__dec_dup(c, "maybeNames");
@@ -1121,7 +1190,9 @@ static inline int kitchen_sink__decode_Containers(kitchen_sink__dec *c, Containe
           out->maybeNames = grown;
         }
         out->maybeNames_len++;
-        if (kitchen_sink__decode_kitchen_sink_opt_string(c, &out->maybeNames[out->maybeNames_len - 1])) return kitchen_sink__err_at_index(&c->err, "maybeNames", out->maybeNames_len - 1);
+        if (kitchen_sink__decode_kitchen_sink_opt_string(c,
+                                                         &out->maybeNames[out->maybeNames_len - 1]))
+          return kitchen_sink__err_at_index(&c->err, "maybeNames", out->maybeNames_len - 1);
       }
       if (kitchen_sink__dec_leave(c)) return kitchen_sink__err_at(&c->err, "maybeNames");
     } else if (kn == 12 && memcmp(k, "maybeNumbers", 12) == 0) {
@@ -1130,7 +1201,8 @@ static inline int kitchen_sink__decode_Containers(kitchen_sink__dec *c, Containe
       if (r < 0) return kitchen_sink__err_at(&c->err, "maybeNumbers");
       if (!r) {
         out->maybeNumbers_present = 1;
-        if (kitchen_sink__decode_kitchen_sink_seq_i64(c, &out->maybeNumbers)) return kitchen_sink__err_at(&c->err, "maybeNumbers");
+        if (kitchen_sink__decode_kitchen_sink_seq_i64(c, &out->maybeNumbers))
+          return kitchen_sink__err_at(&c->err, "maybeNumbers");
       }
     } else if (kn == 6 && memcmp(k, "colors", 6) == 0) {
       if (seen[4]++) return kitchen_sink__dec_dup(c, "colors");
@@ -1143,7 +1215,8 @@ static inline int kitchen_sink__decode_Containers(kitchen_sink__dec *c, Containe
           out->colors = grown;
         }
         out->colors_len++;
-        if (kitchen_sink__decode_Color(c, &out->colors[out->colors_len - 1])) return kitchen_sink__err_at_index(&c->err, "colors", out->colors_len - 1);
+        if (kitchen_sink__decode_Color(c, &out->colors[out->colors_len - 1]))
+          return kitchen_sink__err_at_index(&c->err, "colors", out->colors_len - 1);
       }
       if (kitchen_sink__dec_leave(c)) return kitchen_sink__err_at(&c->err, "colors");
     } else if (kn == 9 && memcmp(k, "favourite", 9) == 0) {
@@ -1152,7 +1225,8 @@ static inline int kitchen_sink__decode_Containers(kitchen_sink__dec *c, Containe
       if (r < 0) return kitchen_sink__err_at(&c->err, "favourite");
       if (!r) {
         out->favourite_present = 1;
-        if (kitchen_sink__decode_Color(c, &out->favourite)) return kitchen_sink__err_at(&c->err, "favourite");
+        if (kitchen_sink__decode_Color(c, &out->favourite))
+          return kitchen_sink__err_at(&c->err, "favourite");
       }
     } else if (kn == 5 && memcmp(k, "blobs", 5) == 0) {
       if (seen[6]++) return kitchen_sink__dec_dup(c, "blobs");
@@ -1160,12 +1234,14 @@ static inline int kitchen_sink__decode_Containers(kitchen_sink__dec *c, Containe
       if (kitchen_sink__dec_array(c)) return kitchen_sink__err_at(&c->err, "blobs");
       while (kitchen_sink__dec_more(c)) {
         if (out->blobs_len == cap) {
-          kitchen_sink_bytes *grown = (kitchen_sink_bytes *)kitchen_sink__dec_grow(c, out->blobs, &cap, sizeof *grown);
+          kitchen_sink_bytes *grown =
+              (kitchen_sink_bytes *)kitchen_sink__dec_grow(c, out->blobs, &cap, sizeof *grown);
           if (!grown) return kitchen_sink__err_at(&c->err, "blobs");
           out->blobs = grown;
         }
         out->blobs_len++;
-        if (kitchen_sink__decode_kitchen_sink_bytes(c, &out->blobs[out->blobs_len - 1])) return kitchen_sink__err_at_index(&c->err, "blobs", out->blobs_len - 1);
+        if (kitchen_sink__decode_kitchen_sink_bytes(c, &out->blobs[out->blobs_len - 1]))
+          return kitchen_sink__err_at_index(&c->err, "blobs", out->blobs_len - 1);
       }
       if (kitchen_sink__dec_leave(c)) return kitchen_sink__err_at(&c->err, "blobs");
     } else if (kn == 7 && memcmp(k, "nothing", 7) == 0) {
@@ -1174,7 +1250,8 @@ static inline int kitchen_sink__decode_Containers(kitchen_sink__dec *c, Containe
       if (r < 0) return kitchen_sink__err_at(&c->err, "nothing");
       if (!r) {
         out->nothing_present = 1;
-        if (kitchen_sink__decode_Empty(c, &out->nothing)) return kitchen_sink__err_at(&c->err, "nothing");
+        if (kitchen_sink__decode_Empty(c, &out->nothing))
+          return kitchen_sink__err_at(&c->err, "nothing");
       }
     } else {
       return kitchen_sink__dec_unknown(c, k, kn);
@@ -1221,10 +1298,12 @@ static inline int kitchen_sink__decode_Everything(kitchen_sink__dec *c, Everythi
     if (kitchen_sink__dec_textref(c, &k, &kn)) return -1;
     if (kn == 7 && memcmp(k, "scalars", 7) == 0) {
       if (seen[0]++) return kitchen_sink__dec_dup(c, "scalars");
-      if (kitchen_sink__decode_Scalars(c, &out->scalars)) return kitchen_sink__err_at(&c->err, "scalars");
+      if (kitchen_sink__decode_Scalars(c, &out->scalars))
+        return kitchen_sink__err_at(&c->err, "scalars");
     } else if (kn == 10 && memcmp(k, "containers", 10) == 0) {
       if (seen[1]++) return kitchen_sink__dec_dup(c, "containers");
-      if (kitchen_sink__decode_Containers(c, &out->containers)) return kitchen_sink__err_at(&c->err, "containers");
+      if (kitchen_sink__decode_Containers(c, &out->containers))
+        return kitchen_sink__err_at(&c->err, "containers");
     } else if (kn == 5 && memcmp(k, "empty", 5) == 0) {
       if (seen[2]++) return kitchen_sink__dec_dup(c, "empty");
       if (kitchen_sink__decode_Empty(c, &out->empty)) return kitchen_sink__err_at(&c->err, "empty");
@@ -1234,12 +1313,14 @@ static inline int kitchen_sink__decode_Everything(kitchen_sink__dec *c, Everythi
       if (kitchen_sink__dec_array(c)) return kitchen_sink__err_at(&c->err, "children");
       while (kitchen_sink__dec_more(c)) {
         if (out->children_len == cap) {
-          Everything *grown = (Everything *)kitchen_sink__dec_grow(c, out->children, &cap, sizeof *grown);
+          Everything *grown =
+              (Everything *)kitchen_sink__dec_grow(c, out->children, &cap, sizeof *grown);
           if (!grown) return kitchen_sink__err_at(&c->err, "children");
           out->children = grown;
         }
         out->children_len++;
-        if (kitchen_sink__decode_Everything(c, &out->children[out->children_len - 1])) return kitchen_sink__err_at_index(&c->err, "children", out->children_len - 1);
+        if (kitchen_sink__decode_Everything(c, &out->children[out->children_len - 1]))
+          return kitchen_sink__err_at_index(&c->err, "children", out->children_len - 1);
       }
       if (kitchen_sink__dec_leave(c)) return kitchen_sink__err_at(&c->err, "children");
     } else {
@@ -1254,9 +1335,7 @@ static inline int kitchen_sink__decode_Everything(kitchen_sink__dec *c, Everythi
   return 0;
 }
 
-static inline void kitchen_sink__free_Config(Config *v) {
-  free((void *)v->name);
-}
+static inline void kitchen_sink__free_Config(Config *v) { free((void *)v->name); }
 
 static inline int kitchen_sink__encode_Config(kitchen_sink__enc *e, const Config *v) {
   kitchen_sink__enc_map(e, 1);
@@ -1284,11 +1363,10 @@ static inline int kitchen_sink__decode_Config(kitchen_sink__dec *c, Config *out)
   return 0;
 }
 
-static inline void kitchen_sink__free_PairSeenPayload(PairSeenPayload *v) {
-  free((void *)v->name);
-}
+static inline void kitchen_sink__free_PairSeenPayload(PairSeenPayload *v) { free((void *)v->name); }
 
-static inline int kitchen_sink__encode_PairSeenPayload(kitchen_sink__enc *e, const PairSeenPayload *v) {
+static inline int kitchen_sink__encode_PairSeenPayload(kitchen_sink__enc *e,
+                                                       const PairSeenPayload *v) {
   kitchen_sink__enc_map(e, 2 + (v->where_present != 0));
   kitchen_sink__enc_text(e, "name", 4);
   kitchen_sink__enc_text_z(e, v->name);
@@ -1313,14 +1391,16 @@ static inline int kitchen_sink__decode_PairSeenPayload(kitchen_sink__dec *c, Pai
       if (kitchen_sink__dec_text(c, &out->name)) return kitchen_sink__err_at(&c->err, "name");
     } else if (kn == 5 && memcmp(k, "count", 5) == 0) {
       if (seen[1]++) return kitchen_sink__dec_dup(c, "count");
-      if (kitchen_sink__dec_int(c, INT64_MIN, INT64_MAX, &out->count)) return kitchen_sink__err_at(&c->err, "count");
+      if (kitchen_sink__dec_int(c, INT64_MIN, INT64_MAX, &out->count))
+        return kitchen_sink__err_at(&c->err, "count");
     } else if (kn == 5 && memcmp(k, "where", 5) == 0) {
       if (seen[2]++) return kitchen_sink__dec_dup(c, "where");
       int r = kitchen_sink__dec_null(c);
       if (r < 0) return kitchen_sink__err_at(&c->err, "where");
       if (!r) {
         out->where_present = 1;
-        if (kitchen_sink__decode_Point(c, &out->where)) return kitchen_sink__err_at(&c->err, "where");
+        if (kitchen_sink__decode_Point(c, &out->where))
+          return kitchen_sink__err_at(&c->err, "where");
       }
     } else {
       return kitchen_sink__dec_unknown(c, k, kn);
@@ -1336,7 +1416,8 @@ static inline void kitchen_sink__free_kitchen_sink_opt_string(kitchen_sink_opt_s
   free((void *)v->value);
 }
 
-static inline int kitchen_sink__encode_kitchen_sink_opt_string(kitchen_sink__enc *e, const kitchen_sink_opt_string *v) {
+static inline int kitchen_sink__encode_kitchen_sink_opt_string(kitchen_sink__enc *e,
+                                                               const kitchen_sink_opt_string *v) {
   if (v->value_present)
     kitchen_sink__enc_text_z(e, v->value);
   else
@@ -1344,7 +1425,8 @@ static inline int kitchen_sink__encode_kitchen_sink_opt_string(kitchen_sink__enc
   return e->err;
 }
 
-static inline int kitchen_sink__decode_kitchen_sink_opt_string(kitchen_sink__dec *c, kitchen_sink_opt_string *out) {
+static inline int kitchen_sink__decode_kitchen_sink_opt_string(kitchen_sink__dec *c,
+                                                               kitchen_sink_opt_string *out) {
   int r = kitchen_sink__dec_null(c);
   if (r < 0) return -1;
   if (!r) {
@@ -1358,14 +1440,16 @@ static inline void kitchen_sink__free_kitchen_sink_seq_i64(kitchen_sink_seq_i64 
   free(v->items);
 }
 
-static inline int kitchen_sink__encode_kitchen_sink_seq_i64(kitchen_sink__enc *e, const kitchen_sink_seq_i64 *v) {
+static inline int kitchen_sink__encode_kitchen_sink_seq_i64(kitchen_sink__enc *e,
+                                                            const kitchen_sink_seq_i64 *v) {
   kitchen_sink__enc_array(e, v->items_len);
   for (size_t i = 0; i < v->items_len; i++)
     kitchen_sink__enc_int(e, v->items[i]);
   return e->err;
 }
 
-static inline int kitchen_sink__decode_kitchen_sink_seq_i64(kitchen_sink__dec *c, kitchen_sink_seq_i64 *out) {
+static inline int kitchen_sink__decode_kitchen_sink_seq_i64(kitchen_sink__dec *c,
+                                                            kitchen_sink_seq_i64 *out) {
   size_t cap = 0;
   if (kitchen_sink__dec_array(c)) return -1;
   while (kitchen_sink__dec_more(c)) {
@@ -1375,22 +1459,23 @@ static inline int kitchen_sink__decode_kitchen_sink_seq_i64(kitchen_sink__dec *c
       out->items = grown;
     }
     out->items_len++;
-    if (kitchen_sink__dec_int(c, INT64_MIN, INT64_MAX, &out->items[out->items_len - 1])) return kitchen_sink__err_at_index(&c->err, NULL, out->items_len - 1);
+    if (kitchen_sink__dec_int(c, INT64_MIN, INT64_MAX, &out->items[out->items_len - 1]))
+      return kitchen_sink__err_at_index(&c->err, NULL, out->items_len - 1);
   }
   if (kitchen_sink__dec_leave(c)) return -1;
   return 0;
 }
 
-static inline void kitchen_sink__free_kitchen_sink_bytes(kitchen_sink_bytes *v) {
-  free(v->data);
-}
+static inline void kitchen_sink__free_kitchen_sink_bytes(kitchen_sink_bytes *v) { free(v->data); }
 
-static inline int kitchen_sink__encode_kitchen_sink_bytes(kitchen_sink__enc *e, const kitchen_sink_bytes *v) {
+static inline int kitchen_sink__encode_kitchen_sink_bytes(kitchen_sink__enc *e,
+                                                          const kitchen_sink_bytes *v) {
   kitchen_sink__enc_bytes(e, v->data, v->data_len);
   return e->err;
 }
 
-static inline int kitchen_sink__decode_kitchen_sink_bytes(kitchen_sink__dec *c, kitchen_sink_bytes *out) {
+static inline int kitchen_sink__decode_kitchen_sink_bytes(kitchen_sink__dec *c,
+                                                          kitchen_sink_bytes *out) {
   if (kitchen_sink__dec_bytes(c, &out->data, &out->data_len)) return -1;
   return 0;
 }
@@ -1402,30 +1487,35 @@ static inline void kitchen_sink__free_kitchen_sink_seq_string(kitchen_sink_seq_s
   free(v->items);
 }
 
-static inline int kitchen_sink__encode_kitchen_sink_seq_string(kitchen_sink__enc *e, const kitchen_sink_seq_string *v) {
+static inline int kitchen_sink__encode_kitchen_sink_seq_string(kitchen_sink__enc *e,
+                                                               const kitchen_sink_seq_string *v) {
   kitchen_sink__enc_array(e, v->items_len);
   for (size_t i = 0; i < v->items_len; i++)
     kitchen_sink__enc_text_z(e, v->items[i]);
   return e->err;
 }
 
-static inline int kitchen_sink__decode_kitchen_sink_seq_string(kitchen_sink__dec *c, kitchen_sink_seq_string *out) {
+static inline int kitchen_sink__decode_kitchen_sink_seq_string(kitchen_sink__dec *c,
+                                                               kitchen_sink_seq_string *out) {
   size_t cap = 0;
   if (kitchen_sink__dec_array(c)) return -1;
   while (kitchen_sink__dec_more(c)) {
     if (out->items_len == cap) {
-      const char **grown = (const char **)kitchen_sink__dec_grow(c, out->items, &cap, sizeof *grown);
+      const char **grown =
+          (const char **)kitchen_sink__dec_grow(c, out->items, &cap, sizeof *grown);
       if (!grown) return -1;
       out->items = grown;
     }
     out->items_len++;
-    if (kitchen_sink__dec_text(c, &out->items[out->items_len - 1])) return kitchen_sink__err_at_index(&c->err, NULL, out->items_len - 1);
+    if (kitchen_sink__dec_text(c, &out->items[out->items_len - 1]))
+      return kitchen_sink__err_at_index(&c->err, NULL, out->items_len - 1);
   }
   if (kitchen_sink__dec_leave(c)) return -1;
   return 0;
 }
 
-static inline int kitchen_sink__encode_kitchen_sink_opt_i64(kitchen_sink__enc *e, const kitchen_sink_opt_i64 *v) {
+static inline int kitchen_sink__encode_kitchen_sink_opt_i64(kitchen_sink__enc *e,
+                                                            const kitchen_sink_opt_i64 *v) {
   if (v->value_present)
     kitchen_sink__enc_int(e, v->value);
   else
@@ -1433,7 +1523,8 @@ static inline int kitchen_sink__encode_kitchen_sink_opt_i64(kitchen_sink__enc *e
   return e->err;
 }
 
-static inline int kitchen_sink__decode_kitchen_sink_opt_i64(kitchen_sink__dec *c, kitchen_sink_opt_i64 *out) {
+static inline int kitchen_sink__decode_kitchen_sink_opt_i64(kitchen_sink__dec *c,
+                                                            kitchen_sink_opt_i64 *out) {
   int r = kitchen_sink__dec_null(c);
   if (r < 0) return -1;
   if (!r) {
@@ -1450,24 +1541,28 @@ static inline void kitchen_sink__free_kitchen_sink_seq_opt_string(kitchen_sink_s
   free(v->items);
 }
 
-static inline int kitchen_sink__encode_kitchen_sink_seq_opt_string(kitchen_sink__enc *e, const kitchen_sink_seq_opt_string *v) {
+static inline int kitchen_sink__encode_kitchen_sink_seq_opt_string(kitchen_sink__enc *e,
+                                                                   const kitchen_sink_seq_opt_string *v) {
   kitchen_sink__enc_array(e, v->items_len);
   for (size_t i = 0; i < v->items_len; i++)
     kitchen_sink__encode_kitchen_sink_opt_string(e, &v->items[i]);
   return e->err;
 }
 
-static inline int kitchen_sink__decode_kitchen_sink_seq_opt_string(kitchen_sink__dec *c, kitchen_sink_seq_opt_string *out) {
+static inline int kitchen_sink__decode_kitchen_sink_seq_opt_string(kitchen_sink__dec *c,
+                                                                   kitchen_sink_seq_opt_string *out) {
   size_t cap = 0;
   if (kitchen_sink__dec_array(c)) return -1;
   while (kitchen_sink__dec_more(c)) {
     if (out->items_len == cap) {
-      kitchen_sink_opt_string *grown = (kitchen_sink_opt_string *)kitchen_sink__dec_grow(c, out->items, &cap, sizeof *grown);
+      kitchen_sink_opt_string *grown =
+          (kitchen_sink_opt_string *)kitchen_sink__dec_grow(c, out->items, &cap, sizeof *grown);
       if (!grown) return -1;
       out->items = grown;
     }
     out->items_len++;
-    if (kitchen_sink__decode_kitchen_sink_opt_string(c, &out->items[out->items_len - 1])) return kitchen_sink__err_at_index(&c->err, NULL, out->items_len - 1);
+    if (kitchen_sink__decode_kitchen_sink_opt_string(c, &out->items[out->items_len - 1]))
+      return kitchen_sink__err_at_index(&c->err, NULL, out->items_len - 1);
   }
   if (kitchen_sink__dec_leave(c)) return -1;
   return 0;
@@ -1477,7 +1572,8 @@ static inline void kitchen_sink__free_kitchen_sink_opt_bytes(kitchen_sink_opt_by
   free(v->value);
 }
 
-static inline int kitchen_sink__encode_kitchen_sink_opt_bytes(kitchen_sink__enc *e, const kitchen_sink_opt_bytes *v) {
+static inline int kitchen_sink__encode_kitchen_sink_opt_bytes(kitchen_sink__enc *e,
+                                                              const kitchen_sink_opt_bytes *v) {
   if (v->value_present)
     kitchen_sink__enc_bytes(e, v->value, v->value_len);
   else
@@ -1485,7 +1581,8 @@ static inline int kitchen_sink__encode_kitchen_sink_opt_bytes(kitchen_sink__enc 
   return e->err;
 }
 
-static inline int kitchen_sink__decode_kitchen_sink_opt_bytes(kitchen_sink__dec *c, kitchen_sink_opt_bytes *out) {
+static inline int kitchen_sink__decode_kitchen_sink_opt_bytes(kitchen_sink__dec *c,
+                                                              kitchen_sink_opt_bytes *out) {
   int r = kitchen_sink__dec_null(c);
   if (r < 0) return -1;
   if (!r) {
@@ -1495,7 +1592,8 @@ static inline int kitchen_sink__decode_kitchen_sink_opt_bytes(kitchen_sink__dec 
   return 0;
 }
 
-static inline int kitchen_sink__encode_kitchen_sink_opt_Point(kitchen_sink__enc *e, const kitchen_sink_opt_Point *v) {
+static inline int kitchen_sink__encode_kitchen_sink_opt_Point(kitchen_sink__enc *e,
+                                                              const kitchen_sink_opt_Point *v) {
   if (v->value_present)
     kitchen_sink__encode_Point(e, &v->value);
   else
@@ -1503,7 +1601,8 @@ static inline int kitchen_sink__encode_kitchen_sink_opt_Point(kitchen_sink__enc 
   return e->err;
 }
 
-static inline int kitchen_sink__decode_kitchen_sink_opt_Point(kitchen_sink__dec *c, kitchen_sink_opt_Point *out) {
+static inline int kitchen_sink__decode_kitchen_sink_opt_Point(kitchen_sink__dec *c,
+                                                              kitchen_sink_opt_Point *out) {
   int r = kitchen_sink__dec_null(c);
   if (r < 0) return -1;
   if (!r) {
@@ -1517,11 +1616,13 @@ static inline int kitchen_sink__decode_kitchen_sink_opt_Point(kitchen_sink__dec 
 
 /** Decodes one Scalars from msg[0..len). 0, or -1 with "path: reason" in err (may
  * be NULL) and nothing left to free. Release a decoded value with kitchen_sink_Scalars_free. */
-static inline int kitchen_sink_Scalars_decode(const uint8_t *msg, size_t len, Scalars *out, char *err, size_t err_size) {
+static inline int kitchen_sink_Scalars_decode(const uint8_t *msg, size_t len, Scalars *out,
+                                              char *err, size_t err_size) {
   kitchen_sink__dec c;
   kitchen_sink__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
-  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__decode_Scalars(&c, out), "value", err, err_size);
+  int rc =
+      kitchen_sink__dec_finish(&c, kitchen_sink__decode_Scalars(&c, out), "value", err, err_size);
   if (rc) kitchen_sink__free_Scalars(out);
   return rc;
 }
@@ -1538,11 +1639,13 @@ static inline int kitchen_sink_Scalars_encode(const Scalars *v, uint8_t **out, s
 
 /** Decodes one Empty from msg[0..len). 0, or -1 with "path: reason" in err (may
  * be NULL) and nothing left to free. Release a decoded value with kitchen_sink_Empty_free. */
-static inline int kitchen_sink_Empty_decode(const uint8_t *msg, size_t len, Empty *out, char *err, size_t err_size) {
+static inline int kitchen_sink_Empty_decode(const uint8_t *msg, size_t len, Empty *out, char *err,
+                                            size_t err_size) {
   kitchen_sink__dec c;
   kitchen_sink__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
-  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__decode_Empty(&c, out), "value", err, err_size);
+  int rc =
+      kitchen_sink__dec_finish(&c, kitchen_sink__decode_Empty(&c, out), "value", err, err_size);
   return rc;
 }
 
@@ -1559,11 +1662,13 @@ static inline int kitchen_sink_Empty_encode(const Empty *v, uint8_t **out, size_
 
 /** Decodes one Point from msg[0..len). 0, or -1 with "path: reason" in err (may
  * be NULL) and nothing left to free. Release a decoded value with kitchen_sink_Point_free. */
-static inline int kitchen_sink_Point_decode(const uint8_t *msg, size_t len, Point *out, char *err, size_t err_size) {
+static inline int kitchen_sink_Point_decode(const uint8_t *msg, size_t len, Point *out, char *err,
+                                            size_t err_size) {
   kitchen_sink__dec c;
   kitchen_sink__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
-  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__decode_Point(&c, out), "value", err, err_size);
+  int rc =
+      kitchen_sink__dec_finish(&c, kitchen_sink__decode_Point(&c, out), "value", err, err_size);
   return rc;
 }
 
@@ -1580,11 +1685,13 @@ static inline int kitchen_sink_Point_encode(const Point *v, uint8_t **out, size_
 
 /** Decodes one Containers from msg[0..len). 0, or -1 with "path: reason" in err (may
  * be NULL) and nothing left to free. Release a decoded value with kitchen_sink_Containers_free. */
-static inline int kitchen_sink_Containers_decode(const uint8_t *msg, size_t len, Containers *out, char *err, size_t err_size) {
+static inline int kitchen_sink_Containers_decode(const uint8_t *msg, size_t len, Containers *out,
+                                                 char *err, size_t err_size) {
   kitchen_sink__dec c;
   kitchen_sink__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
-  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__decode_Containers(&c, out), "value", err, err_size);
+  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__decode_Containers(&c, out), "value", err,
+                                    err_size);
   if (rc) kitchen_sink__free_Containers(out);
   return rc;
 }
@@ -1593,7 +1700,8 @@ static inline void kitchen_sink_Containers_free(Containers *v) { kitchen_sink__f
 
 /** Encodes *v into a malloc'd buffer (*out, free with free()). 0, or -1 (out of
  * memory, or an enum value without an enumerator). */
-static inline int kitchen_sink_Containers_encode(const Containers *v, uint8_t **out, size_t *out_len) {
+static inline int kitchen_sink_Containers_encode(const Containers *v, uint8_t **out,
+                                                 size_t *out_len) {
   kitchen_sink__enc e = {NULL, 0, 0, 0};
   kitchen_sink__encode_Containers(&e, v);
   return kitchen_sink__enc_take(&e, out, out_len);
@@ -1601,11 +1709,13 @@ static inline int kitchen_sink_Containers_encode(const Containers *v, uint8_t **
 
 /** Decodes one Everything from msg[0..len). 0, or -1 with "path: reason" in err (may
  * be NULL) and nothing left to free. Release a decoded value with kitchen_sink_Everything_free. */
-static inline int kitchen_sink_Everything_decode(const uint8_t *msg, size_t len, Everything *out, char *err, size_t err_size) {
+static inline int kitchen_sink_Everything_decode(const uint8_t *msg, size_t len, Everything *out,
+                                                 char *err, size_t err_size) {
   kitchen_sink__dec c;
   kitchen_sink__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
-  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__decode_Everything(&c, out), "value", err, err_size);
+  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__decode_Everything(&c, out), "value", err,
+                                    err_size);
   if (rc) kitchen_sink__free_Everything(out);
   return rc;
 }
@@ -1614,7 +1724,8 @@ static inline void kitchen_sink_Everything_free(Everything *v) { kitchen_sink__f
 
 /** Encodes *v into a malloc'd buffer (*out, free with free()). 0, or -1 (out of
  * memory, or an enum value without an enumerator). */
-static inline int kitchen_sink_Everything_encode(const Everything *v, uint8_t **out, size_t *out_len) {
+static inline int kitchen_sink_Everything_encode(const Everything *v, uint8_t **out,
+                                                 size_t *out_len) {
   kitchen_sink__enc e = {NULL, 0, 0, 0};
   kitchen_sink__encode_Everything(&e, v);
   return kitchen_sink__enc_take(&e, out, out_len);
@@ -1622,11 +1733,13 @@ static inline int kitchen_sink_Everything_encode(const Everything *v, uint8_t **
 
 /** Decodes one Config from msg[0..len). 0, or -1 with "path: reason" in err (may
  * be NULL) and nothing left to free. Release a decoded value with kitchen_sink_Config_free. */
-static inline int kitchen_sink_Config_decode(const uint8_t *msg, size_t len, Config *out, char *err, size_t err_size) {
+static inline int kitchen_sink_Config_decode(const uint8_t *msg, size_t len, Config *out, char *err,
+                                             size_t err_size) {
   kitchen_sink__dec c;
   kitchen_sink__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
-  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__decode_Config(&c, out), "value", err, err_size);
+  int rc =
+      kitchen_sink__dec_finish(&c, kitchen_sink__decode_Config(&c, out), "value", err, err_size);
   if (rc) kitchen_sink__free_Config(out);
   return rc;
 }
@@ -1643,20 +1756,26 @@ static inline int kitchen_sink_Config_encode(const Config *v, uint8_t **out, siz
 
 /** Decodes one PairSeenPayload from msg[0..len). 0, or -1 with "path: reason" in err (may
  * be NULL) and nothing left to free. Release a decoded value with kitchen_sink_PairSeenPayload_free. */
-static inline int kitchen_sink_PairSeenPayload_decode(const uint8_t *msg, size_t len, PairSeenPayload *out, char *err, size_t err_size) {
+static inline int kitchen_sink_PairSeenPayload_decode(const uint8_t *msg, size_t len,
+                                                      PairSeenPayload *out, char *err,
+                                                      size_t err_size) {
   kitchen_sink__dec c;
   kitchen_sink__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
-  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__decode_PairSeenPayload(&c, out), "value", err, err_size);
+  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__decode_PairSeenPayload(&c, out), "value", err,
+                                    err_size);
   if (rc) kitchen_sink__free_PairSeenPayload(out);
   return rc;
 }
 
-static inline void kitchen_sink_PairSeenPayload_free(PairSeenPayload *v) { kitchen_sink__free_PairSeenPayload(v); }
+static inline void kitchen_sink_PairSeenPayload_free(PairSeenPayload *v) {
+  kitchen_sink__free_PairSeenPayload(v);
+}
 
 /** Encodes *v into a malloc'd buffer (*out, free with free()). 0, or -1 (out of
  * memory, or an enum value without an enumerator). */
-static inline int kitchen_sink_PairSeenPayload_encode(const PairSeenPayload *v, uint8_t **out, size_t *out_len) {
+static inline int kitchen_sink_PairSeenPayload_encode(const PairSeenPayload *v, uint8_t **out,
+                                                      size_t *out_len) {
   kitchen_sink__enc e = {NULL, 0, 0, 0};
   kitchen_sink__encode_PairSeenPayload(&e, v);
   return kitchen_sink__enc_take(&e, out, out_len);
@@ -1664,20 +1783,26 @@ static inline int kitchen_sink_PairSeenPayload_encode(const PairSeenPayload *v, 
 
 /** Decodes one kitchen_sink_opt_string from msg[0..len). 0, or -1 with "path: reason" in err (may
  * be NULL) and nothing left to free. Release a decoded value with kitchen_sink_opt_string_free. */
-static inline int kitchen_sink_opt_string_decode(const uint8_t *msg, size_t len, kitchen_sink_opt_string *out, char *err, size_t err_size) {
+static inline int kitchen_sink_opt_string_decode(const uint8_t *msg, size_t len,
+                                                 kitchen_sink_opt_string *out, char *err,
+                                                 size_t err_size) {
   kitchen_sink__dec c;
   kitchen_sink__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
-  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__decode_kitchen_sink_opt_string(&c, out), "value", err, err_size);
+  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__decode_kitchen_sink_opt_string(&c, out),
+                                    "value", err, err_size);
   if (rc) kitchen_sink__free_kitchen_sink_opt_string(out);
   return rc;
 }
 
-static inline void kitchen_sink_opt_string_free(kitchen_sink_opt_string *v) { kitchen_sink__free_kitchen_sink_opt_string(v); }
+static inline void kitchen_sink_opt_string_free(kitchen_sink_opt_string *v) {
+  kitchen_sink__free_kitchen_sink_opt_string(v);
+}
 
 /** Encodes *v into a malloc'd buffer (*out, free with free()). 0, or -1 (out of
  * memory, or an enum value without an enumerator). */
-static inline int kitchen_sink_opt_string_encode(const kitchen_sink_opt_string *v, uint8_t **out, size_t *out_len) {
+static inline int kitchen_sink_opt_string_encode(const kitchen_sink_opt_string *v, uint8_t **out,
+                                                 size_t *out_len) {
   kitchen_sink__enc e = {NULL, 0, 0, 0};
   kitchen_sink__encode_kitchen_sink_opt_string(&e, v);
   return kitchen_sink__enc_take(&e, out, out_len);
@@ -1685,20 +1810,26 @@ static inline int kitchen_sink_opt_string_encode(const kitchen_sink_opt_string *
 
 /** Decodes one kitchen_sink_seq_i64 from msg[0..len). 0, or -1 with "path: reason" in err (may
  * be NULL) and nothing left to free. Release a decoded value with kitchen_sink_seq_i64_free. */
-static inline int kitchen_sink_seq_i64_decode(const uint8_t *msg, size_t len, kitchen_sink_seq_i64 *out, char *err, size_t err_size) {
+static inline int kitchen_sink_seq_i64_decode(const uint8_t *msg, size_t len,
+                                              kitchen_sink_seq_i64 *out, char *err,
+                                              size_t err_size) {
   kitchen_sink__dec c;
   kitchen_sink__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
-  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__decode_kitchen_sink_seq_i64(&c, out), "value", err, err_size);
+  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__decode_kitchen_sink_seq_i64(&c, out), "value",
+                                    err, err_size);
   if (rc) kitchen_sink__free_kitchen_sink_seq_i64(out);
   return rc;
 }
 
-static inline void kitchen_sink_seq_i64_free(kitchen_sink_seq_i64 *v) { kitchen_sink__free_kitchen_sink_seq_i64(v); }
+static inline void kitchen_sink_seq_i64_free(kitchen_sink_seq_i64 *v) {
+  kitchen_sink__free_kitchen_sink_seq_i64(v);
+}
 
 /** Encodes *v into a malloc'd buffer (*out, free with free()). 0, or -1 (out of
  * memory, or an enum value without an enumerator). */
-static inline int kitchen_sink_seq_i64_encode(const kitchen_sink_seq_i64 *v, uint8_t **out, size_t *out_len) {
+static inline int kitchen_sink_seq_i64_encode(const kitchen_sink_seq_i64 *v, uint8_t **out,
+                                              size_t *out_len) {
   kitchen_sink__enc e = {NULL, 0, 0, 0};
   kitchen_sink__encode_kitchen_sink_seq_i64(&e, v);
   return kitchen_sink__enc_take(&e, out, out_len);
@@ -1706,20 +1837,25 @@ static inline int kitchen_sink_seq_i64_encode(const kitchen_sink_seq_i64 *v, uin
 
 /** Decodes one kitchen_sink_bytes from msg[0..len). 0, or -1 with "path: reason" in err (may
  * be NULL) and nothing left to free. Release a decoded value with kitchen_sink_bytes_free. */
-static inline int kitchen_sink_bytes_decode(const uint8_t *msg, size_t len, kitchen_sink_bytes *out, char *err, size_t err_size) {
+static inline int kitchen_sink_bytes_decode(const uint8_t *msg, size_t len, kitchen_sink_bytes *out,
+                                            char *err, size_t err_size) {
   kitchen_sink__dec c;
   kitchen_sink__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
-  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__decode_kitchen_sink_bytes(&c, out), "value", err, err_size);
+  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__decode_kitchen_sink_bytes(&c, out), "value",
+                                    err, err_size);
   if (rc) kitchen_sink__free_kitchen_sink_bytes(out);
   return rc;
 }
 
-static inline void kitchen_sink_bytes_free(kitchen_sink_bytes *v) { kitchen_sink__free_kitchen_sink_bytes(v); }
+static inline void kitchen_sink_bytes_free(kitchen_sink_bytes *v) {
+  kitchen_sink__free_kitchen_sink_bytes(v);
+}
 
 /** Encodes *v into a malloc'd buffer (*out, free with free()). 0, or -1 (out of
  * memory, or an enum value without an enumerator). */
-static inline int kitchen_sink_bytes_encode(const kitchen_sink_bytes *v, uint8_t **out, size_t *out_len) {
+static inline int kitchen_sink_bytes_encode(const kitchen_sink_bytes *v, uint8_t **out,
+                                            size_t *out_len) {
   kitchen_sink__enc e = {NULL, 0, 0, 0};
   kitchen_sink__encode_kitchen_sink_bytes(&e, v);
   return kitchen_sink__enc_take(&e, out, out_len);
@@ -1727,20 +1863,26 @@ static inline int kitchen_sink_bytes_encode(const kitchen_sink_bytes *v, uint8_t
 
 /** Decodes one kitchen_sink_seq_string from msg[0..len). 0, or -1 with "path: reason" in err (may
  * be NULL) and nothing left to free. Release a decoded value with kitchen_sink_seq_string_free. */
-static inline int kitchen_sink_seq_string_decode(const uint8_t *msg, size_t len, kitchen_sink_seq_string *out, char *err, size_t err_size) {
+static inline int kitchen_sink_seq_string_decode(const uint8_t *msg, size_t len,
+                                                 kitchen_sink_seq_string *out, char *err,
+                                                 size_t err_size) {
   kitchen_sink__dec c;
   kitchen_sink__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
-  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__decode_kitchen_sink_seq_string(&c, out), "value", err, err_size);
+  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__decode_kitchen_sink_seq_string(&c, out),
+                                    "value", err, err_size);
   if (rc) kitchen_sink__free_kitchen_sink_seq_string(out);
   return rc;
 }
 
-static inline void kitchen_sink_seq_string_free(kitchen_sink_seq_string *v) { kitchen_sink__free_kitchen_sink_seq_string(v); }
+static inline void kitchen_sink_seq_string_free(kitchen_sink_seq_string *v) {
+  kitchen_sink__free_kitchen_sink_seq_string(v);
+}
 
 /** Encodes *v into a malloc'd buffer (*out, free with free()). 0, or -1 (out of
  * memory, or an enum value without an enumerator). */
-static inline int kitchen_sink_seq_string_encode(const kitchen_sink_seq_string *v, uint8_t **out, size_t *out_len) {
+static inline int kitchen_sink_seq_string_encode(const kitchen_sink_seq_string *v, uint8_t **out,
+                                                 size_t *out_len) {
   kitchen_sink__enc e = {NULL, 0, 0, 0};
   kitchen_sink__encode_kitchen_sink_seq_string(&e, v);
   return kitchen_sink__enc_take(&e, out, out_len);
@@ -1748,11 +1890,14 @@ static inline int kitchen_sink_seq_string_encode(const kitchen_sink_seq_string *
 
 /** Decodes one kitchen_sink_opt_i64 from msg[0..len). 0, or -1 with "path: reason" in err (may
  * be NULL) and nothing left to free. Release a decoded value with kitchen_sink_opt_i64_free. */
-static inline int kitchen_sink_opt_i64_decode(const uint8_t *msg, size_t len, kitchen_sink_opt_i64 *out, char *err, size_t err_size) {
+static inline int kitchen_sink_opt_i64_decode(const uint8_t *msg, size_t len,
+                                              kitchen_sink_opt_i64 *out, char *err,
+                                              size_t err_size) {
   kitchen_sink__dec c;
   kitchen_sink__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
-  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__decode_kitchen_sink_opt_i64(&c, out), "value", err, err_size);
+  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__decode_kitchen_sink_opt_i64(&c, out), "value",
+                                    err, err_size);
   return rc;
 }
 
@@ -1761,7 +1906,8 @@ static inline void kitchen_sink_opt_i64_free(kitchen_sink_opt_i64 *v) { (void)v;
 
 /** Encodes *v into a malloc'd buffer (*out, free with free()). 0, or -1 (out of
  * memory, or an enum value without an enumerator). */
-static inline int kitchen_sink_opt_i64_encode(const kitchen_sink_opt_i64 *v, uint8_t **out, size_t *out_len) {
+static inline int kitchen_sink_opt_i64_encode(const kitchen_sink_opt_i64 *v, uint8_t **out,
+                                              size_t *out_len) {
   kitchen_sink__enc e = {NULL, 0, 0, 0};
   kitchen_sink__encode_kitchen_sink_opt_i64(&e, v);
   return kitchen_sink__enc_take(&e, out, out_len);
@@ -1769,20 +1915,26 @@ static inline int kitchen_sink_opt_i64_encode(const kitchen_sink_opt_i64 *v, uin
 
 /** Decodes one kitchen_sink_seq_opt_string from msg[0..len). 0, or -1 with "path: reason" in err (may
  * be NULL) and nothing left to free. Release a decoded value with kitchen_sink_seq_opt_string_free. */
-static inline int kitchen_sink_seq_opt_string_decode(const uint8_t *msg, size_t len, kitchen_sink_seq_opt_string *out, char *err, size_t err_size) {
+static inline int kitchen_sink_seq_opt_string_decode(const uint8_t *msg, size_t len,
+                                                     kitchen_sink_seq_opt_string *out, char *err,
+                                                     size_t err_size) {
   kitchen_sink__dec c;
   kitchen_sink__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
-  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__decode_kitchen_sink_seq_opt_string(&c, out), "value", err, err_size);
+  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__decode_kitchen_sink_seq_opt_string(&c, out),
+                                    "value", err, err_size);
   if (rc) kitchen_sink__free_kitchen_sink_seq_opt_string(out);
   return rc;
 }
 
-static inline void kitchen_sink_seq_opt_string_free(kitchen_sink_seq_opt_string *v) { kitchen_sink__free_kitchen_sink_seq_opt_string(v); }
+static inline void kitchen_sink_seq_opt_string_free(kitchen_sink_seq_opt_string *v) {
+  kitchen_sink__free_kitchen_sink_seq_opt_string(v);
+}
 
 /** Encodes *v into a malloc'd buffer (*out, free with free()). 0, or -1 (out of
  * memory, or an enum value without an enumerator). */
-static inline int kitchen_sink_seq_opt_string_encode(const kitchen_sink_seq_opt_string *v, uint8_t **out, size_t *out_len) {
+static inline int kitchen_sink_seq_opt_string_encode(const kitchen_sink_seq_opt_string *v,
+                                                     uint8_t **out, size_t *out_len) {
   kitchen_sink__enc e = {NULL, 0, 0, 0};
   kitchen_sink__encode_kitchen_sink_seq_opt_string(&e, v);
   return kitchen_sink__enc_take(&e, out, out_len);
@@ -1790,20 +1942,26 @@ static inline int kitchen_sink_seq_opt_string_encode(const kitchen_sink_seq_opt_
 
 /** Decodes one kitchen_sink_opt_bytes from msg[0..len). 0, or -1 with "path: reason" in err (may
  * be NULL) and nothing left to free. Release a decoded value with kitchen_sink_opt_bytes_free. */
-static inline int kitchen_sink_opt_bytes_decode(const uint8_t *msg, size_t len, kitchen_sink_opt_bytes *out, char *err, size_t err_size) {
+static inline int kitchen_sink_opt_bytes_decode(const uint8_t *msg, size_t len,
+                                                kitchen_sink_opt_bytes *out, char *err,
+                                                size_t err_size) {
   kitchen_sink__dec c;
   kitchen_sink__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
-  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__decode_kitchen_sink_opt_bytes(&c, out), "value", err, err_size);
+  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__decode_kitchen_sink_opt_bytes(&c, out),
+                                    "value", err, err_size);
   if (rc) kitchen_sink__free_kitchen_sink_opt_bytes(out);
   return rc;
 }
 
-static inline void kitchen_sink_opt_bytes_free(kitchen_sink_opt_bytes *v) { kitchen_sink__free_kitchen_sink_opt_bytes(v); }
+static inline void kitchen_sink_opt_bytes_free(kitchen_sink_opt_bytes *v) {
+  kitchen_sink__free_kitchen_sink_opt_bytes(v);
+}
 
 /** Encodes *v into a malloc'd buffer (*out, free with free()). 0, or -1 (out of
  * memory, or an enum value without an enumerator). */
-static inline int kitchen_sink_opt_bytes_encode(const kitchen_sink_opt_bytes *v, uint8_t **out, size_t *out_len) {
+static inline int kitchen_sink_opt_bytes_encode(const kitchen_sink_opt_bytes *v, uint8_t **out,
+                                                size_t *out_len) {
   kitchen_sink__enc e = {NULL, 0, 0, 0};
   kitchen_sink__encode_kitchen_sink_opt_bytes(&e, v);
   return kitchen_sink__enc_take(&e, out, out_len);
@@ -1811,11 +1969,14 @@ static inline int kitchen_sink_opt_bytes_encode(const kitchen_sink_opt_bytes *v,
 
 /** Decodes one kitchen_sink_opt_Point from msg[0..len). 0, or -1 with "path: reason" in err (may
  * be NULL) and nothing left to free. Release a decoded value with kitchen_sink_opt_Point_free. */
-static inline int kitchen_sink_opt_Point_decode(const uint8_t *msg, size_t len, kitchen_sink_opt_Point *out, char *err, size_t err_size) {
+static inline int kitchen_sink_opt_Point_decode(const uint8_t *msg, size_t len,
+                                                kitchen_sink_opt_Point *out, char *err,
+                                                size_t err_size) {
   kitchen_sink__dec c;
   kitchen_sink__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
-  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__decode_kitchen_sink_opt_Point(&c, out), "value", err, err_size);
+  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__decode_kitchen_sink_opt_Point(&c, out),
+                                    "value", err, err_size);
   return rc;
 }
 
@@ -1824,7 +1985,8 @@ static inline void kitchen_sink_opt_Point_free(kitchen_sink_opt_Point *v) { (voi
 
 /** Encodes *v into a malloc'd buffer (*out, free with free()). 0, or -1 (out of
  * memory, or an enum value without an enumerator). */
-static inline int kitchen_sink_opt_Point_encode(const kitchen_sink_opt_Point *v, uint8_t **out, size_t *out_len) {
+static inline int kitchen_sink_opt_Point_encode(const kitchen_sink_opt_Point *v, uint8_t **out,
+                                                size_t *out_len) {
   kitchen_sink__enc e = {NULL, 0, 0, 0};
   kitchen_sink__encode_kitchen_sink_opt_Point(&e, v);
   return kitchen_sink__enc_take(&e, out, out_len);
@@ -1832,7 +1994,8 @@ static inline int kitchen_sink_opt_Point_encode(const kitchen_sink_opt_Point *v,
 
 /** The request of kitchen_sink_create_cbor, from the native export's parameters, into a
  * malloc'd buffer (*out, free with free()). 0, or -1 (out of memory). */
-static inline int kitchen_sink_create_request_encode(Config config, uint8_t **out, size_t *out_len) {
+static inline int kitchen_sink_create_request_encode(Config config, uint8_t **out,
+                                                     size_t *out_len) {
   kitchen_sink__enc enc = {NULL, 0, 0, 0}, *kitchen_sink__enc_ = &enc;
   kitchen_sink__enc_map(kitchen_sink__enc_, 1);
   kitchen_sink__enc_text(kitchen_sink__enc_, "config", 6);
@@ -1842,7 +2005,8 @@ static inline int kitchen_sink_create_request_encode(Config config, uint8_t **ou
 
 /** The request of kitchen_sink_echo_scalars_cbor, from the native export's parameters, into a
  * malloc'd buffer (*out, free with free()). 0, or -1 (out of memory). */
-static inline int kitchen_sink_echo_scalars_request_encode(Scalars s, uint8_t **out, size_t *out_len) {
+static inline int kitchen_sink_echo_scalars_request_encode(Scalars s, uint8_t **out,
+                                                           size_t *out_len) {
   kitchen_sink__enc enc = {NULL, 0, 0, 0}, *kitchen_sink__enc_ = &enc;
   kitchen_sink__enc_map(kitchen_sink__enc_, 1);
   kitchen_sink__enc_text(kitchen_sink__enc_, "s", 1);
@@ -1857,18 +2021,22 @@ static inline int kitchen_sink__result_echo_scalars(kitchen_sink__dec *c, Scalar
 
 /** Decodes the _cbor reply of echo_scalars. 0, or -1 with "path: reason" in err (may be
  * NULL) and nothing left to free. A decoded value is freed like its type's _free does. */
-static inline int kitchen_sink_echo_scalars_response_decode(const uint8_t *msg, size_t len, Scalars *out, char *err, size_t err_size) {
+static inline int kitchen_sink_echo_scalars_response_decode(const uint8_t *msg, size_t len,
+                                                            Scalars *out, char *err,
+                                                            size_t err_size) {
   kitchen_sink__dec c;
   kitchen_sink__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
-  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__result_echo_scalars(&c, out), "result", err, err_size);
+  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__result_echo_scalars(&c, out), "result", err,
+                                    err_size);
   if (rc) kitchen_sink__free_Scalars(out);
   return rc;
 }
 
 /** The request of kitchen_sink_echo_containers_cbor, from the native export's parameters, into a
  * malloc'd buffer (*out, free with free()). 0, or -1 (out of memory). */
-static inline int kitchen_sink_echo_containers_request_encode(Containers c, uint8_t **out, size_t *out_len) {
+static inline int kitchen_sink_echo_containers_request_encode(Containers c, uint8_t **out,
+                                                              size_t *out_len) {
   kitchen_sink__enc enc = {NULL, 0, 0, 0}, *kitchen_sink__enc_ = &enc;
   kitchen_sink__enc_map(kitchen_sink__enc_, 1);
   kitchen_sink__enc_text(kitchen_sink__enc_, "c", 1);
@@ -1883,18 +2051,22 @@ static inline int kitchen_sink__result_echo_containers(kitchen_sink__dec *c, Con
 
 /** Decodes the _cbor reply of echo_containers. 0, or -1 with "path: reason" in err (may be
  * NULL) and nothing left to free. A decoded value is freed like its type's _free does. */
-static inline int kitchen_sink_echo_containers_response_decode(const uint8_t *msg, size_t len, Containers *out, char *err, size_t err_size) {
+static inline int kitchen_sink_echo_containers_response_decode(const uint8_t *msg, size_t len,
+                                                               Containers *out, char *err,
+                                                               size_t err_size) {
   kitchen_sink__dec c;
   kitchen_sink__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
-  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__result_echo_containers(&c, out), "result", err, err_size);
+  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__result_echo_containers(&c, out), "result",
+                                    err, err_size);
   if (rc) kitchen_sink__free_Containers(out);
   return rc;
 }
 
 /** The request of kitchen_sink_echo_everything_cbor, from the native export's parameters, into a
  * malloc'd buffer (*out, free with free()). 0, or -1 (out of memory). */
-static inline int kitchen_sink_echo_everything_request_encode(Everything e, uint8_t **out, size_t *out_len) {
+static inline int kitchen_sink_echo_everything_request_encode(Everything e, uint8_t **out,
+                                                              size_t *out_len) {
   kitchen_sink__enc enc = {NULL, 0, 0, 0}, *kitchen_sink__enc_ = &enc;
   kitchen_sink__enc_map(kitchen_sink__enc_, 1);
   kitchen_sink__enc_text(kitchen_sink__enc_, "e", 1);
@@ -1909,18 +2081,25 @@ static inline int kitchen_sink__result_echo_everything(kitchen_sink__dec *c, Eve
 
 /** Decodes the _cbor reply of echo_everything. 0, or -1 with "path: reason" in err (may be
  * NULL) and nothing left to free. A decoded value is freed like its type's _free does. */
-static inline int kitchen_sink_echo_everything_response_decode(const uint8_t *msg, size_t len, Everything *out, char *err, size_t err_size) {
+static inline int kitchen_sink_echo_everything_response_decode(const uint8_t *msg, size_t len,
+                                                               Everything *out, char *err,
+                                                               size_t err_size) {
   kitchen_sink__dec c;
   kitchen_sink__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
-  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__result_echo_everything(&c, out), "result", err, err_size);
+  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__result_echo_everything(&c, out), "result",
+                                    err, err_size);
   if (rc) kitchen_sink__free_Everything(out);
   return rc;
 }
 
 /** The request of kitchen_sink_set_many_cbor, from the native export's parameters, into a
  * malloc'd buffer (*out, free with free()). 0, or -1 (out of memory). */
-static inline int kitchen_sink_set_many_request_encode(int32_t a, const char *b, const uint8_t *c, size_t c_len, Color d, Point e, const char *const *f, size_t f_len, int g_present, int64_t g, uint8_t **out, size_t *out_len) {
+static inline int kitchen_sink_set_many_request_encode(int32_t a, const char *b, const uint8_t *c,
+                                                       size_t c_len, Color d, Point e,
+                                                       const char *const *f, size_t f_len,
+                                                       int g_present, int64_t g, uint8_t **out,
+                                                       size_t *out_len) {
   kitchen_sink__enc enc = {NULL, 0, 0, 0}, *kitchen_sink__enc_ = &enc;
   kitchen_sink__enc_map(kitchen_sink__enc_, 6 + (g_present != 0));
   kitchen_sink__enc_text(kitchen_sink__enc_, "a", 1);
@@ -1945,7 +2124,8 @@ static inline int kitchen_sink_set_many_request_encode(int32_t a, const char *b,
 }
 
 /** Checks the _cbor reply of set_many (CBOR null). 0, or -1 with the reason in err. */
-static inline int kitchen_sink_set_many_response_decode(const uint8_t *msg, size_t len, char *err, size_t err_size) {
+static inline int kitchen_sink_set_many_response_decode(const uint8_t *msg, size_t len, char *err,
+                                                        size_t err_size) {
   if (len == 1 && msg && msg[0] == 0xf6) return 0;
   if (err && err_size) snprintf(err, err_size, "%s", "result: expected null");
   return -1;
@@ -1953,7 +2133,8 @@ static inline int kitchen_sink_set_many_response_decode(const uint8_t *msg, size
 
 /** The request of kitchen_sink_emit_all_cbor, from the native export's parameters, into a
  * malloc'd buffer (*out, free with free()). 0, or -1 (out of memory). */
-static inline int kitchen_sink_emit_all_request_encode(Everything e, uint8_t **out, size_t *out_len) {
+static inline int kitchen_sink_emit_all_request_encode(Everything e, uint8_t **out,
+                                                       size_t *out_len) {
   kitchen_sink__enc enc = {NULL, 0, 0, 0}, *kitchen_sink__enc_ = &enc;
   kitchen_sink__enc_map(kitchen_sink__enc_, 1);
   kitchen_sink__enc_text(kitchen_sink__enc_, "e", 1);
@@ -1962,7 +2143,8 @@ static inline int kitchen_sink_emit_all_request_encode(Everything e, uint8_t **o
 }
 
 /** Checks the _cbor reply of emit_all (CBOR null). 0, or -1 with the reason in err. */
-static inline int kitchen_sink_emit_all_response_decode(const uint8_t *msg, size_t len, char *err, size_t err_size) {
+static inline int kitchen_sink_emit_all_response_decode(const uint8_t *msg, size_t len, char *err,
+                                                        size_t err_size) {
   if (len == 1 && msg && msg[0] == 0xf6) return 0;
   if (err && err_size) snprintf(err, err_size, "%s", "result: expected null");
   return -1;
@@ -1983,11 +2165,13 @@ static inline int kitchen_sink__result_counter(kitchen_sink__dec *c, uint64_t *o
 
 /** Decodes the _cbor reply of counter. 0, or -1 with "path: reason" in err (may be
  * NULL) and nothing left to free. */
-static inline int kitchen_sink_counter_response_decode(const uint8_t *msg, size_t len, uint64_t *out, char *err, size_t err_size) {
+static inline int kitchen_sink_counter_response_decode(const uint8_t *msg, size_t len,
+                                                       uint64_t *out, char *err, size_t err_size) {
   kitchen_sink__dec c;
   kitchen_sink__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
-  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__result_counter(&c, out), "result", err, err_size);
+  int rc =
+      kitchen_sink__dec_finish(&c, kitchen_sink__result_counter(&c, out), "result", err, err_size);
   return rc;
 }
 
@@ -1999,18 +2183,22 @@ static inline int kitchen_sink_nested_request_encode(uint8_t **out, size_t *out_
   return kitchen_sink__enc_take(kitchen_sink__enc_, out, out_len);
 }
 
-static inline int kitchen_sink__result_nested(kitchen_sink__dec *c, kitchen_sink_seq_opt_string *out) {
+static inline int kitchen_sink__result_nested(kitchen_sink__dec *c,
+                                              kitchen_sink_seq_opt_string *out) {
   if (kitchen_sink__decode_kitchen_sink_seq_opt_string(c, out)) return -1;
   return 0;
 }
 
 /** Decodes the _cbor reply of nested. 0, or -1 with "path: reason" in err (may be
  * NULL) and nothing left to free. A decoded value is freed like its type's _free does. */
-static inline int kitchen_sink_nested_response_decode(const uint8_t *msg, size_t len, kitchen_sink_seq_opt_string *out, char *err, size_t err_size) {
+static inline int kitchen_sink_nested_response_decode(const uint8_t *msg, size_t len,
+                                                      kitchen_sink_seq_opt_string *out, char *err,
+                                                      size_t err_size) {
   kitchen_sink__dec c;
   kitchen_sink__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
-  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__result_nested(&c, out), "result", err, err_size);
+  int rc =
+      kitchen_sink__dec_finish(&c, kitchen_sink__result_nested(&c, out), "result", err, err_size);
   if (rc) kitchen_sink__free_kitchen_sink_seq_opt_string(out);
   return rc;
 }
@@ -2023,18 +2211,22 @@ static inline int kitchen_sink_maybe_blob_request_encode(uint8_t **out, size_t *
   return kitchen_sink__enc_take(kitchen_sink__enc_, out, out_len);
 }
 
-static inline int kitchen_sink__result_maybe_blob(kitchen_sink__dec *c, kitchen_sink_opt_bytes *out) {
+static inline int kitchen_sink__result_maybe_blob(kitchen_sink__dec *c,
+                                                  kitchen_sink_opt_bytes *out) {
   if (kitchen_sink__decode_kitchen_sink_opt_bytes(c, out)) return -1;
   return 0;
 }
 
 /** Decodes the _cbor reply of maybe_blob. 0, or -1 with "path: reason" in err (may be
  * NULL) and nothing left to free. A decoded value is freed like its type's _free does. */
-static inline int kitchen_sink_maybe_blob_response_decode(const uint8_t *msg, size_t len, kitchen_sink_opt_bytes *out, char *err, size_t err_size) {
+static inline int kitchen_sink_maybe_blob_response_decode(const uint8_t *msg, size_t len,
+                                                          kitchen_sink_opt_bytes *out, char *err,
+                                                          size_t err_size) {
   kitchen_sink__dec c;
   kitchen_sink__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
-  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__result_maybe_blob(&c, out), "result", err, err_size);
+  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__result_maybe_blob(&c, out), "result", err,
+                                    err_size);
   if (rc) kitchen_sink__free_kitchen_sink_opt_bytes(out);
   return rc;
 }
@@ -2054,18 +2246,22 @@ static inline int kitchen_sink__result_lib_version(kitchen_sink__dec *c, const c
 
 /** Decodes the _cbor reply of lib_version. 0, or -1 with "path: reason" in err (may be
  * NULL) and nothing left to free. A decoded value is freed like its type's _free does. */
-static inline int kitchen_sink_lib_version_response_decode(const uint8_t *msg, size_t len, const char **out, char *err, size_t err_size) {
+static inline int kitchen_sink_lib_version_response_decode(const uint8_t *msg, size_t len,
+                                                           const char **out, char *err,
+                                                           size_t err_size) {
   kitchen_sink__dec c;
   kitchen_sink__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
-  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__result_lib_version(&c, out), "result", err, err_size);
+  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__result_lib_version(&c, out), "result", err,
+                                    err_size);
   if (rc) free((void *)*out);
   return rc;
 }
 
 /** The request of kitchen_sink_add_cbor, from the native export's parameters, into a
  * malloc'd buffer (*out, free with free()). 0, or -1 (out of memory). */
-static inline int kitchen_sink_add_request_encode(int64_t a, int64_t b, uint8_t **out, size_t *out_len) {
+static inline int kitchen_sink_add_request_encode(int64_t a, int64_t b, uint8_t **out,
+                                                  size_t *out_len) {
   kitchen_sink__enc enc = {NULL, 0, 0, 0}, *kitchen_sink__enc_ = &enc;
   kitchen_sink__enc_map(kitchen_sink__enc_, 2);
   kitchen_sink__enc_text(kitchen_sink__enc_, "a", 1);
@@ -2082,7 +2278,8 @@ static inline int kitchen_sink__result_add(kitchen_sink__dec *c, int64_t *out) {
 
 /** Decodes the _cbor reply of add. 0, or -1 with "path: reason" in err (may be
  * NULL) and nothing left to free. */
-static inline int kitchen_sink_add_response_decode(const uint8_t *msg, size_t len, int64_t *out, char *err, size_t err_size) {
+static inline int kitchen_sink_add_response_decode(const uint8_t *msg, size_t len, int64_t *out,
+                                                   char *err, size_t err_size) {
   kitchen_sink__dec c;
   kitchen_sink__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
@@ -2099,7 +2296,8 @@ static inline int kitchen_sink_ping_request_encode(uint8_t **out, size_t *out_le
 }
 
 /** Checks the _cbor reply of ping (CBOR null). 0, or -1 with the reason in err. */
-static inline int kitchen_sink_ping_response_decode(const uint8_t *msg, size_t len, char *err, size_t err_size) {
+static inline int kitchen_sink_ping_response_decode(const uint8_t *msg, size_t len, char *err,
+                                                    size_t err_size) {
   if (len == 1 && msg && msg[0] == 0xf6) return 0;
   if (err && err_size) snprintf(err, err_size, "%s", "result: expected null");
   return -1;
@@ -2134,11 +2332,14 @@ static inline int kitchen_sink__event_on_everything(kitchen_sink__dec *c, Everyt
 
 /** Decodes a on_everything envelope as a CBOR listener receives it. 0, or -1 with
  * "path: reason" in err (may be NULL) and nothing left to free. */
-static inline int kitchen_sink_on_everything_event_decode(const uint8_t *msg, size_t len, Everything *out, char *err, size_t err_size) {
+static inline int kitchen_sink_on_everything_event_decode(const uint8_t *msg, size_t len,
+                                                          Everything *out, char *err,
+                                                          size_t err_size) {
   kitchen_sink__dec c;
   kitchen_sink__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
-  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__event_on_everything(&c, out), "event", err, err_size);
+  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__event_on_everything(&c, out), "event", err,
+                                    err_size);
   if (rc) kitchen_sink__free_Everything(out);
   return rc;
 }
@@ -2159,7 +2360,8 @@ static inline int kitchen_sink__event_pair_seen(kitchen_sink__dec *c, PairSeenPa
       }
     } else if (kn == 7 && memcmp(k, "payload", 7) == 0) {
       if (seen[1]++) return kitchen_sink__dec_dup(c, "payload");
-      if (kitchen_sink__decode_PairSeenPayload(c, out)) return kitchen_sink__err_at(&c->err, "payload");
+      if (kitchen_sink__decode_PairSeenPayload(c, out))
+        return kitchen_sink__err_at(&c->err, "payload");
     } else {
       return kitchen_sink__dec_unknown(c, k, kn);
     }
@@ -2172,11 +2374,14 @@ static inline int kitchen_sink__event_pair_seen(kitchen_sink__dec *c, PairSeenPa
 
 /** Decodes a pair_seen envelope as a CBOR listener receives it. 0, or -1 with
  * "path: reason" in err (may be NULL) and nothing left to free. */
-static inline int kitchen_sink_pair_seen_event_decode(const uint8_t *msg, size_t len, PairSeenPayload *out, char *err, size_t err_size) {
+static inline int kitchen_sink_pair_seen_event_decode(const uint8_t *msg, size_t len,
+                                                      PairSeenPayload *out, char *err,
+                                                      size_t err_size) {
   kitchen_sink__dec c;
   kitchen_sink__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
-  int rc = kitchen_sink__dec_finish(&c, kitchen_sink__event_pair_seen(&c, out), "event", err, err_size);
+  int rc =
+      kitchen_sink__dec_finish(&c, kitchen_sink__event_pair_seen(&c, out), "event", err, err_size);
   if (rc) kitchen_sink__free_PairSeenPayload(out);
   return rc;
 }
@@ -2197,7 +2402,8 @@ static inline int kitchen_sink__event_tick(kitchen_sink__dec *c, uint64_t *out) 
       }
     } else if (kn == 7 && memcmp(k, "payload", 7) == 0) {
       if (seen[1]++) return kitchen_sink__dec_dup(c, "payload");
-      if (kitchen_sink__dec_uint(c, UINT64_MAX, &(*out))) return kitchen_sink__err_at(&c->err, "payload");
+      if (kitchen_sink__dec_uint(c, UINT64_MAX, &(*out)))
+        return kitchen_sink__err_at(&c->err, "payload");
     } else {
       return kitchen_sink__dec_unknown(c, k, kn);
     }
@@ -2210,7 +2416,8 @@ static inline int kitchen_sink__event_tick(kitchen_sink__dec *c, uint64_t *out) 
 
 /** Decodes a tick envelope as a CBOR listener receives it. 0, or -1 with
  * "path: reason" in err (may be NULL) and nothing left to free. */
-static inline int kitchen_sink_tick_event_decode(const uint8_t *msg, size_t len, uint64_t *out, char *err, size_t err_size) {
+static inline int kitchen_sink_tick_event_decode(const uint8_t *msg, size_t len, uint64_t *out,
+                                                 char *err, size_t err_size) {
   kitchen_sink__dec c;
   kitchen_sink__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);

@@ -15,15 +15,15 @@ static void library_dtor(ffirt_ctx *ctx, void *state) {
 }
 
 static const ffirt_library library = {
-  .name = "kitchen_sink",
-  .stale_warn_ms = 2000,
-  .events = {.capacity = 64,
-      .overflow = FFIRT_OVERFLOW_DROP_OLDEST,
-      .block_timeout_ms = 250,
-      .on_destroy = FFIRT_ON_DESTROY_DELIVER,
-      .liveness_grace_ms = 10000,
-      .stall_ms = 1000},
-  .dtor = library_dtor,
+    .name = "kitchen_sink",
+    .stale_warn_ms = 2000,
+    .events = {.capacity = 64,
+               .overflow = FFIRT_OVERFLOW_DROP_OLDEST,
+               .block_timeout_ms = 250,
+               .on_destroy = FFIRT_ON_DESTROY_DELIVER,
+               .liveness_grace_ms = 10000,
+               .stall_ms = 1000},
+    .dtor = library_dtor,
 };
 
 /* An error under construction: the path grows leftwards while the error
@@ -82,8 +82,8 @@ static int err_nomem(gen_err *err) {
 static size_t err_text(const gen_err *err, const char *root, char *buf, size_t size) {
   const char *path = err->path + err->start;
   if (*path == '.') path++;
-  int n = snprintf(buf, size, "%s%s: %s", err->truncated ? "..." : "",
-                   *path ? path : root, err->msg);
+  int n =
+      snprintf(buf, size, "%s%s: %s", err->truncated ? "..." : "", *path ? path : root, err->msg);
   return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
 }
 
@@ -303,8 +303,8 @@ typedef struct typed_listener {
   void *ud;
 } typed_listener;
 
-static uint64_t add_typed(void *ctx, const char *name, FFICallBack deliver,
-                          void (*fn)(void), void *ud) {
+static uint64_t add_typed(void *ctx, const char *name, FFICallBack deliver, void (*fn)(void),
+                          void *ud) {
   if (!fn) return 0;
   typed_listener *l = (typed_listener *)ffirt_malloc(sizeof *l);
   if (!l) return 0;
@@ -408,34 +408,42 @@ static int decode_Config(gen_dec *c, Config *out);
 static int copy_PairSeenPayload(PairSeenPayload *dst, const PairSeenPayload *src, gen_err *err);
 static void free_PairSeenPayload(PairSeenPayload *v);
 static int encode_PairSeenPayload(ffirt_cbor_enc *e, const PairSeenPayload *v);
-static int copy_kitchen_sink_opt_string(kitchen_sink_opt_string *dst, const kitchen_sink_opt_string *src, gen_err *err);
+static int copy_kitchen_sink_opt_string(kitchen_sink_opt_string *dst,
+                                        const kitchen_sink_opt_string *src, gen_err *err);
 static void free_kitchen_sink_opt_string(kitchen_sink_opt_string *v);
 static int encode_kitchen_sink_opt_string(ffirt_cbor_enc *e, const kitchen_sink_opt_string *v);
 static int decode_kitchen_sink_opt_string(gen_dec *c, kitchen_sink_opt_string *out);
-static int copy_kitchen_sink_seq_i64(kitchen_sink_seq_i64 *dst, const kitchen_sink_seq_i64 *src, gen_err *err);
+static int copy_kitchen_sink_seq_i64(kitchen_sink_seq_i64 *dst, const kitchen_sink_seq_i64 *src,
+                                     gen_err *err);
 static void free_kitchen_sink_seq_i64(kitchen_sink_seq_i64 *v);
 static int encode_kitchen_sink_seq_i64(ffirt_cbor_enc *e, const kitchen_sink_seq_i64 *v);
 static int decode_kitchen_sink_seq_i64(gen_dec *c, kitchen_sink_seq_i64 *out);
-static int copy_kitchen_sink_bytes(kitchen_sink_bytes *dst, const kitchen_sink_bytes *src, gen_err *err);
+static int copy_kitchen_sink_bytes(kitchen_sink_bytes *dst, const kitchen_sink_bytes *src,
+                                   gen_err *err);
 static void free_kitchen_sink_bytes(kitchen_sink_bytes *v);
 static int encode_kitchen_sink_bytes(ffirt_cbor_enc *e, const kitchen_sink_bytes *v);
 static int decode_kitchen_sink_bytes(gen_dec *c, kitchen_sink_bytes *out);
-static int copy_kitchen_sink_seq_string(kitchen_sink_seq_string *dst, const kitchen_sink_seq_string *src, gen_err *err);
+static int copy_kitchen_sink_seq_string(kitchen_sink_seq_string *dst,
+                                        const kitchen_sink_seq_string *src, gen_err *err);
 static void free_kitchen_sink_seq_string(kitchen_sink_seq_string *v);
 static int decode_kitchen_sink_seq_string(gen_dec *c, kitchen_sink_seq_string *out);
 static int decode_kitchen_sink_opt_i64(gen_dec *c, kitchen_sink_opt_i64 *out);
-static int encode_kitchen_sink_seq_opt_string(ffirt_cbor_enc *e, const kitchen_sink_seq_opt_string *v);
+static int encode_kitchen_sink_seq_opt_string(ffirt_cbor_enc *e,
+                                              const kitchen_sink_seq_opt_string *v);
 static int encode_kitchen_sink_opt_bytes(ffirt_cbor_enc *e, const kitchen_sink_opt_bytes *v);
 static int copy_create_args(create_args *dst, const create_args *src, gen_err *err);
 static void free_create_args(create_args *v);
 static int decode_create_args(gen_dec *c, create_args *out);
-static int copy_echo_scalars_args(echo_scalars_args *dst, const echo_scalars_args *src, gen_err *err);
+static int copy_echo_scalars_args(echo_scalars_args *dst, const echo_scalars_args *src,
+                                  gen_err *err);
 static void free_echo_scalars_args(echo_scalars_args *v);
 static int decode_echo_scalars_args(gen_dec *c, echo_scalars_args *out);
-static int copy_echo_containers_args(echo_containers_args *dst, const echo_containers_args *src, gen_err *err);
+static int copy_echo_containers_args(echo_containers_args *dst, const echo_containers_args *src,
+                                     gen_err *err);
 static void free_echo_containers_args(echo_containers_args *v);
 static int decode_echo_containers_args(gen_dec *c, echo_containers_args *out);
-static int copy_echo_everything_args(echo_everything_args *dst, const echo_everything_args *src, gen_err *err);
+static int copy_echo_everything_args(echo_everything_args *dst, const echo_everything_args *src,
+                                     gen_err *err);
 static void free_echo_everything_args(echo_everything_args *v);
 static int decode_echo_everything_args(gen_dec *c, echo_everything_args *out);
 static int copy_set_many_args(set_many_args *dst, const set_many_args *src, gen_err *err);
@@ -496,7 +504,8 @@ static int copy_Scalars(Scalars *dst, const Scalars *src, gen_err *err) {
   dst->f64v = src->f64v;
   if (!(dst->text = ffirt_strdup(src->text))) return err_nomem(err);
   if (src->blob_len && !src->blob) return err_null(err, "blob", src->blob_len);
-  if (!(dst->blob = (uint8_t *)ffirt_malloc(src->blob_len ? src->blob_len : 1))) return err_nomem(err);
+  if (!(dst->blob = (uint8_t *)ffirt_malloc(src->blob_len ? src->blob_len : 1)))
+    return err_nomem(err);
   if (src->blob_len) memcpy(dst->blob, src->blob, src->blob_len);
   dst->blob_len = src->blob_len;
   dst->color = src->color;
@@ -683,7 +692,8 @@ static int copy_Containers(Containers *dst, const Containers *src, gen_err *err)
   memset(dst, 0, sizeof *dst);
   if (src->points_len) {
     if (!src->points) return err_null(err, "points", src->points_len);
-    if (!(dst->points = (Point *)ffirt_calloc(src->points_len, sizeof *dst->points))) return err_nomem(err);
+    if (!(dst->points = (Point *)ffirt_calloc(src->points_len, sizeof *dst->points)))
+      return err_nomem(err);
     dst->points_len = src->points_len;
     memcpy(dst->points, src->points, src->points_len * sizeof *dst->points);
   }
@@ -691,19 +701,24 @@ static int copy_Containers(Containers *dst, const Containers *src, gen_err *err)
   dst->origin = src->origin;
   if (src->maybeNames_len) {
     if (!src->maybeNames) return err_null(err, "maybeNames", src->maybeNames_len);
-    if (!(dst->maybeNames = (kitchen_sink_opt_string *)ffirt_calloc(src->maybeNames_len, sizeof *dst->maybeNames))) return err_nomem(err);
+    if (!(dst->maybeNames = (kitchen_sink_opt_string *)ffirt_calloc(src->maybeNames_len,
+                                                                    sizeof *dst->maybeNames)))
+      return err_nomem(err);
     dst->maybeNames_len = src->maybeNames_len;
     for (size_t i = 0; i < src->maybeNames_len; i++) {
-      if (copy_kitchen_sink_opt_string(&dst->maybeNames[i], &src->maybeNames[i], err)) return err_at_index(err, "maybeNames", i);
+      if (copy_kitchen_sink_opt_string(&dst->maybeNames[i], &src->maybeNames[i], err))
+        return err_at_index(err, "maybeNames", i);
     }
   }
   dst->maybeNumbers_present = src->maybeNumbers_present;
   if (src->maybeNumbers_present) {
-    if (copy_kitchen_sink_seq_i64(&dst->maybeNumbers, &src->maybeNumbers, err)) return err_at(err, "maybeNumbers");
+    if (copy_kitchen_sink_seq_i64(&dst->maybeNumbers, &src->maybeNumbers, err))
+      return err_at(err, "maybeNumbers");
   }
   if (src->colors_len) {
     if (!src->colors) return err_null(err, "colors", src->colors_len);
-    if (!(dst->colors = (Color *)ffirt_calloc(src->colors_len, sizeof *dst->colors))) return err_nomem(err);
+    if (!(dst->colors = (Color *)ffirt_calloc(src->colors_len, sizeof *dst->colors)))
+      return err_nomem(err);
     dst->colors_len = src->colors_len;
     memcpy(dst->colors, src->colors, src->colors_len * sizeof *dst->colors);
   }
@@ -711,10 +726,12 @@ static int copy_Containers(Containers *dst, const Containers *src, gen_err *err)
   dst->favourite = src->favourite;
   if (src->blobs_len) {
     if (!src->blobs) return err_null(err, "blobs", src->blobs_len);
-    if (!(dst->blobs = (kitchen_sink_bytes *)ffirt_calloc(src->blobs_len, sizeof *dst->blobs))) return err_nomem(err);
+    if (!(dst->blobs = (kitchen_sink_bytes *)ffirt_calloc(src->blobs_len, sizeof *dst->blobs)))
+      return err_nomem(err);
     dst->blobs_len = src->blobs_len;
     for (size_t i = 0; i < src->blobs_len; i++) {
-      if (copy_kitchen_sink_bytes(&dst->blobs[i], &src->blobs[i], err)) return err_at_index(err, "blobs", i);
+      if (copy_kitchen_sink_bytes(&dst->blobs[i], &src->blobs[i], err))
+        return err_at_index(err, "blobs", i);
     }
   }
   dst->nothing_present = src->nothing_present;
@@ -737,7 +754,8 @@ static void free_Containers(Containers *v) {
 }
 
 static int encode_Containers(ffirt_cbor_enc *e, const Containers *v) {
-  ffirt_cbor_enc_map(e, 4 + (v->origin_present != 0) + (v->maybeNumbers_present != 0) + (v->favourite_present != 0) + (v->nothing_present != 0));
+  ffirt_cbor_enc_map(e,
+                     4 + (v->origin_present != 0) + (v->maybeNumbers_present != 0) + (v->favourite_present != 0) + (v->nothing_present != 0));
   ffirt_cbor_enc_text(e, "points", 6);
   ffirt_cbor_enc_array(e, v->points_len);
   for (size_t i = 0; i < v->points_len; i++)
@@ -791,7 +809,8 @@ static int decode_Containers(gen_dec *c, Containers *out) {
           out->points = grown;
         }
         out->points_len++;
-        if (decode_Point(c, &out->points[out->points_len - 1])) return err_at_index(&c->err, "points", out->points_len - 1);
+        if (decode_Point(c, &out->points[out->points_len - 1]))
+          return err_at_index(&c->err, "points", out->points_len - 1);
       }
       if (dec_leave(c)) return err_at(&c->err, "points");
     } else if (kn == 6 && memcmp(k, "origin", 6) == 0) {
@@ -808,12 +827,14 @@ static int decode_Containers(gen_dec *c, Containers *out) {
       if (dec_array(c)) return err_at(&c->err, "maybeNames");
       while (dec_more(c)) {
         if (out->maybeNames_len == cap) {
-          kitchen_sink_opt_string *grown = (kitchen_sink_opt_string *)dec_grow(c, out->maybeNames, &cap, sizeof *grown);
+          kitchen_sink_opt_string *grown =
+              (kitchen_sink_opt_string *)dec_grow(c, out->maybeNames, &cap, sizeof *grown);
           if (!grown) return err_at(&c->err, "maybeNames");
           out->maybeNames = grown;
         }
         out->maybeNames_len++;
-        if (decode_kitchen_sink_opt_string(c, &out->maybeNames[out->maybeNames_len - 1])) return err_at_index(&c->err, "maybeNames", out->maybeNames_len - 1);
+        if (decode_kitchen_sink_opt_string(c, &out->maybeNames[out->maybeNames_len - 1]))
+          return err_at_index(&c->err, "maybeNames", out->maybeNames_len - 1);
       }
       if (dec_leave(c)) return err_at(&c->err, "maybeNames");
     } else if (kn == 12 && memcmp(k, "maybeNumbers", 12) == 0) {
@@ -822,7 +843,8 @@ static int decode_Containers(gen_dec *c, Containers *out) {
       if (r < 0) return err_at(&c->err, "maybeNumbers");
       if (!r) {
         out->maybeNumbers_present = 1;
-        if (decode_kitchen_sink_seq_i64(c, &out->maybeNumbers)) return err_at(&c->err, "maybeNumbers");
+        if (decode_kitchen_sink_seq_i64(c, &out->maybeNumbers))
+          return err_at(&c->err, "maybeNumbers");
       }
     } else if (kn == 6 && memcmp(k, "colors", 6) == 0) {
       if (seen[4]++) return dec_dup(c, "colors");
@@ -835,7 +857,8 @@ static int decode_Containers(gen_dec *c, Containers *out) {
           out->colors = grown;
         }
         out->colors_len++;
-        if (decode_Color(c, &out->colors[out->colors_len - 1])) return err_at_index(&c->err, "colors", out->colors_len - 1);
+        if (decode_Color(c, &out->colors[out->colors_len - 1]))
+          return err_at_index(&c->err, "colors", out->colors_len - 1);
       }
       if (dec_leave(c)) return err_at(&c->err, "colors");
     } else if (kn == 9 && memcmp(k, "favourite", 9) == 0) {
@@ -852,12 +875,14 @@ static int decode_Containers(gen_dec *c, Containers *out) {
       if (dec_array(c)) return err_at(&c->err, "blobs");
       while (dec_more(c)) {
         if (out->blobs_len == cap) {
-          kitchen_sink_bytes *grown = (kitchen_sink_bytes *)dec_grow(c, out->blobs, &cap, sizeof *grown);
+          kitchen_sink_bytes *grown =
+              (kitchen_sink_bytes *)dec_grow(c, out->blobs, &cap, sizeof *grown);
           if (!grown) return err_at(&c->err, "blobs");
           out->blobs = grown;
         }
         out->blobs_len++;
-        if (decode_kitchen_sink_bytes(c, &out->blobs[out->blobs_len - 1])) return err_at_index(&c->err, "blobs", out->blobs_len - 1);
+        if (decode_kitchen_sink_bytes(c, &out->blobs[out->blobs_len - 1]))
+          return err_at_index(&c->err, "blobs", out->blobs_len - 1);
       }
       if (dec_leave(c)) return err_at(&c->err, "blobs");
     } else if (kn == 7 && memcmp(k, "nothing", 7) == 0) {
@@ -887,10 +912,12 @@ static int copy_Everything(Everything *dst, const Everything *src, gen_err *err)
   dst->empty = src->empty;
   if (src->children_len) {
     if (!src->children) return err_null(err, "children", src->children_len);
-    if (!(dst->children = (Everything *)ffirt_calloc(src->children_len, sizeof *dst->children))) return err_nomem(err);
+    if (!(dst->children = (Everything *)ffirt_calloc(src->children_len, sizeof *dst->children)))
+      return err_nomem(err);
     dst->children_len = src->children_len;
     for (size_t i = 0; i < src->children_len; i++) {
-      if (copy_Everything(&dst->children[i], &src->children[i], err)) return err_at_index(err, "children", i);
+      if (copy_Everything(&dst->children[i], &src->children[i], err))
+        return err_at_index(err, "children", i);
     }
   }
   return 0;
@@ -947,7 +974,8 @@ static int decode_Everything(gen_dec *c, Everything *out) {
           out->children = grown;
         }
         out->children_len++;
-        if (decode_Everything(c, &out->children[out->children_len - 1])) return err_at_index(&c->err, "children", out->children_len - 1);
+        if (decode_Everything(c, &out->children[out->children_len - 1]))
+          return err_at_index(&c->err, "children", out->children_len - 1);
       }
       if (dec_leave(c)) return err_at(&c->err, "children");
     } else {
@@ -968,9 +996,7 @@ static int copy_Config(Config *dst, const Config *src, gen_err *err) {
   return 0;
 }
 
-static void free_Config(Config *v) {
-  ffirt_free((void *)v->name);
-}
+static void free_Config(Config *v) { ffirt_free((void *)v->name); }
 
 static int decode_Config(gen_dec *c, Config *out) {
   unsigned char seen[1] = {0};
@@ -1000,9 +1026,7 @@ static int copy_PairSeenPayload(PairSeenPayload *dst, const PairSeenPayload *src
   return 0;
 }
 
-static void free_PairSeenPayload(PairSeenPayload *v) {
-  ffirt_free((void *)v->name);
-}
+static void free_PairSeenPayload(PairSeenPayload *v) { ffirt_free((void *)v->name); }
 
 static int encode_PairSeenPayload(ffirt_cbor_enc *e, const PairSeenPayload *v) {
   ffirt_cbor_enc_map(e, 2 + (v->where_present != 0));
@@ -1017,7 +1041,8 @@ static int encode_PairSeenPayload(ffirt_cbor_enc *e, const PairSeenPayload *v) {
   return e->err;
 }
 
-static int copy_kitchen_sink_opt_string(kitchen_sink_opt_string *dst, const kitchen_sink_opt_string *src, gen_err *err) {
+static int copy_kitchen_sink_opt_string(kitchen_sink_opt_string *dst,
+                                        const kitchen_sink_opt_string *src, gen_err *err) {
   memset(dst, 0, sizeof *dst);
   dst->value_present = src->value_present;
   if (src->value_present) {
@@ -1048,20 +1073,20 @@ static int decode_kitchen_sink_opt_string(gen_dec *c, kitchen_sink_opt_string *o
   return 0;
 }
 
-static int copy_kitchen_sink_seq_i64(kitchen_sink_seq_i64 *dst, const kitchen_sink_seq_i64 *src, gen_err *err) {
+static int copy_kitchen_sink_seq_i64(kitchen_sink_seq_i64 *dst, const kitchen_sink_seq_i64 *src,
+                                     gen_err *err) {
   memset(dst, 0, sizeof *dst);
   if (src->items_len) {
     if (!src->items) return err_null(err, NULL, src->items_len);
-    if (!(dst->items = (int64_t *)ffirt_calloc(src->items_len, sizeof *dst->items))) return err_nomem(err);
+    if (!(dst->items = (int64_t *)ffirt_calloc(src->items_len, sizeof *dst->items)))
+      return err_nomem(err);
     dst->items_len = src->items_len;
     memcpy(dst->items, src->items, src->items_len * sizeof *dst->items);
   }
   return 0;
 }
 
-static void free_kitchen_sink_seq_i64(kitchen_sink_seq_i64 *v) {
-  ffirt_free(v->items);
-}
+static void free_kitchen_sink_seq_i64(kitchen_sink_seq_i64 *v) { ffirt_free(v->items); }
 
 static int encode_kitchen_sink_seq_i64(ffirt_cbor_enc *e, const kitchen_sink_seq_i64 *v) {
   ffirt_cbor_enc_array(e, v->items_len);
@@ -1080,24 +1105,25 @@ static int decode_kitchen_sink_seq_i64(gen_dec *c, kitchen_sink_seq_i64 *out) {
       out->items = grown;
     }
     out->items_len++;
-    if (dec_int(c, INT64_MIN, INT64_MAX, &out->items[out->items_len - 1])) return err_at_index(&c->err, NULL, out->items_len - 1);
+    if (dec_int(c, INT64_MIN, INT64_MAX, &out->items[out->items_len - 1]))
+      return err_at_index(&c->err, NULL, out->items_len - 1);
   }
   if (dec_leave(c)) return -1;
   return 0;
 }
 
-static int copy_kitchen_sink_bytes(kitchen_sink_bytes *dst, const kitchen_sink_bytes *src, gen_err *err) {
+static int copy_kitchen_sink_bytes(kitchen_sink_bytes *dst, const kitchen_sink_bytes *src,
+                                   gen_err *err) {
   memset(dst, 0, sizeof *dst);
   if (src->data_len && !src->data) return err_null(err, NULL, src->data_len);
-  if (!(dst->data = (uint8_t *)ffirt_malloc(src->data_len ? src->data_len : 1))) return err_nomem(err);
+  if (!(dst->data = (uint8_t *)ffirt_malloc(src->data_len ? src->data_len : 1)))
+    return err_nomem(err);
   if (src->data_len) memcpy(dst->data, src->data, src->data_len);
   dst->data_len = src->data_len;
   return 0;
 }
 
-static void free_kitchen_sink_bytes(kitchen_sink_bytes *v) {
-  ffirt_free(v->data);
-}
+static void free_kitchen_sink_bytes(kitchen_sink_bytes *v) { ffirt_free(v->data); }
 
 static int encode_kitchen_sink_bytes(ffirt_cbor_enc *e, const kitchen_sink_bytes *v) {
   ffirt_cbor_enc_bytes(e, v->data, v->data_len);
@@ -1109,11 +1135,13 @@ static int decode_kitchen_sink_bytes(gen_dec *c, kitchen_sink_bytes *out) {
   return 0;
 }
 
-static int copy_kitchen_sink_seq_string(kitchen_sink_seq_string *dst, const kitchen_sink_seq_string *src, gen_err *err) {
+static int copy_kitchen_sink_seq_string(kitchen_sink_seq_string *dst,
+                                        const kitchen_sink_seq_string *src, gen_err *err) {
   memset(dst, 0, sizeof *dst);
   if (src->items_len) {
     if (!src->items) return err_null(err, NULL, src->items_len);
-    if (!(dst->items = (const char **)ffirt_calloc(src->items_len, sizeof *dst->items))) return err_nomem(err);
+    if (!(dst->items = (const char **)ffirt_calloc(src->items_len, sizeof *dst->items)))
+      return err_nomem(err);
     dst->items_len = src->items_len;
     for (size_t i = 0; i < src->items_len; i++) {
       if (!(dst->items[i] = ffirt_strdup(src->items[i]))) return err_nomem(err);
@@ -1139,7 +1167,8 @@ static int decode_kitchen_sink_seq_string(gen_dec *c, kitchen_sink_seq_string *o
       out->items = grown;
     }
     out->items_len++;
-    if (dec_text(c, &out->items[out->items_len - 1])) return err_at_index(&c->err, NULL, out->items_len - 1);
+    if (dec_text(c, &out->items[out->items_len - 1]))
+      return err_at_index(&c->err, NULL, out->items_len - 1);
   }
   if (dec_leave(c)) return -1;
   return 0;
@@ -1155,7 +1184,8 @@ static int decode_kitchen_sink_opt_i64(gen_dec *c, kitchen_sink_opt_i64 *out) {
   return 0;
 }
 
-static int encode_kitchen_sink_seq_opt_string(ffirt_cbor_enc *e, const kitchen_sink_seq_opt_string *v) {
+static int encode_kitchen_sink_seq_opt_string(ffirt_cbor_enc *e,
+                                              const kitchen_sink_seq_opt_string *v) {
   ffirt_cbor_enc_array(e, v->items_len);
   for (size_t i = 0; i < v->items_len; i++)
     encode_kitchen_sink_opt_string(e, &v->items[i]);
@@ -1176,9 +1206,7 @@ static int copy_create_args(create_args *dst, const create_args *src, gen_err *e
   return 0;
 }
 
-static void free_create_args(create_args *v) {
-  free_Config(&v->config);
-}
+static void free_create_args(create_args *v) { free_Config(&v->config); }
 
 static int decode_create_args(gen_dec *c, create_args *out) {
   unsigned char seen[1] = {0};
@@ -1199,15 +1227,14 @@ static int decode_create_args(gen_dec *c, create_args *out) {
   return 0;
 }
 
-static int copy_echo_scalars_args(echo_scalars_args *dst, const echo_scalars_args *src, gen_err *err) {
+static int copy_echo_scalars_args(echo_scalars_args *dst, const echo_scalars_args *src,
+                                  gen_err *err) {
   memset(dst, 0, sizeof *dst);
   if (copy_Scalars(&dst->s, &src->s, err)) return err_at(err, "s");
   return 0;
 }
 
-static void free_echo_scalars_args(echo_scalars_args *v) {
-  free_Scalars(&v->s);
-}
+static void free_echo_scalars_args(echo_scalars_args *v) { free_Scalars(&v->s); }
 
 static int decode_echo_scalars_args(gen_dec *c, echo_scalars_args *out) {
   unsigned char seen[1] = {0};
@@ -1228,15 +1255,14 @@ static int decode_echo_scalars_args(gen_dec *c, echo_scalars_args *out) {
   return 0;
 }
 
-static int copy_echo_containers_args(echo_containers_args *dst, const echo_containers_args *src, gen_err *err) {
+static int copy_echo_containers_args(echo_containers_args *dst, const echo_containers_args *src,
+                                     gen_err *err) {
   memset(dst, 0, sizeof *dst);
   if (copy_Containers(&dst->c, &src->c, err)) return err_at(err, "c");
   return 0;
 }
 
-static void free_echo_containers_args(echo_containers_args *v) {
-  free_Containers(&v->c);
-}
+static void free_echo_containers_args(echo_containers_args *v) { free_Containers(&v->c); }
 
 static int decode_echo_containers_args(gen_dec *c, echo_containers_args *out) {
   unsigned char seen[1] = {0};
@@ -1257,15 +1283,14 @@ static int decode_echo_containers_args(gen_dec *c, echo_containers_args *out) {
   return 0;
 }
 
-static int copy_echo_everything_args(echo_everything_args *dst, const echo_everything_args *src, gen_err *err) {
+static int copy_echo_everything_args(echo_everything_args *dst, const echo_everything_args *src,
+                                     gen_err *err) {
   memset(dst, 0, sizeof *dst);
   if (copy_Everything(&dst->e, &src->e, err)) return err_at(err, "e");
   return 0;
 }
 
-static void free_echo_everything_args(echo_everything_args *v) {
-  free_Everything(&v->e);
-}
+static void free_echo_everything_args(echo_everything_args *v) { free_Everything(&v->e); }
 
 static int decode_echo_everything_args(gen_dec *c, echo_everything_args *out) {
   unsigned char seen[1] = {0};
@@ -1357,9 +1382,7 @@ static int copy_emit_all_args(emit_all_args *dst, const emit_all_args *src, gen_
   return 0;
 }
 
-static void free_emit_all_args(emit_all_args *v) {
-  free_Everything(&v->e);
-}
+static void free_emit_all_args(emit_all_args *v) { free_Everything(&v->e); }
 
 static int decode_emit_all_args(gen_dec *c, emit_all_args *out) {
   unsigned char seen[1] = {0};
@@ -1547,7 +1570,8 @@ void kitchen_sink_echo_scalars_ok(ffirt_call *call, const Scalars *result) {
 }
 
 typedef struct echo_scalars_request {
-  echo_scalars_args args; /* first: the native run and free functions see a echo_scalars_args */
+  /* first: echo_scalars_run and echo_scalars_free see a echo_scalars_args */
+  echo_scalars_args args;
   size_t len;
   uint8_t bytes[];
 } echo_scalars_request;
@@ -1572,8 +1596,10 @@ static void echo_scalars_run_cbor(ffirt_call *call) {
   echo_scalars_run(call);
 }
 
-static const ffirt_call_desc echo_scalars_native = {"echo_scalars", 0, echo_scalars_run, echo_scalars_free};
-static const ffirt_call_desc echo_scalars_cbor = {"echo_scalars", 1, echo_scalars_run_cbor, echo_scalars_free};
+static const ffirt_call_desc echo_scalars_native = {"echo_scalars", 0, echo_scalars_run,
+                                                    echo_scalars_free};
+static const ffirt_call_desc echo_scalars_cbor = {"echo_scalars", 1, echo_scalars_run_cbor,
+                                                  echo_scalars_free};
 
 static int echo_scalars_submit(void *ctx, FFICallBack cb, void *ud, const echo_scalars_args *in) {
   if (!cb) return RET_MISSING_CALLBACK;
@@ -1593,7 +1619,8 @@ int kitchen_sink_echo_scalars(void *ctx, FFICallBack cb, void *ud, Scalars s) {
   return echo_scalars_submit(ctx, cb, ud, &(const echo_scalars_args){.s = s});
 }
 
-int kitchen_sink_echo_scalars_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
+int kitchen_sink_echo_scalars_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
+                                   size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
   if (!req && len) {
     gen_err err;
@@ -1632,7 +1659,8 @@ void kitchen_sink_echo_containers_ok(ffirt_call *call, const Containers *result)
 }
 
 typedef struct echo_containers_request {
-  echo_containers_args args; /* first: the native run and free functions see a echo_containers_args */
+  /* first: echo_containers_run and echo_containers_free see a echo_containers_args */
+  echo_containers_args args;
   size_t len;
   uint8_t bytes[];
 } echo_containers_request;
@@ -1657,10 +1685,13 @@ static void echo_containers_run_cbor(ffirt_call *call) {
   echo_containers_run(call);
 }
 
-static const ffirt_call_desc echo_containers_native = {"echo_containers", 0, echo_containers_run, echo_containers_free};
-static const ffirt_call_desc echo_containers_cbor = {"echo_containers", 1, echo_containers_run_cbor, echo_containers_free};
+static const ffirt_call_desc echo_containers_native = {"echo_containers", 0, echo_containers_run,
+                                                       echo_containers_free};
+static const ffirt_call_desc echo_containers_cbor = {"echo_containers", 1, echo_containers_run_cbor,
+                                                     echo_containers_free};
 
-static int echo_containers_submit(void *ctx, FFICallBack cb, void *ud, const echo_containers_args *in) {
+static int echo_containers_submit(void *ctx, FFICallBack cb, void *ud,
+                                  const echo_containers_args *in) {
   if (!cb) return RET_MISSING_CALLBACK;
   echo_containers_args *args = (echo_containers_args *)ffirt_malloc(sizeof *args);
   if (!args) return reject_text(cb, ud, "out of memory");
@@ -1678,7 +1709,8 @@ int kitchen_sink_echo_containers(void *ctx, FFICallBack cb, void *ud, Containers
   return echo_containers_submit(ctx, cb, ud, &(const echo_containers_args){.c = c});
 }
 
-int kitchen_sink_echo_containers_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
+int kitchen_sink_echo_containers_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
+                                      size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
   if (!req && len) {
     gen_err err;
@@ -1717,7 +1749,8 @@ void kitchen_sink_echo_everything_ok(ffirt_call *call, const Everything *result)
 }
 
 typedef struct echo_everything_request {
-  echo_everything_args args; /* first: the native run and free functions see a echo_everything_args */
+  /* first: echo_everything_run and echo_everything_free see a echo_everything_args */
+  echo_everything_args args;
   size_t len;
   uint8_t bytes[];
 } echo_everything_request;
@@ -1742,10 +1775,13 @@ static void echo_everything_run_cbor(ffirt_call *call) {
   echo_everything_run(call);
 }
 
-static const ffirt_call_desc echo_everything_native = {"echo_everything", 0, echo_everything_run, echo_everything_free};
-static const ffirt_call_desc echo_everything_cbor = {"echo_everything", 1, echo_everything_run_cbor, echo_everything_free};
+static const ffirt_call_desc echo_everything_native = {"echo_everything", 0, echo_everything_run,
+                                                       echo_everything_free};
+static const ffirt_call_desc echo_everything_cbor = {"echo_everything", 1, echo_everything_run_cbor,
+                                                     echo_everything_free};
 
-static int echo_everything_submit(void *ctx, FFICallBack cb, void *ud, const echo_everything_args *in) {
+static int echo_everything_submit(void *ctx, FFICallBack cb, void *ud,
+                                  const echo_everything_args *in) {
   if (!cb) return RET_MISSING_CALLBACK;
   echo_everything_args *args = (echo_everything_args *)ffirt_malloc(sizeof *args);
   if (!args) return reject_text(cb, ud, "out of memory");
@@ -1763,7 +1799,8 @@ int kitchen_sink_echo_everything(void *ctx, FFICallBack cb, void *ud, Everything
   return echo_everything_submit(ctx, cb, ud, &(const echo_everything_args){.e = e});
 }
 
-int kitchen_sink_echo_everything_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
+int kitchen_sink_echo_everything_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
+                                      size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
   if (!req && len) {
     gen_err err;
@@ -1789,7 +1826,8 @@ void kitchen_sink_set_many_ok(ffirt_call *call) {
 }
 
 typedef struct set_many_request {
-  set_many_args args; /* first: the native run and free functions see a set_many_args */
+  /* first: set_many_run and set_many_free see a set_many_args */
+  set_many_args args;
   size_t len;
   uint8_t bytes[];
 } set_many_request;
@@ -1801,7 +1839,8 @@ static void set_many_free(void *p) {
 
 static void set_many_run(ffirt_call *call) {
   set_many_args *a = (set_many_args *)ffirt_call_args(call);
-  kitchen_sink_set_many_impl(call, (KitchenState *)ffirt_call_state(call), a->a, a->b, a->c, a->c_len, a->d, &a->e, &a->f, &a->g);
+  kitchen_sink_set_many_impl(call, (KitchenState *)ffirt_call_state(call), a->a, a->b, a->c,
+                             a->c_len, a->d, &a->e, &a->f, &a->g);
 }
 
 static void set_many_run_cbor(ffirt_call *call) {
@@ -1831,11 +1870,22 @@ static int set_many_submit(void *ctx, FFICallBack cb, void *ud, const set_many_a
   return ffirt_call_submit(&library, ctx, &set_many_native, args, cb, ud);
 }
 
-int kitchen_sink_set_many(void *ctx, FFICallBack cb, void *ud, int32_t a, const char *b, const uint8_t *c, size_t c_len, Color d, Point e, const char *const *f, size_t f_len, int g_present, int64_t g) {
-  return set_many_submit(ctx, cb, ud, &(const set_many_args){.a = a, .b = b, .c = (uint8_t *)c, .c_len = c_len, .d = d, .e = e, .f = {(const char **)f, f_len}, .g = {g_present, g}});
+int kitchen_sink_set_many(void *ctx, FFICallBack cb, void *ud, int32_t a, const char *b,
+                          const uint8_t *c, size_t c_len, Color d, Point e, const char *const *f,
+                          size_t f_len, int g_present, int64_t g) {
+  return set_many_submit(ctx, cb, ud,
+                         &(const set_many_args){.a = a,
+                                                .b = b,
+                                                .c = (uint8_t *)c,
+                                                .c_len = c_len,
+                                                .d = d,
+                                                .e = e,
+                                                .f = {(const char **)f, f_len},
+                                                .g = {g_present, g}});
 }
 
-int kitchen_sink_set_many_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
+int kitchen_sink_set_many_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
+                               size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
   if (!req && len) {
     gen_err err;
@@ -1861,7 +1911,8 @@ void kitchen_sink_emit_all_ok(ffirt_call *call) {
 }
 
 typedef struct emit_all_request {
-  emit_all_args args; /* first: the native run and free functions see a emit_all_args */
+  /* first: emit_all_run and emit_all_free see a emit_all_args */
+  emit_all_args args;
   size_t len;
   uint8_t bytes[];
 } emit_all_request;
@@ -1907,7 +1958,8 @@ int kitchen_sink_emit_all(void *ctx, FFICallBack cb, void *ud, Everything e) {
   return emit_all_submit(ctx, cb, ud, &(const emit_all_args){.e = e});
 }
 
-int kitchen_sink_emit_all_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
+int kitchen_sink_emit_all_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
+                               size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
   if (!req && len) {
     gen_err err;
@@ -1942,7 +1994,8 @@ void kitchen_sink_counter_ok(ffirt_call *call, uint64_t result) {
 }
 
 typedef struct counter_request {
-  counter_args args; /* first: the native run and free functions see a counter_args */
+  /* first: counter_run and counter_free see a counter_args */
+  counter_args args;
   size_t len;
   uint8_t bytes[];
 } counter_request;
@@ -2008,7 +2061,8 @@ void kitchen_sink_nested_ok(ffirt_call *call, const kitchen_sink_seq_opt_string 
 }
 
 typedef struct nested_request {
-  nested_args args; /* first: the native run and free functions see a nested_args */
+  /* first: nested_run and nested_free see a nested_args */
+  nested_args args;
   size_t len;
   uint8_t bytes[];
 } nested_request;
@@ -2074,7 +2128,8 @@ void kitchen_sink_maybe_blob_ok(ffirt_call *call, const kitchen_sink_opt_bytes *
 }
 
 typedef struct maybe_blob_request {
-  maybe_blob_args args; /* first: the native run and free functions see a maybe_blob_args */
+  /* first: maybe_blob_run and maybe_blob_free see a maybe_blob_args */
+  maybe_blob_args args;
   size_t len;
   uint8_t bytes[];
 } maybe_blob_request;
@@ -2101,7 +2156,8 @@ int kitchen_sink_maybe_blob(void *ctx, FFICallBack cb, void *ud) {
   return ffirt_call_submit(&library, ctx, &maybe_blob_native, args, cb, ud);
 }
 
-int kitchen_sink_maybe_blob_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
+int kitchen_sink_maybe_blob_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
+                                 size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
   if (!req && len) {
     gen_err err;
@@ -2136,14 +2192,13 @@ void kitchen_sink_lib_version_ok(ffirt_call *call, const char *result) {
 }
 
 typedef struct lib_version_request {
-  lib_version_args args; /* first: the native run and free functions see a lib_version_args */
+  /* first: lib_version_run and lib_version_free see a lib_version_args */
+  lib_version_args args;
   size_t len;
   uint8_t bytes[];
 } lib_version_request;
 
-static void lib_version_run(ffirt_call *call) {
-  kitchen_sink_lib_version_impl(call);
-}
+static void lib_version_run(ffirt_call *call) { kitchen_sink_lib_version_impl(call); }
 
 static void lib_version_run_cbor(ffirt_call *call) {
   lib_version_request *r = (lib_version_request *)ffirt_call_args(call);
@@ -2156,7 +2211,8 @@ static void lib_version_run_cbor(ffirt_call *call) {
 }
 
 static const ffirt_call_desc lib_version_native = {"lib_version", 0, lib_version_run, NULL};
-static const ffirt_call_desc lib_version_cbor = {"lib_version", 1, lib_version_run_cbor, ffirt_free};
+static const ffirt_call_desc lib_version_cbor = {"lib_version", 1, lib_version_run_cbor,
+                                                 ffirt_free};
 
 int kitchen_sink_lib_version(FFICallBack cb, void *ud) {
   void *args = NULL;
@@ -2198,7 +2254,8 @@ void kitchen_sink_add_ok(ffirt_call *call, int64_t result) {
 }
 
 typedef struct add_request {
-  add_args args; /* first: the native run and free functions see a add_args */
+  /* first: add_run and add_free see a add_args */
+  add_args args;
   size_t len;
   uint8_t bytes[];
 } add_request;
@@ -2259,14 +2316,13 @@ void kitchen_sink_ping_ok(ffirt_call *call) {
 }
 
 typedef struct ping_request {
-  ping_args args; /* first: the native run and free functions see a ping_args */
+  /* first: ping_run and ping_free see a ping_args */
+  ping_args args;
   size_t len;
   uint8_t bytes[];
 } ping_request;
 
-static void ping_run(ffirt_call *call) {
-  kitchen_sink_ping_impl(call);
-}
+static void ping_run(ffirt_call *call) { kitchen_sink_ping_impl(call); }
 
 static void ping_run_cbor(ffirt_call *call) {
   ping_request *r = (ping_request *)ffirt_call_args(call);
@@ -2304,9 +2360,7 @@ int kitchen_sink_ping_cbor(FFICallBack cb, void *ud, const uint8_t *req, size_t 
 
 /* ---- destroy */
 
-int kitchen_sink_destroy(void *ctx) {
-  return ffirt_ctx_destroy(&library, ctx) == 0 ? 0 : 1;
-}
+int kitchen_sink_destroy(void *ctx) { return ffirt_ctx_destroy(&library, ctx) == 0 ? 0 : 1; }
 
 /* ---- event on_everything */
 
@@ -2324,7 +2378,9 @@ static int on_everything_encode(ffirt_cbor_enc *e, const void *payload) {
   return encode_Everything(e, (const Everything *)payload);
 }
 
-static const ffirt_event_type on_everything_event = {"on_everything", sizeof(Everything), on_everything_copy, on_everything_free, on_everything_encode};
+static const ffirt_event_type on_everything_event = {"on_everything", sizeof(Everything),
+                                                     on_everything_copy, on_everything_free,
+                                                     on_everything_encode};
 
 int kitchen_sink_emit_on_everything(ffirt_ctx *ctx, const Everything *evt) {
   return ffirt_ctx_emit(ctx, &on_everything_event, evt);
@@ -2337,7 +2393,9 @@ static void on_everything_deliver(int ret, const char *msg, size_t len, void *ud
   ((void (*)(const Everything *, void *))l->fn)((const Everything *)(const void *)msg, l->ud);
 }
 
-uint64_t kitchen_sink_add_on_everything_listener(void *ctx, void (*fn)(const Everything *evt, void *ud), void *ud) {
+uint64_t kitchen_sink_add_on_everything_listener(void *ctx,
+                                                 void (*fn)(const Everything *evt, void *ud),
+                                                 void *ud) {
   return add_typed(ctx, "on_everything", on_everything_deliver, (void (*)(void))fn, ud);
 }
 
@@ -2346,7 +2404,8 @@ uint64_t kitchen_sink_add_on_everything_listener(void *ctx, void (*fn)(const Eve
 static int pair_seen_copy(void *dst, const void *src) {
   gen_err err;
   err_init(&err);
-  if (copy_PairSeenPayload((PairSeenPayload *)dst, (const PairSeenPayload *)src, &err) == 0) return 0;
+  if (copy_PairSeenPayload((PairSeenPayload *)dst, (const PairSeenPayload *)src, &err) == 0)
+    return 0;
   free_PairSeenPayload((PairSeenPayload *)dst);
   return err.code;
 }
@@ -2357,21 +2416,30 @@ static int pair_seen_encode(ffirt_cbor_enc *e, const void *payload) {
   return encode_PairSeenPayload(e, (const PairSeenPayload *)payload);
 }
 
-static const ffirt_event_type pair_seen_event = {"pair_seen", sizeof(PairSeenPayload), pair_seen_copy, pair_seen_free, pair_seen_encode};
+static const ffirt_event_type pair_seen_event = {"pair_seen", sizeof(PairSeenPayload),
+                                                 pair_seen_copy, pair_seen_free, pair_seen_encode};
 
-int kitchen_sink_emit_pair_seen(ffirt_ctx *ctx, const char *name, int64_t count, const kitchen_sink_opt_Point *where) {
+int kitchen_sink_emit_pair_seen(ffirt_ctx *ctx, const char *name, int64_t count,
+                                const kitchen_sink_opt_Point *where) {
   if (!where) return FFIRT_EINVAL;
-  return ffirt_ctx_emit(ctx, &pair_seen_event, &(const PairSeenPayload){.name = name, .count = count, .where_present = where->value_present, .where = where->value});
+  return ffirt_ctx_emit(ctx, &pair_seen_event,
+                        &(const PairSeenPayload){.name = name,
+                                                 .count = count,
+                                                 .where_present = where->value_present,
+                                                 .where = where->value});
 }
 
 static void pair_seen_deliver(int ret, const char *msg, size_t len, void *ud) {
   const typed_listener *l = (const typed_listener *)ud;
   (void)ret;
   (void)len;
-  ((void (*)(const PairSeenPayload *, void *))l->fn)((const PairSeenPayload *)(const void *)msg, l->ud);
+  ((void (*)(const PairSeenPayload *, void *))l->fn)((const PairSeenPayload *)(const void *)msg,
+                                                     l->ud);
 }
 
-uint64_t kitchen_sink_add_pair_seen_listener(void *ctx, void (*fn)(const PairSeenPayload *evt, void *ud), void *ud) {
+uint64_t kitchen_sink_add_pair_seen_listener(void *ctx,
+                                             void (*fn)(const PairSeenPayload *evt, void *ud),
+                                             void *ud) {
   return add_typed(ctx, "pair_seen", pair_seen_deliver, (void (*)(void))fn, ud);
 }
 
@@ -2395,17 +2463,20 @@ static void tick_deliver(int ret, const char *msg, size_t len, void *ud) {
   ((void (*)(const uint64_t *, void *))l->fn)((const uint64_t *)(const void *)msg, l->ud);
 }
 
-uint64_t kitchen_sink_add_tick_listener(void *ctx, void (*fn)(const uint64_t *evt, void *ud), void *ud) {
+uint64_t kitchen_sink_add_tick_listener(void *ctx, void (*fn)(const uint64_t *evt, void *ud),
+                                        void *ud) {
   return add_typed(ctx, "tick", tick_deliver, (void (*)(void))fn, ud);
 }
 
 /* ---- listeners */
 
-uint64_t kitchen_sink_add_event_listener(void *ctx, const char *eventName, FFICallBack cb, void *ud) {
+uint64_t kitchen_sink_add_event_listener(void *ctx, const char *eventName, FFICallBack cb,
+                                         void *ud) {
   return ffirt_ctx_add_listener(&library, ctx, eventName, FFIRT_LISTENER_NATIVE, cb, ud, NULL);
 }
 
-uint64_t kitchen_sink_add_event_listener_cbor(void *ctx, const char *eventName, FFICallBack cb, void *ud) {
+uint64_t kitchen_sink_add_event_listener_cbor(void *ctx, const char *eventName, FFICallBack cb,
+                                              void *ud) {
   return ffirt_ctx_add_listener(&library, ctx, eventName, FFIRT_LISTENER_CBOR, cb, ud, NULL);
 }
 
@@ -2439,14 +2510,16 @@ static void handlers_deliver(int ret, const char *msg, size_t len, void *ud) {
   }
 }
 
-uint64_t kitchen_sink_add_event_handlers(void *ctx, const struct kitchen_sink_event_handlers *handlers, void *ud) {
+uint64_t kitchen_sink_add_event_handlers(void *ctx,
+                                         const struct kitchen_sink_event_handlers *handlers,
+                                         void *ud) {
   if (!handlers) return 0;
   handlers_listener *l = (handlers_listener *)ffirt_malloc(sizeof *l);
   if (!l) return 0;
   l->h = *handlers;
   l->ud = ud;
-  uint64_t id =
-      ffirt_ctx_add_listener(&library, ctx, "", FFIRT_LISTENER_NATIVE, handlers_deliver, l, ffirt_free);
+  uint64_t id = ffirt_ctx_add_listener(&library, ctx, "", FFIRT_LISTENER_NATIVE, handlers_deliver,
+                                       l, ffirt_free);
   if (!id) ffirt_free(l);
   return id;
 }

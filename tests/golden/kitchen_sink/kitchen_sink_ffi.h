@@ -59,7 +59,9 @@ void kitchen_sink_echo_everything_ok(ffirt_call *call, const Everything *result)
  * Runs on the worker thread; finish the call exactly once with the _ok
  * function below or ffirt_call_err(). Arguments are borrowed until then.
  */
-void kitchen_sink_set_many_impl(ffirt_call *call, KitchenState *self, int32_t a, const char *b, const uint8_t *c, size_t c_len, Color d, const Point *e, const kitchen_sink_seq_string *f, const kitchen_sink_opt_i64 *g);
+void kitchen_sink_set_many_impl(ffirt_call *call, KitchenState *self, int32_t a, const char *b,
+                                const uint8_t *c, size_t c_len, Color d, const Point *e,
+                                const kitchen_sink_seq_string *f, const kitchen_sink_opt_i64 *g);
 /** Finishes with success. Worker thread. */
 void kitchen_sink_set_many_ok(ffirt_call *call);
 
@@ -147,7 +149,8 @@ int kitchen_sink_emit_on_everything(ffirt_ctx *ctx, const Everything *evt);
  * FFIRT_E* code (FFIRT_EFULL when dropped). Worker thread or any library
  * thread while the context lives.
  */
-int kitchen_sink_emit_pair_seen(ffirt_ctx *ctx, const char *name, int64_t count, const kitchen_sink_opt_Point *where);
+int kitchen_sink_emit_pair_seen(ffirt_ctx *ctx, const char *name, int64_t count,
+                                const kitchen_sink_opt_Point *where);
 
 /**
  * A scalar payload.

@@ -140,7 +140,8 @@ int my_timer_complex(void *ctx, FFICallBack cb, void *ud, ComplexRequest req);
 int my_timer_complex_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len);
 
 /** Reply: msg = const ScheduleResult *, len = sizeof (native) / CBOR (_cbor). */
-int my_timer_schedule(void *ctx, FFICallBack cb, void *ud, JobSpec job, RetryPolicy retry, ScheduleConfig schedule);
+int my_timer_schedule(void *ctx, FFICallBack cb, void *ud, JobSpec job, RetryPolicy retry,
+                      ScheduleConfig schedule);
 int my_timer_schedule_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len);
 
 /** Destroys the context synchronously: 0 = destroyed, 1 otherwise. */
@@ -151,7 +152,8 @@ int my_timer_destroy(void *ctx);
  * Each returns the listener id (never 0), or 0 on a bad ctx or NULL callback.
  */
 uint64_t my_timer_add_event_listener(void *ctx, const char *eventName, FFICallBack cb, void *ud);
-uint64_t my_timer_add_event_listener_cbor(void *ctx, const char *eventName, FFICallBack cb, void *ud);
+uint64_t my_timer_add_event_listener_cbor(void *ctx, const char *eventName, FFICallBack cb,
+                                          void *ud);
 /** Removes a listener of any kind: 0 = removed, 1 = not found or bad ctx. */
 int my_timer_remove_event_listener(void *ctx, uint64_t listenerId);
 
@@ -159,7 +161,8 @@ int my_timer_remove_event_listener(void *ctx, uint64_t listenerId);
  * Fired after every successful echo.
  * Typed listener: fn gets the native payload (borrowed for the call).
  */
-uint64_t my_timer_add_on_echo_fired_listener(void *ctx, void (*fn)(const EchoEvent *evt, void *ud), void *ud);
+uint64_t my_timer_add_on_echo_fired_listener(void *ctx, void (*fn)(const EchoEvent *evt, void *ud),
+                                             void *ud);
 
 /**
  * One typed slot per event (NULL slots are skipped), for
@@ -181,7 +184,8 @@ struct my_timer_event_handlers {
  * removed like any other with my_timer_remove_event_listener. Returns its id,
  * or 0 on a bad ctx, NULL handlers or out of memory. Any thread.
  */
-uint64_t my_timer_add_event_handlers(void *ctx, const struct my_timer_event_handlers *handlers, void *ud);
+uint64_t my_timer_add_event_handlers(void *ctx, const struct my_timer_event_handlers *handlers,
+                                     void *ud);
 
 #ifdef __cplusplus
 }

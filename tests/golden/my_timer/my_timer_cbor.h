@@ -126,7 +126,8 @@ int my_timer_version_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *re
 int my_timer_complex_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len);
 int my_timer_schedule_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len);
 int my_timer_destroy(void *ctx);
-uint64_t my_timer_add_event_listener_cbor(void *ctx, const char *eventName, FFICallBack cb, void *ud);
+uint64_t my_timer_add_event_listener_cbor(void *ctx, const char *eventName, FFICallBack cb,
+                                          void *ud);
 int my_timer_remove_event_listener(void *ctx, uint64_t listenerId);
 
 #ifdef __cplusplus
@@ -204,18 +205,22 @@ static inline void my_timer__enc_put(my_timer__enc *e, const void *p, size_t n) 
 
 /* A head in its shortest form. */
 static inline int my_timer__enc_head(my_timer__enc *e, unsigned major, uint64_t v) {
+  static const uint8_t width_ai[9] = {0, 24, 25, 0, 26, 0, 0, 0, 27};
   uint8_t h[9];
   size_t n = v < 24 ? 0 : v <= 0xff ? 1 : v <= 0xffff ? 2 : v <= 0xffffffffu ? 4 : 8;
-  h[0] = (uint8_t)(major << 5 | (n == 0 ? (unsigned)v : n == 1 ? 24u : n == 2 ? 25u : n == 4 ? 26u : 27u));
+  h[0] = (uint8_t)(major << 5 | (n ? width_ai[n] : (unsigned)v));
   for (size_t i = 0; i < n; i++)
     h[1 + i] = (uint8_t)(v >> (8 * (n - 1 - i)));
   my_timer__enc_put(e, h, 1 + n);
   return e->err;
 }
 
-static inline int my_timer__enc_uint(my_timer__enc *e, uint64_t v) { return my_timer__enc_head(e, 0, v); }
+static inline int my_timer__enc_uint(my_timer__enc *e, uint64_t v) {
+  return my_timer__enc_head(e, 0, v);
+}
 static inline int my_timer__enc_int(my_timer__enc *e, int64_t v) {
-  return v < 0 ? my_timer__enc_head(e, 1, (uint64_t)(-(v + 1))) : my_timer__enc_head(e, 0, (uint64_t)v);
+  if (v < 0) return my_timer__enc_head(e, 1, (uint64_t)(-(v + 1)));
+  return my_timer__enc_head(e, 0, (uint64_t)v);
 }
 static inline int my_timer__enc_bytes(my_timer__enc *e, const uint8_t *p, size_t n) {
   my_timer__enc_head(e, 2, n);
@@ -227,14 +232,22 @@ static inline int my_timer__enc_text(my_timer__enc *e, const char *s, size_t n) 
   my_timer__enc_put(e, s, n);
   return e->err;
 }
-static inline int my_timer__enc_text_z(my_timer__enc *e, const char *s) { return my_timer__enc_text(e, s ? s : "", s ? strlen(s) : 0); }
-static inline int my_timer__enc_array(my_timer__enc *e, uint64_t n) { return my_timer__enc_head(e, 4, n); }
-static inline int my_timer__enc_map(my_timer__enc *e, uint64_t n) { return my_timer__enc_head(e, 5, n); }
+static inline int my_timer__enc_text_z(my_timer__enc *e, const char *s) {
+  return my_timer__enc_text(e, s ? s : "", s ? strlen(s) : 0);
+}
+static inline int my_timer__enc_array(my_timer__enc *e, uint64_t n) {
+  return my_timer__enc_head(e, 4, n);
+}
+static inline int my_timer__enc_map(my_timer__enc *e, uint64_t n) {
+  return my_timer__enc_head(e, 5, n);
+}
 static inline int my_timer__enc_simple(my_timer__enc *e, uint8_t b) {
   my_timer__enc_put(e, &b, 1);
   return e->err;
 }
-static inline int my_timer__enc_bool(my_timer__enc *e, int v) { return my_timer__enc_simple(e, v ? 0xf5 : 0xf4); }
+static inline int my_timer__enc_bool(my_timer__enc *e, int v) {
+  return my_timer__enc_simple(e, v ? 0xf5 : 0xf4);
+}
 static inline int my_timer__enc_null(my_timer__enc *e) { return my_timer__enc_simple(e, 0xf6); }
 static inline int my_timer__enc_f32(my_timer__enc *e, float v) {
   uint32_t u;
@@ -297,18 +310,21 @@ static inline int my_timer__dec_fail(my_timer__dec *c, const char *reason) {
 }
 
 static inline int my_timer__dec_malformed(my_timer__dec *c, const char *what) {
-  snprintf(c->err.msg, sizeof c->err.msg, "malformed CBOR (offset %zu: %s)", (size_t)(c->p - c->buf), what);
+  snprintf(c->err.msg, sizeof c->err.msg, "malformed CBOR (offset %zu: %s)",
+           (size_t)(c->p - c->buf), what);
   return -1;
 }
 
 /* One head, tags included, not counted in its container. */
-static inline int my_timer__dec_raw_head(my_timer__dec *c, unsigned *major, uint64_t *arg, unsigned *ai) {
+static inline int my_timer__dec_raw_head(my_timer__dec *c, unsigned *major, uint64_t *arg,
+                                         unsigned *ai) {
   if (c->p >= c->end) return my_timer__dec_malformed(c, "truncated");
   *major = *c->p >> 5;
   *ai = *c->p & 31;
   size_t n = *ai < 24 ? 0 : *ai == 24 ? 1 : *ai == 25 ? 2 : *ai == 26 ? 4 : *ai == 27 ? 8 : 0;
   if (*ai >= 28 && *ai <= 30) return my_timer__dec_malformed(c, "reserved additional information");
-  if (*ai == 31 && (*major < 2 || *major == 6)) return my_timer__dec_malformed(c, "invalid indefinite length");
+  if (*ai == 31 && (*major < 2 || *major == 6))
+    return my_timer__dec_malformed(c, "invalid indefinite length");
   if ((size_t)(c->end - c->p) < 1 + n) return my_timer__dec_malformed(c, "truncated");
   *arg = *ai < 24 ? *ai : 0;
   for (size_t i = 0; i < n; i++)
@@ -327,7 +343,8 @@ static inline int my_timer__dec_skip_tags(my_timer__dec *c) {
 }
 
 /* The head of the next item (after its tags), counted in its container. */
-static inline int my_timer__dec_head(my_timer__dec *c, unsigned *major, uint64_t *arg, unsigned *ai) {
+static inline int my_timer__dec_head(my_timer__dec *c, unsigned *major, uint64_t *arg,
+                                     unsigned *ai) {
   if (my_timer__dec_skip_tags(c) || my_timer__dec_raw_head(c, major, arg, ai)) return -1;
   if (*major == 7 && *ai == 31) return my_timer__dec_malformed(c, "unexpected break");
   if (c->depth && !c->frames[c->depth - 1].indefinite) c->frames[c->depth - 1].left--;
@@ -355,7 +372,8 @@ static inline int my_timer__dec_enter(my_timer__dec *c, unsigned want, const cha
   uint64_t arg;
   if (my_timer__dec_head(c, &major, &arg, &ai)) return -1;
   if (major != want) return my_timer__dec_fail(c, expected);
-  if (c->depth == sizeof c->frames / sizeof c->frames[0]) return my_timer__dec_malformed(c, "nesting too deep");
+  if (c->depth == sizeof c->frames / sizeof c->frames[0])
+    return my_timer__dec_malformed(c, "nesting too deep");
   if (ai != 31 && arg > (uint64_t)(c->end - c->p)) return my_timer__dec_malformed(c, "truncated");
   c->frames[c->depth].left = want == 5 ? arg * 2 : arg;
   c->frames[c->depth].indefinite = ai == 31;
@@ -363,12 +381,16 @@ static inline int my_timer__dec_enter(my_timer__dec *c, unsigned want, const cha
   return 0;
 }
 
-static inline int my_timer__dec_map(my_timer__dec *c) { return my_timer__dec_enter(c, 5, "expected map"); }
-static inline int my_timer__dec_array(my_timer__dec *c) { return my_timer__dec_enter(c, 4, "expected array"); }
+static inline int my_timer__dec_map(my_timer__dec *c) {
+  return my_timer__dec_enter(c, 5, "expected map");
+}
+static inline int my_timer__dec_array(my_timer__dec *c) {
+  return my_timer__dec_enter(c, 4, "expected array");
+}
 
 /* The bytes of a string whose head was read (all chunks), malloc'd with a NUL. */
-static inline int my_timer__dec_string_body(my_timer__dec *c, unsigned major, uint64_t arg, unsigned ai, uint8_t **out,
-                                   size_t *len) {
+static inline int my_timer__dec_string_body(my_timer__dec *c, unsigned major, uint64_t arg,
+                                            unsigned ai, uint8_t **out, size_t *len) {
   size_t n = 0;
   uint8_t *s = NULL;
   for (;;) {
@@ -414,7 +436,8 @@ static inline int my_timer__dec_string_body(my_timer__dec *c, unsigned major, ui
   return 0;
 }
 
-static inline int my_timer__dec_string(my_timer__dec *c, unsigned want, const char *expected, uint8_t **out, size_t *len) {
+static inline int my_timer__dec_string(my_timer__dec *c, unsigned want, const char *expected,
+                                       uint8_t **out, size_t *len) {
   unsigned major, ai;
   uint64_t arg;
   if (my_timer__dec_head(c, &major, &arg, &ai)) return -1;
@@ -559,10 +582,9 @@ static inline int my_timer__dec_null(my_timer__dec *c) {
 static inline int my_timer__dec_skip(my_timer__dec *c) {
   unsigned major, ai;
   uint64_t arg;
-  if (major = 0, c->p < c->end && (*c->p >> 5 == 4 || *c->p >> 5 == 5))
-    major = *c->p >> 5;
-  if (major) {
-    if (my_timer__dec_enter(c, major, "")) return -1;
+  if (my_timer__dec_skip_tags(c)) return -1;
+  if (c->p < c->end && (*c->p >> 5 == 4 || *c->p >> 5 == 5)) {
+    if (my_timer__dec_enter(c, *c->p >> 5, "")) return -1;
     while (my_timer__dec_more(c))
       if (my_timer__dec_skip(c)) return -1;
     return my_timer__dec_leave(c);
@@ -607,12 +629,14 @@ static inline int my_timer__dec_unknown(my_timer__dec *c, const char *key, size_
 }
 
 static inline int my_timer__dec_bad_enum(my_timer__dec *c, const char *text, size_t n) {
-  snprintf(c->err.msg, sizeof c->err.msg, "unknown enumerator \"%.*s\"", (int)(n > 64 ? 64 : n), text);
+  snprintf(c->err.msg, sizeof c->err.msg, "unknown enumerator \"%.*s\"", (int)(n > 64 ? 64 : n),
+           text);
   return -1;
 }
 
 /* Ends a decode: the input must be exactly one item; writes "path: reason". */
-static inline int my_timer__dec_finish(my_timer__dec *c, int rc, const char *root, char *err, size_t err_size) {
+static inline int my_timer__dec_finish(my_timer__dec *c, int rc, const char *root, char *err,
+                                       size_t err_size) {
   if (rc == 0 && c->p != c->end) rc = my_timer__dec_fail(c, "trailing bytes after the value");
   if (rc && err && err_size) {
     const char *path = c->err.path + c->err.start;
@@ -658,9 +682,7 @@ static inline void my_timer__free_ScheduleResult(ScheduleResult *v);
 static inline int my_timer__encode_ScheduleResult(my_timer__enc *e, const ScheduleResult *v);
 static inline int my_timer__decode_ScheduleResult(my_timer__dec *c, ScheduleResult *out);
 
-static inline void my_timer__free_TimerConfig(TimerConfig *v) {
-  free((void *)v->name);
-}
+static inline void my_timer__free_TimerConfig(TimerConfig *v) { free((void *)v->name); }
 
 static inline int my_timer__encode_TimerConfig(my_timer__enc *e, const TimerConfig *v) {
   my_timer__enc_map(e, 1);
@@ -688,9 +710,7 @@ static inline int my_timer__decode_TimerConfig(my_timer__dec *c, TimerConfig *ou
   return 0;
 }
 
-static inline void my_timer__free_EchoRequest(EchoRequest *v) {
-  free((void *)v->message);
-}
+static inline void my_timer__free_EchoRequest(EchoRequest *v) { free((void *)v->message); }
 
 static inline int my_timer__encode_EchoRequest(my_timer__enc *e, const EchoRequest *v) {
   my_timer__enc_map(e, 2);
@@ -713,7 +733,8 @@ static inline int my_timer__decode_EchoRequest(my_timer__dec *c, EchoRequest *ou
       if (my_timer__dec_text(c, &out->message)) return my_timer__err_at(&c->err, "message");
     } else if (kn == 7 && memcmp(k, "delayMs", 7) == 0) {
       if (seen[1]++) return my_timer__dec_dup(c, "delayMs");
-      if (my_timer__dec_int(c, INT64_MIN, INT64_MAX, &out->delayMs)) return my_timer__err_at(&c->err, "delayMs");
+      if (my_timer__dec_int(c, INT64_MIN, INT64_MAX, &out->delayMs))
+        return my_timer__err_at(&c->err, "delayMs");
     } else {
       return my_timer__dec_unknown(c, k, kn);
     }
@@ -807,12 +828,14 @@ static inline int my_timer__decode_ComplexRequest(my_timer__dec *c, ComplexReque
       if (my_timer__dec_array(c)) return my_timer__err_at(&c->err, "messages");
       while (my_timer__dec_more(c)) {
         if (out->messages_len == cap) {
-          EchoRequest *grown = (EchoRequest *)my_timer__dec_grow(c, out->messages, &cap, sizeof *grown);
+          EchoRequest *grown =
+              (EchoRequest *)my_timer__dec_grow(c, out->messages, &cap, sizeof *grown);
           if (!grown) return my_timer__err_at(&c->err, "messages");
           out->messages = grown;
         }
         out->messages_len++;
-        if (my_timer__decode_EchoRequest(c, &out->messages[out->messages_len - 1])) return my_timer__err_at_index(&c->err, "messages", out->messages_len - 1);
+        if (my_timer__decode_EchoRequest(c, &out->messages[out->messages_len - 1]))
+          return my_timer__err_at_index(&c->err, "messages", out->messages_len - 1);
       }
       if (my_timer__dec_leave(c)) return my_timer__err_at(&c->err, "messages");
     } else if (kn == 4 && memcmp(k, "tags", 4) == 0) {
@@ -826,7 +849,8 @@ static inline int my_timer__decode_ComplexRequest(my_timer__dec *c, ComplexReque
           out->tags = grown;
         }
         out->tags_len++;
-        if (my_timer__dec_text(c, &out->tags[out->tags_len - 1])) return my_timer__err_at_index(&c->err, "tags", out->tags_len - 1);
+        if (my_timer__dec_text(c, &out->tags[out->tags_len - 1]))
+          return my_timer__err_at_index(&c->err, "tags", out->tags_len - 1);
       }
       if (my_timer__dec_leave(c)) return my_timer__err_at(&c->err, "tags");
     } else if (kn == 4 && memcmp(k, "note", 4) == 0) {
@@ -843,7 +867,8 @@ static inline int my_timer__decode_ComplexRequest(my_timer__dec *c, ComplexReque
       if (r < 0) return my_timer__err_at(&c->err, "retries");
       if (!r) {
         out->retries_present = 1;
-        if (my_timer__dec_int(c, INT64_MIN, INT64_MAX, &out->retries)) return my_timer__err_at(&c->err, "retries");
+        if (my_timer__dec_int(c, INT64_MIN, INT64_MAX, &out->retries))
+          return my_timer__err_at(&c->err, "retries");
       }
     } else {
       return my_timer__dec_unknown(c, k, kn);
@@ -855,9 +880,7 @@ static inline int my_timer__decode_ComplexRequest(my_timer__dec *c, ComplexReque
   return 0;
 }
 
-static inline void my_timer__free_ComplexResponse(ComplexResponse *v) {
-  free((void *)v->summary);
-}
+static inline void my_timer__free_ComplexResponse(ComplexResponse *v) { free((void *)v->summary); }
 
 static inline int my_timer__encode_ComplexResponse(my_timer__enc *e, const ComplexResponse *v) {
   my_timer__enc_map(e, 3);
@@ -882,7 +905,8 @@ static inline int my_timer__decode_ComplexResponse(my_timer__dec *c, ComplexResp
       if (my_timer__dec_text(c, &out->summary)) return my_timer__err_at(&c->err, "summary");
     } else if (kn == 9 && memcmp(k, "itemCount", 9) == 0) {
       if (seen[1]++) return my_timer__dec_dup(c, "itemCount");
-      if (my_timer__dec_int(c, INT64_MIN, INT64_MAX, &out->itemCount)) return my_timer__err_at(&c->err, "itemCount");
+      if (my_timer__dec_int(c, INT64_MIN, INT64_MAX, &out->itemCount))
+        return my_timer__err_at(&c->err, "itemCount");
     } else if (kn == 7 && memcmp(k, "hasNote", 7) == 0) {
       if (seen[2]++) return my_timer__dec_dup(c, "hasNote");
       if (my_timer__dec_bool(c, &out->hasNote)) return my_timer__err_at(&c->err, "hasNote");
@@ -897,9 +921,7 @@ static inline int my_timer__decode_ComplexResponse(my_timer__dec *c, ComplexResp
   return 0;
 }
 
-static inline void my_timer__free_EchoEvent(EchoEvent *v) {
-  free((void *)v->message);
-}
+static inline void my_timer__free_EchoEvent(EchoEvent *v) { free((void *)v->message); }
 
 static inline int my_timer__encode_EchoEvent(my_timer__enc *e, const EchoEvent *v) {
   my_timer__enc_map(e, 2);
@@ -922,7 +944,8 @@ static inline int my_timer__decode_EchoEvent(my_timer__dec *c, EchoEvent *out) {
       if (my_timer__dec_text(c, &out->message)) return my_timer__err_at(&c->err, "message");
     } else if (kn == 9 && memcmp(k, "echoCount", 9) == 0) {
       if (seen[1]++) return my_timer__dec_dup(c, "echoCount");
-      if (my_timer__dec_int(c, INT64_MIN, INT64_MAX, &out->echoCount)) return my_timer__err_at(&c->err, "echoCount");
+      if (my_timer__dec_int(c, INT64_MIN, INT64_MAX, &out->echoCount))
+        return my_timer__err_at(&c->err, "echoCount");
     } else {
       return my_timer__dec_unknown(c, k, kn);
     }
@@ -970,17 +993,20 @@ static inline int my_timer__decode_JobSpec(my_timer__dec *c, JobSpec *out) {
       if (my_timer__dec_array(c)) return my_timer__err_at(&c->err, "payload");
       while (my_timer__dec_more(c)) {
         if (out->payload_len == cap) {
-          const char **grown = (const char **)my_timer__dec_grow(c, out->payload, &cap, sizeof *grown);
+          const char **grown =
+              (const char **)my_timer__dec_grow(c, out->payload, &cap, sizeof *grown);
           if (!grown) return my_timer__err_at(&c->err, "payload");
           out->payload = grown;
         }
         out->payload_len++;
-        if (my_timer__dec_text(c, &out->payload[out->payload_len - 1])) return my_timer__err_at_index(&c->err, "payload", out->payload_len - 1);
+        if (my_timer__dec_text(c, &out->payload[out->payload_len - 1]))
+          return my_timer__err_at_index(&c->err, "payload", out->payload_len - 1);
       }
       if (my_timer__dec_leave(c)) return my_timer__err_at(&c->err, "payload");
     } else if (kn == 8 && memcmp(k, "priority", 8) == 0) {
       if (seen[2]++) return my_timer__dec_dup(c, "priority");
-      if (my_timer__dec_int(c, INT64_MIN, INT64_MAX, &out->priority)) return my_timer__err_at(&c->err, "priority");
+      if (my_timer__dec_int(c, INT64_MIN, INT64_MAX, &out->priority))
+        return my_timer__err_at(&c->err, "priority");
     } else {
       return my_timer__dec_unknown(c, k, kn);
     }
@@ -1021,22 +1047,26 @@ static inline int my_timer__decode_RetryPolicy(my_timer__dec *c, RetryPolicy *ou
     if (my_timer__dec_textref(c, &k, &kn)) return -1;
     if (kn == 11 && memcmp(k, "maxAttempts", 11) == 0) {
       if (seen[0]++) return my_timer__dec_dup(c, "maxAttempts");
-      if (my_timer__dec_int(c, INT64_MIN, INT64_MAX, &out->maxAttempts)) return my_timer__err_at(&c->err, "maxAttempts");
+      if (my_timer__dec_int(c, INT64_MIN, INT64_MAX, &out->maxAttempts))
+        return my_timer__err_at(&c->err, "maxAttempts");
     } else if (kn == 9 && memcmp(k, "backoffMs", 9) == 0) {
       if (seen[1]++) return my_timer__dec_dup(c, "backoffMs");
-      if (my_timer__dec_int(c, INT64_MIN, INT64_MAX, &out->backoffMs)) return my_timer__err_at(&c->err, "backoffMs");
+      if (my_timer__dec_int(c, INT64_MIN, INT64_MAX, &out->backoffMs))
+        return my_timer__err_at(&c->err, "backoffMs");
     } else if (kn == 7 && memcmp(k, "retryOn", 7) == 0) {
       if (seen[2]++) return my_timer__dec_dup(c, "retryOn");
       size_t cap = 0;
       if (my_timer__dec_array(c)) return my_timer__err_at(&c->err, "retryOn");
       while (my_timer__dec_more(c)) {
         if (out->retryOn_len == cap) {
-          const char **grown = (const char **)my_timer__dec_grow(c, out->retryOn, &cap, sizeof *grown);
+          const char **grown =
+              (const char **)my_timer__dec_grow(c, out->retryOn, &cap, sizeof *grown);
           if (!grown) return my_timer__err_at(&c->err, "retryOn");
           out->retryOn = grown;
         }
         out->retryOn_len++;
-        if (my_timer__dec_text(c, &out->retryOn[out->retryOn_len - 1])) return my_timer__err_at_index(&c->err, "retryOn", out->retryOn_len - 1);
+        if (my_timer__dec_text(c, &out->retryOn[out->retryOn_len - 1]))
+          return my_timer__err_at_index(&c->err, "retryOn", out->retryOn_len - 1);
       }
       if (my_timer__dec_leave(c)) return my_timer__err_at(&c->err, "retryOn");
     } else {
@@ -1072,17 +1102,20 @@ static inline int my_timer__decode_ScheduleConfig(my_timer__dec *c, ScheduleConf
     if (my_timer__dec_textref(c, &k, &kn)) return -1;
     if (kn == 9 && memcmp(k, "startAtMs", 9) == 0) {
       if (seen[0]++) return my_timer__dec_dup(c, "startAtMs");
-      if (my_timer__dec_int(c, INT64_MIN, INT64_MAX, &out->startAtMs)) return my_timer__err_at(&c->err, "startAtMs");
+      if (my_timer__dec_int(c, INT64_MIN, INT64_MAX, &out->startAtMs))
+        return my_timer__err_at(&c->err, "startAtMs");
     } else if (kn == 10 && memcmp(k, "intervalMs", 10) == 0) {
       if (seen[1]++) return my_timer__dec_dup(c, "intervalMs");
-      if (my_timer__dec_int(c, INT64_MIN, INT64_MAX, &out->intervalMs)) return my_timer__err_at(&c->err, "intervalMs");
+      if (my_timer__dec_int(c, INT64_MIN, INT64_MAX, &out->intervalMs))
+        return my_timer__err_at(&c->err, "intervalMs");
     } else if (kn == 6 && memcmp(k, "jitter", 6) == 0) {
       if (seen[2]++) return my_timer__dec_dup(c, "jitter");
       int r = my_timer__dec_null(c);
       if (r < 0) return my_timer__err_at(&c->err, "jitter");
       if (!r) {
         out->jitter_present = 1;
-        if (my_timer__dec_int(c, INT64_MIN, INT64_MAX, &out->jitter)) return my_timer__err_at(&c->err, "jitter");
+        if (my_timer__dec_int(c, INT64_MIN, INT64_MAX, &out->jitter))
+          return my_timer__err_at(&c->err, "jitter");
       }
     } else {
       return my_timer__dec_unknown(c, k, kn);
@@ -1094,9 +1127,7 @@ static inline int my_timer__decode_ScheduleConfig(my_timer__dec *c, ScheduleConf
   return 0;
 }
 
-static inline void my_timer__free_ScheduleResult(ScheduleResult *v) {
-  free((void *)v->jobId);
-}
+static inline void my_timer__free_ScheduleResult(ScheduleResult *v) { free((void *)v->jobId); }
 
 static inline int my_timer__encode_ScheduleResult(my_timer__enc *e, const ScheduleResult *v) {
   my_timer__enc_map(e, 4);
@@ -1123,13 +1154,16 @@ static inline int my_timer__decode_ScheduleResult(my_timer__dec *c, ScheduleResu
       if (my_timer__dec_text(c, &out->jobId)) return my_timer__err_at(&c->err, "jobId");
     } else if (kn == 12 && memcmp(k, "willRunCount", 12) == 0) {
       if (seen[1]++) return my_timer__dec_dup(c, "willRunCount");
-      if (my_timer__dec_int(c, INT64_MIN, INT64_MAX, &out->willRunCount)) return my_timer__err_at(&c->err, "willRunCount");
+      if (my_timer__dec_int(c, INT64_MIN, INT64_MAX, &out->willRunCount))
+        return my_timer__err_at(&c->err, "willRunCount");
     } else if (kn == 12 && memcmp(k, "firstRunAtMs", 12) == 0) {
       if (seen[2]++) return my_timer__dec_dup(c, "firstRunAtMs");
-      if (my_timer__dec_int(c, INT64_MIN, INT64_MAX, &out->firstRunAtMs)) return my_timer__err_at(&c->err, "firstRunAtMs");
+      if (my_timer__dec_int(c, INT64_MIN, INT64_MAX, &out->firstRunAtMs))
+        return my_timer__err_at(&c->err, "firstRunAtMs");
     } else if (kn == 18 && memcmp(k, "effectiveBackoffMs", 18) == 0) {
       if (seen[3]++) return my_timer__dec_dup(c, "effectiveBackoffMs");
-      if (my_timer__dec_int(c, INT64_MIN, INT64_MAX, &out->effectiveBackoffMs)) return my_timer__err_at(&c->err, "effectiveBackoffMs");
+      if (my_timer__dec_int(c, INT64_MIN, INT64_MAX, &out->effectiveBackoffMs))
+        return my_timer__err_at(&c->err, "effectiveBackoffMs");
     } else {
       return my_timer__dec_unknown(c, k, kn);
     }
@@ -1146,7 +1180,8 @@ static inline int my_timer__decode_ScheduleResult(my_timer__dec *c, ScheduleResu
 
 /** Decodes one TimerConfig from msg[0..len). 0, or -1 with "path: reason" in err (may
  * be NULL) and nothing left to free. Release a decoded value with my_timer_TimerConfig_free. */
-static inline int my_timer_TimerConfig_decode(const uint8_t *msg, size_t len, TimerConfig *out, char *err, size_t err_size) {
+static inline int my_timer_TimerConfig_decode(const uint8_t *msg, size_t len, TimerConfig *out,
+                                              char *err, size_t err_size) {
   my_timer__dec c;
   my_timer__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
@@ -1159,7 +1194,8 @@ static inline void my_timer_TimerConfig_free(TimerConfig *v) { my_timer__free_Ti
 
 /** Encodes *v into a malloc'd buffer (*out, free with free()). 0, or -1 (out of
  * memory, or an enum value without an enumerator). */
-static inline int my_timer_TimerConfig_encode(const TimerConfig *v, uint8_t **out, size_t *out_len) {
+static inline int my_timer_TimerConfig_encode(const TimerConfig *v, uint8_t **out,
+                                              size_t *out_len) {
   my_timer__enc e = {NULL, 0, 0, 0};
   my_timer__encode_TimerConfig(&e, v);
   return my_timer__enc_take(&e, out, out_len);
@@ -1167,7 +1203,8 @@ static inline int my_timer_TimerConfig_encode(const TimerConfig *v, uint8_t **ou
 
 /** Decodes one EchoRequest from msg[0..len). 0, or -1 with "path: reason" in err (may
  * be NULL) and nothing left to free. Release a decoded value with my_timer_EchoRequest_free. */
-static inline int my_timer_EchoRequest_decode(const uint8_t *msg, size_t len, EchoRequest *out, char *err, size_t err_size) {
+static inline int my_timer_EchoRequest_decode(const uint8_t *msg, size_t len, EchoRequest *out,
+                                              char *err, size_t err_size) {
   my_timer__dec c;
   my_timer__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
@@ -1180,7 +1217,8 @@ static inline void my_timer_EchoRequest_free(EchoRequest *v) { my_timer__free_Ec
 
 /** Encodes *v into a malloc'd buffer (*out, free with free()). 0, or -1 (out of
  * memory, or an enum value without an enumerator). */
-static inline int my_timer_EchoRequest_encode(const EchoRequest *v, uint8_t **out, size_t *out_len) {
+static inline int my_timer_EchoRequest_encode(const EchoRequest *v, uint8_t **out,
+                                              size_t *out_len) {
   my_timer__enc e = {NULL, 0, 0, 0};
   my_timer__encode_EchoRequest(&e, v);
   return my_timer__enc_take(&e, out, out_len);
@@ -1188,7 +1226,8 @@ static inline int my_timer_EchoRequest_encode(const EchoRequest *v, uint8_t **ou
 
 /** Decodes one EchoResponse from msg[0..len). 0, or -1 with "path: reason" in err (may
  * be NULL) and nothing left to free. Release a decoded value with my_timer_EchoResponse_free. */
-static inline int my_timer_EchoResponse_decode(const uint8_t *msg, size_t len, EchoResponse *out, char *err, size_t err_size) {
+static inline int my_timer_EchoResponse_decode(const uint8_t *msg, size_t len, EchoResponse *out,
+                                               char *err, size_t err_size) {
   my_timer__dec c;
   my_timer__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
@@ -1201,7 +1240,8 @@ static inline void my_timer_EchoResponse_free(EchoResponse *v) { my_timer__free_
 
 /** Encodes *v into a malloc'd buffer (*out, free with free()). 0, or -1 (out of
  * memory, or an enum value without an enumerator). */
-static inline int my_timer_EchoResponse_encode(const EchoResponse *v, uint8_t **out, size_t *out_len) {
+static inline int my_timer_EchoResponse_encode(const EchoResponse *v, uint8_t **out,
+                                               size_t *out_len) {
   my_timer__enc e = {NULL, 0, 0, 0};
   my_timer__encode_EchoResponse(&e, v);
   return my_timer__enc_take(&e, out, out_len);
@@ -1209,20 +1249,25 @@ static inline int my_timer_EchoResponse_encode(const EchoResponse *v, uint8_t **
 
 /** Decodes one ComplexRequest from msg[0..len). 0, or -1 with "path: reason" in err (may
  * be NULL) and nothing left to free. Release a decoded value with my_timer_ComplexRequest_free. */
-static inline int my_timer_ComplexRequest_decode(const uint8_t *msg, size_t len, ComplexRequest *out, char *err, size_t err_size) {
+static inline int my_timer_ComplexRequest_decode(const uint8_t *msg, size_t len,
+                                                 ComplexRequest *out, char *err, size_t err_size) {
   my_timer__dec c;
   my_timer__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
-  int rc = my_timer__dec_finish(&c, my_timer__decode_ComplexRequest(&c, out), "value", err, err_size);
+  int rc =
+      my_timer__dec_finish(&c, my_timer__decode_ComplexRequest(&c, out), "value", err, err_size);
   if (rc) my_timer__free_ComplexRequest(out);
   return rc;
 }
 
-static inline void my_timer_ComplexRequest_free(ComplexRequest *v) { my_timer__free_ComplexRequest(v); }
+static inline void my_timer_ComplexRequest_free(ComplexRequest *v) {
+  my_timer__free_ComplexRequest(v);
+}
 
 /** Encodes *v into a malloc'd buffer (*out, free with free()). 0, or -1 (out of
  * memory, or an enum value without an enumerator). */
-static inline int my_timer_ComplexRequest_encode(const ComplexRequest *v, uint8_t **out, size_t *out_len) {
+static inline int my_timer_ComplexRequest_encode(const ComplexRequest *v, uint8_t **out,
+                                                 size_t *out_len) {
   my_timer__enc e = {NULL, 0, 0, 0};
   my_timer__encode_ComplexRequest(&e, v);
   return my_timer__enc_take(&e, out, out_len);
@@ -1230,20 +1275,26 @@ static inline int my_timer_ComplexRequest_encode(const ComplexRequest *v, uint8_
 
 /** Decodes one ComplexResponse from msg[0..len). 0, or -1 with "path: reason" in err (may
  * be NULL) and nothing left to free. Release a decoded value with my_timer_ComplexResponse_free. */
-static inline int my_timer_ComplexResponse_decode(const uint8_t *msg, size_t len, ComplexResponse *out, char *err, size_t err_size) {
+static inline int my_timer_ComplexResponse_decode(const uint8_t *msg, size_t len,
+                                                  ComplexResponse *out, char *err,
+                                                  size_t err_size) {
   my_timer__dec c;
   my_timer__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
-  int rc = my_timer__dec_finish(&c, my_timer__decode_ComplexResponse(&c, out), "value", err, err_size);
+  int rc =
+      my_timer__dec_finish(&c, my_timer__decode_ComplexResponse(&c, out), "value", err, err_size);
   if (rc) my_timer__free_ComplexResponse(out);
   return rc;
 }
 
-static inline void my_timer_ComplexResponse_free(ComplexResponse *v) { my_timer__free_ComplexResponse(v); }
+static inline void my_timer_ComplexResponse_free(ComplexResponse *v) {
+  my_timer__free_ComplexResponse(v);
+}
 
 /** Encodes *v into a malloc'd buffer (*out, free with free()). 0, or -1 (out of
  * memory, or an enum value without an enumerator). */
-static inline int my_timer_ComplexResponse_encode(const ComplexResponse *v, uint8_t **out, size_t *out_len) {
+static inline int my_timer_ComplexResponse_encode(const ComplexResponse *v, uint8_t **out,
+                                                  size_t *out_len) {
   my_timer__enc e = {NULL, 0, 0, 0};
   my_timer__encode_ComplexResponse(&e, v);
   return my_timer__enc_take(&e, out, out_len);
@@ -1251,7 +1302,8 @@ static inline int my_timer_ComplexResponse_encode(const ComplexResponse *v, uint
 
 /** Decodes one EchoEvent from msg[0..len). 0, or -1 with "path: reason" in err (may
  * be NULL) and nothing left to free. Release a decoded value with my_timer_EchoEvent_free. */
-static inline int my_timer_EchoEvent_decode(const uint8_t *msg, size_t len, EchoEvent *out, char *err, size_t err_size) {
+static inline int my_timer_EchoEvent_decode(const uint8_t *msg, size_t len, EchoEvent *out,
+                                            char *err, size_t err_size) {
   my_timer__dec c;
   my_timer__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
@@ -1272,7 +1324,8 @@ static inline int my_timer_EchoEvent_encode(const EchoEvent *v, uint8_t **out, s
 
 /** Decodes one JobSpec from msg[0..len). 0, or -1 with "path: reason" in err (may
  * be NULL) and nothing left to free. Release a decoded value with my_timer_JobSpec_free. */
-static inline int my_timer_JobSpec_decode(const uint8_t *msg, size_t len, JobSpec *out, char *err, size_t err_size) {
+static inline int my_timer_JobSpec_decode(const uint8_t *msg, size_t len, JobSpec *out, char *err,
+                                          size_t err_size) {
   my_timer__dec c;
   my_timer__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
@@ -1293,7 +1346,8 @@ static inline int my_timer_JobSpec_encode(const JobSpec *v, uint8_t **out, size_
 
 /** Decodes one RetryPolicy from msg[0..len). 0, or -1 with "path: reason" in err (may
  * be NULL) and nothing left to free. Release a decoded value with my_timer_RetryPolicy_free. */
-static inline int my_timer_RetryPolicy_decode(const uint8_t *msg, size_t len, RetryPolicy *out, char *err, size_t err_size) {
+static inline int my_timer_RetryPolicy_decode(const uint8_t *msg, size_t len, RetryPolicy *out,
+                                              char *err, size_t err_size) {
   my_timer__dec c;
   my_timer__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
@@ -1306,7 +1360,8 @@ static inline void my_timer_RetryPolicy_free(RetryPolicy *v) { my_timer__free_Re
 
 /** Encodes *v into a malloc'd buffer (*out, free with free()). 0, or -1 (out of
  * memory, or an enum value without an enumerator). */
-static inline int my_timer_RetryPolicy_encode(const RetryPolicy *v, uint8_t **out, size_t *out_len) {
+static inline int my_timer_RetryPolicy_encode(const RetryPolicy *v, uint8_t **out,
+                                              size_t *out_len) {
   my_timer__enc e = {NULL, 0, 0, 0};
   my_timer__encode_RetryPolicy(&e, v);
   return my_timer__enc_take(&e, out, out_len);
@@ -1314,11 +1369,13 @@ static inline int my_timer_RetryPolicy_encode(const RetryPolicy *v, uint8_t **ou
 
 /** Decodes one ScheduleConfig from msg[0..len). 0, or -1 with "path: reason" in err (may
  * be NULL) and nothing left to free. Release a decoded value with my_timer_ScheduleConfig_free. */
-static inline int my_timer_ScheduleConfig_decode(const uint8_t *msg, size_t len, ScheduleConfig *out, char *err, size_t err_size) {
+static inline int my_timer_ScheduleConfig_decode(const uint8_t *msg, size_t len,
+                                                 ScheduleConfig *out, char *err, size_t err_size) {
   my_timer__dec c;
   my_timer__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
-  int rc = my_timer__dec_finish(&c, my_timer__decode_ScheduleConfig(&c, out), "value", err, err_size);
+  int rc =
+      my_timer__dec_finish(&c, my_timer__decode_ScheduleConfig(&c, out), "value", err, err_size);
   return rc;
 }
 
@@ -1327,7 +1384,8 @@ static inline void my_timer_ScheduleConfig_free(ScheduleConfig *v) { (void)v; }
 
 /** Encodes *v into a malloc'd buffer (*out, free with free()). 0, or -1 (out of
  * memory, or an enum value without an enumerator). */
-static inline int my_timer_ScheduleConfig_encode(const ScheduleConfig *v, uint8_t **out, size_t *out_len) {
+static inline int my_timer_ScheduleConfig_encode(const ScheduleConfig *v, uint8_t **out,
+                                                 size_t *out_len) {
   my_timer__enc e = {NULL, 0, 0, 0};
   my_timer__encode_ScheduleConfig(&e, v);
   return my_timer__enc_take(&e, out, out_len);
@@ -1335,20 +1393,25 @@ static inline int my_timer_ScheduleConfig_encode(const ScheduleConfig *v, uint8_
 
 /** Decodes one ScheduleResult from msg[0..len). 0, or -1 with "path: reason" in err (may
  * be NULL) and nothing left to free. Release a decoded value with my_timer_ScheduleResult_free. */
-static inline int my_timer_ScheduleResult_decode(const uint8_t *msg, size_t len, ScheduleResult *out, char *err, size_t err_size) {
+static inline int my_timer_ScheduleResult_decode(const uint8_t *msg, size_t len,
+                                                 ScheduleResult *out, char *err, size_t err_size) {
   my_timer__dec c;
   my_timer__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
-  int rc = my_timer__dec_finish(&c, my_timer__decode_ScheduleResult(&c, out), "value", err, err_size);
+  int rc =
+      my_timer__dec_finish(&c, my_timer__decode_ScheduleResult(&c, out), "value", err, err_size);
   if (rc) my_timer__free_ScheduleResult(out);
   return rc;
 }
 
-static inline void my_timer_ScheduleResult_free(ScheduleResult *v) { my_timer__free_ScheduleResult(v); }
+static inline void my_timer_ScheduleResult_free(ScheduleResult *v) {
+  my_timer__free_ScheduleResult(v);
+}
 
 /** Encodes *v into a malloc'd buffer (*out, free with free()). 0, or -1 (out of
  * memory, or an enum value without an enumerator). */
-static inline int my_timer_ScheduleResult_encode(const ScheduleResult *v, uint8_t **out, size_t *out_len) {
+static inline int my_timer_ScheduleResult_encode(const ScheduleResult *v, uint8_t **out,
+                                                 size_t *out_len) {
   my_timer__enc e = {NULL, 0, 0, 0};
   my_timer__encode_ScheduleResult(&e, v);
   return my_timer__enc_take(&e, out, out_len);
@@ -1356,7 +1419,8 @@ static inline int my_timer_ScheduleResult_encode(const ScheduleResult *v, uint8_
 
 /** The request of my_timer_create_cbor, from the native export's parameters, into a
  * malloc'd buffer (*out, free with free()). 0, or -1 (out of memory). */
-static inline int my_timer_create_request_encode(TimerConfig config, uint8_t **out, size_t *out_len) {
+static inline int my_timer_create_request_encode(TimerConfig config, uint8_t **out,
+                                                 size_t *out_len) {
   my_timer__enc enc = {NULL, 0, 0, 0}, *my_timer__enc_ = &enc;
   my_timer__enc_map(my_timer__enc_, 1);
   my_timer__enc_text(my_timer__enc_, "config", 6);
@@ -1381,7 +1445,8 @@ static inline int my_timer__result_echo(my_timer__dec *c, EchoResponse *out) {
 
 /** Decodes the _cbor reply of echo. 0, or -1 with "path: reason" in err (may be
  * NULL) and nothing left to free. A decoded value is freed like its type's _free does. */
-static inline int my_timer_echo_response_decode(const uint8_t *msg, size_t len, EchoResponse *out, char *err, size_t err_size) {
+static inline int my_timer_echo_response_decode(const uint8_t *msg, size_t len, EchoResponse *out,
+                                                char *err, size_t err_size) {
   my_timer__dec c;
   my_timer__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
@@ -1405,7 +1470,8 @@ static inline int my_timer__result_version(my_timer__dec *c, const char **out) {
 
 /** Decodes the _cbor reply of version. 0, or -1 with "path: reason" in err (may be
  * NULL) and nothing left to free. A decoded value is freed like its type's _free does. */
-static inline int my_timer_version_response_decode(const uint8_t *msg, size_t len, const char **out, char *err, size_t err_size) {
+static inline int my_timer_version_response_decode(const uint8_t *msg, size_t len, const char **out,
+                                                   char *err, size_t err_size) {
   my_timer__dec c;
   my_timer__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
@@ -1416,7 +1482,8 @@ static inline int my_timer_version_response_decode(const uint8_t *msg, size_t le
 
 /** The request of my_timer_complex_cbor, from the native export's parameters, into a
  * malloc'd buffer (*out, free with free()). 0, or -1 (out of memory). */
-static inline int my_timer_complex_request_encode(ComplexRequest req, uint8_t **out, size_t *out_len) {
+static inline int my_timer_complex_request_encode(ComplexRequest req, uint8_t **out,
+                                                  size_t *out_len) {
   my_timer__enc enc = {NULL, 0, 0, 0}, *my_timer__enc_ = &enc;
   my_timer__enc_map(my_timer__enc_, 1);
   my_timer__enc_text(my_timer__enc_, "req", 3);
@@ -1431,7 +1498,9 @@ static inline int my_timer__result_complex(my_timer__dec *c, ComplexResponse *ou
 
 /** Decodes the _cbor reply of complex. 0, or -1 with "path: reason" in err (may be
  * NULL) and nothing left to free. A decoded value is freed like its type's _free does. */
-static inline int my_timer_complex_response_decode(const uint8_t *msg, size_t len, ComplexResponse *out, char *err, size_t err_size) {
+static inline int my_timer_complex_response_decode(const uint8_t *msg, size_t len,
+                                                   ComplexResponse *out, char *err,
+                                                   size_t err_size) {
   my_timer__dec c;
   my_timer__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
@@ -1442,7 +1511,9 @@ static inline int my_timer_complex_response_decode(const uint8_t *msg, size_t le
 
 /** The request of my_timer_schedule_cbor, from the native export's parameters, into a
  * malloc'd buffer (*out, free with free()). 0, or -1 (out of memory). */
-static inline int my_timer_schedule_request_encode(JobSpec job, RetryPolicy retry, ScheduleConfig schedule, uint8_t **out, size_t *out_len) {
+static inline int my_timer_schedule_request_encode(JobSpec job, RetryPolicy retry,
+                                                   ScheduleConfig schedule, uint8_t **out,
+                                                   size_t *out_len) {
   my_timer__enc enc = {NULL, 0, 0, 0}, *my_timer__enc_ = &enc;
   my_timer__enc_map(my_timer__enc_, 3);
   my_timer__enc_text(my_timer__enc_, "job", 3);
@@ -1461,7 +1532,9 @@ static inline int my_timer__result_schedule(my_timer__dec *c, ScheduleResult *ou
 
 /** Decodes the _cbor reply of schedule. 0, or -1 with "path: reason" in err (may be
  * NULL) and nothing left to free. A decoded value is freed like its type's _free does. */
-static inline int my_timer_schedule_response_decode(const uint8_t *msg, size_t len, ScheduleResult *out, char *err, size_t err_size) {
+static inline int my_timer_schedule_response_decode(const uint8_t *msg, size_t len,
+                                                    ScheduleResult *out, char *err,
+                                                    size_t err_size) {
   my_timer__dec c;
   my_timer__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);
@@ -1499,7 +1572,8 @@ static inline int my_timer__event_on_echo_fired(my_timer__dec *c, EchoEvent *out
 
 /** Decodes a on_echo_fired envelope as a CBOR listener receives it. 0, or -1 with
  * "path: reason" in err (may be NULL) and nothing left to free. */
-static inline int my_timer_on_echo_fired_event_decode(const uint8_t *msg, size_t len, EchoEvent *out, char *err, size_t err_size) {
+static inline int my_timer_on_echo_fired_event_decode(const uint8_t *msg, size_t len,
+                                                      EchoEvent *out, char *err, size_t err_size) {
   my_timer__dec c;
   my_timer__dec_init(&c, msg, len);
   memset(out, 0, sizeof *out);

@@ -13,15 +13,15 @@ static void library_dtor(ffirt_ctx *ctx, void *state) {
 }
 
 static const ffirt_library library = {
-  .name = "my_timer",
-  .stale_warn_ms = 5000,
-  .events = {.capacity = 1024,
-      .overflow = FFIRT_OVERFLOW_DROP_NEWEST,
-      .block_timeout_ms = 100,
-      .on_destroy = FFIRT_ON_DESTROY_DELIVER,
-      .liveness_grace_ms = 10000,
-      .stall_ms = 1000},
-  .dtor = library_dtor,
+    .name = "my_timer",
+    .stale_warn_ms = 5000,
+    .events = {.capacity = 1024,
+               .overflow = FFIRT_OVERFLOW_DROP_NEWEST,
+               .block_timeout_ms = 100,
+               .on_destroy = FFIRT_ON_DESTROY_DELIVER,
+               .liveness_grace_ms = 10000,
+               .stall_ms = 1000},
+    .dtor = library_dtor,
 };
 
 /* An error under construction: the path grows leftwards while the error
@@ -80,8 +80,8 @@ static int err_nomem(gen_err *err) {
 static size_t err_text(const gen_err *err, const char *root, char *buf, size_t size) {
   const char *path = err->path + err->start;
   if (*path == '.') path++;
-  int n = snprintf(buf, size, "%s%s: %s", err->truncated ? "..." : "",
-                   *path ? path : root, err->msg);
+  int n =
+      snprintf(buf, size, "%s%s: %s", err->truncated ? "..." : "", *path ? path : root, err->msg);
   return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
 }
 
@@ -254,8 +254,8 @@ typedef struct typed_listener {
   void *ud;
 } typed_listener;
 
-static uint64_t add_typed(void *ctx, const char *name, FFICallBack deliver,
-                          void (*fn)(void), void *ud) {
+static uint64_t add_typed(void *ctx, const char *name, FFICallBack deliver, void (*fn)(void),
+                          void *ud) {
   if (!fn) return 0;
   typed_listener *l = (typed_listener *)ffirt_malloc(sizeof *l);
   if (!l) return 0;
@@ -336,9 +336,7 @@ static int copy_TimerConfig(TimerConfig *dst, const TimerConfig *src, gen_err *e
   return 0;
 }
 
-static void free_TimerConfig(TimerConfig *v) {
-  ffirt_free((void *)v->name);
-}
+static void free_TimerConfig(TimerConfig *v) { ffirt_free((void *)v->name); }
 
 static int decode_TimerConfig(gen_dec *c, TimerConfig *out) {
   unsigned char seen[1] = {0};
@@ -366,9 +364,7 @@ static int copy_EchoRequest(EchoRequest *dst, const EchoRequest *src, gen_err *e
   return 0;
 }
 
-static void free_EchoRequest(EchoRequest *v) {
-  ffirt_free((void *)v->message);
-}
+static void free_EchoRequest(EchoRequest *v) { ffirt_free((void *)v->message); }
 
 static int decode_EchoRequest(gen_dec *c, EchoRequest *out) {
   unsigned char seen[2] = {0};
@@ -406,15 +402,18 @@ static int copy_ComplexRequest(ComplexRequest *dst, const ComplexRequest *src, g
   memset(dst, 0, sizeof *dst);
   if (src->messages_len) {
     if (!src->messages) return err_null(err, "messages", src->messages_len);
-    if (!(dst->messages = (EchoRequest *)ffirt_calloc(src->messages_len, sizeof *dst->messages))) return err_nomem(err);
+    if (!(dst->messages = (EchoRequest *)ffirt_calloc(src->messages_len, sizeof *dst->messages)))
+      return err_nomem(err);
     dst->messages_len = src->messages_len;
     for (size_t i = 0; i < src->messages_len; i++) {
-      if (copy_EchoRequest(&dst->messages[i], &src->messages[i], err)) return err_at_index(err, "messages", i);
+      if (copy_EchoRequest(&dst->messages[i], &src->messages[i], err))
+        return err_at_index(err, "messages", i);
     }
   }
   if (src->tags_len) {
     if (!src->tags) return err_null(err, "tags", src->tags_len);
-    if (!(dst->tags = (const char **)ffirt_calloc(src->tags_len, sizeof *dst->tags))) return err_nomem(err);
+    if (!(dst->tags = (const char **)ffirt_calloc(src->tags_len, sizeof *dst->tags)))
+      return err_nomem(err);
     dst->tags_len = src->tags_len;
     for (size_t i = 0; i < src->tags_len; i++) {
       if (!(dst->tags[i] = ffirt_strdup(src->tags[i]))) return err_nomem(err);
@@ -459,7 +458,8 @@ static int decode_ComplexRequest(gen_dec *c, ComplexRequest *out) {
           out->messages = grown;
         }
         out->messages_len++;
-        if (decode_EchoRequest(c, &out->messages[out->messages_len - 1])) return err_at_index(&c->err, "messages", out->messages_len - 1);
+        if (decode_EchoRequest(c, &out->messages[out->messages_len - 1]))
+          return err_at_index(&c->err, "messages", out->messages_len - 1);
       }
       if (dec_leave(c)) return err_at(&c->err, "messages");
     } else if (kn == 4 && memcmp(k, "tags", 4) == 0) {
@@ -473,7 +473,8 @@ static int decode_ComplexRequest(gen_dec *c, ComplexRequest *out) {
           out->tags = grown;
         }
         out->tags_len++;
-        if (dec_text(c, &out->tags[out->tags_len - 1])) return err_at_index(&c->err, "tags", out->tags_len - 1);
+        if (dec_text(c, &out->tags[out->tags_len - 1]))
+          return err_at_index(&c->err, "tags", out->tags_len - 1);
       }
       if (dec_leave(c)) return err_at(&c->err, "tags");
     } else if (kn == 4 && memcmp(k, "note", 4) == 0) {
@@ -520,9 +521,7 @@ static int copy_EchoEvent(EchoEvent *dst, const EchoEvent *src, gen_err *err) {
   return 0;
 }
 
-static void free_EchoEvent(EchoEvent *v) {
-  ffirt_free((void *)v->message);
-}
+static void free_EchoEvent(EchoEvent *v) { ffirt_free((void *)v->message); }
 
 static int encode_EchoEvent(ffirt_cbor_enc *e, const EchoEvent *v) {
   ffirt_cbor_enc_map(e, 2);
@@ -538,7 +537,8 @@ static int copy_JobSpec(JobSpec *dst, const JobSpec *src, gen_err *err) {
   if (!(dst->name = ffirt_strdup(src->name))) return err_nomem(err);
   if (src->payload_len) {
     if (!src->payload) return err_null(err, "payload", src->payload_len);
-    if (!(dst->payload = (const char **)ffirt_calloc(src->payload_len, sizeof *dst->payload))) return err_nomem(err);
+    if (!(dst->payload = (const char **)ffirt_calloc(src->payload_len, sizeof *dst->payload)))
+      return err_nomem(err);
     dst->payload_len = src->payload_len;
     for (size_t i = 0; i < src->payload_len; i++) {
       if (!(dst->payload[i] = ffirt_strdup(src->payload[i]))) return err_nomem(err);
@@ -577,7 +577,8 @@ static int decode_JobSpec(gen_dec *c, JobSpec *out) {
           out->payload = grown;
         }
         out->payload_len++;
-        if (dec_text(c, &out->payload[out->payload_len - 1])) return err_at_index(&c->err, "payload", out->payload_len - 1);
+        if (dec_text(c, &out->payload[out->payload_len - 1]))
+          return err_at_index(&c->err, "payload", out->payload_len - 1);
       }
       if (dec_leave(c)) return err_at(&c->err, "payload");
     } else if (kn == 8 && memcmp(k, "priority", 8) == 0) {
@@ -600,7 +601,8 @@ static int copy_RetryPolicy(RetryPolicy *dst, const RetryPolicy *src, gen_err *e
   dst->backoffMs = src->backoffMs;
   if (src->retryOn_len) {
     if (!src->retryOn) return err_null(err, "retryOn", src->retryOn_len);
-    if (!(dst->retryOn = (const char **)ffirt_calloc(src->retryOn_len, sizeof *dst->retryOn))) return err_nomem(err);
+    if (!(dst->retryOn = (const char **)ffirt_calloc(src->retryOn_len, sizeof *dst->retryOn)))
+      return err_nomem(err);
     dst->retryOn_len = src->retryOn_len;
     for (size_t i = 0; i < src->retryOn_len; i++) {
       if (!(dst->retryOn[i] = ffirt_strdup(src->retryOn[i]))) return err_nomem(err);
@@ -625,7 +627,8 @@ static int decode_RetryPolicy(gen_dec *c, RetryPolicy *out) {
     if (dec_textref(c, &k, &kn)) return -1;
     if (kn == 11 && memcmp(k, "maxAttempts", 11) == 0) {
       if (seen[0]++) return dec_dup(c, "maxAttempts");
-      if (dec_int(c, INT64_MIN, INT64_MAX, &out->maxAttempts)) return err_at(&c->err, "maxAttempts");
+      if (dec_int(c, INT64_MIN, INT64_MAX, &out->maxAttempts))
+        return err_at(&c->err, "maxAttempts");
     } else if (kn == 9 && memcmp(k, "backoffMs", 9) == 0) {
       if (seen[1]++) return dec_dup(c, "backoffMs");
       if (dec_int(c, INT64_MIN, INT64_MAX, &out->backoffMs)) return err_at(&c->err, "backoffMs");
@@ -640,7 +643,8 @@ static int decode_RetryPolicy(gen_dec *c, RetryPolicy *out) {
           out->retryOn = grown;
         }
         out->retryOn_len++;
-        if (dec_text(c, &out->retryOn[out->retryOn_len - 1])) return err_at_index(&c->err, "retryOn", out->retryOn_len - 1);
+        if (dec_text(c, &out->retryOn[out->retryOn_len - 1]))
+          return err_at_index(&c->err, "retryOn", out->retryOn_len - 1);
       }
       if (dec_leave(c)) return err_at(&c->err, "retryOn");
     } else {
@@ -704,9 +708,7 @@ static int copy_create_args(create_args *dst, const create_args *src, gen_err *e
   return 0;
 }
 
-static void free_create_args(create_args *v) {
-  free_TimerConfig(&v->config);
-}
+static void free_create_args(create_args *v) { free_TimerConfig(&v->config); }
 
 static int decode_create_args(gen_dec *c, create_args *out) {
   unsigned char seen[1] = {0};
@@ -733,9 +735,7 @@ static int copy_echo_args(echo_args *dst, const echo_args *src, gen_err *err) {
   return 0;
 }
 
-static void free_echo_args(echo_args *v) {
-  free_EchoRequest(&v->req);
-}
+static void free_echo_args(echo_args *v) { free_EchoRequest(&v->req); }
 
 static int decode_echo_args(gen_dec *c, echo_args *out) {
   unsigned char seen[1] = {0};
@@ -775,9 +775,7 @@ static int copy_complex_args(complex_args *dst, const complex_args *src, gen_err
   return 0;
 }
 
-static void free_complex_args(complex_args *v) {
-  free_ComplexRequest(&v->req);
-}
+static void free_complex_args(complex_args *v) { free_ComplexRequest(&v->req); }
 
 static int decode_complex_args(gen_dec *c, complex_args *out) {
   unsigned char seen[1] = {0};
@@ -840,9 +838,7 @@ static int decode_schedule_args(gen_dec *c, schedule_args *out) {
 
 /* ---- create */
 
-void my_timer_create_ok(ffirt_call *call, MyTimer *state) {
-  ffirt_call_ctor_ok(call, state);
-}
+void my_timer_create_ok(ffirt_call *call, MyTimer *state) { ffirt_call_ctor_ok(call, state); }
 
 static void create_free(void *p) {
   free_create_args(p);
@@ -917,7 +913,8 @@ void my_timer_echo_ok(ffirt_call *call, const EchoResponse *result) {
 }
 
 typedef struct echo_request {
-  echo_args args; /* first: the native run and free functions see a echo_args */
+  /* first: echo_run and echo_free see a echo_args */
+  echo_args args;
   size_t len;
   uint8_t bytes[];
 } echo_request;
@@ -998,7 +995,8 @@ void my_timer_version_ok(ffirt_call *call, const char *result) {
 }
 
 typedef struct version_request {
-  version_args args; /* first: the native run and free functions see a version_args */
+  /* first: version_run and version_free see a version_args */
+  version_args args;
   size_t len;
   uint8_t bytes[];
 } version_request;
@@ -1064,7 +1062,8 @@ void my_timer_complex_ok(ffirt_call *call, const ComplexResponse *result) {
 }
 
 typedef struct complex_request {
-  complex_args args; /* first: the native run and free functions see a complex_args */
+  /* first: complex_run and complex_free see a complex_args */
+  complex_args args;
   size_t len;
   uint8_t bytes[];
 } complex_request;
@@ -1149,7 +1148,8 @@ void my_timer_schedule_ok(ffirt_call *call, const ScheduleResult *result) {
 }
 
 typedef struct schedule_request {
-  schedule_args args; /* first: the native run and free functions see a schedule_args */
+  /* first: schedule_run and schedule_free see a schedule_args */
+  schedule_args args;
   size_t len;
   uint8_t bytes[];
 } schedule_request;
@@ -1191,8 +1191,10 @@ static int schedule_submit(void *ctx, FFICallBack cb, void *ud, const schedule_a
   return ffirt_call_submit(&library, ctx, &schedule_native, args, cb, ud);
 }
 
-int my_timer_schedule(void *ctx, FFICallBack cb, void *ud, JobSpec job, RetryPolicy retry, ScheduleConfig schedule) {
-  return schedule_submit(ctx, cb, ud, &(const schedule_args){.job = job, .retry = retry, .schedule = schedule});
+int my_timer_schedule(void *ctx, FFICallBack cb, void *ud, JobSpec job, RetryPolicy retry,
+                      ScheduleConfig schedule) {
+  return schedule_submit(ctx, cb, ud,
+                         &(const schedule_args){.job = job, .retry = retry, .schedule = schedule});
 }
 
 int my_timer_schedule_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
@@ -1213,9 +1215,7 @@ int my_timer_schedule_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *r
 
 /* ---- destroy */
 
-int my_timer_destroy(void *ctx) {
-  return ffirt_ctx_destroy(&library, ctx) == 0 ? 0 : 1;
-}
+int my_timer_destroy(void *ctx) { return ffirt_ctx_destroy(&library, ctx) == 0 ? 0 : 1; }
 
 /* ---- event on_echo_fired */
 
@@ -1233,7 +1233,9 @@ static int on_echo_fired_encode(ffirt_cbor_enc *e, const void *payload) {
   return encode_EchoEvent(e, (const EchoEvent *)payload);
 }
 
-static const ffirt_event_type on_echo_fired_event = {"on_echo_fired", sizeof(EchoEvent), on_echo_fired_copy, on_echo_fired_free, on_echo_fired_encode};
+static const ffirt_event_type on_echo_fired_event = {"on_echo_fired", sizeof(EchoEvent),
+                                                     on_echo_fired_copy, on_echo_fired_free,
+                                                     on_echo_fired_encode};
 
 int my_timer_emit_on_echo_fired(ffirt_ctx *ctx, const EchoEvent *evt) {
   return ffirt_ctx_emit(ctx, &on_echo_fired_event, evt);
@@ -1246,7 +1248,8 @@ static void on_echo_fired_deliver(int ret, const char *msg, size_t len, void *ud
   ((void (*)(const EchoEvent *, void *))l->fn)((const EchoEvent *)(const void *)msg, l->ud);
 }
 
-uint64_t my_timer_add_on_echo_fired_listener(void *ctx, void (*fn)(const EchoEvent *evt, void *ud), void *ud) {
+uint64_t my_timer_add_on_echo_fired_listener(void *ctx, void (*fn)(const EchoEvent *evt, void *ud),
+                                             void *ud) {
   return add_typed(ctx, "on_echo_fired", on_echo_fired_deliver, (void (*)(void))fn, ud);
 }
 
@@ -1256,7 +1259,8 @@ uint64_t my_timer_add_event_listener(void *ctx, const char *eventName, FFICallBa
   return ffirt_ctx_add_listener(&library, ctx, eventName, FFIRT_LISTENER_NATIVE, cb, ud, NULL);
 }
 
-uint64_t my_timer_add_event_listener_cbor(void *ctx, const char *eventName, FFICallBack cb, void *ud) {
+uint64_t my_timer_add_event_listener_cbor(void *ctx, const char *eventName, FFICallBack cb,
+                                          void *ud) {
   return ffirt_ctx_add_listener(&library, ctx, eventName, FFIRT_LISTENER_CBOR, cb, ud, NULL);
 }
 
@@ -1286,14 +1290,15 @@ static void handlers_deliver(int ret, const char *msg, size_t len, void *ud) {
   }
 }
 
-uint64_t my_timer_add_event_handlers(void *ctx, const struct my_timer_event_handlers *handlers, void *ud) {
+uint64_t my_timer_add_event_handlers(void *ctx, const struct my_timer_event_handlers *handlers,
+                                     void *ud) {
   if (!handlers) return 0;
   handlers_listener *l = (handlers_listener *)ffirt_malloc(sizeof *l);
   if (!l) return 0;
   l->h = *handlers;
   l->ud = ud;
-  uint64_t id =
-      ffirt_ctx_add_listener(&library, ctx, "", FFIRT_LISTENER_NATIVE, handlers_deliver, l, ffirt_free);
+  uint64_t id = ffirt_ctx_add_listener(&library, ctx, "", FFIRT_LISTENER_NATIVE, handlers_deliver,
+                                       l, ffirt_free);
   if (!id) ffirt_free(l);
   return id;
 }

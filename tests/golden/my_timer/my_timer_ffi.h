@@ -54,7 +54,8 @@ void my_timer_complex_ok(ffirt_call *call, const ComplexResponse *result);
  * Runs on the worker thread; finish the call exactly once with the _ok
  * function below or ffirt_call_err(). Arguments are borrowed until then.
  */
-void my_timer_schedule_impl(ffirt_call *call, MyTimer *self, const JobSpec *job, const RetryPolicy *retry, const ScheduleConfig *schedule);
+void my_timer_schedule_impl(ffirt_call *call, MyTimer *self, const JobSpec *job,
+                            const RetryPolicy *retry, const ScheduleConfig *schedule);
 /** Finishes with success; result is borrowed (used before this returns). */
 void my_timer_schedule_ok(ffirt_call *call, const ScheduleResult *result);
 
