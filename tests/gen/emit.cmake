@@ -58,3 +58,9 @@ target_link_libraries(test_gen_edges PRIVATE edges PkgConfig::CMOCKA Threads::Th
 set_target_properties(test_gen_edges PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
 add_test(NAME test_gen_edges COMMAND test_gen_edges)
 set_tests_properties(test_gen_edges PROPERTIES TIMEOUT 120 LABELS "unit;concurrency")
+
+# The layout pass of the C emitters.
+ffirt_add_unit_test(test_gen_tidy
+  SOURCES ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/test_tidy.c
+  LIBS ffirt_gen_core
+  LABELS unit)
