@@ -166,15 +166,14 @@ static void close_any(uv_handle_t *h, void *arg) {
 }
 
 static void stop_phase(ffirt_ctx *ctx) {
-  /* 1. Calls that never started: the queue, then those held behind the
-   * constructor (queue first keeps no order promise across the two, but
-   * each gets its one RET_ERR). */
-  ffirt__qnode *node;
-  while ((node = ffirt__mpsc_pop(&ctx->q)))
-    ffirt__call_fail((ffirt_call *)node, "context destroyed before the call ran", 0);
+  /* 1. Calls that never started: those held behind the constructor, then
+   * the queue (submission order), each answered once. */
   ffirt_call *c;
   while ((c = ffirt__list_pop(&ctx->held)))
     ffirt__call_fail(c, "context destroyed before the call ran", 0);
+  ffirt__qnode *node;
+  while ((node = ffirt__mpsc_pop(&ctx->q)))
+    ffirt__call_fail((ffirt_call *)node, "context destroyed before the call ran", 0);
   ffirt__call_reap(ctx);
 
   /* 2. Grace for running calls (they may still finish normally). */
