@@ -1,5 +1,6 @@
 /*
- * queue.c - lock-free MPSC request queue with a park/wake handshake.
+ * queue.c - lock-free MPSC request queue with a park/wake handshake, and
+ * the bounded MPMC ring that recycles call objects.
  *
  * Design notes: see queue.h (the invariants are the header's contract).
  * Memory orders: the tail exchange and the parked flag accesses are seq_cst
