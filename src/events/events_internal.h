@@ -11,10 +11,9 @@
  *    arrays and listener structs are freed once no delivery that could hold
  *    them is in progress (the dgen delivery generation moved on), by
  *    writers or by the event thread between two deliveries.
- *  - Queue (queue.c): a bounded multi-producer ring of cells (Vyukov
- *    sequence numbers). Capacity is enforced by the separate `queued`
- *    counter; the ring has room for every reserved event plus the cell being
- *    delivered, so a reserved producer always finds a cell. Payloads live
+ *  - Queue (queue.c): a bounded multi-producer ring of exactly `capacity`
+ *    cells (Vyukov sequence numbers); full = the cell at tail still holds
+ *    the event of one lap before. Payloads live
  *    inline in the cell when small (no malloc in steady state). The event
  *    thread moves an event out of its cell and hands the cell back before
  *    delivering, so tail - head <= capacity always holds and a slow
@@ -111,14 +110,16 @@ struct ffirt_events {
   ffirt_events_config cfg;
 
   /* ---- registry (registry.c) */
+  uint64_t uid; /* unique per events object in the process (channel cache key) */
   pthread_mutex_t reg_lock;
   _Atomic(ffirt__ctable *) table;
-  size_t nchannels;           /* reg_lock */
-  ffirt__channel *channels;   /* reg_lock; named channels */
-  ffirt__channel wild;        /* the "" channel */
-  atomic_uint_fast32_t total; /* all listeners; written under reg_lock */
-  uint64_t next_id;           /* reg_lock */
-  ffirt__listener **all;      /* live listeners, reg_lock */
+  size_t nchannels;                  /* reg_lock */
+  atomic_uint_fast64_t chan_version; /* +1 per channel created */
+  ffirt__channel *channels;          /* reg_lock; named channels */
+  ffirt__channel wild;               /* the "" channel */
+  atomic_uint_fast32_t total;        /* all listeners; written under reg_lock */
+  uint64_t next_id;                  /* reg_lock */
+  ffirt__listener **all;             /* live listeners, reg_lock */
   size_t nall, capall;
   ffirt__larray *retired_arrays;      /* reg_lock; freed by the event thread */
   ffirt__listener *retired_listeners; /* reg_lock; freed by the event thread */
@@ -133,10 +134,10 @@ struct ffirt_events {
 
   /* ---- queue (queue.c) */
   ffirt__cell *cells;
-  size_t ring_mask; /* ring size - 1 (power of two >= capacity + 2) */
+  size_t ring;      /* cells = capacity */
+  size_t ring_mask; /* ring - 1 when ring is a power of two, else 0 (use %) */
   _Alignas(64) atomic_size_t tail;
   _Alignas(64) atomic_size_t head;
-  _Alignas(64) atomic_size_t queued;   /* reserved + published, not yet claimed */
   atomic_uint_fast64_t dropped;        /* since creation */
   atomic_uint_fast64_t pending_report; /* drops not yet reported */
   atomic_int producers;                /* emits in progress (destroy waits for 0) */
@@ -167,6 +168,8 @@ int ffirt__registry_init(ffirt_events *ev);
 void ffirt__registry_fini(ffirt_events *ev);
 /* Lock-free lookup of the channel for name[0..n) with hash h, or NULL. */
 ffirt__channel *ffirt__channel_find(ffirt_events *ev, const char *name, size_t n, uint64_t h);
+/* The channel of type->name, or NULL (lock-free; cached per thread). */
+ffirt__channel *ffirt__channel_for_type(ffirt_events *ev, const ffirt_event_type *type);
 /* FNV-1a of the NUL-terminated s; *len gets strlen(s). */
 uint64_t ffirt__name_hash(const char *s, size_t *len);
 /* Event thread, at a quiescent point: runs deferred releases and frees

@@ -3,20 +3,17 @@
  * and drop accounting.
  *
  * Design notes:
- *  - The ring is an array of cells with Vyukov sequence numbers: a cell at
- *    position p is free for a producer when seq == p, published when
- *    seq == p + 1, and handed back by its consumer with seq = p + ring size.
- *    tail is claimed by producers (CAS), head by the event thread and by
- *    drop-oldest producers (CAS), so a cell is claimed exactly once.
- *  - Capacity is the `queued` counter (reserved or published events not yet
- *    claimed), bounded by cfg.capacity with a CAS loop before a producer
- *    claims a cell. The ring has at least capacity + 2 cells, room for every
- *    reservation plus transient claims. The event thread moves an event out
- *    of its cell and hands the cell back before delivering it, so
- *    tail - head <= capacity and the cell a reserved producer needs was
- *    claimed before; if its claimer (the event thread moving it out, or a
- *    drop-oldest stealer freeing it) has not handed it back yet, the
- *    producer spins briefly.
+ *  - The ring is an array of exactly `capacity` cells with Vyukov sequence
+ *    numbers: the cell of position p (index p % capacity) is free for a
+ *    producer when seq == p, published when seq == p + 1, and handed back by
+ *    its claimer with seq = p + capacity. tail is claimed by producers
+ *    (CAS), head by the event thread and by drop-oldest producers (CAS), so
+ *    each event is claimed exactly once.
+ *  - Full = the cell at tail still holds the event of one lap before. The
+ *    event thread moves an event out of its cell and hands the cell back
+ *    before delivering it, so a queued event is one emitted and not yet
+ *    taken by the event thread: capacity is exact, with no counter written
+ *    by both sides (only the cells and head/tail are shared).
  *  - The producer builds the payload directly in its claimed cell: native
  *    deep copy (inline up to FFIRT__EV_INLINE_NATIVE bytes, else one
  *    allocation) and/or the envelope (inline up to FFIRT__EV_INLINE_ENV
@@ -43,17 +40,15 @@
 static const unsigned char empty_payload[1];
 
 int ffirt__queue_init(ffirt_events *ev) {
-  size_t ring = 2;
-  while (ring < ev->cfg.capacity + 2)
-    ring *= 2;
+  size_t ring = ev->cfg.capacity;
   ev->cells = ffirt_calloc(ring, sizeof *ev->cells);
   if (!ev->cells) return FFIRT_ENOMEM;
   for (size_t i = 0; i < ring; i++)
     atomic_init(&ev->cells[i].seq, i);
-  ev->ring_mask = ring - 1;
+  ev->ring = ring;
+  ev->ring_mask = (ring & (ring - 1)) == 0 ? ring - 1 : 0;
   atomic_init(&ev->tail, 0);
   atomic_init(&ev->head, 0);
-  atomic_init(&ev->queued, 0);
   atomic_init(&ev->dropped, 0);
   atomic_init(&ev->pending_report, 0);
   atomic_init(&ev->producers, 0);
@@ -81,10 +76,14 @@ void ffirt__queue_fini(ffirt_events *ev) {
   ffirt_free(ev->cells);
 }
 
+static inline ffirt__cell *cell_at(ffirt_events *ev, size_t pos) {
+  return &ev->cells[ev->ring_mask ? pos & ev->ring_mask : pos % ev->ring];
+}
+
 ffirt__cell *ffirt__queue_claim(ffirt_events *ev, size_t *out) {
   size_t pos = atomic_load_explicit(&ev->head, memory_order_relaxed);
   for (;;) {
-    ffirt__cell *c = &ev->cells[pos & ev->ring_mask];
+    ffirt__cell *c = cell_at(ev, pos);
     /* acquire: pairs with the producer's release publication. */
     size_t seq = atomic_load_explicit(&c->seq, memory_order_acquire);
     intptr_t dif = (intptr_t)(seq - (pos + 1));
@@ -103,19 +102,27 @@ ffirt__cell *ffirt__queue_claim(ffirt_events *ev, size_t *out) {
 }
 
 void ffirt__queue_release(ffirt_events *ev, ffirt__cell *c, size_t pos) {
-  /* release: the next producer of this cell sees our reads done. */
-  atomic_store_explicit(&c->seq, pos + ev->ring_mask + 1, memory_order_release);
+  /* release: the next producer of this cell sees our reads done; seq_cst in
+   * the BLOCK policy, for the Dekker with wait_for_space (space_waiters). */
+  int block = ev->cfg.overflow == FFIRT_OVERFLOW_BLOCK;
+  atomic_store_explicit(&c->seq, pos + ev->ring,
+                        block ? memory_order_seq_cst : memory_order_release);
+  if (block && atomic_load_explicit(&ev->space_waiters, memory_order_seq_cst)) {
+    pthread_mutex_lock(&ev->space_lock);
+    pthread_cond_broadcast(&ev->space_cv);
+    pthread_mutex_unlock(&ev->space_lock);
+  }
 }
 
 int ffirt__queue_ready(ffirt_events *ev) {
   size_t pos = atomic_load_explicit(&ev->head, memory_order_relaxed);
-  ffirt__cell *c = &ev->cells[pos & ev->ring_mask];
+  ffirt__cell *c = cell_at(ev, pos);
   return atomic_load_explicit(&c->seq, memory_order_acquire) == pos + 1;
 }
 
 int ffirt__queue_ready_sc(ffirt_events *ev) {
   size_t pos = atomic_load_explicit(&ev->head, memory_order_relaxed);
-  ffirt__cell *c = &ev->cells[pos & ev->ring_mask];
+  ffirt__cell *c = cell_at(ev, pos);
   /* seq_cst: the consumer's half of the park/wake Dekker (thread.c). */
   return atomic_load_explicit(&c->seq, memory_order_seq_cst) == pos + 1;
 }
@@ -170,19 +177,31 @@ static void count_drop(ffirt_events *ev) {
   atomic_fetch_add_explicit(&ev->pending_report, 1, memory_order_relaxed);
 }
 
-static int try_reserve(ffirt_events *ev) {
-  size_t q = atomic_load_explicit(&ev->queued, memory_order_relaxed);
-  while (q < ev->cfg.capacity)
-    /* seq_cst: in the BLOCK policy this RMW and the consumer's decrement
-     * order against space_waiters (see wait_for_space). */
-    if (atomic_compare_exchange_weak_explicit(&ev->queued, &q, q + 1, memory_order_seq_cst,
-                                              memory_order_relaxed))
-      return 1;
-  return 0;
+/* Claims the cell at tail for a new event, or NULL when the queue is full.
+ * order is the load order of the cell's seq (seq_cst in wait_for_space). */
+static ffirt__cell *try_claim_tail(ffirt_events *ev, size_t *out, memory_order order) {
+  size_t pos = atomic_load_explicit(&ev->tail, memory_order_relaxed);
+  for (;;) {
+    ffirt__cell *c = cell_at(ev, pos);
+    /* acquire (at least): pairs with the claimer's release hand-back. */
+    size_t seq = atomic_load_explicit(&c->seq, order);
+    intptr_t dif = (intptr_t)(seq - pos);
+    if (dif == 0) {
+      if (atomic_compare_exchange_weak_explicit(&ev->tail, &pos, pos + 1, memory_order_relaxed,
+                                                memory_order_relaxed)) {
+        *out = pos;
+        return c;
+      }
+    } else if (dif < 0) {
+      return NULL; /* the event of one lap before is still queued */
+    } else {
+      pos = atomic_load_explicit(&ev->tail, memory_order_relaxed);
+    }
+  }
 }
 
-/* Drop-oldest: claims the oldest published event, frees it and keeps its
- * reservation for the caller. 1 on success, 0 if none could be taken. */
+/* Drop-oldest: claims the oldest published event, frees it, counts it, and
+ * hands its cell back. 1 on success, 0 if none could be taken. */
 static int steal_oldest(ffirt_events *ev) {
   size_t pos;
   ffirt__cell *c = ffirt__queue_claim(ev, &pos);
@@ -210,20 +229,22 @@ static int before(const struct timespec *a, const struct timespec *b) {
   return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
 }
 
-/* BLOCK policy: waits until a reservation succeeds, the deadline passes or
- * destroy starts. Bounded by cfg.block_timeout_ms. */
-static int wait_for_space(ffirt_events *ev) {
+/* BLOCK policy: yields a little, then waits until a cell frees, the
+ * deadline passes or destroy starts. Bounded by cfg.block_timeout_ms. */
+static ffirt__cell *wait_for_space(ffirt_events *ev, size_t *pos) {
+  ffirt__cell *c;
+  for (int i = 0; i < 16; i++) {
+    sched_yield(); /* usually enough for the event thread to free a cell */
+    if ((c = try_claim_tail(ev, pos, memory_order_acquire))) return c;
+  }
   struct timespec deadline, now;
   deadline_after(&deadline, ev->cfg.block_timeout_ms);
-  int ok = 0;
   pthread_mutex_lock(&ev->space_lock);
-  /* seq_cst: the consumer decrements queued, then loads space_waiters. */
+  /* seq_cst: the event thread hands a cell back (seq_cst), then loads
+   * space_waiters; we increment it, then load the cell (seq_cst). */
   atomic_fetch_add_explicit(&ev->space_waiters, 1, memory_order_seq_cst);
   for (;;) {
-    if (try_reserve(ev)) {
-      ok = 1;
-      break;
-    }
+    if ((c = try_claim_tail(ev, pos, memory_order_seq_cst))) break;
     if (atomic_load_explicit(&ev->closed, memory_order_relaxed)) break;
     clock_gettime(CLOCK_MONOTONIC, &now);
     if (!before(&now, &deadline)) break;
@@ -231,50 +252,28 @@ static int wait_for_space(ffirt_events *ev) {
   }
   atomic_fetch_sub_explicit(&ev->space_waiters, 1, memory_order_relaxed);
   pthread_mutex_unlock(&ev->space_lock);
-  return ok;
+  return c;
 }
 
-/* Takes one unit of capacity per the overflow policy. 0 or FFIRT_EFULL. */
-static int reserve(ffirt_events *ev) {
-  if (try_reserve(ev)) return 0;
+/* Claims a cell per the overflow policy, or counts a drop and returns NULL. */
+static ffirt__cell *reserve(ffirt_events *ev, size_t *pos) {
+  ffirt__cell *c = try_claim_tail(ev, pos, memory_order_acquire);
+  if (c) return c;
   switch (ev->cfg.overflow) {
   case FFIRT_OVERFLOW_DROP_OLDEST:
     for (int tries = 0; tries < 1000; tries++) {
-      if (steal_oldest(ev)) return 0;
-      if (try_reserve(ev)) return 0;
-      sched_yield(); /* the oldest cell is still being built */
+      if (!steal_oldest(ev)) sched_yield(); /* the oldest is still being built */
+      if ((c = try_claim_tail(ev, pos, memory_order_acquire))) return c;
     }
     break;
   case FFIRT_OVERFLOW_BLOCK:
     /* The event thread cannot wait for itself to make room. */
-    if (!ffirt_events_on_thread(ev) && wait_for_space(ev)) return 0;
+    if (!ffirt_events_on_thread(ev) && (c = wait_for_space(ev, pos))) return c;
     break;
   default: break;
   }
   count_drop(ev);
-  return FFIRT_EFULL;
-}
-
-static ffirt__cell *claim_tail(ffirt_events *ev, size_t *out) {
-  size_t pos = atomic_load_explicit(&ev->tail, memory_order_relaxed);
-  for (unsigned spins = 0;; spins++) {
-    ffirt__cell *c = &ev->cells[pos & ev->ring_mask];
-    /* acquire: pairs with the consumer's release hand-back. */
-    size_t seq = atomic_load_explicit(&c->seq, memory_order_acquire);
-    intptr_t dif = (intptr_t)(seq - pos);
-    if (dif == 0) {
-      if (atomic_compare_exchange_weak_explicit(&ev->tail, &pos, pos + 1, memory_order_relaxed,
-                                                memory_order_relaxed)) {
-        *out = pos;
-        return c;
-      }
-    } else {
-      /* dif < 0: a stealer still holds this cell (transient); else another
-       * producer took pos. */
-      if (dif < 0 && spins > 64) sched_yield();
-      pos = atomic_load_explicit(&ev->tail, memory_order_relaxed);
-    }
-  }
+  return NULL;
 }
 
 /* Builds the payload forms into c. 0 or FFIRT_ENOMEM (c holds nothing). */
@@ -333,9 +332,7 @@ int ffirt_events_emit(ffirt_events *ev, const ffirt_event_type *type, const void
   if (!atomic_load_explicit(&ev->total, memory_order_relaxed))
     return atomic_load_explicit(&ev->closed, memory_order_relaxed) ? FFIRT_ECLOSED : 0;
   if (type->size && !payload) return FFIRT_EINVAL;
-  size_t n;
-  uint64_t h = ffirt__name_hash(type->name, &n);
-  ffirt__channel *ch = ffirt__channel_find(ev, type->name, n, h);
+  ffirt__channel *ch = ffirt__channel_for_type(ev, type);
   uint32_t nn = atomic_load_explicit(&ev->wild.count[FFIRT_LISTENER_NATIVE], memory_order_relaxed);
   uint32_t nc = atomic_load_explicit(&ev->wild.count[FFIRT_LISTENER_CBOR], memory_order_relaxed);
   if (ch) {
@@ -349,9 +346,13 @@ int ffirt_events_emit(ffirt_events *ev, const ffirt_event_type *type, const void
   int rc;
   if (atomic_load_explicit(&ev->closed, memory_order_seq_cst)) {
     rc = FFIRT_ECLOSED;
-  } else if ((rc = reserve(ev)) == 0) {
+  } else {
     size_t pos;
-    ffirt__cell *c = claim_tail(ev, &pos);
+    ffirt__cell *c = reserve(ev, &pos);
+    if (!c) {
+      rc = FFIRT_EFULL;
+      goto out;
+    }
     c->rec.ch = ch;
     rc = build(&c->rec, type, payload, nn != 0, nc != 0);
     if (rc) c->rec.type = NULL; /* tombstone: the consumer skips it */
@@ -360,6 +361,7 @@ int ffirt_events_emit(ffirt_events *ev, const ffirt_event_type *type, const void
     atomic_store_explicit(&c->seq, pos + 1, memory_order_seq_cst);
     ffirt__wake_consumer(ev);
   }
+out:
   /* release: destroy's load of producers == 0 sees our cell published. */
   atomic_fetch_sub_explicit(&ev->producers, 1, memory_order_release);
   return rc;

@@ -69,6 +69,32 @@ ffirt__channel *ffirt__channel_find(ffirt_events *ev, const char *name, size_t n
   }
 }
 
+/* A per-thread cache of (events object, type descriptor) -> channel, so a
+ * hot emit does not hash its name. Safe because channels live as long as
+ * their events object and uid is never reused. A miss (no channel yet) is
+ * cached too, valid while no channel is created (chan_version unchanged;
+ * read relaxed: an add that happened before the emit is seen by coherence). */
+typedef struct chan_cache_entry {
+  uint64_t uid;
+  const ffirt_event_type *type;
+  const char *name;
+  ffirt__channel *ch;
+  uint64_t version; /* for ch == NULL */
+} chan_cache_entry;
+static _Thread_local chan_cache_entry chan_cache[8];
+
+ffirt__channel *ffirt__channel_for_type(ffirt_events *ev, const ffirt_event_type *type) {
+  chan_cache_entry *e = &chan_cache[((uintptr_t)type >> 4) & 7];
+  uint64_t v = atomic_load_explicit(&ev->chan_version, memory_order_relaxed);
+  if (e->uid == ev->uid && e->type == type && e->name == type->name && (e->ch || e->version == v))
+    return e->ch;
+  size_t n;
+  uint64_t h = ffirt__name_hash(type->name, &n);
+  ffirt__channel *c = ffirt__channel_find(ev, type->name, n, h);
+  *e = (chan_cache_entry){ev->uid, type, type->name, c, v};
+  return c;
+}
+
 static void table_put(ffirt__ctable *t, ffirt__channel *c) {
   size_t i = (size_t)c->hash & t->mask;
   while (atomic_load_explicit(&t->slots[i], memory_order_relaxed))
@@ -113,6 +139,8 @@ static ffirt__channel *channel_get(ffirt_events *ev, const char *name, size_t n,
   ev->channels = c;
   ev->nchannels++;
   table_put(t, c);
+  /* release: a thread that sees the new version finds the channel. */
+  atomic_fetch_add_explicit(&ev->chan_version, 1, memory_order_release);
   return c;
 }
 
@@ -219,6 +247,8 @@ static int rebuild(ffirt_events *ev, ffirt__channel *ch, ffirt__listener *add) {
 }
 
 int ffirt__registry_init(ffirt_events *ev) {
+  static atomic_uint_fast64_t next_uid = 1;
+  ev->uid = atomic_fetch_add_explicit(&next_uid, 1, memory_order_relaxed);
   if (pthread_mutex_init(&ev->reg_lock, NULL)) return FFIRT_ETHREAD;
   pthread_condattr_t ca;
   pthread_condattr_init(&ca);
@@ -234,6 +264,7 @@ int ffirt__registry_init(ffirt_events *ev) {
     return FFIRT_ETHREAD;
   }
   atomic_init(&ev->table, NULL);
+  atomic_init(&ev->chan_version, 0);
   ev->wild.name = NULL;
   ev->wild.name_len = 0;
   atomic_init(&ev->wild.count[0], 0);

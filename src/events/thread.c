@@ -37,7 +37,8 @@
 #include "events/events_internal.h"
 
 #define LIVENESS_EVERY 32 /* events between two liveness checks while busy */
-#define SPIN_ROUNDS 2000  /* polls of the ring before parking */
+#define SPIN_ROUNDS 200   /* polls of the ring before yielding */
+#define YIELD_ROUNDS 20   /* yields before parking */
 
 static _Thread_local ffirt_events *tls_events; /* set on the event thread */
 
@@ -113,9 +114,7 @@ void ffirt__deliver(ffirt_events *ev, const ffirt_event_type *type, ffirt__chann
 
 int ffirt__events_dispatch(ffirt_events *ev, const ffirt_event_type *type, const void *payload) {
   static const unsigned char empty[1];
-  size_t n;
-  uint64_t h = ffirt__name_hash(type->name, &n);
-  ffirt__channel *ch = ffirt__channel_find(ev, type->name, n, h);
+  ffirt__channel *ch = ffirt__channel_for_type(ev, type);
   uint32_t nn = atomic_load_explicit(&ev->wild.count[FFIRT_LISTENER_NATIVE], memory_order_relaxed);
   uint32_t nc = atomic_load_explicit(&ev->wild.count[FFIRT_LISTENER_CBOR], memory_order_relaxed);
   if (ch) {
@@ -165,15 +164,6 @@ static void consume(ffirt_events *ev, ffirt__cell *c, size_t pos, int discard) {
   ffirt__rec r;
   ffirt__rec_move(&r, &c->rec);
   ffirt__queue_release(ev, c, pos);
-  /* seq_cst: the BLOCK policy's waiters increment space_waiters and then
-   * try to reserve; we decrement and then load space_waiters. */
-  atomic_fetch_sub_explicit(&ev->queued, 1, memory_order_seq_cst);
-  if (ev->cfg.overflow == FFIRT_OVERFLOW_BLOCK &&
-      atomic_load_explicit(&ev->space_waiters, memory_order_seq_cst)) {
-    pthread_mutex_lock(&ev->space_lock);
-    pthread_cond_broadcast(&ev->space_cv);
-    pthread_mutex_unlock(&ev->space_lock);
-  }
   if (!discard) report_drops(ev);
   if (r.type) {
     if (discard)
@@ -241,6 +231,11 @@ static void *event_thread(void *arg) {
     int ready = 0;
     for (int i = 0; i < SPIN_ROUNDS && !ready; i++) {
       cpu_relax();
+      ready = ffirt__queue_ready(ev);
+    }
+    /* Then yield: when producers share our core this lets them run. */
+    for (int i = 0; i < YIELD_ROUNDS && !ready; i++) {
+      sched_yield();
       ready = ffirt__queue_ready(ev);
     }
     if (!ready) park(ev);

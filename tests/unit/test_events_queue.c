@@ -16,7 +16,7 @@
 #include "unit/fault_alloc.h"
 #include "unit/test_events_util.h"
 
-#define CAP 4
+#define CAP 5 /* not a power of two: the ring indexes with % */
 
 typedef struct fixture {
   ffirt_events *ev;
@@ -72,11 +72,11 @@ static void drop_newest_refuses_overflow_counts_and_reports_it(void **state) {
   (void)state;
   fixture f;
   setup_parked(&f, FFIRT_OVERFLOW_DROP_NEWEST, 0, FFIRT_LISTENER_NATIVE);
-  for (int32_t i = 1; i <= 9; i++)
+  for (int32_t i = 1; i <= CAP + 5; i++)
     assert_int_equal(ffirt_events_emit(f.ev, &flat_type, &i), i <= CAP ? 0 : FFIRT_EFULL);
   assert_int_equal(ffirt_events_dropped(f.ev), 5);
   gate_open(&f.g);
-  assert_true(recorder_wait(&f.r, 6));
+  assert_true(recorder_wait(&f.r, CAP + 2));
   /* 0, then the report as soon as the queue has room, then 1..4 */
   assert_int_equal(flat_at(&f, 0), 0);
   assert_int_equal(drop_at(&f, 1), 5);
@@ -84,7 +84,7 @@ static void drop_newest_refuses_overflow_counts_and_reports_it(void **state) {
     assert_int_equal(flat_at(&f, i + 1), i);
   /* the report is per period: new drops are reported with their own count */
   sleep_ms(20);
-  assert_int_equal(atomic_load(&f.r.n), 6);
+  assert_int_equal(atomic_load(&f.r.n), CAP + 2);
   assert_int_equal(ffirt_events_dropped(f.ev), 5);
   teardown(&f);
 }
@@ -93,11 +93,11 @@ static void drop_oldest_keeps_the_newest_and_counts_the_dropped(void **state) {
   (void)state;
   fixture f;
   setup_parked(&f, FFIRT_OVERFLOW_DROP_OLDEST, 0, FFIRT_LISTENER_NATIVE);
-  for (int32_t i = 1; i <= 9; i++)
+  for (int32_t i = 1; i <= CAP + 5; i++)
     assert_int_equal(ffirt_events_emit(f.ev, &flat_type, &i), 0);
   assert_int_equal(ffirt_events_dropped(f.ev), 5);
   gate_open(&f.g);
-  assert_true(recorder_wait(&f.r, 6));
+  assert_true(recorder_wait(&f.r, CAP + 2));
   assert_int_equal(flat_at(&f, 0), 0);
   assert_int_equal(drop_at(&f, 1), 5);
   for (int i = 0; i < CAP; i++)
@@ -117,7 +117,7 @@ static void drop_oldest_frees_the_dropped_payloads(void **state) {
     assert_int_equal(ffirt_events_emit(f.ev, &msg_type, &m), 0);
   }
   assert_int_equal(atomic_load(&msg_copies), 10);
-  assert_int_equal(atomic_load(&msg_frees), 6); /* freed by the emitters that dropped them */
+  assert_int_equal(atomic_load(&msg_frees), 10 - CAP); /* freed by the emitters that dropped them */
   gate_open(&f.g);
   teardown(&f);
   assert_int_equal(atomic_load(&msg_frees), 10);
@@ -144,14 +144,14 @@ static void block_waits_up_to_the_timeout_then_drops(void **state) {
   for (int32_t i = 1; i <= CAP; i++)
     assert_int_equal(ffirt_events_emit(f.ev, &flat_type, &i), 0);
   uint64_t t0 = now_ms();
-  int32_t v = 5;
+  int32_t v = CAP + 1;
   assert_int_equal(ffirt_events_emit(f.ev, &flat_type, &v), FFIRT_EFULL);
   uint64_t waited = now_ms() - t0;
   assert_true(waited >= 195);
   assert_true(waited < 3000);
   assert_int_equal(ffirt_events_dropped(f.ev), 1);
   /* a blocked emitter succeeds as soon as room appears */
-  emitter_arg a = {.ev = f.ev, .value = 6};
+  emitter_arg a = {.ev = f.ev, .value = CAP + 2};
   atomic_init(&a.rc, 1);
   atomic_init(&a.done, 0);
   pthread_t t;
@@ -161,12 +161,12 @@ static void block_waits_up_to_the_timeout_then_drops(void **state) {
   gate_open(&f.g);
   pthread_join(t, NULL);
   assert_int_equal(atomic_load(&a.rc), 0);
-  assert_true(recorder_wait(&f.r, 7)); /* 0, report(1), 1..4, 6 */
+  assert_true(recorder_wait(&f.r, CAP + 3)); /* 0, report(1), 1..CAP, CAP + 2 */
   assert_int_equal(flat_at(&f, 0), 0);
   assert_int_equal(drop_at(&f, 1), 1);
   for (int i = 1; i <= CAP; i++)
     assert_int_equal(flat_at(&f, i + 1), i);
-  assert_int_equal(flat_at(&f, 6), 6);
+  assert_int_equal(flat_at(&f, CAP + 2), CAP + 2);
   assert_int_equal(ffirt_events_dropped(f.ev), 1);
   teardown(&f);
 }
