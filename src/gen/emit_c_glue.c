@@ -997,11 +997,9 @@ static void glue_file(glue *x, ffirt__gen_writer *body) {
   L("static const ffirt_library library = {");
   L("    .name = \"%s\",", lib);
   L("    .stale_warn_ms = %u,", (unsigned)m->opt_stale_warn_ms);
-  L("    .events = {.capacity = %u,",
-    (unsigned)(m->opt_event_capacity ? m->opt_event_capacity : 1024));
+  L("    .events = {.capacity = %u,", (unsigned)m->opt_event_capacity);
   L("               .overflow = %s,", overflow_name(m->opt_event_overflow));
-  L("               .block_timeout_ms = %u,",
-    (unsigned)(m->opt_event_block_ms ? m->opt_event_block_ms : 100));
+  L("               .block_timeout_ms = %u,", (unsigned)m->opt_event_block_ms);
   L("               .on_destroy = FFIRT_ON_DESTROY_DELIVER,");
   L("               .liveness_grace_ms = 10000,");
   L("               .stall_ms = 1000},");
