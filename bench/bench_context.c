@@ -14,8 +14,9 @@
  * and a blocking caller, which shows what the default spin buys.
  *
  * Prints a table, ratios against the floor, and one `csv,...` line per
- * measurement. Never fails: it measures. Usage: bench_context [scale]
- * (scale multiplies the iteration counts; default 1).
+ * measurement. Never fails: it measures. Usage: bench_context [scale [only]]
+ * (scale multiplies the iteration counts, default 1; only = "sync",
+ * "async" or "submit" runs that group alone, e.g. for a profiler).
  */
 #include <pthread.h>
 #include <sched.h>
@@ -259,17 +260,21 @@ static void submit_only(int threads, int hot) {
 
 int main(int argc, char **argv) {
   if (argc > 1) g_scale = atoi(argv[1]) > 0 ? atoi(argv[1]) : 1;
+  const char *only = argc > 2 ? argv[2] : "";
   double fl = floor_ns();
   static const int modes[] = {1, 2, 0};
-  for (int m = 0; m < 3; m++)
-    for (int th = 1; th <= 2; th++)
-      sync_round_trip(th, modes[m]);
-  for (int hot = 1; hot >= 0; hot--)
-    for (int th = 1; th <= 2; th++)
-      async_window(th, hot);
-  for (int hot = 1; hot >= 0; hot--)
-    for (int th = 1; th <= 2; th++)
-      submit_only(th, hot);
+  if (!*only || !strcmp(only, "sync"))
+    for (int m = 0; m < 3; m++)
+      for (int th = 1; th <= 2; th++)
+        sync_round_trip(th, modes[m]);
+  if (!*only || !strcmp(only, "async"))
+    for (int hot = 1; hot >= 0; hot--)
+      for (int th = 1; th <= 2; th++)
+        async_window(th, hot);
+  if (!*only || !strcmp(only, "submit"))
+    for (int hot = 1; hot >= 0; hot--)
+      for (int th = 1; th <= 2; th++)
+        submit_only(th, hot);
 
   printf("bench_context: floor = plain call through a function pointer: %.2f ns\n", fl);
   printf("%-18s %7s %7s %10s %10s %14s %12s\n", "benchmark", "threads", "worker", "p50 us",
