@@ -255,8 +255,10 @@ static ffirt__cell *wait_for_space(ffirt_events *ev, size_t *pos) {
   return c;
 }
 
-/* Claims a cell per the overflow policy, or counts a drop and returns NULL. */
-static ffirt__cell *reserve(ffirt_events *ev, size_t *pos) {
+/* Claims a cell per the overflow policy, or returns NULL with *rc set:
+ * FFIRT_EFULL (counted as dropped) or FFIRT_ECLOSED (destroy began while a
+ * BLOCK emitter waited). */
+static ffirt__cell *reserve(ffirt_events *ev, size_t *pos, int *rc) {
   ffirt__cell *c = try_claim_tail(ev, pos, memory_order_acquire);
   if (c) return c;
   switch (ev->cfg.overflow) {
@@ -269,10 +271,15 @@ static ffirt__cell *reserve(ffirt_events *ev, size_t *pos) {
   case FFIRT_OVERFLOW_BLOCK:
     /* The event thread cannot wait for itself to make room. */
     if (!ffirt_events_on_thread(ev) && (c = wait_for_space(ev, pos))) return c;
+    if (atomic_load_explicit(&ev->closed, memory_order_relaxed)) {
+      *rc = FFIRT_ECLOSED;
+      return NULL;
+    }
     break;
   default: break;
   }
   count_drop(ev);
+  *rc = FFIRT_EFULL;
   return NULL;
 }
 
@@ -348,11 +355,8 @@ int ffirt_events_emit(ffirt_events *ev, const ffirt_event_type *type, const void
     rc = FFIRT_ECLOSED;
   } else {
     size_t pos;
-    ffirt__cell *c = reserve(ev, &pos);
-    if (!c) {
-      rc = FFIRT_EFULL;
-      goto out;
-    }
+    ffirt__cell *c = reserve(ev, &pos, &rc);
+    if (!c) goto out;
     c->rec.ch = ch;
     rc = build(&c->rec, type, payload, nn != 0, nc != 0);
     if (rc) c->rec.type = NULL; /* tombstone: the consumer skips it */

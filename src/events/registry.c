@@ -338,7 +338,10 @@ void ffirt__registry_fini(ffirt_events *ev) {
   ffirt__listener *deferred = ev->deferred;
   ev->deferred = NULL;
   if (deferred) finish_deferred(ev, deferred);
-  for (size_t i = 0; i < ev->nall; i++) {
+  /* Release callbacks must not add or remove on ev any more (documented);
+   * iterate a stable count in case one does anyway. */
+  size_t nall = ev->nall;
+  for (size_t i = 0; i < nall && i < ev->nall; i++) {
     ffirt__listener *l = ev->all[i];
     if (l->release) l->release(l->ud);
   }
