@@ -565,7 +565,7 @@ static void procedure(glue *x, const ffirt__gen_proc *p) {
     B();
     L("typedef struct %s_request {", n);
     IN();
-    L("/* first: %s_run and %s_free see a %s_args */", n, n, n);
+    L("/* first, so that %s_run and %s_free serve the blocks of both ABIs */", n, n);
     L("%s_args args;", n);
     L("size_t len;");
     L("uint8_t bytes[];");
@@ -619,7 +619,6 @@ static void procedure(glue *x, const ffirt__gen_proc *p) {
       p->kind == GEN_CTOR     ? F("ffirt_ctx_create(&library, &%s_native, args, cb, ud)", n)
       : p->kind == GEN_STATIC ? F("ffirt_static_submit(&library, &%s_native, args, cb, ud)", n)
                               : F("ffirt_call_submit(&library, ctx, &%s_native, args, cb, ud)", n);
-  const char *ret_err = p->kind == GEN_CTOR ? "NULL" : "RET_ERR";
   const char *ctx_param = p->kind == GEN_METHOD ? "void *ctx, " : "";
   if (has_params) {
     B();
@@ -646,8 +645,12 @@ static void procedure(glue *x, const ffirt__gen_proc *p) {
       L("if (copy_%s(args, in, &err)) {", args->stem);
       IN();
       L("%s(args);", free_fn);
-      L("reject(cb, ud, &err);");
-      L("return %s;", ret_err);
+      if (p->kind == GEN_CTOR) {
+        L("reject(cb, ud, &err);");
+        L("return NULL;");
+      } else {
+        L("return reject(cb, ud, &err);");
+      }
       OUT();
       L("}");
     }
