@@ -1570,7 +1570,7 @@ void kitchen_sink_echo_scalars_ok(ffirt_call *call, const Scalars *result) {
 }
 
 typedef struct echo_scalars_request {
-  /* first: echo_scalars_run and echo_scalars_free see a echo_scalars_args */
+  /* first, so that echo_scalars_run and echo_scalars_free serve the blocks of both ABIs */
   echo_scalars_args args;
   size_t len;
   uint8_t bytes[];
@@ -1609,8 +1609,7 @@ static int echo_scalars_submit(void *ctx, FFICallBack cb, void *ud, const echo_s
   err_init(&err);
   if (copy_echo_scalars_args(args, in, &err)) {
     echo_scalars_free(args);
-    reject(cb, ud, &err);
-    return RET_ERR;
+    return reject(cb, ud, &err);
   }
   return ffirt_call_submit(&library, ctx, &echo_scalars_native, args, cb, ud);
 }
@@ -1659,7 +1658,7 @@ void kitchen_sink_echo_containers_ok(ffirt_call *call, const Containers *result)
 }
 
 typedef struct echo_containers_request {
-  /* first: echo_containers_run and echo_containers_free see a echo_containers_args */
+  /* first, so that echo_containers_run and echo_containers_free serve the blocks of both ABIs */
   echo_containers_args args;
   size_t len;
   uint8_t bytes[];
@@ -1699,8 +1698,7 @@ static int echo_containers_submit(void *ctx, FFICallBack cb, void *ud,
   err_init(&err);
   if (copy_echo_containers_args(args, in, &err)) {
     echo_containers_free(args);
-    reject(cb, ud, &err);
-    return RET_ERR;
+    return reject(cb, ud, &err);
   }
   return ffirt_call_submit(&library, ctx, &echo_containers_native, args, cb, ud);
 }
@@ -1749,7 +1747,7 @@ void kitchen_sink_echo_everything_ok(ffirt_call *call, const Everything *result)
 }
 
 typedef struct echo_everything_request {
-  /* first: echo_everything_run and echo_everything_free see a echo_everything_args */
+  /* first, so that echo_everything_run and echo_everything_free serve the blocks of both ABIs */
   echo_everything_args args;
   size_t len;
   uint8_t bytes[];
@@ -1789,8 +1787,7 @@ static int echo_everything_submit(void *ctx, FFICallBack cb, void *ud,
   err_init(&err);
   if (copy_echo_everything_args(args, in, &err)) {
     echo_everything_free(args);
-    reject(cb, ud, &err);
-    return RET_ERR;
+    return reject(cb, ud, &err);
   }
   return ffirt_call_submit(&library, ctx, &echo_everything_native, args, cb, ud);
 }
@@ -1826,7 +1823,7 @@ void kitchen_sink_set_many_ok(ffirt_call *call) {
 }
 
 typedef struct set_many_request {
-  /* first: set_many_run and set_many_free see a set_many_args */
+  /* first, so that set_many_run and set_many_free serve the blocks of both ABIs */
   set_many_args args;
   size_t len;
   uint8_t bytes[];
@@ -1864,8 +1861,7 @@ static int set_many_submit(void *ctx, FFICallBack cb, void *ud, const set_many_a
   err_init(&err);
   if (copy_set_many_args(args, in, &err)) {
     set_many_free(args);
-    reject(cb, ud, &err);
-    return RET_ERR;
+    return reject(cb, ud, &err);
   }
   return ffirt_call_submit(&library, ctx, &set_many_native, args, cb, ud);
 }
@@ -1911,7 +1907,7 @@ void kitchen_sink_emit_all_ok(ffirt_call *call) {
 }
 
 typedef struct emit_all_request {
-  /* first: emit_all_run and emit_all_free see a emit_all_args */
+  /* first, so that emit_all_run and emit_all_free serve the blocks of both ABIs */
   emit_all_args args;
   size_t len;
   uint8_t bytes[];
@@ -1948,8 +1944,7 @@ static int emit_all_submit(void *ctx, FFICallBack cb, void *ud, const emit_all_a
   err_init(&err);
   if (copy_emit_all_args(args, in, &err)) {
     emit_all_free(args);
-    reject(cb, ud, &err);
-    return RET_ERR;
+    return reject(cb, ud, &err);
   }
   return ffirt_call_submit(&library, ctx, &emit_all_native, args, cb, ud);
 }
@@ -1994,7 +1989,7 @@ void kitchen_sink_counter_ok(ffirt_call *call, uint64_t result) {
 }
 
 typedef struct counter_request {
-  /* first: counter_run and counter_free see a counter_args */
+  /* first, so that counter_run and counter_free serve the blocks of both ABIs */
   counter_args args;
   size_t len;
   uint8_t bytes[];
@@ -2061,7 +2056,7 @@ void kitchen_sink_nested_ok(ffirt_call *call, const kitchen_sink_seq_opt_string 
 }
 
 typedef struct nested_request {
-  /* first: nested_run and nested_free see a nested_args */
+  /* first, so that nested_run and nested_free serve the blocks of both ABIs */
   nested_args args;
   size_t len;
   uint8_t bytes[];
@@ -2128,7 +2123,7 @@ void kitchen_sink_maybe_blob_ok(ffirt_call *call, const kitchen_sink_opt_bytes *
 }
 
 typedef struct maybe_blob_request {
-  /* first: maybe_blob_run and maybe_blob_free see a maybe_blob_args */
+  /* first, so that maybe_blob_run and maybe_blob_free serve the blocks of both ABIs */
   maybe_blob_args args;
   size_t len;
   uint8_t bytes[];
@@ -2192,7 +2187,7 @@ void kitchen_sink_lib_version_ok(ffirt_call *call, const char *result) {
 }
 
 typedef struct lib_version_request {
-  /* first: lib_version_run and lib_version_free see a lib_version_args */
+  /* first, so that lib_version_run and lib_version_free serve the blocks of both ABIs */
   lib_version_args args;
   size_t len;
   uint8_t bytes[];
@@ -2254,7 +2249,7 @@ void kitchen_sink_add_ok(ffirt_call *call, int64_t result) {
 }
 
 typedef struct add_request {
-  /* first: add_run and add_free see a add_args */
+  /* first, so that add_run and add_free serve the blocks of both ABIs */
   add_args args;
   size_t len;
   uint8_t bytes[];
@@ -2316,7 +2311,7 @@ void kitchen_sink_ping_ok(ffirt_call *call) {
 }
 
 typedef struct ping_request {
-  /* first: ping_run and ping_free see a ping_args */
+  /* first, so that ping_run and ping_free serve the blocks of both ABIs */
   ping_args args;
   size_t len;
   uint8_t bytes[];

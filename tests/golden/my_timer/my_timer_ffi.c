@@ -913,7 +913,7 @@ void my_timer_echo_ok(ffirt_call *call, const EchoResponse *result) {
 }
 
 typedef struct echo_request {
-  /* first: echo_run and echo_free see a echo_args */
+  /* first, so that echo_run and echo_free serve the blocks of both ABIs */
   echo_args args;
   size_t len;
   uint8_t bytes[];
@@ -950,8 +950,7 @@ static int echo_submit(void *ctx, FFICallBack cb, void *ud, const echo_args *in)
   err_init(&err);
   if (copy_echo_args(args, in, &err)) {
     echo_free(args);
-    reject(cb, ud, &err);
-    return RET_ERR;
+    return reject(cb, ud, &err);
   }
   return ffirt_call_submit(&library, ctx, &echo_native, args, cb, ud);
 }
@@ -995,7 +994,7 @@ void my_timer_version_ok(ffirt_call *call, const char *result) {
 }
 
 typedef struct version_request {
-  /* first: version_run and version_free see a version_args */
+  /* first, so that version_run and version_free serve the blocks of both ABIs */
   version_args args;
   size_t len;
   uint8_t bytes[];
@@ -1062,7 +1061,7 @@ void my_timer_complex_ok(ffirt_call *call, const ComplexResponse *result) {
 }
 
 typedef struct complex_request {
-  /* first: complex_run and complex_free see a complex_args */
+  /* first, so that complex_run and complex_free serve the blocks of both ABIs */
   complex_args args;
   size_t len;
   uint8_t bytes[];
@@ -1099,8 +1098,7 @@ static int complex_submit(void *ctx, FFICallBack cb, void *ud, const complex_arg
   err_init(&err);
   if (copy_complex_args(args, in, &err)) {
     complex_free(args);
-    reject(cb, ud, &err);
-    return RET_ERR;
+    return reject(cb, ud, &err);
   }
   return ffirt_call_submit(&library, ctx, &complex_native, args, cb, ud);
 }
@@ -1148,7 +1146,7 @@ void my_timer_schedule_ok(ffirt_call *call, const ScheduleResult *result) {
 }
 
 typedef struct schedule_request {
-  /* first: schedule_run and schedule_free see a schedule_args */
+  /* first, so that schedule_run and schedule_free serve the blocks of both ABIs */
   schedule_args args;
   size_t len;
   uint8_t bytes[];
@@ -1185,8 +1183,7 @@ static int schedule_submit(void *ctx, FFICallBack cb, void *ud, const schedule_a
   err_init(&err);
   if (copy_schedule_args(args, in, &err)) {
     schedule_free(args);
-    reject(cb, ud, &err);
-    return RET_ERR;
+    return reject(cb, ud, &err);
   }
   return ffirt_call_submit(&library, ctx, &schedule_native, args, cb, ud);
 }
