@@ -6,13 +6,47 @@
  *  - a file with errors is reported with at least one "error:" line and the
  *    count line; a file without errors has a complete model (library, ctor,
  *    dtor, resolved types, containers named), which is what every emitter
- *    relies on.
+ *    relies on;
+ *  - every emitter runs on every model without errors and writes its files
+ *    (into a temporary directory of this process, removed at exit).
  */
+#include <dirent.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "emit.h"
 #include "lex.h" /* ffirt__gen_diag_summary */
+
+static char outdir[] = "/tmp/fuzz_idl.XXXXXX";
+
+static void remove_outdir(void) {
+  DIR *d = opendir(outdir);
+  if (!d) return;
+  struct dirent *e;
+  char path[512];
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.') continue;
+    snprintf(path, sizeof path, "%s/%s", outdir, e->d_name);
+    unlink(path);
+  }
+  closedir(d);
+  rmdir(outdir);
+}
+
+static void emit_all(const ffirt__gen_model *m) {
+  static int ready = 0;
+  if (!ready) {
+    if (!mkdtemp(outdir)) abort();
+    atexit(remove_outdir);
+    ready = 1;
+  }
+  if (ffirt__gen_emit_c_glue(m, outdir) != 0 || ffirt__gen_emit_c_host(m, outdir) != 0 ||
+      ffirt__gen_emit_c_cbor_host(m, outdir) != 0 || ffirt__gen_emit_cddl(m, outdir) != 0)
+    abort();
+}
 
 static void check_type(const ffirt__gen_type *t) {
   for (; t; t = t->elem) {
@@ -48,6 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (size_t i = 0; i < m->nevents; i++)
       if (!m->events[i].payload) abort();
     if (m->ndecl_order != m->nstructs + m->nnested) abort();
+    emit_all(m);
   }
   ffirt__gen_model_free(m);
   ffirt__gen_diag_free(&d);
