@@ -14,5 +14,5 @@ endif()
 # concurrent callers with a window of 64 in flight.
 if(TARGET perf_e2e AND FFIRT_BUILD_TESTS)
   add_test(NAME perf_e2e_smoke COMMAND perf_e2e 0.02)
-  set_tests_properties(perf_e2e_smoke PROPERTIES TIMEOUT 120 LABELS "e2e;bench")
+  set_tests_properties(perf_e2e_smoke PROPERTIES TIMEOUT 120 LABELS "e2e;bench;concurrency")
 endif()
