@@ -46,8 +46,9 @@ typedef struct gen_nt {
   gen_field *fields;
   size_t nfields;
   unsigned ops;
-  int has_ptr; /* owns memory: needs a deep copy and a free */
-  int state;   /* ordering scratch */
+  int has_ptr;  /* owns memory: needs a deep copy and a free */
+  int has_enum; /* holds an enum: a native copy checks its values */
+  int state;    /* ordering scratch */
 } gen_nt;
 
 typedef struct gen_c {
@@ -74,6 +75,7 @@ gen_nt *ffirt__gen_c_args(gen_c *g, const ffirt__gen_proc *p);
  * for scalars, strings and bytes. */
 gen_nt *ffirt__gen_c_named(gen_c *g, const ffirt__gen_type *t);
 int ffirt__gen_c_has_ptr(gen_c *g, const ffirt__gen_type *t);
+int ffirt__gen_c_has_enum(gen_c *g, const ffirt__gen_type *t);
 
 /* Clears every op mark, then marks ops on the type of t and everything it
  * reaches. */

@@ -43,6 +43,16 @@ static int flat(ctx *x, const ffirt__gen_type *t, int boxed) {
   return !ffirt__gen_c_has_ptr(x->g, t);
 }
 
+/* A native copy of t is a plain assignment: nothing to own, nothing to
+ * check. */
+static int plain(ctx *x, const ffirt__gen_type *t, int boxed) {
+  if (boxed) {
+    gen_nt *b = box_of(x, t);
+    return !b || (!b->has_ptr && !b->has_enum);
+  }
+  return !ffirt__gen_c_has_ptr(x->g, t) && !ffirt__gen_c_has_enum(x->g, t);
+}
+
 static const char *elem_ptr_type(ctx *x, const ffirt__gen_type *elem) {
   const char *ct = ffirt__gen_value_ctype(&x->g->names, x->g->lib, elem);
   size_t n = strlen(ct);
@@ -66,7 +76,7 @@ static void native_op(ctx *x, int op, const ffirt__gen_type *t, int boxed, const
     if (!nt) return;
     if (op == NATIVE_FREE) {
       if (nt->has_ptr) L("%sfree_%s(&%s);", fl->fn, nt->stem, dst);
-    } else if (nt->has_ptr) {
+    } else if (nt->has_ptr || nt->has_enum) {
       L("if (%scopy_%s(&%s, &%s, err)) return %s;", fl->fn, nt->stem, dst, src, at(x, "err", name));
     } else {
       L("%s = %s;", dst, src);
@@ -74,6 +84,13 @@ static void native_op(ctx *x, int op, const ffirt__gen_type *t, int boxed, const
     return;
   }
   switch (t->kind) {
+  case GEN_ENUM:
+    if (op == NATIVE_COPY) {
+      L("if (!%svalid_%s(%s)) return %serr_enum(err, %s, \"%s\", %s);", fl->fn, t->name, src, fl->h,
+        name ? name : "NULL", t->name, src);
+      L("%s = %s;", dst, src);
+    }
+    break;
   case GEN_STRING:
     if (op == NATIVE_FREE)
       L("%s((void *)%s);", fl->free_fn, dst);
@@ -94,9 +111,8 @@ static void native_op(ctx *x, int op, const ffirt__gen_type *t, int boxed, const
     break;
   case GEN_SEQ: {
     int eboxed = ffirt__gen_elem_is_boxed(GEN_SEQ, t->elem);
-    int eflat = flat(x, t->elem, eboxed);
     if (op == NATIVE_FREE) {
-      if (!eflat) {
+      if (!flat(x, t->elem, eboxed)) {
         L("for (size_t i = 0; i < %s_len; i++) {", dst);
         IN();
         native_op(x, op, t->elem, eboxed, F("%s[i]", dst), NULL, NULL);
@@ -112,15 +128,23 @@ static void native_op(ctx *x, int op, const ffirt__gen_type *t, int boxed, const
     L("if (!(%s = (%s)ffirt_calloc(%s_len, sizeof *%s))) return %serr_nomem(err);", dst,
       elem_ptr_type(x, t->elem), src, dst, fl->h);
     L("%s_len = %s_len;", dst, src);
-    if (eflat) {
+    if (plain(x, t->elem, eboxed)) {
       L("memcpy(%s, %s, %s_len * sizeof *%s);", dst, src, src, dst);
     } else {
-      /* elements are boxes, structs or strings: one statement that fails
-       * with the element's index */
+      /* elements are boxes, structs, strings or enums: each fails with
+       * its index */
       L("for (size_t i = 0; i < %s_len; i++) {", src);
       IN();
       if (t->elem->kind == GEN_STRING) {
         L("if (!(%s[i] = ffirt_strdup(%s[i]))) return %serr_nomem(err);", dst, src, fl->h);
+      } else if (t->elem->kind == GEN_ENUM) {
+        L("if (!%svalid_%s(%s[i])) {", fl->fn, t->elem->name, src);
+        IN();
+        L("%serr_enum(err, NULL, \"%s\", %s[i]);", fl->h, t->elem->name, src);
+        L("return %serr_at_index(err, %s, i);", fl->h, name ? name : "NULL");
+        OUT();
+        L("}");
+        L("%s[i] = %s[i];", dst, src);
       } else {
         gen_nt *nt = eboxed ? box_of(x, t->elem) : ffirt__gen_c_named(x->g, t->elem);
         L("if (%scopy_%s(&%s[i], &%s[i], err)) return %serr_at_index(err, %s, i);", fl->fn,
@@ -142,7 +166,7 @@ static void native_op(ctx *x, int op, const ffirt__gen_type *t, int boxed, const
       break;
     }
     L("%s_present = %s_present;", dst, src);
-    if (flat(x, t->elem, eboxed)) {
+    if (plain(x, t->elem, eboxed)) {
       L("%s = %s;", dst, src);
       break;
     }
@@ -340,7 +364,9 @@ static void proto(ctx *x, gen_nt *nt, unsigned op, int with_body) {
   const gen_flavor *fl = x->fl;
   const char *end = with_body ? " {" : ";";
   if (nt->kind == NT_ENUM) {
-    if (op == OP_ENC)
+    if (op == OP_COPY)
+      L("%sint %svalid_%s(%s v)%s", fl->storage, fl->fn, nt->stem, nt->cname, end);
+    else if (op == OP_ENC)
       L("%sint %sencode_%s(%s *e, %s v)%s", fl->storage, fl->fn, nt->stem, fl->enc_t, nt->cname,
         end);
     else if (op == OP_DEC)
@@ -370,8 +396,9 @@ static void proto(ctx *x, gen_nt *nt, unsigned op, int with_body) {
 /* Which ops get a function: copy and free only for types owning memory. */
 static int wants(const gen_nt *nt, unsigned op) {
   if (!(nt->ops & op)) return 0;
-  if (nt->kind == NT_ENUM) return op == OP_ENC || op == OP_DEC;
-  if (op == OP_COPY || op == OP_FREE) return nt->has_ptr;
+  if (nt->kind == NT_ENUM) return op != OP_FREE; /* OP_COPY: its validity check */
+  if (op == OP_COPY) return nt->has_ptr || nt->has_enum;
+  if (op == OP_FREE) return nt->has_ptr;
   return 1;
 }
 
@@ -380,6 +407,22 @@ static const char *lit(ctx *x, const char *name) { return F("\"%s\"", name); }
 static void body_enum(ctx *x, gen_nt *nt, unsigned op) {
   const ffirt__gen_enum *e = nt->e;
   const char *h = x->fl->h;
+  if (op == OP_COPY) {
+    if (!e->nitems) {
+      L("(void)v;");
+      L("return 0;");
+      return;
+    }
+    L("switch (v) {");
+    for (size_t i = 0; i < e->nitems; i++)
+      L("case %s_%s:", e->name, e->items[i].name);
+    IN();
+    L("return 1;");
+    OUT();
+    L("default: return 0;");
+    L("}");
+    return;
+  }
   if (op == OP_ENC) {
     L("switch (v) {");
     for (size_t i = 0; i < e->nitems; i++)

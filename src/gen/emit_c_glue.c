@@ -172,6 +172,12 @@ static const helper glue_helpers[] = {
                      "  err_prepend(err, buf, (size_t)n);\n"
                      "  return name ? err_at(err, name) : -1;\n"
                      "}\n"},
+    {"err_enum",
+     "static int err_enum(gen_err *err, const char *name, const char *type, long long v) {\n"
+     "  err->code = FFIRT_EINVAL;\n"
+     "  snprintf(err->msg, sizeof err->msg, \"invalid %s value %lld\", type, v);\n"
+     "  return name ? err_at(err, name) : -1;\n"
+     "}\n"},
     {"err_null", "static int err_null(gen_err *err, const char *name, size_t len) {\n"
                  "  err->code = FFIRT_EINVAL;\n"
                  "  snprintf(err->msg, sizeof err->msg, \"NULL pointer with length %zu\", len);\n"
@@ -432,9 +438,16 @@ static void write_helpers(ffirt__gen_writer *w, const helper *hs, size_t n, cons
 
 /* ------------------------------------------------------- per procedure */
 
+/* The arguments own no memory (free is ffirt_free). */
 static int args_flat(glue *x, const ffirt__gen_proc *p) {
   gen_nt *nt = ffirt__gen_c_args(&x->g, p);
   return !nt || !nt->has_ptr;
+}
+
+/* The native copy of the arguments is an assignment (nothing to check). */
+static int args_plain(glue *x, const ffirt__gen_proc *p) {
+  gen_nt *nt = ffirt__gen_c_args(&x->g, p);
+  return !nt || (!nt->has_ptr && !nt->has_enum);
 }
 
 /* The compound literal building p's argument struct from the export's
@@ -637,7 +650,7 @@ static void procedure(glue *x, const ffirt__gen_proc *p) {
     } else {
       L("if (!args) return reject_text(cb, ud, \"out of memory\");");
     }
-    if (flat) {
+    if (args_plain(x, p)) {
       L("*args = *in;");
     } else {
       L("gen_err err;");
@@ -743,13 +756,14 @@ static void event(glue *x, const ffirt__gen_event *ev) {
                : t->kind == GEN_ENUM ? NULL
                                      : ffirt__gen_c_named(&x->g, t);
   int owns = nt ? nt->has_ptr : t->kind == GEN_STRING;
+  int checks = nt && nt->has_enum; /* the copy validates enum values */
   size_t ctl = strlen(ct);
   const char *ptr = F(ctl && ct[ctl - 1] == '*' ? "%s*" : "%s *", ct);
   const char *cptr = F(ctl && ct[ctl - 1] == '*' ? "%sconst *" : "const %s *", ct);
 
   B();
   L("/* ---- event %s */", w);
-  if (owns) {
+  if (owns || checks) {
     B();
     L("static int %s_copy(void *dst, const void *src) {", w);
     IN();
@@ -757,7 +771,7 @@ static void event(glue *x, const ffirt__gen_event *ev) {
       L("gen_err err;");
       L("err_init(&err);");
       L("if (copy_%s((%s)dst, (%s)src, &err) == 0) return 0;", nt->stem, ptr, cptr);
-      L("free_%s((%s)dst);", nt->stem, ptr);
+      if (owns) L("free_%s((%s)dst);", nt->stem, ptr);
       L("return err.code;");
     } else {
       L("const char *s = ffirt_strdup(*(const char *const *)src);");
@@ -766,6 +780,8 @@ static void event(glue *x, const ffirt__gen_event *ev) {
     }
     OUT();
     L("}");
+  }
+  if (owns) {
     B();
     if (nt)
       L("static void %s_free(void *p) { free_%s((%s)p); }", w, nt->stem, ptr);
@@ -785,7 +801,7 @@ static void event(glue *x, const ffirt__gen_event *ev) {
   L("}");
   B();
   L("static const ffirt_event_type %s_event = {\"%s\", sizeof(%s), %s, %s, %s_encode};", w, w, ct,
-    owns ? F("%s_copy", w) : "NULL", owns ? F("%s_free", w) : "NULL", w);
+    owns || checks ? F("%s_copy", w) : "NULL", owns ? F("%s_free", w) : "NULL", w);
 
   /* emitter */
   B();

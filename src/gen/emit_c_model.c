@@ -114,6 +114,33 @@ int ffirt__gen_c_has_ptr(gen_c *g, const ffirt__gen_type *t) {
   }
 }
 
+int ffirt__gen_c_has_enum(gen_c *g, const ffirt__gen_type *t) {
+  switch (t->kind) {
+  case GEN_ENUM: return 1;
+  case GEN_SEQ:
+  case GEN_OPTIONAL: return ffirt__gen_c_has_enum(g, t->elem);
+  case GEN_STRUCT: {
+    gen_nt *nt = ffirt__gen_c_struct(g, t->name);
+    return nt && nt->has_enum;
+  }
+  default: return 0;
+  }
+}
+
+/* has_enum to a fixpoint (structs may reach themselves through a seq). */
+static void compute_has_enum(gen_c *g) {
+  for (int changed = 1; changed;) {
+    changed = 0;
+    for (size_t i = 0; i < g->count; i++) {
+      gen_nt *nt = g->nts[i];
+      if (nt->has_enum || nt->kind == NT_ENUM) continue;
+      for (size_t f = 0; f < nt->nfields && !nt->has_enum; f++)
+        nt->has_enum = ffirt__gen_c_has_enum(g, nt->fields[f].type);
+      changed |= nt->has_enum;
+    }
+  }
+}
+
 static void compute_has_ptr(gen_c *g, gen_nt *nt) {
   if (nt->state) return;
   nt->state = 1;
@@ -216,6 +243,7 @@ int ffirt__gen_c_analyse(gen_c *g, const ffirt__gen_model *m, int with_args) {
   if (!g->oom) {
     for (size_t i = 0; i < g->count; i++)
       compute_has_ptr(g, g->nts[i]);
+    compute_has_enum(g);
     g->order = calloc(g->count ? g->count : 1, sizeof *g->order);
     if (!g->order) g->oom = 1;
   }

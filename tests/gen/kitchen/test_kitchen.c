@@ -496,6 +496,42 @@ static void native_null_pointers_with_a_length_are_refused_with_the_path(void **
   assert_text(&r, RET_ERR, "f: NULL pointer with length 2");
 }
 
+static void native_enum_values_without_an_enumerator_are_refused(void **state) {
+  void *ctx = *state;
+  reply r;
+  Scalars s = make_scalars();
+  s.color = 99;
+  reply_init(&r);
+  assert_int_equal(kitchen_sink_echo_scalars(ctx, on_reply, &r, s), RET_ERR);
+  assert_text(&r, RET_ERR, "s.color: invalid Color value 99");
+
+  Containers c = make_containers();
+  Color bad[2] = {Color_red, -5};
+  c.colors = bad;
+  reply_init(&r);
+  assert_int_equal(kitchen_sink_echo_containers(ctx, on_reply, &r, c), RET_ERR);
+  assert_text(&r, RET_ERR, "c.colors[1]: invalid Color value -5");
+  c = make_containers();
+  c.favourite = 42;
+  reply_init(&r);
+  assert_int_equal(kitchen_sink_echo_containers(ctx, on_reply, &r, c), RET_ERR);
+  assert_text(&r, RET_ERR, "c.favourite: invalid Color value 42");
+  c.favourite_present = 0; /* an absent value is not looked at */
+  reply_init(&r);
+  r.check = check_containers;
+  r.expect = &c;
+  assert_int_equal(kitchen_sink_echo_containers(ctx, on_reply, &r, c), RET_OK);
+  wait_reply(&r);
+  assert_int_equal(r.checked, 1);
+
+  const char *f[1] = {"six"};
+  reply_init(&r);
+  assert_int_equal(
+      kitchen_sink_set_many(ctx, on_reply, &r, 1, "two", NULL, 0, 3, (Point){4, 5}, f, 1, 0, 0),
+      RET_ERR);
+  assert_text(&r, RET_ERR, "d: invalid Color value 3");
+}
+
 static void a_null_native_string_reads_as_empty(void **state) {
   Scalars s = make_scalars();
   s.text = NULL;
@@ -774,6 +810,8 @@ int main(void) {
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(native_null_pointers_with_a_length_are_refused_with_the_path,
                                       setup, teardown),
+      cmocka_unit_test_setup_teardown(native_enum_values_without_an_enumerator_are_refused, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(a_null_native_string_reads_as_empty, setup, teardown),
       cmocka_unit_test_setup_teardown(a_missing_callback_queues_nothing, setup, teardown),
       cmocka_unit_test(a_bad_cbor_constructor_request_creates_nothing),
