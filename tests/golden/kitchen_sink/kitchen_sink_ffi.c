@@ -66,6 +66,12 @@ static int err_at_index(gen_err *err, const char *name, size_t i) {
   return name ? err_at(err, name) : -1;
 }
 
+static int err_enum(gen_err *err, const char *name, const char *type, long long v) {
+  err->code = FFIRT_EINVAL;
+  snprintf(err->msg, sizeof err->msg, "invalid %s value %lld", type, v);
+  return name ? err_at(err, name) : -1;
+}
+
 static int err_null(gen_err *err, const char *name, size_t len) {
   err->code = FFIRT_EINVAL;
   snprintf(err->msg, sizeof err->msg, "NULL pointer with length %zu", len);
@@ -384,6 +390,7 @@ typedef struct ping_args {
   uint8_t _unused;
 } ping_args;
 
+static int valid_Color(Color v);
 static int encode_Color(ffirt_cbor_enc *e, Color v);
 static int decode_Color(gen_dec *c, Color *out);
 static int copy_Scalars(Scalars *dst, const Scalars *src, gen_err *err);
@@ -459,6 +466,18 @@ static int decode_lib_version_args(gen_dec *c, lib_version_args *out);
 static int decode_add_args(gen_dec *c, add_args *out);
 static int decode_ping_args(gen_dec *c, ping_args *out);
 
+static int valid_Color(Color v) {
+  switch (v) {
+  case Color_red:
+  case Color_green:
+  case Color_blue:
+  case Color_violet:
+  case Color_black:
+    return 1;
+  default: return 0;
+  }
+}
+
 static int encode_Color(ffirt_cbor_enc *e, Color v) {
   switch (v) {
   case Color_red: return ffirt_cbor_enc_text(e, "red", 3);
@@ -508,6 +527,7 @@ static int copy_Scalars(Scalars *dst, const Scalars *src, gen_err *err) {
     return err_nomem(err);
   if (src->blob_len) memcpy(dst->blob, src->blob, src->blob_len);
   dst->blob_len = src->blob_len;
+  if (!valid_Color(src->color)) return err_enum(err, "color", "Color", src->color);
   dst->color = src->color;
   return 0;
 }
@@ -720,10 +740,19 @@ static int copy_Containers(Containers *dst, const Containers *src, gen_err *err)
     if (!(dst->colors = (Color *)ffirt_calloc(src->colors_len, sizeof *dst->colors)))
       return err_nomem(err);
     dst->colors_len = src->colors_len;
-    memcpy(dst->colors, src->colors, src->colors_len * sizeof *dst->colors);
+    for (size_t i = 0; i < src->colors_len; i++) {
+      if (!valid_Color(src->colors[i])) {
+        err_enum(err, NULL, "Color", src->colors[i]);
+        return err_at_index(err, "colors", i);
+      }
+      dst->colors[i] = src->colors[i];
+    }
   }
   dst->favourite_present = src->favourite_present;
-  dst->favourite = src->favourite;
+  if (src->favourite_present) {
+    if (!valid_Color(src->favourite)) return err_enum(err, "favourite", "Color", src->favourite);
+    dst->favourite = src->favourite;
+  }
   if (src->blobs_len) {
     if (!src->blobs) return err_null(err, "blobs", src->blobs_len);
     if (!(dst->blobs = (kitchen_sink_bytes *)ffirt_calloc(src->blobs_len, sizeof *dst->blobs)))
@@ -1319,6 +1348,7 @@ static int copy_set_many_args(set_many_args *dst, const set_many_args *src, gen_
   if (!(dst->c = (uint8_t *)ffirt_malloc(src->c_len ? src->c_len : 1))) return err_nomem(err);
   if (src->c_len) memcpy(dst->c, src->c, src->c_len);
   dst->c_len = src->c_len;
+  if (!valid_Color(src->d)) return err_enum(err, "d", "Color", src->d);
   dst->d = src->d;
   dst->e = src->e;
   if (copy_kitchen_sink_seq_string(&dst->f, &src->f, err)) return err_at(err, "f");
