@@ -609,19 +609,23 @@ static void request_encoder(host *x, const ffirt__gen_proc *p) {
     fields[i].name = p->params[i].name;
     fields[i].type = p->params[i].type;
   }
+  /* the parameters are in scope: locals and outputs use names an IDL
+   * identifier cannot collide with in practice */
   gen_flavor fl = x->fl;
-  fl.ev = F("%senc_", x->p);
+  const char *local = F("%se", x->p);
+  fl.ev = F("&%s", local);
   fl.iv = F("%si", x->p);
   B();
   L("/** The request of %s_%s_cbor, from the native export's parameters, into a", x->g.lib,
     p->name);
-  L(" * malloc'd buffer (*out, free with free()). 0, or -1 (out of memory). */");
-  L("static inline int %s_%s_request_encode(%s%suint8_t **out, size_t *out_len) {", x->g.lib,
-    p->name, *params ? params + 2 : "", *params ? ", " : "");
+  L(" * malloc'd buffer (*request_out, free with free()). 0, or -1 (out of memory). */");
+  L("static inline int %s_%s_request_encode(%s%suint8_t **request_out, size_t "
+    "*request_out_len) {",
+    x->g.lib, p->name, *params ? params + 2 : "", *params ? ", " : "");
   IN();
-  L("%senc enc = {NULL, 0, 0, 0}, *%s = &enc;", x->p, fl.ev);
+  L("%senc %s = {NULL, 0, 0, 0};", x->p, local);
   ffirt__gen_c_enc_map(&x->g, x->w, &fl, fields, p->nparams, "");
-  L("return %senc_take(%s, out, out_len);", x->p, fl.ev);
+  L("return %senc_take(%s, request_out, request_out_len);", x->p, fl.ev);
   OUT();
   L("}");
   free(fields);
