@@ -1993,25 +1993,25 @@ static inline int kitchen_sink_opt_Point_encode(const kitchen_sink_opt_Point *v,
 }
 
 /** The request of kitchen_sink_create_cbor, from the native export's parameters, into a
- * malloc'd buffer (*out, free with free()). 0, or -1 (out of memory). */
-static inline int kitchen_sink_create_request_encode(Config config, uint8_t **out,
-                                                     size_t *out_len) {
-  kitchen_sink__enc enc = {NULL, 0, 0, 0}, *kitchen_sink__enc_ = &enc;
-  kitchen_sink__enc_map(kitchen_sink__enc_, 1);
-  kitchen_sink__enc_text(kitchen_sink__enc_, "config", 6);
-  kitchen_sink__encode_Config(kitchen_sink__enc_, &config);
-  return kitchen_sink__enc_take(kitchen_sink__enc_, out, out_len);
+ * malloc'd buffer (*request_out, free with free()). 0, or -1 (out of memory). */
+static inline int kitchen_sink_create_request_encode(Config config, uint8_t **request_out,
+                                                     size_t *request_out_len) {
+  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0};
+  kitchen_sink__enc_map(&kitchen_sink__e, 1);
+  kitchen_sink__enc_text(&kitchen_sink__e, "config", 6);
+  kitchen_sink__encode_Config(&kitchen_sink__e, &config);
+  return kitchen_sink__enc_take(&kitchen_sink__e, request_out, request_out_len);
 }
 
 /** The request of kitchen_sink_echo_scalars_cbor, from the native export's parameters, into a
- * malloc'd buffer (*out, free with free()). 0, or -1 (out of memory). */
-static inline int kitchen_sink_echo_scalars_request_encode(Scalars s, uint8_t **out,
-                                                           size_t *out_len) {
-  kitchen_sink__enc enc = {NULL, 0, 0, 0}, *kitchen_sink__enc_ = &enc;
-  kitchen_sink__enc_map(kitchen_sink__enc_, 1);
-  kitchen_sink__enc_text(kitchen_sink__enc_, "s", 1);
-  kitchen_sink__encode_Scalars(kitchen_sink__enc_, &s);
-  return kitchen_sink__enc_take(kitchen_sink__enc_, out, out_len);
+ * malloc'd buffer (*request_out, free with free()). 0, or -1 (out of memory). */
+static inline int kitchen_sink_echo_scalars_request_encode(Scalars s, uint8_t **request_out,
+                                                           size_t *request_out_len) {
+  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0};
+  kitchen_sink__enc_map(&kitchen_sink__e, 1);
+  kitchen_sink__enc_text(&kitchen_sink__e, "s", 1);
+  kitchen_sink__encode_Scalars(&kitchen_sink__e, &s);
+  return kitchen_sink__enc_take(&kitchen_sink__e, request_out, request_out_len);
 }
 
 static inline int kitchen_sink__result_echo_scalars(kitchen_sink__dec *c, Scalars *out) {
@@ -2034,14 +2034,14 @@ static inline int kitchen_sink_echo_scalars_response_decode(const uint8_t *msg, 
 }
 
 /** The request of kitchen_sink_echo_containers_cbor, from the native export's parameters, into a
- * malloc'd buffer (*out, free with free()). 0, or -1 (out of memory). */
-static inline int kitchen_sink_echo_containers_request_encode(Containers c, uint8_t **out,
-                                                              size_t *out_len) {
-  kitchen_sink__enc enc = {NULL, 0, 0, 0}, *kitchen_sink__enc_ = &enc;
-  kitchen_sink__enc_map(kitchen_sink__enc_, 1);
-  kitchen_sink__enc_text(kitchen_sink__enc_, "c", 1);
-  kitchen_sink__encode_Containers(kitchen_sink__enc_, &c);
-  return kitchen_sink__enc_take(kitchen_sink__enc_, out, out_len);
+ * malloc'd buffer (*request_out, free with free()). 0, or -1 (out of memory). */
+static inline int kitchen_sink_echo_containers_request_encode(Containers c, uint8_t **request_out,
+                                                              size_t *request_out_len) {
+  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0};
+  kitchen_sink__enc_map(&kitchen_sink__e, 1);
+  kitchen_sink__enc_text(&kitchen_sink__e, "c", 1);
+  kitchen_sink__encode_Containers(&kitchen_sink__e, &c);
+  return kitchen_sink__enc_take(&kitchen_sink__e, request_out, request_out_len);
 }
 
 static inline int kitchen_sink__result_echo_containers(kitchen_sink__dec *c, Containers *out) {
@@ -2064,14 +2064,14 @@ static inline int kitchen_sink_echo_containers_response_decode(const uint8_t *ms
 }
 
 /** The request of kitchen_sink_echo_everything_cbor, from the native export's parameters, into a
- * malloc'd buffer (*out, free with free()). 0, or -1 (out of memory). */
-static inline int kitchen_sink_echo_everything_request_encode(Everything e, uint8_t **out,
-                                                              size_t *out_len) {
-  kitchen_sink__enc enc = {NULL, 0, 0, 0}, *kitchen_sink__enc_ = &enc;
-  kitchen_sink__enc_map(kitchen_sink__enc_, 1);
-  kitchen_sink__enc_text(kitchen_sink__enc_, "e", 1);
-  kitchen_sink__encode_Everything(kitchen_sink__enc_, &e);
-  return kitchen_sink__enc_take(kitchen_sink__enc_, out, out_len);
+ * malloc'd buffer (*request_out, free with free()). 0, or -1 (out of memory). */
+static inline int kitchen_sink_echo_everything_request_encode(Everything e, uint8_t **request_out,
+                                                              size_t *request_out_len) {
+  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0};
+  kitchen_sink__enc_map(&kitchen_sink__e, 1);
+  kitchen_sink__enc_text(&kitchen_sink__e, "e", 1);
+  kitchen_sink__encode_Everything(&kitchen_sink__e, &e);
+  return kitchen_sink__enc_take(&kitchen_sink__e, request_out, request_out_len);
 }
 
 static inline int kitchen_sink__result_echo_everything(kitchen_sink__dec *c, Everything *out) {
@@ -2094,33 +2094,34 @@ static inline int kitchen_sink_echo_everything_response_decode(const uint8_t *ms
 }
 
 /** The request of kitchen_sink_set_many_cbor, from the native export's parameters, into a
- * malloc'd buffer (*out, free with free()). 0, or -1 (out of memory). */
+ * malloc'd buffer (*request_out, free with free()). 0, or -1 (out of memory). */
 static inline int kitchen_sink_set_many_request_encode(int32_t a, const char *b, const uint8_t *c,
                                                        size_t c_len, Color d, Point e,
                                                        const char *const *f, size_t f_len,
-                                                       int g_present, int64_t g, uint8_t **out,
-                                                       size_t *out_len) {
-  kitchen_sink__enc enc = {NULL, 0, 0, 0}, *kitchen_sink__enc_ = &enc;
-  kitchen_sink__enc_map(kitchen_sink__enc_, 6 + (g_present != 0));
-  kitchen_sink__enc_text(kitchen_sink__enc_, "a", 1);
-  kitchen_sink__enc_int(kitchen_sink__enc_, a);
-  kitchen_sink__enc_text(kitchen_sink__enc_, "b", 1);
-  kitchen_sink__enc_text_z(kitchen_sink__enc_, b);
-  kitchen_sink__enc_text(kitchen_sink__enc_, "c", 1);
-  kitchen_sink__enc_bytes(kitchen_sink__enc_, c, c_len);
-  kitchen_sink__enc_text(kitchen_sink__enc_, "d", 1);
-  kitchen_sink__encode_Color(kitchen_sink__enc_, d);
-  kitchen_sink__enc_text(kitchen_sink__enc_, "e", 1);
-  kitchen_sink__encode_Point(kitchen_sink__enc_, &e);
-  kitchen_sink__enc_text(kitchen_sink__enc_, "f", 1);
-  kitchen_sink__enc_array(kitchen_sink__enc_, f_len);
+                                                       int g_present, int64_t g,
+                                                       uint8_t **request_out,
+                                                       size_t *request_out_len) {
+  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0};
+  kitchen_sink__enc_map(&kitchen_sink__e, 6 + (g_present != 0));
+  kitchen_sink__enc_text(&kitchen_sink__e, "a", 1);
+  kitchen_sink__enc_int(&kitchen_sink__e, a);
+  kitchen_sink__enc_text(&kitchen_sink__e, "b", 1);
+  kitchen_sink__enc_text_z(&kitchen_sink__e, b);
+  kitchen_sink__enc_text(&kitchen_sink__e, "c", 1);
+  kitchen_sink__enc_bytes(&kitchen_sink__e, c, c_len);
+  kitchen_sink__enc_text(&kitchen_sink__e, "d", 1);
+  kitchen_sink__encode_Color(&kitchen_sink__e, d);
+  kitchen_sink__enc_text(&kitchen_sink__e, "e", 1);
+  kitchen_sink__encode_Point(&kitchen_sink__e, &e);
+  kitchen_sink__enc_text(&kitchen_sink__e, "f", 1);
+  kitchen_sink__enc_array(&kitchen_sink__e, f_len);
   for (size_t kitchen_sink__i = 0; kitchen_sink__i < f_len; kitchen_sink__i++)
-    kitchen_sink__enc_text_z(kitchen_sink__enc_, f[kitchen_sink__i]);
+    kitchen_sink__enc_text_z(&kitchen_sink__e, f[kitchen_sink__i]);
   if (g_present) {
-    kitchen_sink__enc_text(kitchen_sink__enc_, "g", 1);
-    kitchen_sink__enc_int(kitchen_sink__enc_, g);
+    kitchen_sink__enc_text(&kitchen_sink__e, "g", 1);
+    kitchen_sink__enc_int(&kitchen_sink__e, g);
   }
-  return kitchen_sink__enc_take(kitchen_sink__enc_, out, out_len);
+  return kitchen_sink__enc_take(&kitchen_sink__e, request_out, request_out_len);
 }
 
 /** Checks the _cbor reply of set_many (CBOR null). 0, or -1 with the reason in err. */
@@ -2132,14 +2133,14 @@ static inline int kitchen_sink_set_many_response_decode(const uint8_t *msg, size
 }
 
 /** The request of kitchen_sink_emit_all_cbor, from the native export's parameters, into a
- * malloc'd buffer (*out, free with free()). 0, or -1 (out of memory). */
-static inline int kitchen_sink_emit_all_request_encode(Everything e, uint8_t **out,
-                                                       size_t *out_len) {
-  kitchen_sink__enc enc = {NULL, 0, 0, 0}, *kitchen_sink__enc_ = &enc;
-  kitchen_sink__enc_map(kitchen_sink__enc_, 1);
-  kitchen_sink__enc_text(kitchen_sink__enc_, "e", 1);
-  kitchen_sink__encode_Everything(kitchen_sink__enc_, &e);
-  return kitchen_sink__enc_take(kitchen_sink__enc_, out, out_len);
+ * malloc'd buffer (*request_out, free with free()). 0, or -1 (out of memory). */
+static inline int kitchen_sink_emit_all_request_encode(Everything e, uint8_t **request_out,
+                                                       size_t *request_out_len) {
+  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0};
+  kitchen_sink__enc_map(&kitchen_sink__e, 1);
+  kitchen_sink__enc_text(&kitchen_sink__e, "e", 1);
+  kitchen_sink__encode_Everything(&kitchen_sink__e, &e);
+  return kitchen_sink__enc_take(&kitchen_sink__e, request_out, request_out_len);
 }
 
 /** Checks the _cbor reply of emit_all (CBOR null). 0, or -1 with the reason in err. */
@@ -2151,11 +2152,12 @@ static inline int kitchen_sink_emit_all_response_decode(const uint8_t *msg, size
 }
 
 /** The request of kitchen_sink_counter_cbor, from the native export's parameters, into a
- * malloc'd buffer (*out, free with free()). 0, or -1 (out of memory). */
-static inline int kitchen_sink_counter_request_encode(uint8_t **out, size_t *out_len) {
-  kitchen_sink__enc enc = {NULL, 0, 0, 0}, *kitchen_sink__enc_ = &enc;
-  kitchen_sink__enc_map(kitchen_sink__enc_, 0);
-  return kitchen_sink__enc_take(kitchen_sink__enc_, out, out_len);
+ * malloc'd buffer (*request_out, free with free()). 0, or -1 (out of memory). */
+static inline int kitchen_sink_counter_request_encode(uint8_t **request_out,
+                                                      size_t *request_out_len) {
+  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0};
+  kitchen_sink__enc_map(&kitchen_sink__e, 0);
+  return kitchen_sink__enc_take(&kitchen_sink__e, request_out, request_out_len);
 }
 
 static inline int kitchen_sink__result_counter(kitchen_sink__dec *c, uint64_t *out) {
@@ -2176,11 +2178,12 @@ static inline int kitchen_sink_counter_response_decode(const uint8_t *msg, size_
 }
 
 /** The request of kitchen_sink_nested_cbor, from the native export's parameters, into a
- * malloc'd buffer (*out, free with free()). 0, or -1 (out of memory). */
-static inline int kitchen_sink_nested_request_encode(uint8_t **out, size_t *out_len) {
-  kitchen_sink__enc enc = {NULL, 0, 0, 0}, *kitchen_sink__enc_ = &enc;
-  kitchen_sink__enc_map(kitchen_sink__enc_, 0);
-  return kitchen_sink__enc_take(kitchen_sink__enc_, out, out_len);
+ * malloc'd buffer (*request_out, free with free()). 0, or -1 (out of memory). */
+static inline int kitchen_sink_nested_request_encode(uint8_t **request_out,
+                                                     size_t *request_out_len) {
+  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0};
+  kitchen_sink__enc_map(&kitchen_sink__e, 0);
+  return kitchen_sink__enc_take(&kitchen_sink__e, request_out, request_out_len);
 }
 
 static inline int kitchen_sink__result_nested(kitchen_sink__dec *c,
@@ -2204,11 +2207,12 @@ static inline int kitchen_sink_nested_response_decode(const uint8_t *msg, size_t
 }
 
 /** The request of kitchen_sink_maybe_blob_cbor, from the native export's parameters, into a
- * malloc'd buffer (*out, free with free()). 0, or -1 (out of memory). */
-static inline int kitchen_sink_maybe_blob_request_encode(uint8_t **out, size_t *out_len) {
-  kitchen_sink__enc enc = {NULL, 0, 0, 0}, *kitchen_sink__enc_ = &enc;
-  kitchen_sink__enc_map(kitchen_sink__enc_, 0);
-  return kitchen_sink__enc_take(kitchen_sink__enc_, out, out_len);
+ * malloc'd buffer (*request_out, free with free()). 0, or -1 (out of memory). */
+static inline int kitchen_sink_maybe_blob_request_encode(uint8_t **request_out,
+                                                         size_t *request_out_len) {
+  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0};
+  kitchen_sink__enc_map(&kitchen_sink__e, 0);
+  return kitchen_sink__enc_take(&kitchen_sink__e, request_out, request_out_len);
 }
 
 static inline int kitchen_sink__result_maybe_blob(kitchen_sink__dec *c,
@@ -2232,11 +2236,12 @@ static inline int kitchen_sink_maybe_blob_response_decode(const uint8_t *msg, si
 }
 
 /** The request of kitchen_sink_lib_version_cbor, from the native export's parameters, into a
- * malloc'd buffer (*out, free with free()). 0, or -1 (out of memory). */
-static inline int kitchen_sink_lib_version_request_encode(uint8_t **out, size_t *out_len) {
-  kitchen_sink__enc enc = {NULL, 0, 0, 0}, *kitchen_sink__enc_ = &enc;
-  kitchen_sink__enc_map(kitchen_sink__enc_, 0);
-  return kitchen_sink__enc_take(kitchen_sink__enc_, out, out_len);
+ * malloc'd buffer (*request_out, free with free()). 0, or -1 (out of memory). */
+static inline int kitchen_sink_lib_version_request_encode(uint8_t **request_out,
+                                                          size_t *request_out_len) {
+  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0};
+  kitchen_sink__enc_map(&kitchen_sink__e, 0);
+  return kitchen_sink__enc_take(&kitchen_sink__e, request_out, request_out_len);
 }
 
 static inline int kitchen_sink__result_lib_version(kitchen_sink__dec *c, const char **out) {
@@ -2259,16 +2264,16 @@ static inline int kitchen_sink_lib_version_response_decode(const uint8_t *msg, s
 }
 
 /** The request of kitchen_sink_add_cbor, from the native export's parameters, into a
- * malloc'd buffer (*out, free with free()). 0, or -1 (out of memory). */
-static inline int kitchen_sink_add_request_encode(int64_t a, int64_t b, uint8_t **out,
-                                                  size_t *out_len) {
-  kitchen_sink__enc enc = {NULL, 0, 0, 0}, *kitchen_sink__enc_ = &enc;
-  kitchen_sink__enc_map(kitchen_sink__enc_, 2);
-  kitchen_sink__enc_text(kitchen_sink__enc_, "a", 1);
-  kitchen_sink__enc_int(kitchen_sink__enc_, a);
-  kitchen_sink__enc_text(kitchen_sink__enc_, "b", 1);
-  kitchen_sink__enc_int(kitchen_sink__enc_, b);
-  return kitchen_sink__enc_take(kitchen_sink__enc_, out, out_len);
+ * malloc'd buffer (*request_out, free with free()). 0, or -1 (out of memory). */
+static inline int kitchen_sink_add_request_encode(int64_t a, int64_t b, uint8_t **request_out,
+                                                  size_t *request_out_len) {
+  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0};
+  kitchen_sink__enc_map(&kitchen_sink__e, 2);
+  kitchen_sink__enc_text(&kitchen_sink__e, "a", 1);
+  kitchen_sink__enc_int(&kitchen_sink__e, a);
+  kitchen_sink__enc_text(&kitchen_sink__e, "b", 1);
+  kitchen_sink__enc_int(&kitchen_sink__e, b);
+  return kitchen_sink__enc_take(&kitchen_sink__e, request_out, request_out_len);
 }
 
 static inline int kitchen_sink__result_add(kitchen_sink__dec *c, int64_t *out) {
@@ -2288,11 +2293,11 @@ static inline int kitchen_sink_add_response_decode(const uint8_t *msg, size_t le
 }
 
 /** The request of kitchen_sink_ping_cbor, from the native export's parameters, into a
- * malloc'd buffer (*out, free with free()). 0, or -1 (out of memory). */
-static inline int kitchen_sink_ping_request_encode(uint8_t **out, size_t *out_len) {
-  kitchen_sink__enc enc = {NULL, 0, 0, 0}, *kitchen_sink__enc_ = &enc;
-  kitchen_sink__enc_map(kitchen_sink__enc_, 0);
-  return kitchen_sink__enc_take(kitchen_sink__enc_, out, out_len);
+ * malloc'd buffer (*request_out, free with free()). 0, or -1 (out of memory). */
+static inline int kitchen_sink_ping_request_encode(uint8_t **request_out, size_t *request_out_len) {
+  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0};
+  kitchen_sink__enc_map(&kitchen_sink__e, 0);
+  return kitchen_sink__enc_take(&kitchen_sink__e, request_out, request_out_len);
 }
 
 /** Checks the _cbor reply of ping (CBOR null). 0, or -1 with the reason in err. */

@@ -1418,24 +1418,25 @@ static inline int my_timer_ScheduleResult_encode(const ScheduleResult *v, uint8_
 }
 
 /** The request of my_timer_create_cbor, from the native export's parameters, into a
- * malloc'd buffer (*out, free with free()). 0, or -1 (out of memory). */
-static inline int my_timer_create_request_encode(TimerConfig config, uint8_t **out,
-                                                 size_t *out_len) {
-  my_timer__enc enc = {NULL, 0, 0, 0}, *my_timer__enc_ = &enc;
-  my_timer__enc_map(my_timer__enc_, 1);
-  my_timer__enc_text(my_timer__enc_, "config", 6);
-  my_timer__encode_TimerConfig(my_timer__enc_, &config);
-  return my_timer__enc_take(my_timer__enc_, out, out_len);
+ * malloc'd buffer (*request_out, free with free()). 0, or -1 (out of memory). */
+static inline int my_timer_create_request_encode(TimerConfig config, uint8_t **request_out,
+                                                 size_t *request_out_len) {
+  my_timer__enc my_timer__e = {NULL, 0, 0, 0};
+  my_timer__enc_map(&my_timer__e, 1);
+  my_timer__enc_text(&my_timer__e, "config", 6);
+  my_timer__encode_TimerConfig(&my_timer__e, &config);
+  return my_timer__enc_take(&my_timer__e, request_out, request_out_len);
 }
 
 /** The request of my_timer_echo_cbor, from the native export's parameters, into a
- * malloc'd buffer (*out, free with free()). 0, or -1 (out of memory). */
-static inline int my_timer_echo_request_encode(EchoRequest req, uint8_t **out, size_t *out_len) {
-  my_timer__enc enc = {NULL, 0, 0, 0}, *my_timer__enc_ = &enc;
-  my_timer__enc_map(my_timer__enc_, 1);
-  my_timer__enc_text(my_timer__enc_, "req", 3);
-  my_timer__encode_EchoRequest(my_timer__enc_, &req);
-  return my_timer__enc_take(my_timer__enc_, out, out_len);
+ * malloc'd buffer (*request_out, free with free()). 0, or -1 (out of memory). */
+static inline int my_timer_echo_request_encode(EchoRequest req, uint8_t **request_out,
+                                               size_t *request_out_len) {
+  my_timer__enc my_timer__e = {NULL, 0, 0, 0};
+  my_timer__enc_map(&my_timer__e, 1);
+  my_timer__enc_text(&my_timer__e, "req", 3);
+  my_timer__encode_EchoRequest(&my_timer__e, &req);
+  return my_timer__enc_take(&my_timer__e, request_out, request_out_len);
 }
 
 static inline int my_timer__result_echo(my_timer__dec *c, EchoResponse *out) {
@@ -1456,11 +1457,11 @@ static inline int my_timer_echo_response_decode(const uint8_t *msg, size_t len, 
 }
 
 /** The request of my_timer_version_cbor, from the native export's parameters, into a
- * malloc'd buffer (*out, free with free()). 0, or -1 (out of memory). */
-static inline int my_timer_version_request_encode(uint8_t **out, size_t *out_len) {
-  my_timer__enc enc = {NULL, 0, 0, 0}, *my_timer__enc_ = &enc;
-  my_timer__enc_map(my_timer__enc_, 0);
-  return my_timer__enc_take(my_timer__enc_, out, out_len);
+ * malloc'd buffer (*request_out, free with free()). 0, or -1 (out of memory). */
+static inline int my_timer_version_request_encode(uint8_t **request_out, size_t *request_out_len) {
+  my_timer__enc my_timer__e = {NULL, 0, 0, 0};
+  my_timer__enc_map(&my_timer__e, 0);
+  return my_timer__enc_take(&my_timer__e, request_out, request_out_len);
 }
 
 static inline int my_timer__result_version(my_timer__dec *c, const char **out) {
@@ -1481,14 +1482,14 @@ static inline int my_timer_version_response_decode(const uint8_t *msg, size_t le
 }
 
 /** The request of my_timer_complex_cbor, from the native export's parameters, into a
- * malloc'd buffer (*out, free with free()). 0, or -1 (out of memory). */
-static inline int my_timer_complex_request_encode(ComplexRequest req, uint8_t **out,
-                                                  size_t *out_len) {
-  my_timer__enc enc = {NULL, 0, 0, 0}, *my_timer__enc_ = &enc;
-  my_timer__enc_map(my_timer__enc_, 1);
-  my_timer__enc_text(my_timer__enc_, "req", 3);
-  my_timer__encode_ComplexRequest(my_timer__enc_, &req);
-  return my_timer__enc_take(my_timer__enc_, out, out_len);
+ * malloc'd buffer (*request_out, free with free()). 0, or -1 (out of memory). */
+static inline int my_timer_complex_request_encode(ComplexRequest req, uint8_t **request_out,
+                                                  size_t *request_out_len) {
+  my_timer__enc my_timer__e = {NULL, 0, 0, 0};
+  my_timer__enc_map(&my_timer__e, 1);
+  my_timer__enc_text(&my_timer__e, "req", 3);
+  my_timer__encode_ComplexRequest(&my_timer__e, &req);
+  return my_timer__enc_take(&my_timer__e, request_out, request_out_len);
 }
 
 static inline int my_timer__result_complex(my_timer__dec *c, ComplexResponse *out) {
@@ -1510,19 +1511,19 @@ static inline int my_timer_complex_response_decode(const uint8_t *msg, size_t le
 }
 
 /** The request of my_timer_schedule_cbor, from the native export's parameters, into a
- * malloc'd buffer (*out, free with free()). 0, or -1 (out of memory). */
+ * malloc'd buffer (*request_out, free with free()). 0, or -1 (out of memory). */
 static inline int my_timer_schedule_request_encode(JobSpec job, RetryPolicy retry,
-                                                   ScheduleConfig schedule, uint8_t **out,
-                                                   size_t *out_len) {
-  my_timer__enc enc = {NULL, 0, 0, 0}, *my_timer__enc_ = &enc;
-  my_timer__enc_map(my_timer__enc_, 3);
-  my_timer__enc_text(my_timer__enc_, "job", 3);
-  my_timer__encode_JobSpec(my_timer__enc_, &job);
-  my_timer__enc_text(my_timer__enc_, "retry", 5);
-  my_timer__encode_RetryPolicy(my_timer__enc_, &retry);
-  my_timer__enc_text(my_timer__enc_, "schedule", 8);
-  my_timer__encode_ScheduleConfig(my_timer__enc_, &schedule);
-  return my_timer__enc_take(my_timer__enc_, out, out_len);
+                                                   ScheduleConfig schedule, uint8_t **request_out,
+                                                   size_t *request_out_len) {
+  my_timer__enc my_timer__e = {NULL, 0, 0, 0};
+  my_timer__enc_map(&my_timer__e, 3);
+  my_timer__enc_text(&my_timer__e, "job", 3);
+  my_timer__encode_JobSpec(&my_timer__e, &job);
+  my_timer__enc_text(&my_timer__e, "retry", 5);
+  my_timer__encode_RetryPolicy(&my_timer__e, &retry);
+  my_timer__enc_text(&my_timer__e, "schedule", 8);
+  my_timer__encode_ScheduleConfig(&my_timer__e, &schedule);
+  return my_timer__enc_take(&my_timer__e, request_out, request_out_len);
 }
 
 static inline int my_timer__result_schedule(my_timer__dec *c, ScheduleResult *out) {
