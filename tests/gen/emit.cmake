@@ -25,14 +25,18 @@ add_custom_command(OUTPUT ${_mt}/my_timer.h ${_mt}/my_timer_cbor.h
   COMMAND ${CMAKE_COMMAND} -E touch_nocreate ${_mt}/my_timer.h ${_mt}/my_timer_cbor.h
   DEPENDS ${PROJECT_SOURCE_DIR}/tests/gen/my_timer.ffi ffirt-gen
   COMMENT "ffirt-gen my_timer headers for the header tests" VERBATIM)
+# One target owns the generated headers, so parallel builds never run the
+# generator twice on the same files.
+add_custom_target(test_gen_headers_files DEPENDS ${_mt}/my_timer.h ${_mt}/my_timer_cbor.h)
+add_dependencies(test_gen_headers_files kitchen_sink)
 foreach(_lang c cxx)
   if(_lang STREQUAL "c")
     set(_src ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/headers_c.c)
   else()
     set(_src ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/headers_cxx.cpp)
   endif()
-  add_executable(test_gen_headers_${_lang} ${_src} ${_mt}/my_timer.h
-    ${FFIRT_GENERATED_INCLUDE_DIR}/kitchen_sink/kitchen_sink.h)
+  add_executable(test_gen_headers_${_lang} ${_src})
+  add_dependencies(test_gen_headers_${_lang} test_gen_headers_files)
   target_include_directories(test_gen_headers_${_lang} PRIVATE ${_mt}
     ${FFIRT_GENERATED_INCLUDE_DIR}/kitchen_sink)
   target_compile_options(test_gen_headers_${_lang} PRIVATE -pedantic)
