@@ -120,12 +120,14 @@ static void exports(gen_c *g, ffirt__gen_writer *w) {
       "on an entry error, reported through cb on this thread); cb then gets the",
       "handle's decimal text (native) / CBOR text (_cbor), or RET_ERR."};
   static const char *const dtor_doc[] = {
-      "Destroys the context synchronously: 0 = destroyed, 1 otherwise."};
+      "Destroys the context synchronously: 0 = destroyed, 1 otherwise (bad or",
+      "stale handle, or called from a callback of this same context). Queued",
+      "and running calls get their RET_ERR first."};
   for (size_t i = 0; i < m->nprocs; i++) {
     const ffirt__gen_proc *p = &m->procs[i];
     ffirt__gen_w_blank(w);
     if (p->kind == GEN_DTOR) {
-      ffirt__gen_c_doc(w, &p->doc, dtor_doc, 1);
+      ffirt__gen_c_doc(w, &p->doc, dtor_doc, 3);
       ffirt__gen_w_line(w, "%s;", ffirt__gen_c_sig_native(g, p));
       continue;
     }
@@ -234,6 +236,17 @@ int ffirt__gen_emit_c_host(const ffirt__gen_model *m, const char *outdir) {
   ffirt__gen_w_line(&w, "#endif");
   ffirt__gen_w_blank(&w);
   ffirt__gen_c_types_block(&g, &w);
+  ffirt__gen_w_blank(&w);
+  ffirt__gen_w_line(&w, "/*");
+  ffirt__gen_w_line(&w,
+                    " * The exports (abi.md 2-4). All may be called from any thread, also from");
+  ffirt__gen_w_line(&w, " * inside a reply callback or an event listener. Requests return RET_OK");
+  ffirt__gen_w_line(&w, " * and then call cb exactly once with RET_OK or RET_ERR (RET_STALE_WARN");
+  ffirt__gen_w_line(&w, " * may come before it), possibly before they return; entry errors call");
+  ffirt__gen_w_line(&w, " * cb(RET_ERR) on the caller's thread and return RET_ERR; a NULL cb");
+  ffirt__gen_w_line(&w, " * returns RET_MISSING_CALLBACK. Arguments are copied before the export");
+  ffirt__gen_w_line(&w, " * returns; reply and event payloads are valid during the callback only.");
+  ffirt__gen_w_line(&w, " */");
   exports(&g, &w);
   listeners(&g, &w);
   ffirt__gen_w_blank(&w);
