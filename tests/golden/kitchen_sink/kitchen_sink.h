@@ -267,6 +267,16 @@ struct kitchen_sink_opt_Point {
 
 #endif /* KITCHEN_SINK_TYPES_DEFINED */
 
+/*
+ * The exports (abi.md 2-4). All may be called from any thread, also from
+ * inside a reply callback or an event listener. Requests return RET_OK
+ * and then call cb exactly once with RET_OK or RET_ERR (RET_STALE_WARN
+ * may come before it), possibly before they return; entry errors call
+ * cb(RET_ERR) on the caller's thread and return RET_ERR; a NULL cb
+ * returns RET_MISSING_CALLBACK. Arguments are copied before the export
+ * returns; reply and event payloads are valid during the callback only.
+ */
+
 /**
  * Builds the state.
  * Constructor: returns the context handle at once (NULL when cb is NULL or
@@ -364,7 +374,9 @@ int kitchen_sink_ping_cbor(FFICallBack cb, void *ud, const uint8_t *req, size_t 
 
 /**
  * Frees the state.
- * Destroys the context synchronously: 0 = destroyed, 1 otherwise.
+ * Destroys the context synchronously: 0 = destroyed, 1 otherwise (bad or
+ * stale handle, or called from a callback of this same context). Queued
+ * and running calls get their RET_ERR first.
  */
 int kitchen_sink_destroy(void *ctx);
 

@@ -116,6 +116,16 @@ struct ScheduleResult {
 
 #endif /* MY_TIMER_TYPES_DEFINED */
 
+/*
+ * The exports (abi.md 2-4). All may be called from any thread, also from
+ * inside a reply callback or an event listener. Requests return RET_OK
+ * and then call cb exactly once with RET_OK or RET_ERR (RET_STALE_WARN
+ * may come before it), possibly before they return; entry errors call
+ * cb(RET_ERR) on the caller's thread and return RET_ERR; a NULL cb
+ * returns RET_MISSING_CALLBACK. Arguments are copied before the export
+ * returns; reply and event payloads are valid during the callback only.
+ */
+
 /**
  * Constructor: returns the context handle at once (NULL when cb is NULL or
  * on an entry error, reported through cb on this thread); cb then gets the
@@ -144,7 +154,11 @@ int my_timer_schedule(void *ctx, FFICallBack cb, void *ud, JobSpec job, RetryPol
                       ScheduleConfig schedule);
 int my_timer_schedule_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len);
 
-/** Destroys the context synchronously: 0 = destroyed, 1 otherwise. */
+/**
+ * Destroys the context synchronously: 0 = destroyed, 1 otherwise (bad or
+ * stale handle, or called from a callback of this same context). Queued
+ * and running calls get their RET_ERR first.
+ */
 int my_timer_destroy(void *ctx);
 
 /*
