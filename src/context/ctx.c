@@ -99,6 +99,7 @@ static ffirt_ctx *create(const ffirt_library *lib, const ffirt_call_desc *ctor, 
   atomic_init(&ctx->grace_ms, DEFAULT_GRACE_MS);
   atomic_init(&ctx->teardown_ms, DEFAULT_TEARDOWN_MS);
   atomic_init(&ctx->stopping, 0);
+  atomic_init(&ctx->stop_woken, 0);
   if (init_sync(ctx) != 0) {
     ffirt_free(ctx);
     ffirt_free(call);
@@ -226,7 +227,11 @@ static int destroy(const ffirt_library *lib, void *handle, int allow_hidden) {
   /* release: every call pushed before the drain is visible to the worker
    * once it sees stopping (acquire in worker.c). */
   atomic_store_explicit(&ctx->stopping, 1, memory_order_release);
+  if (ffirt__ctx_fault_hook) ffirt__ctx_fault_hook("destroy-wake");
   ffirt__worker_wake(ctx);
+  /* release: the worker closes the async handle only after this (a worker
+   * that saw stopping on its own must not close it under our wake-up). */
+  atomic_store_explicit(&ctx->stop_woken, 1, memory_order_release);
   pthread_t thread = ctx->thread; /* ctx may be freed by the worker once abandoned */
   uint32_t bound = atomic_load_explicit(&ctx->grace_ms, memory_order_relaxed) +
                    atomic_load_explicit(&ctx->teardown_ms, memory_order_relaxed) + DESTROY_SLACK_MS;

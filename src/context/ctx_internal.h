@@ -66,6 +66,7 @@ struct ffirt_ctx {
   _Atomic uint32_t grace_ms;    /* any: running calls' grace on destroy */
   _Atomic uint32_t teardown_ms; /* any: bound of dtor + loop shutdown */
   _Atomic int stopping;         /* any: destroy asked the worker to stop */
+  _Atomic int stop_woken;       /* any: destroy's wake-up was sent (async still in use) */
 
   /* worker */
   uv_loop_t loop;
@@ -138,8 +139,10 @@ void ffirt__statics_shutdown(void);
 /*
  * When set, called at every thread/loop/handle creation site of create
  * ("loop", "async", "timer", "thread", "events"); a non-zero return makes
- * that creation fail as if the system refused it. Tests only; set it while
- * no context is being created.
+ * that creation fail as if the system refused it. Also called (return
+ * ignored) at "destroy-wake", between destroy's stop flag and its wake-up,
+ * so a test can stall the destroyer exactly there. Tests only; set it while
+ * no context is being created or destroyed.
  */
 extern int (*ffirt__ctx_fault_hook)(const char *site);
 

@@ -21,7 +21,8 @@
  *    holds every call that will ever be pushed; the worker drains it fully
  *    with RET_ERR, waits out the grace for running calls, fails the rest,
  *    runs lib->dtor when the constructor had succeeded, closes all handles
- *    (the library's too), frees the calls and closes the loop. It then
+ *    (the library's too) once destroy's wake-up send is over (stop_woken),
+ *    frees the calls and closes the loop. It then
  *    signals done under done_lock; if the destroyer gave up waiting
  *    (abandoned), the worker frees the context itself.
  */
@@ -199,7 +200,12 @@ static void stop_phase(ffirt_ctx *ctx) {
   ffirt__call_reap(ctx);
 
   /* 5. Close every handle (ours and whatever the library left open) and
-   * let the close callbacks run; late finishes there are ignored. */
+   * let the close callbacks run; late finishes there are ignored. The
+   * destroyer may still be inside uv_async_send on ctx->wake (the worker can
+   * see stopping before the wake-up arrives): wait for it first. Bounded:
+   * destroy sets stop_woken right after the send. */
+  while (!atomic_load_explicit(&ctx->stop_woken, memory_order_acquire))
+    sched_yield();
   uv_walk(&ctx->loop, close_any, NULL);
   while (uv_run(&ctx->loop, UV_RUN_DEFAULT) != 0) {
   }

@@ -382,6 +382,31 @@ static UNUSED long rss_kib(void) {
   fclose(f);
   return resident < 0 ? -1 : resident * 4;
 }
-static UNUSED int count_threads(void) { return count_dir("/proc/self/task"); }
+/* A joined thread can stay listed in /proc/self/task for a moment (the
+ * kernel reaps it after waking the joiner), so thread counts are compared
+ * only once they settled. */
+static UNUSED int count_threads_raw(void) { return count_dir("/proc/self/task"); }
+
+/* The thread count once it stopped falling (a baseline). */
+static UNUSED int count_threads(void) {
+  int n = count_threads_raw();
+  for (int i = 0; i < 100; i++) {
+    sleep_ms(2);
+    int m = count_threads_raw();
+    if (m >= n) return m;
+    n = m;
+  }
+  return n;
+}
+
+/* Waits up to 2 s for the thread count to reach want; returns the last. */
+static UNUSED int settle_threads(int want) {
+  int n = count_threads_raw();
+  for (int i = 0; i < 400 && n != want; i++) {
+    sleep_ms(5);
+    n = count_threads_raw();
+  }
+  return n;
+}
 
 #endif /* FFIRT_TEST_CTX_TEST_UTIL_H */

@@ -60,7 +60,7 @@ static void create_without_callback_creates_nothing_and_frees_args(void **state)
   assert_null(ffirt_ctx_create(&lib_timer, &d_ctor, targs_new(0, 1), NULL, NULL));
   assert_int_equal(atomic_load(&g_args_freed), freed + 1);
   assert_int_equal(ffirt__handle_live(), live);
-  assert_int_equal(count_threads(), threads);
+  assert_int_equal(settle_threads(threads), threads);
 }
 
 static void create_without_descriptor_answers_error_on_caller_thread(void **state) {
@@ -123,7 +123,7 @@ static void failed_constructor_fails_methods_and_destroy_still_frees(void **stat
   assert_int_equal(ffirt_ctx_destroy(&lib_timer, h), 0);
   assert_int_equal(atomic_load(&g_dtor_runs), dtors); /* no state, no teardown */
   assert_int_equal(atomic_load(&g_args_made) - made, atomic_load(&g_args_freed) - freed);
-  assert_int_equal(count_threads(), threads);
+  assert_int_equal(settle_threads(threads), threads);
   assert_int_equal(rc.n, 1);
   assert_int_equal(rm.n, 1);
   rec_destroy(&rc);
@@ -372,7 +372,7 @@ static void churn_leaves_fds_threads_and_slots_flat(void **state) {
     assert_int_equal(ffirt_ctx_destroy(&lib_timer, h), 0);
   }
   assert_int_equal(count_fds(), fds);
-  assert_int_equal(count_threads(), threads);
+  assert_int_equal(settle_threads(threads), threads);
   assert_int_equal(ffirt__handle_live(), live);
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
   /* flat: a leak of even 200 bytes per cycle would show as ~2 MiB */
