@@ -240,7 +240,7 @@ static int destroy(const ffirt_library *lib, void *handle, int allow_hidden) {
               "destroy of a '%s' context: the worker did not finish its teardown within %u ms "
               "(a handler or the library's destructor is blocking it); its thread is detached "
               "and frees the context if it ever finishes",
-              ctx->lib->name ? ctx->lib->name : "?", bound);
+              lib->name ? lib->name : "?", bound); /* not ctx: the worker may free it now */
     pthread_detach(thread);
     ffirt__handle_free(h);
     return FFIRT_ETIMEDOUT;
