@@ -8,7 +8,9 @@
  *    producer when seq == p, published when seq == p + 1, and handed back by
  *    its claimer with seq = p + capacity. tail is claimed by producers
  *    (CAS), head by the event thread and by drop-oldest producers (CAS), so
- *    each event is claimed exactly once.
+ *    each event is claimed exactly once. A drop-oldest producer that claims
+ *    the head cell h of a full queue reuses that very cell for tail position
+ *    h + capacity (replace_oldest), so its new event always gets in.
  *  - Full = the cell at tail still holds the event of one lap before. The
  *    event thread moves an event out of its cell and hands the cell back
  *    before delivering it, so a queued event is one emitted and not yet
@@ -35,6 +37,8 @@
 #include <time.h>
 
 #include "events/events_internal.h"
+
+#define DROP_OLDEST_PATIENCE_NS (100u * 1000000u)
 
 /* A valid pointer for empty (size 0) native payloads. */
 static const unsigned char empty_payload[1];
@@ -200,19 +204,32 @@ static ffirt__cell *try_claim_tail(ffirt_events *ev, size_t *out, memory_order o
   }
 }
 
-/* Drop-oldest: claims the oldest published event, frees it, counts it, and
- * hands its cell back. 1 on success, 0 if none could be taken. */
-static int steal_oldest(ffirt_events *ev) {
-  size_t pos;
-  ffirt__cell *c = ffirt__queue_claim(ev, &pos);
-  if (!c) return 0;
+/*
+ * Drop-oldest, called when the queue looked full: claims the oldest
+ * published event (position h), frees and counts it, and then tries to take
+ * tail position h + capacity, which maps to the same cell. While we hold
+ * that cell nobody else can claim h + capacity (its seq is not free), so the
+ * CAS fails only when tail is below it, i.e. the queue had room after all:
+ * then the cell is handed back and the caller retries. Returns the cell with
+ * *pos set, or NULL (nothing to steal, or handed back).
+ */
+static ffirt__cell *replace_oldest(ffirt_events *ev, size_t *pos) {
+  size_t h;
+  ffirt__cell *c = ffirt__queue_claim(ev, &h);
+  if (!c) return NULL;
   if (c->rec.type) {
     ffirt__rec_free_payload(&c->rec);
     count_drop(ev);
   }
   c->rec.type = NULL;
-  ffirt__queue_release(ev, c, pos);
-  return 1;
+  size_t want = h + ev->ring;
+  if (atomic_compare_exchange_strong_explicit(&ev->tail, &want, want + 1, memory_order_relaxed,
+                                              memory_order_relaxed)) {
+    *pos = h + ev->ring;
+    return c;
+  }
+  ffirt__queue_release(ev, c, h);
+  return NULL;
 }
 
 static void deadline_after(struct timespec *ts, uint32_t ms) {
@@ -233,6 +250,7 @@ static int before(const struct timespec *a, const struct timespec *b) {
  * deadline passes or destroy starts. Bounded by cfg.block_timeout_ms. */
 static ffirt__cell *wait_for_space(ffirt_events *ev, size_t *pos) {
   ffirt__cell *c;
+  if (ev->cfg.block_timeout_ms == 0) return NULL; /* BLOCK with no wait = drop newest */
   for (int i = 0; i < 16; i++) {
     sched_yield(); /* usually enough for the event thread to free a cell */
     if ((c = try_claim_tail(ev, pos, memory_order_acquire))) return c;
@@ -262,12 +280,27 @@ static ffirt__cell *reserve(ffirt_events *ev, size_t *pos, int *rc) {
   ffirt__cell *c = try_claim_tail(ev, pos, memory_order_acquire);
   if (c) return c;
   switch (ev->cfg.overflow) {
-  case FFIRT_OVERFLOW_DROP_OLDEST:
-    for (int tries = 0; tries < 1000; tries++) {
-      if (!steal_oldest(ev)) sched_yield(); /* the oldest is still being built */
+  case FFIRT_OVERFLOW_DROP_OLDEST: {
+    /* Normally the first replace succeeds. It fails while another producer
+     * sits between its claims (then we yield); if that producer stays
+     * descheduled for DROP_OLDEST_PATIENCE_NS, we drop the newest instead
+     * of waiting longer. */
+    uint64_t start = 0;
+    for (unsigned tries = 0;; tries++) {
+      if ((c = replace_oldest(ev, pos))) return c;
       if ((c = try_claim_tail(ev, pos, memory_order_acquire))) return c;
+      if (tries < 16) continue;
+      sched_yield();
+      if (tries % 64 == 0) {
+        uint64_t now = ffirt__now_ns();
+        if (!start)
+          start = now;
+        else if (now - start > DROP_OLDEST_PATIENCE_NS)
+          break;
+      }
     }
     break;
+  }
   case FFIRT_OVERFLOW_BLOCK:
     /* The event thread cannot wait for itself to make room. */
     if (!ffirt_events_on_thread(ev) && (c = wait_for_space(ev, pos))) return c;

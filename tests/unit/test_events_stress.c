@@ -1,11 +1,13 @@
 /*
  * test_events_stress.c - 4 threads add and remove listeners continuously
  * (freeing each userData the moment remove returns) while 2 threads emit at
- * full rate into a small queue, for about FFIRT_STRESS_MS (default 2000) ms.
- * Run under ThreadSanitizer by `make test`. Checks exact accounting:
- *  - accepted emits == deliveries to a permanent listener;
- *  - refused emits (FFIRT_EFULL) == ffirt_events_dropped() == the sum of
- *    the dropped_events reports;
+ * full rate into a small queue, once per overflow policy, for about
+ * FFIRT_STRESS_MS (default 2400) ms in total. Run under ThreadSanitizer by
+ * `make test`. Checks exact accounting:
+ *  - emitted (accepted + refused) == delivered to a permanent listener +
+ *    ffirt_events_dropped() (drop-oldest drops accepted events);
+ *  - dropped == the sum of the dropped_events reports;
+ *  - drop newest / block: refused == dropped; drop oldest: refused == 0;
  *  - every listener is released exactly once.
  */
 #include <setjmp.h>
@@ -99,12 +101,20 @@ static void *emit_main(void *p) {
   return NULL;
 }
 
-static void concurrent_add_remove_and_emit_account_for_every_event(void **state) {
-  (void)state;
+static void run(ffirt_overflow policy) {
   const char *env = getenv("FFIRT_STRESS_MS");
-  long ms = env ? atol(env) : 2000;
+  long ms = (env ? atol(env) : 2400) / 3;
+  atomic_store(&stop_flag, 0);
+  atomic_store(&accepted, 0);
+  atomic_store(&refused, 0);
+  atomic_store(&delivered, 0);
+  atomic_store(&reported, 0);
+  atomic_store(&releases, 0);
+  atomic_store(&adds, 0);
   ffirt_events_config c = test_config();
   c.capacity = 64;
+  c.overflow = policy;
+  c.block_timeout_ms = 1;
   ffirt_events *ev;
   assert_int_equal(ffirt_events_create(&c, &ev), 0);
   ffirt_events_add(ev, "on_flat", FFIRT_LISTENER_NATIVE, permanent_cb, NULL, count_release);
@@ -125,20 +135,42 @@ static void concurrent_add_remove_and_emit_account_for_every_event(void **state)
     pthread_join(ct[i], NULL);
   uint64_t dropped = ffirt_events_dropped(ev);
   assert_int_equal(ffirt_events_destroy(ev), 0); /* delivers the rest and the last report */
-  fprintf(stderr, "stress: %ld accepted, %ld refused, %ld delivered, %ld adds\n",
-          atomic_load(&accepted), atomic_load(&refused), atomic_load(&delivered),
-          atomic_load(&adds));
+  fprintf(stderr,
+          "stress policy %d: %ld accepted, %ld refused, %ld delivered, %lu dropped, %ld adds\n",
+          (int)policy, atomic_load(&accepted), atomic_load(&refused), atomic_load(&delivered),
+          (unsigned long)dropped, atomic_load(&adds));
   assert_true(atomic_load(&accepted) > 0);
   assert_true(atomic_load(&adds) > 0);
-  assert_int_equal(atomic_load(&delivered), atomic_load(&accepted));
-  assert_int_equal((long)dropped, atomic_load(&refused));
-  assert_int_equal(atomic_load(&reported), atomic_load(&refused));
+  assert_int_equal(atomic_load(&accepted) + atomic_load(&refused),
+                   atomic_load(&delivered) + (long)dropped);
+  assert_int_equal(atomic_load(&reported), (long)dropped);
+  if (policy == FFIRT_OVERFLOW_DROP_OLDEST)
+    assert_int_equal(atomic_load(&refused), 0);
+  else
+    assert_int_equal(atomic_load(&refused), (long)dropped);
   assert_int_equal(atomic_load(&releases), atomic_load(&adds) + 2);
+}
+
+static void drop_newest_under_churn_accounts_for_every_event(void **state) {
+  (void)state;
+  run(FFIRT_OVERFLOW_DROP_NEWEST);
+}
+
+static void drop_oldest_under_churn_accounts_for_every_event(void **state) {
+  (void)state;
+  run(FFIRT_OVERFLOW_DROP_OLDEST);
+}
+
+static void block_under_churn_accounts_for_every_event(void **state) {
+  (void)state;
+  run(FFIRT_OVERFLOW_BLOCK);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(concurrent_add_remove_and_emit_account_for_every_event),
+      cmocka_unit_test(drop_newest_under_churn_accounts_for_every_event),
+      cmocka_unit_test(drop_oldest_under_churn_accounts_for_every_event),
+      cmocka_unit_test(block_under_churn_accounts_for_every_event),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
