@@ -334,22 +334,18 @@ static static_worker *_Atomic g_statics;
 static pthread_mutex_t g_static_lock = PTHREAD_MUTEX_INITIALIZER;
 static int g_atexit_registered;
 
+/* At exit: destroys every static worker. The list entries stay (reachable,
+ * not leaked), so a static call racing the exit finds a dead handle and gets
+ * an entry error instead of a freed entry. */
 static void destroy_statics(void) {
-  pthread_mutex_lock(&g_static_lock);
-  static_worker *s = atomic_exchange_explicit(&g_statics, NULL, memory_order_acquire);
-  pthread_mutex_unlock(&g_static_lock);
-  while (s) {
-    static_worker *next = s->next;
+  /* acquire: pairs with the release publication in static_handle(). */
+  for (static_worker *s = atomic_load_explicit(&g_statics, memory_order_acquire); s; s = s->next) {
     int rc = destroy(s->lib, s->handle, 1);
     if (rc != 0)
       ffirt_log(FFIRT_LOG_WARN, "static worker of library '%s' not destroyed at exit: %s",
                 s->lib->name ? s->lib->name : "?", ffirt_strerror(rc));
-    ffirt_free(s);
-    s = next;
   }
 }
-
-void ffirt__statics_shutdown(void) { destroy_statics(); }
 
 static void *static_handle(const ffirt_library *lib, char *text, size_t cap) {
   /* acquire: pairs with the release publication below. */

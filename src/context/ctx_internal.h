@@ -132,8 +132,6 @@ void ffirt__ctx_free(ffirt_ctx *ctx);
 /* The hidden static worker's handle of lib, created on first use (NULL when
  * it cannot be created). Any thread. */
 void *ffirt__static_handle(const ffirt_library *lib);
-/* Destroys every static worker now (what the atexit handler does). */
-void ffirt__statics_shutdown(void);
 
 /* --- test hooks ------------------------------------------------------ */
 /*
