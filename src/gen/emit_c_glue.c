@@ -597,10 +597,7 @@ static void procedure(glue *x, const ffirt__gen_proc *p) {
   B();
   L("static void %s_run(ffirt_call *call) {", n);
   IN();
-  if (has_params || p->kind == GEN_CTOR) {
-    L("%s_args *a = (%s_args *)ffirt_call_args(call);", n, n);
-    if (!has_params) L("(void)a;");
-  }
+  if (has_params) L("%s_args *a = (%s_args *)ffirt_call_args(call);", n, n);
   L("%s_%s_impl(%s);", lib, n, impl_args(x, p, "a"));
   OUT();
   L("}");
@@ -622,10 +619,12 @@ static void procedure(glue *x, const ffirt__gen_proc *p) {
     L("}");
   }
   B();
+  /* without parameters the native call and the decoded constructor carry no
+   * arguments at all */
   L("static const ffirt_call_desc %s_native = {\"%s\", 0, %s_run, %s};", n, n, n,
-    has_params || p->kind == GEN_CTOR ? free_fn : "NULL");
+    has_params ? free_fn : "NULL");
   L("static const ffirt_call_desc %s_cbor = {\"%s\", 1, %s_run%s, %s};", n, n, n,
-    p->kind == GEN_CTOR ? "" : "_cbor", free_fn);
+    p->kind == GEN_CTOR ? "" : "_cbor", p->kind == GEN_CTOR && !has_params ? "NULL" : free_fn);
 
   /* native export */
   const char *submit =
@@ -677,24 +676,10 @@ static void procedure(glue *x, const ffirt__gen_proc *p) {
   if (has_params) {
     L("return %s_submit(%scb, ud, &(const %s_args){%s});", n, p->kind == GEN_METHOD ? "ctx, " : "",
       n, args_literal(x, p));
-  } else if (p->kind == GEN_CTOR) {
-    L("%s_args *args = (%s_args *)ffirt_calloc(1, sizeof *args);", n, n);
-    L("if (!cb) {");
-    IN();
-    L("ffirt_free(args);");
-    L("return NULL;");
-    OUT();
-    L("}");
-    L("if (!args) {");
-    IN();
-    L("reject_text(cb, ud, \"out of memory\");");
-    L("return NULL;");
-    OUT();
-    L("}");
-    L("return %s;", submit);
   } else {
-    L("void *args = NULL;");
-    L("return %s;", submit);
+    /* nothing to copy: no argument block */
+    const char *no_args = strstr(submit, ", args, cb");
+    L("return %.*s, NULL, cb%s;", (int)(no_args - submit), submit, no_args + strlen(", args, cb"));
   }
   OUT();
   L("}");
@@ -703,7 +688,19 @@ static void procedure(glue *x, const ffirt__gen_proc *p) {
   B();
   L("%s {", ffirt__gen_c_sig_cbor(&x->g, p));
   IN();
-  if (p->kind == GEN_CTOR) {
+  if (p->kind == GEN_CTOR && !has_params) {
+    /* decoded only to check that the request is {} */
+    L("if (!cb) return NULL;");
+    L("%s_args args = {0};", n);
+    L("gen_dec c;");
+    L("if (dec_init(&c, req, len) || dec_finish(&c, decode_%s(&c, &args))) {", args->stem);
+    IN();
+    L("reject(cb, ud, &c.err);");
+    L("return NULL;");
+    OUT();
+    L("}");
+    L("return ffirt_ctx_create(&library, &%s_cbor, NULL, cb, ud);", n);
+  } else if (p->kind == GEN_CTOR) {
     L("if (!cb) return NULL;");
     L("%s_args *args = (%s_args *)ffirt_calloc(1, sizeof *args);", n, n);
     L("if (!args) {");
