@@ -2043,8 +2043,7 @@ static const ffirt_call_desc counter_native = {"counter", 0, counter_run, NULL};
 static const ffirt_call_desc counter_cbor = {"counter", 1, counter_run_cbor, ffirt_free};
 
 int kitchen_sink_counter(void *ctx, FFICallBack cb, void *ud) {
-  void *args = NULL;
-  return ffirt_call_submit(&library, ctx, &counter_native, args, cb, ud);
+  return ffirt_call_submit(&library, ctx, &counter_native, NULL, cb, ud);
 }
 
 int kitchen_sink_counter_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
@@ -2110,8 +2109,7 @@ static const ffirt_call_desc nested_native = {"nested", 0, nested_run, NULL};
 static const ffirt_call_desc nested_cbor = {"nested", 1, nested_run_cbor, ffirt_free};
 
 int kitchen_sink_nested(void *ctx, FFICallBack cb, void *ud) {
-  void *args = NULL;
-  return ffirt_call_submit(&library, ctx, &nested_native, args, cb, ud);
+  return ffirt_call_submit(&library, ctx, &nested_native, NULL, cb, ud);
 }
 
 int kitchen_sink_nested_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
@@ -2177,8 +2175,7 @@ static const ffirt_call_desc maybe_blob_native = {"maybe_blob", 0, maybe_blob_ru
 static const ffirt_call_desc maybe_blob_cbor = {"maybe_blob", 1, maybe_blob_run_cbor, ffirt_free};
 
 int kitchen_sink_maybe_blob(void *ctx, FFICallBack cb, void *ud) {
-  void *args = NULL;
-  return ffirt_call_submit(&library, ctx, &maybe_blob_native, args, cb, ud);
+  return ffirt_call_submit(&library, ctx, &maybe_blob_native, NULL, cb, ud);
 }
 
 int kitchen_sink_maybe_blob_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
@@ -2240,8 +2237,7 @@ static const ffirt_call_desc lib_version_cbor = {"lib_version", 1, lib_version_r
                                                  ffirt_free};
 
 int kitchen_sink_lib_version(FFICallBack cb, void *ud) {
-  void *args = NULL;
-  return ffirt_static_submit(&library, &lib_version_native, args, cb, ud);
+  return ffirt_static_submit(&library, &lib_version_native, NULL, cb, ud);
 }
 
 int kitchen_sink_lib_version_cbor(FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
@@ -2363,8 +2359,7 @@ static const ffirt_call_desc ping_native = {"ping", 0, ping_run, NULL};
 static const ffirt_call_desc ping_cbor = {"ping", 1, ping_run_cbor, ffirt_free};
 
 int kitchen_sink_ping(FFICallBack cb, void *ud) {
-  void *args = NULL;
-  return ffirt_static_submit(&library, &ping_native, args, cb, ud);
+  return ffirt_static_submit(&library, &ping_native, NULL, cb, ud);
 }
 
 int kitchen_sink_ping_cbor(FFICallBack cb, void *ud, const uint8_t *req, size_t len) {

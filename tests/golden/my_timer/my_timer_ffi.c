@@ -1018,8 +1018,7 @@ static const ffirt_call_desc version_native = {"version", 0, version_run, NULL};
 static const ffirt_call_desc version_cbor = {"version", 1, version_run_cbor, ffirt_free};
 
 int my_timer_version(void *ctx, FFICallBack cb, void *ud) {
-  void *args = NULL;
-  return ffirt_call_submit(&library, ctx, &version_native, args, cb, ud);
+  return ffirt_call_submit(&library, ctx, &version_native, NULL, cb, ud);
 }
 
 int my_timer_version_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
