@@ -347,7 +347,7 @@ static int build(ffirt__rec *c, const ffirt_event_type *type, const void *payloa
     if (rc) {
       ffirt_cbor_enc_release(&e);
       ffirt__rec_free_payload(c);
-      return rc == FFIRT_ENOMEM ? FFIRT_ENOMEM : rc;
+      return rc;
     }
     size_t len = ffirt_cbor_enc_size(&e);
     if (len <= FFIRT__EV_INLINE_ENV) {
