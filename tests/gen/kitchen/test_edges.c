@@ -249,6 +249,22 @@ static void events_of_every_payload_shape(void **state) {
   assert_int_equal(edges_remove_event_listener(NULL, c), 1);
 }
 
+static void a_constructor_without_parameters_takes_an_empty_map(void **state) {
+  (void)state;
+  reply r;
+  reply_init(&r);
+  assert_null(edges_open_cbor((const uint8_t *)"\xa1\x61x\x01", 4, on_reply, &r));
+  assert_int_equal(r.same_thread, 1);
+  assert_text(&r, RET_ERR, "request: unknown key \"x\"");
+  reply_init(&r);
+  void *ctx = edges_open_cbor((const uint8_t *)"\xa0", 1, on_reply, &r);
+  assert_non_null(ctx);
+  wait_reply(&r);
+  assert_int_equal(r.ret, RET_OK);
+  assert_int_equal(r.bytes[0] & 0xe0, 0x60); /* the handle as CBOR text */
+  assert_int_equal(edges_close(ctx), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(leaf_results_reply_as_c_values_and_as_cbor, setup, teardown),
@@ -258,6 +274,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(optional_structs_round_trip_present_and_absent, setup,
                                       teardown),
       cmocka_unit_test(a_static_takes_seq_and_optional_parameters),
+      cmocka_unit_test(a_constructor_without_parameters_takes_an_empty_map),
       cmocka_unit_test_setup_teardown(events_of_every_payload_shape, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
