@@ -328,6 +328,17 @@ static void destroy_from_an_event_listener_returns_edeadlk(void **state) {
   rec_destroy(&s.r);
 }
 
+/* A static handler waiting synchronously on another static call of its
+ * library would wait for its own worker. */
+static atomic_int g_static_wait_rc = 1;
+static void h_static_waits(ffirt_call *call) {
+  ffirt_reply rep;
+  atomic_store(&g_static_wait_rc,
+               ffirt_static_call_wait(&lib_echo, &d_echo, targs_new(0, 1), &rep));
+  ffirt_call_ok(call, NULL, 0);
+}
+static ffirt_call_desc d_static_waits = {"waits", 0, h_static_waits, targs_free};
+
 static void statics_run_on_a_hidden_worker(void **state) {
   (void)state;
   recorder r;
@@ -348,6 +359,10 @@ static void statics_run_on_a_hidden_worker(void **state) {
   assert_int_equal(rep.ret, RET_OK);
   assert_string_equal(rep.msg, "state=-1 value=5");
   ffirt_reply_clear(&rep);
+  assert_int_equal(ffirt_static_call_wait(&lib_echo, &d_static_waits, targs_new(0, 0), &rep), 0);
+  assert_int_equal(rep.ret, RET_OK);
+  ffirt_reply_clear(&rep);
+  assert_int_equal(atomic_load(&g_static_wait_rc), FFIRT_EDEADLK);
   rec_destroy(&r);
 }
 
