@@ -1,18 +1,22 @@
 /*
  * ctx_internal.h - the context and call objects shared by the files of
- * src/context (handle.c, queue.c, worker.c, call.c, ctx.c), and the test
- * hooks. Not installed; tests include it through the src/ include path.
+ * src/context (handle.c, queue.c, worker.c, call.c, ctx.c, wait.c), and the
+ * test hooks. Not installed; tests include it through the src/ include path.
  *
  * Design notes (who touches what):
  *  - ffirt_ctx fields marked "worker" are read and written only on the
  *    worker thread; "any" fields are atomics or immutable after create;
  *    "destroy" fields are protected by ctx->done_lock.
  *  - A call belongs to its submitter until the push, then to the worker. It
- *    is finished exactly once (call->finished, worker only) and freed by
- *    the worker at a safe point after the callback and after the handler's
- *    current callback returned (the graveyard), or, when the runtime
- *    finished it during destroy, only when the worker exits (late finishes
- *    by the library then find it still allocated and are ignored).
+ *    is finished exactly once (call->finished, worker only) and released
+ *    by the worker (args freed, object recycled into ctx->spare) at a safe
+ *    point after the callback and after the handler's current callback
+ *    returned (the graveyard), or, when the runtime finished it during
+ *    destroy, only when the worker exits (late finishes by the library then
+ *    find it still allocated and are ignored).
+ *  - The worker's libuv handles (loop, wake, beat) live inside ffirt_ctx;
+ *    the worker closes them in its stop phase, after destroy's last
+ *    uv_async_send on wake (stop_woken).
  */
 #ifndef FFIRT_CONTEXT_CTX_INTERNAL_H
 #define FFIRT_CONTEXT_CTX_INTERNAL_H
