@@ -580,6 +580,7 @@ static void procedure(glue *x, const ffirt__gen_proc *p) {
     IN();
     L("/* first, so that %s_run and %s_free serve the blocks of both ABIs */", n, n);
     L("%s_args args;", n);
+    L("const uint8_t *data; /* bytes, or NULL: a NULL request is refused by the decoder */");
     L("size_t len;");
     L("uint8_t bytes[];");
     OUT();
@@ -607,7 +608,7 @@ static void procedure(glue *x, const ffirt__gen_proc *p) {
     IN();
     L("%s_request *r = (%s_request *)ffirt_call_args(call);", n, n);
     L("gen_dec c;");
-    L("if (dec_init(&c, r->bytes, r->len) || dec_finish(&c, decode_%s(&c, &r->args))) {",
+    L("if (dec_init(&c, r->data, r->len) || dec_finish(&c, decode_%s(&c, &r->args))) {",
       args->stem);
     IN();
     L("fail_call(call, &c.err);");
@@ -720,19 +721,12 @@ static void procedure(glue *x, const ffirt__gen_proc *p) {
     L("return ffirt_ctx_create(&library, &%s_cbor, args, cb, ud);", n);
   } else {
     L("if (!cb) return RET_MISSING_CALLBACK;");
-    L("if (!req && len) {");
-    IN();
-    L("gen_err err;");
-    L("err_init(&err);");
-    L("err_null(&err, NULL, len);");
-    L("return reject(cb, ud, &err);");
-    OUT();
-    L("}");
-    L("%s_request *r = (%s_request *)ffirt_malloc(sizeof *r + len);", n, n);
+    L("%s_request *r = (%s_request *)ffirt_malloc(sizeof *r + (req ? len : 0));", n, n);
     L("if (!r) return reject_text(cb, ud, \"out of memory\");");
     L("memset(&r->args, 0, sizeof r->args);");
+    L("r->data = req ? r->bytes : NULL;");
     L("r->len = len;");
-    L("if (len) memcpy(r->bytes, req, len);");
+    L("if (req && len) memcpy(r->bytes, req, len);");
     if (p->kind == GEN_STATIC)
       L("return ffirt_static_submit(&library, &%s_cbor, r, cb, ud);", n);
     else

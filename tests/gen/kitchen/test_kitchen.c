@@ -456,13 +456,17 @@ static void malformed_cbor_is_reported_with_its_offset(void **state) {
   assert_memory_equal(r.bytes, want, strlen(want));
 }
 
-static void a_null_request_with_a_length_is_refused_on_the_caller_thread(void **state) {
+static void a_null_request_with_a_length_is_a_request_error_after_the_context_check(void **state) {
   reply r;
   reply_init(&r);
-  assert_int_equal(kitchen_sink_counter_cbor(*state, on_reply, &r, NULL, 3), RET_ERR);
-  assert_int_equal(r.done, 1);
-  assert_int_equal(r.same_thread, 1);
+  assert_int_equal(kitchen_sink_counter_cbor(*state, on_reply, &r, NULL, 3), RET_OK);
+  wait_reply(&r);
   assert_text(&r, RET_ERR, "request: NULL pointer with length 3");
+  reply_init(&r); /* abi.md 3.1: the handle is checked first */
+  assert_int_equal(kitchen_sink_counter_cbor(NULL, on_reply, &r, NULL, 3), RET_ERR);
+  assert_int_equal(r.same_thread, 1);
+  assert_int_equal(r.ret, RET_ERR);
+  assert_true(r.len > 8 && memcmp(r.bytes, "request:", 8) != 0); /* the handle error */
 }
 
 static void native_null_pointers_with_a_length_are_refused_with_the_path(void **state) {
@@ -806,8 +810,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(cbor_decoder_errors_name_the_offending_field, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(malformed_cbor_is_reported_with_its_offset, setup, teardown),
-      cmocka_unit_test_setup_teardown(a_null_request_with_a_length_is_refused_on_the_caller_thread,
-                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          a_null_request_with_a_length_is_a_request_error_after_the_context_check, setup, teardown),
       cmocka_unit_test_setup_teardown(native_null_pointers_with_a_length_are_refused_with_the_path,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(native_enum_values_without_an_enumerator_are_refused, setup,
