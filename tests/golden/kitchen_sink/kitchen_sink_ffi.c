@@ -1602,6 +1602,7 @@ void kitchen_sink_echo_scalars_ok(ffirt_call *call, const Scalars *result) {
 typedef struct echo_scalars_request {
   /* first, so that echo_scalars_run and echo_scalars_free serve the blocks of both ABIs */
   echo_scalars_args args;
+  const uint8_t *data; /* bytes, or NULL: a NULL request is refused by the decoder */
   size_t len;
   uint8_t bytes[];
 } echo_scalars_request;
@@ -1619,7 +1620,7 @@ static void echo_scalars_run(ffirt_call *call) {
 static void echo_scalars_run_cbor(ffirt_call *call) {
   echo_scalars_request *r = (echo_scalars_request *)ffirt_call_args(call);
   gen_dec c;
-  if (dec_init(&c, r->bytes, r->len) || dec_finish(&c, decode_echo_scalars_args(&c, &r->args))) {
+  if (dec_init(&c, r->data, r->len) || dec_finish(&c, decode_echo_scalars_args(&c, &r->args))) {
     fail_call(call, &c.err);
     return;
   }
@@ -1651,17 +1652,12 @@ int kitchen_sink_echo_scalars(void *ctx, FFICallBack cb, void *ud, Scalars s) {
 int kitchen_sink_echo_scalars_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
                                    size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
-  if (!req && len) {
-    gen_err err;
-    err_init(&err);
-    err_null(&err, NULL, len);
-    return reject(cb, ud, &err);
-  }
-  echo_scalars_request *r = (echo_scalars_request *)ffirt_malloc(sizeof *r + len);
+  echo_scalars_request *r = (echo_scalars_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return reject_text(cb, ud, "out of memory");
   memset(&r->args, 0, sizeof r->args);
+  r->data = req ? r->bytes : NULL;
   r->len = len;
-  if (len) memcpy(r->bytes, req, len);
+  if (req && len) memcpy(r->bytes, req, len);
   return ffirt_call_submit(&library, ctx, &echo_scalars_cbor, r, cb, ud);
 }
 
@@ -1690,6 +1686,7 @@ void kitchen_sink_echo_containers_ok(ffirt_call *call, const Containers *result)
 typedef struct echo_containers_request {
   /* first, so that echo_containers_run and echo_containers_free serve the blocks of both ABIs */
   echo_containers_args args;
+  const uint8_t *data; /* bytes, or NULL: a NULL request is refused by the decoder */
   size_t len;
   uint8_t bytes[];
 } echo_containers_request;
@@ -1707,7 +1704,7 @@ static void echo_containers_run(ffirt_call *call) {
 static void echo_containers_run_cbor(ffirt_call *call) {
   echo_containers_request *r = (echo_containers_request *)ffirt_call_args(call);
   gen_dec c;
-  if (dec_init(&c, r->bytes, r->len) || dec_finish(&c, decode_echo_containers_args(&c, &r->args))) {
+  if (dec_init(&c, r->data, r->len) || dec_finish(&c, decode_echo_containers_args(&c, &r->args))) {
     fail_call(call, &c.err);
     return;
   }
@@ -1740,17 +1737,12 @@ int kitchen_sink_echo_containers(void *ctx, FFICallBack cb, void *ud, Containers
 int kitchen_sink_echo_containers_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
                                       size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
-  if (!req && len) {
-    gen_err err;
-    err_init(&err);
-    err_null(&err, NULL, len);
-    return reject(cb, ud, &err);
-  }
-  echo_containers_request *r = (echo_containers_request *)ffirt_malloc(sizeof *r + len);
+  echo_containers_request *r = (echo_containers_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return reject_text(cb, ud, "out of memory");
   memset(&r->args, 0, sizeof r->args);
+  r->data = req ? r->bytes : NULL;
   r->len = len;
-  if (len) memcpy(r->bytes, req, len);
+  if (req && len) memcpy(r->bytes, req, len);
   return ffirt_call_submit(&library, ctx, &echo_containers_cbor, r, cb, ud);
 }
 
@@ -1779,6 +1771,7 @@ void kitchen_sink_echo_everything_ok(ffirt_call *call, const Everything *result)
 typedef struct echo_everything_request {
   /* first, so that echo_everything_run and echo_everything_free serve the blocks of both ABIs */
   echo_everything_args args;
+  const uint8_t *data; /* bytes, or NULL: a NULL request is refused by the decoder */
   size_t len;
   uint8_t bytes[];
 } echo_everything_request;
@@ -1796,7 +1789,7 @@ static void echo_everything_run(ffirt_call *call) {
 static void echo_everything_run_cbor(ffirt_call *call) {
   echo_everything_request *r = (echo_everything_request *)ffirt_call_args(call);
   gen_dec c;
-  if (dec_init(&c, r->bytes, r->len) || dec_finish(&c, decode_echo_everything_args(&c, &r->args))) {
+  if (dec_init(&c, r->data, r->len) || dec_finish(&c, decode_echo_everything_args(&c, &r->args))) {
     fail_call(call, &c.err);
     return;
   }
@@ -1829,17 +1822,12 @@ int kitchen_sink_echo_everything(void *ctx, FFICallBack cb, void *ud, Everything
 int kitchen_sink_echo_everything_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
                                       size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
-  if (!req && len) {
-    gen_err err;
-    err_init(&err);
-    err_null(&err, NULL, len);
-    return reject(cb, ud, &err);
-  }
-  echo_everything_request *r = (echo_everything_request *)ffirt_malloc(sizeof *r + len);
+  echo_everything_request *r = (echo_everything_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return reject_text(cb, ud, "out of memory");
   memset(&r->args, 0, sizeof r->args);
+  r->data = req ? r->bytes : NULL;
   r->len = len;
-  if (len) memcpy(r->bytes, req, len);
+  if (req && len) memcpy(r->bytes, req, len);
   return ffirt_call_submit(&library, ctx, &echo_everything_cbor, r, cb, ud);
 }
 
@@ -1855,6 +1843,7 @@ void kitchen_sink_set_many_ok(ffirt_call *call) {
 typedef struct set_many_request {
   /* first, so that set_many_run and set_many_free serve the blocks of both ABIs */
   set_many_args args;
+  const uint8_t *data; /* bytes, or NULL: a NULL request is refused by the decoder */
   size_t len;
   uint8_t bytes[];
 } set_many_request;
@@ -1873,7 +1862,7 @@ static void set_many_run(ffirt_call *call) {
 static void set_many_run_cbor(ffirt_call *call) {
   set_many_request *r = (set_many_request *)ffirt_call_args(call);
   gen_dec c;
-  if (dec_init(&c, r->bytes, r->len) || dec_finish(&c, decode_set_many_args(&c, &r->args))) {
+  if (dec_init(&c, r->data, r->len) || dec_finish(&c, decode_set_many_args(&c, &r->args))) {
     fail_call(call, &c.err);
     return;
   }
@@ -1913,17 +1902,12 @@ int kitchen_sink_set_many(void *ctx, FFICallBack cb, void *ud, int32_t a, const 
 int kitchen_sink_set_many_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
                                size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
-  if (!req && len) {
-    gen_err err;
-    err_init(&err);
-    err_null(&err, NULL, len);
-    return reject(cb, ud, &err);
-  }
-  set_many_request *r = (set_many_request *)ffirt_malloc(sizeof *r + len);
+  set_many_request *r = (set_many_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return reject_text(cb, ud, "out of memory");
   memset(&r->args, 0, sizeof r->args);
+  r->data = req ? r->bytes : NULL;
   r->len = len;
-  if (len) memcpy(r->bytes, req, len);
+  if (req && len) memcpy(r->bytes, req, len);
   return ffirt_call_submit(&library, ctx, &set_many_cbor, r, cb, ud);
 }
 
@@ -1939,6 +1923,7 @@ void kitchen_sink_emit_all_ok(ffirt_call *call) {
 typedef struct emit_all_request {
   /* first, so that emit_all_run and emit_all_free serve the blocks of both ABIs */
   emit_all_args args;
+  const uint8_t *data; /* bytes, or NULL: a NULL request is refused by the decoder */
   size_t len;
   uint8_t bytes[];
 } emit_all_request;
@@ -1956,7 +1941,7 @@ static void emit_all_run(ffirt_call *call) {
 static void emit_all_run_cbor(ffirt_call *call) {
   emit_all_request *r = (emit_all_request *)ffirt_call_args(call);
   gen_dec c;
-  if (dec_init(&c, r->bytes, r->len) || dec_finish(&c, decode_emit_all_args(&c, &r->args))) {
+  if (dec_init(&c, r->data, r->len) || dec_finish(&c, decode_emit_all_args(&c, &r->args))) {
     fail_call(call, &c.err);
     return;
   }
@@ -1986,17 +1971,12 @@ int kitchen_sink_emit_all(void *ctx, FFICallBack cb, void *ud, Everything e) {
 int kitchen_sink_emit_all_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
                                size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
-  if (!req && len) {
-    gen_err err;
-    err_init(&err);
-    err_null(&err, NULL, len);
-    return reject(cb, ud, &err);
-  }
-  emit_all_request *r = (emit_all_request *)ffirt_malloc(sizeof *r + len);
+  emit_all_request *r = (emit_all_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return reject_text(cb, ud, "out of memory");
   memset(&r->args, 0, sizeof r->args);
+  r->data = req ? r->bytes : NULL;
   r->len = len;
-  if (len) memcpy(r->bytes, req, len);
+  if (req && len) memcpy(r->bytes, req, len);
   return ffirt_call_submit(&library, ctx, &emit_all_cbor, r, cb, ud);
 }
 
@@ -2021,6 +2001,7 @@ void kitchen_sink_counter_ok(ffirt_call *call, uint64_t result) {
 typedef struct counter_request {
   /* first, so that counter_run and counter_free serve the blocks of both ABIs */
   counter_args args;
+  const uint8_t *data; /* bytes, or NULL: a NULL request is refused by the decoder */
   size_t len;
   uint8_t bytes[];
 } counter_request;
@@ -2032,7 +2013,7 @@ static void counter_run(ffirt_call *call) {
 static void counter_run_cbor(ffirt_call *call) {
   counter_request *r = (counter_request *)ffirt_call_args(call);
   gen_dec c;
-  if (dec_init(&c, r->bytes, r->len) || dec_finish(&c, decode_counter_args(&c, &r->args))) {
+  if (dec_init(&c, r->data, r->len) || dec_finish(&c, decode_counter_args(&c, &r->args))) {
     fail_call(call, &c.err);
     return;
   }
@@ -2048,17 +2029,12 @@ int kitchen_sink_counter(void *ctx, FFICallBack cb, void *ud) {
 
 int kitchen_sink_counter_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
-  if (!req && len) {
-    gen_err err;
-    err_init(&err);
-    err_null(&err, NULL, len);
-    return reject(cb, ud, &err);
-  }
-  counter_request *r = (counter_request *)ffirt_malloc(sizeof *r + len);
+  counter_request *r = (counter_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return reject_text(cb, ud, "out of memory");
   memset(&r->args, 0, sizeof r->args);
+  r->data = req ? r->bytes : NULL;
   r->len = len;
-  if (len) memcpy(r->bytes, req, len);
+  if (req && len) memcpy(r->bytes, req, len);
   return ffirt_call_submit(&library, ctx, &counter_cbor, r, cb, ud);
 }
 
@@ -2087,6 +2063,7 @@ void kitchen_sink_nested_ok(ffirt_call *call, const kitchen_sink_seq_opt_string 
 typedef struct nested_request {
   /* first, so that nested_run and nested_free serve the blocks of both ABIs */
   nested_args args;
+  const uint8_t *data; /* bytes, or NULL: a NULL request is refused by the decoder */
   size_t len;
   uint8_t bytes[];
 } nested_request;
@@ -2098,7 +2075,7 @@ static void nested_run(ffirt_call *call) {
 static void nested_run_cbor(ffirt_call *call) {
   nested_request *r = (nested_request *)ffirt_call_args(call);
   gen_dec c;
-  if (dec_init(&c, r->bytes, r->len) || dec_finish(&c, decode_nested_args(&c, &r->args))) {
+  if (dec_init(&c, r->data, r->len) || dec_finish(&c, decode_nested_args(&c, &r->args))) {
     fail_call(call, &c.err);
     return;
   }
@@ -2114,17 +2091,12 @@ int kitchen_sink_nested(void *ctx, FFICallBack cb, void *ud) {
 
 int kitchen_sink_nested_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
-  if (!req && len) {
-    gen_err err;
-    err_init(&err);
-    err_null(&err, NULL, len);
-    return reject(cb, ud, &err);
-  }
-  nested_request *r = (nested_request *)ffirt_malloc(sizeof *r + len);
+  nested_request *r = (nested_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return reject_text(cb, ud, "out of memory");
   memset(&r->args, 0, sizeof r->args);
+  r->data = req ? r->bytes : NULL;
   r->len = len;
-  if (len) memcpy(r->bytes, req, len);
+  if (req && len) memcpy(r->bytes, req, len);
   return ffirt_call_submit(&library, ctx, &nested_cbor, r, cb, ud);
 }
 
@@ -2153,6 +2125,7 @@ void kitchen_sink_maybe_blob_ok(ffirt_call *call, const kitchen_sink_opt_bytes *
 typedef struct maybe_blob_request {
   /* first, so that maybe_blob_run and maybe_blob_free serve the blocks of both ABIs */
   maybe_blob_args args;
+  const uint8_t *data; /* bytes, or NULL: a NULL request is refused by the decoder */
   size_t len;
   uint8_t bytes[];
 } maybe_blob_request;
@@ -2164,7 +2137,7 @@ static void maybe_blob_run(ffirt_call *call) {
 static void maybe_blob_run_cbor(ffirt_call *call) {
   maybe_blob_request *r = (maybe_blob_request *)ffirt_call_args(call);
   gen_dec c;
-  if (dec_init(&c, r->bytes, r->len) || dec_finish(&c, decode_maybe_blob_args(&c, &r->args))) {
+  if (dec_init(&c, r->data, r->len) || dec_finish(&c, decode_maybe_blob_args(&c, &r->args))) {
     fail_call(call, &c.err);
     return;
   }
@@ -2181,17 +2154,12 @@ int kitchen_sink_maybe_blob(void *ctx, FFICallBack cb, void *ud) {
 int kitchen_sink_maybe_blob_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
                                  size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
-  if (!req && len) {
-    gen_err err;
-    err_init(&err);
-    err_null(&err, NULL, len);
-    return reject(cb, ud, &err);
-  }
-  maybe_blob_request *r = (maybe_blob_request *)ffirt_malloc(sizeof *r + len);
+  maybe_blob_request *r = (maybe_blob_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return reject_text(cb, ud, "out of memory");
   memset(&r->args, 0, sizeof r->args);
+  r->data = req ? r->bytes : NULL;
   r->len = len;
-  if (len) memcpy(r->bytes, req, len);
+  if (req && len) memcpy(r->bytes, req, len);
   return ffirt_call_submit(&library, ctx, &maybe_blob_cbor, r, cb, ud);
 }
 
@@ -2216,6 +2184,7 @@ void kitchen_sink_lib_version_ok(ffirt_call *call, const char *result) {
 typedef struct lib_version_request {
   /* first, so that lib_version_run and lib_version_free serve the blocks of both ABIs */
   lib_version_args args;
+  const uint8_t *data; /* bytes, or NULL: a NULL request is refused by the decoder */
   size_t len;
   uint8_t bytes[];
 } lib_version_request;
@@ -2225,7 +2194,7 @@ static void lib_version_run(ffirt_call *call) { kitchen_sink_lib_version_impl(ca
 static void lib_version_run_cbor(ffirt_call *call) {
   lib_version_request *r = (lib_version_request *)ffirt_call_args(call);
   gen_dec c;
-  if (dec_init(&c, r->bytes, r->len) || dec_finish(&c, decode_lib_version_args(&c, &r->args))) {
+  if (dec_init(&c, r->data, r->len) || dec_finish(&c, decode_lib_version_args(&c, &r->args))) {
     fail_call(call, &c.err);
     return;
   }
@@ -2242,17 +2211,12 @@ int kitchen_sink_lib_version(FFICallBack cb, void *ud) {
 
 int kitchen_sink_lib_version_cbor(FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
-  if (!req && len) {
-    gen_err err;
-    err_init(&err);
-    err_null(&err, NULL, len);
-    return reject(cb, ud, &err);
-  }
-  lib_version_request *r = (lib_version_request *)ffirt_malloc(sizeof *r + len);
+  lib_version_request *r = (lib_version_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return reject_text(cb, ud, "out of memory");
   memset(&r->args, 0, sizeof r->args);
+  r->data = req ? r->bytes : NULL;
   r->len = len;
-  if (len) memcpy(r->bytes, req, len);
+  if (req && len) memcpy(r->bytes, req, len);
   return ffirt_static_submit(&library, &lib_version_cbor, r, cb, ud);
 }
 
@@ -2277,6 +2241,7 @@ void kitchen_sink_add_ok(ffirt_call *call, int64_t result) {
 typedef struct add_request {
   /* first, so that add_run and add_free serve the blocks of both ABIs */
   add_args args;
+  const uint8_t *data; /* bytes, or NULL: a NULL request is refused by the decoder */
   size_t len;
   uint8_t bytes[];
 } add_request;
@@ -2289,7 +2254,7 @@ static void add_run(ffirt_call *call) {
 static void add_run_cbor(ffirt_call *call) {
   add_request *r = (add_request *)ffirt_call_args(call);
   gen_dec c;
-  if (dec_init(&c, r->bytes, r->len) || dec_finish(&c, decode_add_args(&c, &r->args))) {
+  if (dec_init(&c, r->data, r->len) || dec_finish(&c, decode_add_args(&c, &r->args))) {
     fail_call(call, &c.err);
     return;
   }
@@ -2313,17 +2278,12 @@ int kitchen_sink_add(FFICallBack cb, void *ud, int64_t a, int64_t b) {
 
 int kitchen_sink_add_cbor(FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
-  if (!req && len) {
-    gen_err err;
-    err_init(&err);
-    err_null(&err, NULL, len);
-    return reject(cb, ud, &err);
-  }
-  add_request *r = (add_request *)ffirt_malloc(sizeof *r + len);
+  add_request *r = (add_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return reject_text(cb, ud, "out of memory");
   memset(&r->args, 0, sizeof r->args);
+  r->data = req ? r->bytes : NULL;
   r->len = len;
-  if (len) memcpy(r->bytes, req, len);
+  if (req && len) memcpy(r->bytes, req, len);
   return ffirt_static_submit(&library, &add_cbor, r, cb, ud);
 }
 
@@ -2339,6 +2299,7 @@ void kitchen_sink_ping_ok(ffirt_call *call) {
 typedef struct ping_request {
   /* first, so that ping_run and ping_free serve the blocks of both ABIs */
   ping_args args;
+  const uint8_t *data; /* bytes, or NULL: a NULL request is refused by the decoder */
   size_t len;
   uint8_t bytes[];
 } ping_request;
@@ -2348,7 +2309,7 @@ static void ping_run(ffirt_call *call) { kitchen_sink_ping_impl(call); }
 static void ping_run_cbor(ffirt_call *call) {
   ping_request *r = (ping_request *)ffirt_call_args(call);
   gen_dec c;
-  if (dec_init(&c, r->bytes, r->len) || dec_finish(&c, decode_ping_args(&c, &r->args))) {
+  if (dec_init(&c, r->data, r->len) || dec_finish(&c, decode_ping_args(&c, &r->args))) {
     fail_call(call, &c.err);
     return;
   }
@@ -2364,17 +2325,12 @@ int kitchen_sink_ping(FFICallBack cb, void *ud) {
 
 int kitchen_sink_ping_cbor(FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
-  if (!req && len) {
-    gen_err err;
-    err_init(&err);
-    err_null(&err, NULL, len);
-    return reject(cb, ud, &err);
-  }
-  ping_request *r = (ping_request *)ffirt_malloc(sizeof *r + len);
+  ping_request *r = (ping_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return reject_text(cb, ud, "out of memory");
   memset(&r->args, 0, sizeof r->args);
+  r->data = req ? r->bytes : NULL;
   r->len = len;
-  if (len) memcpy(r->bytes, req, len);
+  if (req && len) memcpy(r->bytes, req, len);
   return ffirt_static_submit(&library, &ping_cbor, r, cb, ud);
 }
 

@@ -915,6 +915,7 @@ void my_timer_echo_ok(ffirt_call *call, const EchoResponse *result) {
 typedef struct echo_request {
   /* first, so that echo_run and echo_free serve the blocks of both ABIs */
   echo_args args;
+  const uint8_t *data; /* bytes, or NULL: a NULL request is refused by the decoder */
   size_t len;
   uint8_t bytes[];
 } echo_request;
@@ -932,7 +933,7 @@ static void echo_run(ffirt_call *call) {
 static void echo_run_cbor(ffirt_call *call) {
   echo_request *r = (echo_request *)ffirt_call_args(call);
   gen_dec c;
-  if (dec_init(&c, r->bytes, r->len) || dec_finish(&c, decode_echo_args(&c, &r->args))) {
+  if (dec_init(&c, r->data, r->len) || dec_finish(&c, decode_echo_args(&c, &r->args))) {
     fail_call(call, &c.err);
     return;
   }
@@ -961,17 +962,12 @@ int my_timer_echo(void *ctx, FFICallBack cb, void *ud, EchoRequest req) {
 
 int my_timer_echo_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
-  if (!req && len) {
-    gen_err err;
-    err_init(&err);
-    err_null(&err, NULL, len);
-    return reject(cb, ud, &err);
-  }
-  echo_request *r = (echo_request *)ffirt_malloc(sizeof *r + len);
+  echo_request *r = (echo_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return reject_text(cb, ud, "out of memory");
   memset(&r->args, 0, sizeof r->args);
+  r->data = req ? r->bytes : NULL;
   r->len = len;
-  if (len) memcpy(r->bytes, req, len);
+  if (req && len) memcpy(r->bytes, req, len);
   return ffirt_call_submit(&library, ctx, &echo_cbor, r, cb, ud);
 }
 
@@ -996,6 +992,7 @@ void my_timer_version_ok(ffirt_call *call, const char *result) {
 typedef struct version_request {
   /* first, so that version_run and version_free serve the blocks of both ABIs */
   version_args args;
+  const uint8_t *data; /* bytes, or NULL: a NULL request is refused by the decoder */
   size_t len;
   uint8_t bytes[];
 } version_request;
@@ -1007,7 +1004,7 @@ static void version_run(ffirt_call *call) {
 static void version_run_cbor(ffirt_call *call) {
   version_request *r = (version_request *)ffirt_call_args(call);
   gen_dec c;
-  if (dec_init(&c, r->bytes, r->len) || dec_finish(&c, decode_version_args(&c, &r->args))) {
+  if (dec_init(&c, r->data, r->len) || dec_finish(&c, decode_version_args(&c, &r->args))) {
     fail_call(call, &c.err);
     return;
   }
@@ -1023,17 +1020,12 @@ int my_timer_version(void *ctx, FFICallBack cb, void *ud) {
 
 int my_timer_version_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
-  if (!req && len) {
-    gen_err err;
-    err_init(&err);
-    err_null(&err, NULL, len);
-    return reject(cb, ud, &err);
-  }
-  version_request *r = (version_request *)ffirt_malloc(sizeof *r + len);
+  version_request *r = (version_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return reject_text(cb, ud, "out of memory");
   memset(&r->args, 0, sizeof r->args);
+  r->data = req ? r->bytes : NULL;
   r->len = len;
-  if (len) memcpy(r->bytes, req, len);
+  if (req && len) memcpy(r->bytes, req, len);
   return ffirt_call_submit(&library, ctx, &version_cbor, r, cb, ud);
 }
 
@@ -1062,6 +1054,7 @@ void my_timer_complex_ok(ffirt_call *call, const ComplexResponse *result) {
 typedef struct complex_request {
   /* first, so that complex_run and complex_free serve the blocks of both ABIs */
   complex_args args;
+  const uint8_t *data; /* bytes, or NULL: a NULL request is refused by the decoder */
   size_t len;
   uint8_t bytes[];
 } complex_request;
@@ -1079,7 +1072,7 @@ static void complex_run(ffirt_call *call) {
 static void complex_run_cbor(ffirt_call *call) {
   complex_request *r = (complex_request *)ffirt_call_args(call);
   gen_dec c;
-  if (dec_init(&c, r->bytes, r->len) || dec_finish(&c, decode_complex_args(&c, &r->args))) {
+  if (dec_init(&c, r->data, r->len) || dec_finish(&c, decode_complex_args(&c, &r->args))) {
     fail_call(call, &c.err);
     return;
   }
@@ -1108,17 +1101,12 @@ int my_timer_complex(void *ctx, FFICallBack cb, void *ud, ComplexRequest req) {
 
 int my_timer_complex_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
-  if (!req && len) {
-    gen_err err;
-    err_init(&err);
-    err_null(&err, NULL, len);
-    return reject(cb, ud, &err);
-  }
-  complex_request *r = (complex_request *)ffirt_malloc(sizeof *r + len);
+  complex_request *r = (complex_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return reject_text(cb, ud, "out of memory");
   memset(&r->args, 0, sizeof r->args);
+  r->data = req ? r->bytes : NULL;
   r->len = len;
-  if (len) memcpy(r->bytes, req, len);
+  if (req && len) memcpy(r->bytes, req, len);
   return ffirt_call_submit(&library, ctx, &complex_cbor, r, cb, ud);
 }
 
@@ -1147,6 +1135,7 @@ void my_timer_schedule_ok(ffirt_call *call, const ScheduleResult *result) {
 typedef struct schedule_request {
   /* first, so that schedule_run and schedule_free serve the blocks of both ABIs */
   schedule_args args;
+  const uint8_t *data; /* bytes, or NULL: a NULL request is refused by the decoder */
   size_t len;
   uint8_t bytes[];
 } schedule_request;
@@ -1164,7 +1153,7 @@ static void schedule_run(ffirt_call *call) {
 static void schedule_run_cbor(ffirt_call *call) {
   schedule_request *r = (schedule_request *)ffirt_call_args(call);
   gen_dec c;
-  if (dec_init(&c, r->bytes, r->len) || dec_finish(&c, decode_schedule_args(&c, &r->args))) {
+  if (dec_init(&c, r->data, r->len) || dec_finish(&c, decode_schedule_args(&c, &r->args))) {
     fail_call(call, &c.err);
     return;
   }
@@ -1195,17 +1184,12 @@ int my_timer_schedule(void *ctx, FFICallBack cb, void *ud, JobSpec job, RetryPol
 
 int my_timer_schedule_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
-  if (!req && len) {
-    gen_err err;
-    err_init(&err);
-    err_null(&err, NULL, len);
-    return reject(cb, ud, &err);
-  }
-  schedule_request *r = (schedule_request *)ffirt_malloc(sizeof *r + len);
+  schedule_request *r = (schedule_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return reject_text(cb, ud, "out of memory");
   memset(&r->args, 0, sizeof r->args);
+  r->data = req ? r->bytes : NULL;
   r->len = len;
-  if (len) memcpy(r->bytes, req, len);
+  if (req && len) memcpy(r->bytes, req, len);
   return ffirt_call_submit(&library, ctx, &schedule_cbor, r, cb, ud);
 }
 
