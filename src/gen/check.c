@@ -784,7 +784,10 @@ static void check_enums(checker *c) {
 
 /* ---- procedures and events */
 
-static const char *const reserved_params[] = {"ctx", "cb", "ud", "call", "self", NULL};
+/* Parameters and locals of the generated functions that also take the IDL
+ * parameters (native exports, _impl, emitters, CBOR request encoders). */
+static const char *const reserved_params[] = {"ctx", "cb",      "ud",  "call", "self",
+                                              "out", "out_len", "enc", NULL};
 
 static const char *proc_kind_name(ffirt__gen_proc_kind k) {
   switch (k) {
@@ -796,20 +799,51 @@ static const char *proc_kind_name(ffirt__gen_proc_kind k) {
   return "procedure";
 }
 
-static void check_params(checker *c, ffirt__gen_param *ps, size_t n, const char *owner) {
+/* A parameter named <p>_len or <p>_present where p is a bytes/seq or an
+ * optional parameter: C functions take those as two parameters. */
+static const char *param_suffix_owner(const ffirt__gen_param *ps, size_t n, const char *name,
+                                      const char **member) {
+  for (size_t i = 0; i < n; i++) {
+    if (!ps[i].name || !ps[i].type) continue;
+    size_t len = strlen(ps[i].name);
+    if (strncmp(name, ps[i].name, len) != 0) continue;
+    ffirt__gen_kind k = ps[i].type->kind;
+    if ((k == GEN_SEQ || k == GEN_BYTES) && strcmp(name + len, "_len") == 0) {
+      *member = "length";
+      return ps[i].name;
+    }
+    if (k == GEN_OPTIONAL && strcmp(name + len, "_present") == 0) {
+      *member = "presence flag";
+      return ps[i].name;
+    }
+  }
+  return NULL;
+}
+
+/* Checks parameter names: C names, generated names, duplicates, _len /
+ * _present clashes; with check_dups 0 (the parameters of a multi-parameter
+ * event, checked as payload struct fields already) only generated names. */
+static void check_params(checker *c, ffirt__gen_param *ps, size_t n, const char *owner,
+                         int check_dups) {
   name_set names = {0};
   for (size_t k = 0; k < n; k++) {
     ffirt__gen_param *pa = &ps[k];
     const ffirt__gen_loc *first;
+    const char *member = NULL, *of;
     if (!pa->name) continue;
-    if (check_name(c, pa->name, pa->loc, "parameter") != 0) continue;
+    if (check_dups && check_name(c, pa->name, pa->loc, "parameter") != 0) continue;
     if (in_list(reserved_params, pa->name))
       ffirt__gen_error(c->d, pa->loc,
-                       "parameter name '%s' clashes with a parameter of the generated functions "
-                       "(ctx, cb, ud, call, self)",
+                       "parameter name '%s' clashes with a parameter or local of the generated "
+                       "functions (ctx, cb, ud, call, self, out, out_len, enc)",
                        pa->name);
-    else if ((first = name_add(c, &names, pa->name, pa->loc)) != NULL)
+    else if (check_dups && (first = name_add(c, &names, pa->name, pa->loc)) != NULL)
       ffirt__gen_error(c->d, pa->loc, "duplicate parameter '%s' of %s", pa->name, owner);
+    else if (check_dups && (of = param_suffix_owner(ps, n, pa->name, &member)) != NULL)
+      ffirt__gen_error(c->d, pa->loc,
+                       "parameter '%s' clashes with the %s parameter generated for '%s' in the C "
+                       "functions",
+                       pa->name, member, of);
   }
 }
 
@@ -891,7 +925,7 @@ static void check_procs_events(checker *c) {
       dup_error(c, p->loc, "procedure", p->name, first);
       continue;
     }
-    check_params(c, p->params, p->nparams, ffirt__gen_sprintf(c->a, "%s '%s'", kind, p->name));
+    check_params(c, p->params, p->nparams, ffirt__gen_sprintf(c->a, "%s '%s'", kind, p->name), 1);
     char *owner = ffirt__gen_sprintf(c->a, "%s '%s' (line %d)", kind, p->name, p->loc.line);
     static const char *const suffixes[] = {"", "_cbor", "_impl", "_ok"};
     for (int k = 0; k < 4; k++)
@@ -928,8 +962,9 @@ static void check_procs_events(checker *c) {
     }
     char *owner = ffirt__gen_sprintf(c->a, "event '%s' (line %d)", ev->wire, ev->loc.line);
     if (ev->nparams == 1 && ev->params[0].name)
-      check_params(c, ev->params, ev->nparams, ffirt__gen_sprintf(c->a, "event '%s'", ev->wire));
-    /* (several params: checked as the payload struct's fields) */
+      check_params(c, ev->params, ev->nparams, ffirt__gen_sprintf(c->a, "event '%s'", ev->wire), 1);
+    else if (ev->nparams > 1) /* they are also the parameters of <lib>_emit_<event> */
+      check_params(c, ev->params, ev->nparams, NULL, 0);
     if (sym_add(c, &syms, ev->loc, owner, ffirt__gen_sprintf(c->a, "%s_emit_%s", lib, ev->wire)) ==
         0)
       sym_add(c, &syms, ev->loc, owner,
