@@ -20,6 +20,17 @@ if(TARGET ffirt-gen)
             ${CMAKE_BINARY_DIR}/gen-cli)
   set_tests_properties(gen_diagnostics gen_cli PROPERTIES LABELS unit TIMEOUT 60)
 
+  # Property test: random valid IDL files (fixed seeds) generate code that
+  # compiles as C11 and C++17.
+  find_package(Python3 COMPONENTS Interpreter)
+  if(Python3_FOUND)
+    add_test(NAME gen_random_idl_compiles
+      COMMAND ${CMAKE_COMMAND} -E env CC=${CMAKE_C_COMPILER} CXX=${CMAKE_CXX_COMPILER}
+              ${CMAKE_CURRENT_LIST_DIR}/random_idl_check.sh $<TARGET_FILE:ffirt-gen>
+              ${PROJECT_SOURCE_DIR} ${CMAKE_BINARY_DIR}/gen-random 1 30)
+    set_tests_properties(gen_random_idl_compiles PROPERTIES LABELS unit TIMEOUT 300)
+  endif()
+
   foreach(name my_timer kitchen_sink)
     add_test(NAME gen_golden_${name}
       COMMAND ${CMAKE_CURRENT_LIST_DIR}/golden_check.sh $<TARGET_FILE:ffirt-gen> ${PROJECT_SOURCE_DIR}

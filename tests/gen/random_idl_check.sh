@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Property test of the whole generator on random IDL files
+# (tests/gen/random_idl.py, fixed seeds): ffirt-gen never crashes (exit 0 or
+# 1); whatever it accepts, it generates, and the output compiles: <lib>_ffi.c
+# as C11 against the runtime headers, <lib>.h as C++17 -pedantic and
+# <lib>_cbor.h as C11 -pedantic, all with -Wall -Wextra -Werror. At least half
+# of the files must be accepted, or the test proves nothing.
+# Usage: random_idl_check.sh FFIRT_GEN SOURCE_ROOT WORKDIR [FIRST_SEED COUNT]
+set -uo pipefail
+gen=$1 root=$2 work=$3 first=${4:-1} count=${5:-30}
+CC=${CC:-cc}
+CXX=${CXX:-c++}
+rm -rf "$work" && mkdir -p "$work" || exit 1
+accepted=0 fail=0
+for seed in $(seq "$first" $((first + count - 1))); do
+  ffi="$work/r$seed.ffi"
+  python3 "$root/tests/gen/random_idl.py" "$seed" >"$ffi" || { echo "FAIL seed $seed: random_idl.py"; exit 1; }
+  "$gen" --check "$ffi" >/dev/null 2>"$work/diag.txt"
+  rc=$?
+  if [ $rc -eq 1 ]; then continue; fi
+  if [ $rc -ne 0 ]; then
+    echo "FAIL seed $seed: ffirt-gen --check exit $rc"; cat "$work/diag.txt"; fail=1; continue
+  fi
+  accepted=$((accepted + 1))
+  out="$work/out$seed"
+  if ! "$gen" -o "$out" "$ffi" 2>"$work/gen.txt"; then
+    echo "FAIL seed $seed: accepted but not generated"; cat "$work/gen.txt"; fail=1; continue
+  fi
+  glue=$(ls "$out"/*_ffi.c) host=$(ls "$out"/*.h | grep -v -e '_ffi\.h$' -e '_cbor\.h$')
+  if ! "$CC" -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -fsyntax-only \
+      -I"$root/include" -I"$out" "$glue" 2>"$work/cc.txt" ||
+     ! "$CXX" -std=c++17 -Wall -Wextra -Werror -pedantic -fsyntax-only -x c++ -I"$out" "$host" 2>>"$work/cc.txt" ||
+     ! "$CC" -std=c11 -Wall -Wextra -Werror -pedantic -fsyntax-only -x c -I"$out" "$out"/*_cbor.h 2>>"$work/cc.txt"; then
+    echo "FAIL seed $seed: generated code does not compile ($ffi):"; head -20 "$work/cc.txt"; fail=1
+  else
+    rm -rf "$out"
+  fi
+done
+echo "$accepted of $count random IDL files accepted; their outputs compile: $([ $fail -eq 0 ] && echo yes || echo NO)"
+[ $((accepted * 2)) -ge "$count" ] || { echo "FAIL: fewer than half accepted"; fail=1; }
+exit $fail
