@@ -7,18 +7,21 @@
  *   async throughput  each caller keeps a window of 64 calls in flight
  *   submit only       rate of ffirt_call_submit() itself, 1 and 2 producers
  *
- * each with the worker "hot" (spins up to 1 s before parking; the caller
- * spin-waits too) and "parked" (spin 0: the worker parks whenever the queue
- * is empty; a synchronous caller blocks in ffirt_call_wait()); the sync
- * round trip also with "spin50": the default spin (FFIRT_CTX_DEFAULT_SPIN_US)
- * and a blocking caller, which shows what the default spin buys.
+ * each with the worker "hot" (it spins up to 1 s before parking, callers
+ * spin-wait too, and worker and callers are pinned to different cores) and
+ * "parked" (spin 0: the worker parks whenever the queue is empty; a
+ * synchronous caller blocks in ffirt_call_wait()); the sync round trip also
+ * with "spin50": the default spin (FFIRT_CTX_DEFAULT_SPIN_US) and a blocking
+ * caller, which shows what the default spin buys.
  *
  * Prints a table, ratios against the floor, and one `csv,...` line per
  * measurement. Never fails: it measures. Usage: bench_context [scale [only]]
  * (scale multiplies the iteration counts, default 1; only = "sync",
  * "async" or "submit" runs that group alone, e.g. for a profiler).
  */
+#define _GNU_SOURCE /* pthread_setaffinity_np, CPU_SET: pinning in hot mode */
 #include <pthread.h>
+#include <sched.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -26,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ffirt/context.h"
 
@@ -35,7 +39,24 @@ static uint64_t now_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void h_ctor(ffirt_call *call) { ffirt_call_ctor_ok(call, NULL); }
+/* Hot mode models "an idle core each": the worker is pinned to CPU 0 and
+ * the callers to CPU 1, so two spinners never share a core (the machine is
+ * shared; unpinned, the scheduler may stack them and a spinner then waits
+ * for the other's time slice). Parked mode is left to the scheduler. */
+static int g_pin;
+
+static void pin_to(int cpu) {
+  if (!g_pin) return;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+}
+
+static void h_ctor(ffirt_call *call) {
+  pin_to(0); /* runs on the worker */
+  ffirt_call_ctor_ok(call, NULL);
+}
 static void h_noop(ffirt_call *call) { ffirt_call_ok(call, NULL, 0); }
 static const ffirt_call_desc d_ctor = {"create", 0, h_ctor, NULL};
 static const ffirt_call_desc d_noop = {"noop", 0, h_noop, NULL};
@@ -71,6 +92,7 @@ static void ctor_cb(int ret, const char *msg, size_t len, void *ud) {
 
 static void *make_ctx(uint32_t spin_us) {
   atomic_int done = 0;
+  g_pin = spin_us >= 1000000 && sysconf(_SC_NPROCESSORS_ONLN) >= 2;
   ffirt_ctx_set_default_spin_us(spin_us);
   void *h = ffirt_ctx_create(&lib, &d_ctor, NULL, ctor_cb, &done);
   while (h && atomic_load(&done) == 0)
@@ -99,6 +121,7 @@ static void flag_cb(int ret, const char *msg, size_t len, void *ud) {
 
 static void *rt_thread(void *p) {
   rt_arg *a = p;
+  if (a->hot) pin_to(1);
   for (int i = 0; i < a->n; i++) {
     uint64_t t0 = now_ns();
     if (a->hot) {
@@ -176,6 +199,7 @@ static void count_cb(int ret, const char *msg, size_t len, void *ud) {
 
 static void *async_thread(void *p) {
   async_arg *a = p;
+  if (a->hot) pin_to(1);
   long submitted = 0;
   unsigned spins = 0;
   while (submitted < a->n) {
@@ -230,6 +254,7 @@ static void sub_cb(int ret, const char *msg, size_t len, void *ud) {
 
 static void *sub_thread(void *p) {
   sub_arg *a = p;
+  pin_to(1);
   uint64_t t0 = now_ns();
   for (long i = 0; i < a->n; i++)
     ffirt_call_submit(&lib, a->h, &d_noop, NULL, sub_cb, NULL);
