@@ -384,6 +384,23 @@ static void listener_may_wait_synchronously_on_its_context(void **state) {
   rec_destroy(&w.r);
 }
 
+static void settings_validate_the_handle_and_their_bounds(void **state) {
+  (void)state;
+  void *h = make_ctx(&lib_timer, 1);
+  void *e = make_ctx(&lib_echo, 1);
+  assert_int_equal(ffirt_ctx_set_stale_warn_ms(&lib_timer, NULL, 10), FFIRT_EBADCTX);
+  assert_int_equal(ffirt_ctx_set_stale_warn_ms(&lib_timer, e, 10), FFIRT_EBADCTX);
+  assert_int_equal(ffirt_ctx_set_spin_us(&lib_timer, (char *)h + 1, 0), FFIRT_EBADCTX);
+  assert_int_equal(ffirt_ctx_set_destroy_timeouts(&lib_timer, h, 3600001, 10), FFIRT_EINVAL);
+  assert_int_equal(ffirt_ctx_set_destroy_timeouts(&lib_timer, e, 10, 10), FFIRT_EBADCTX);
+  assert_int_equal(ffirt_ctx_set_stale_warn_ms(&lib_timer, h, 0), 0);
+  assert_int_equal(ffirt_ctx_set_spin_us(&lib_timer, h, 0), 0);
+  assert_int_equal(ffirt_ctx_set_destroy_timeouts(&lib_timer, h, 0, 100), 0);
+  assert_int_equal(ffirt_ctx_destroy(&lib_timer, h), 0);
+  assert_int_equal(ffirt_ctx_set_spin_us(&lib_timer, h, 0), FFIRT_EBADCTX); /* destroyed */
+  assert_int_equal(ffirt_ctx_destroy(&lib_echo, e), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(missing_callback_returns_code_and_queues_nothing),
@@ -398,6 +415,7 @@ int main(void) {
       cmocka_unit_test(synchronous_wait_in_result_callback_is_refused),
       cmocka_unit_test(synchronous_wait_from_another_thread_returns_the_reply),
       cmocka_unit_test(listener_may_wait_synchronously_on_its_context),
+      cmocka_unit_test(settings_validate_the_handle_and_their_bounds),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
