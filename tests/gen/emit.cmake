@@ -38,7 +38,7 @@ foreach(_lang c cxx)
   add_executable(test_gen_headers_${_lang} ${_src})
   add_dependencies(test_gen_headers_${_lang} test_gen_headers_files)
   target_include_directories(test_gen_headers_${_lang} PRIVATE ${_mt}
-    ${FFIRT_GENERATED_INCLUDE_DIR}/kitchen_sink)
+    ${FFIRT_GENERATED_INCLUDE_DIR}/kitchen_sink ${PROJECT_SOURCE_DIR}/include)
   target_compile_options(test_gen_headers_${_lang} PRIVATE -pedantic)
   set_target_properties(test_gen_headers_${_lang} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
   add_test(NAME test_gen_headers_${_lang} COMMAND test_gen_headers_${_lang})

@@ -1,8 +1,10 @@
-// headers_cxx.cpp - the generated host headers of two libraries compile
-// together as C++17 with -Wall -Wextra -Werror -pedantic, declare every
-// export with C linkage and the signature of abi.md 2, and keep the native
-// layout of abi.md 5 (pointer first, presence flag first).
+// headers_cxx.cpp - the generated host headers of two libraries (and the
+// author's header, for handlers written in C++) compile together as C++17
+// with -Wall -Wextra -Werror -pedantic, declare every export with C linkage
+// and the signature of abi.md 2, and keep the native layout of abi.md 5
+// (pointer first, presence flag first).
 #include "kitchen_sink.h"
+#include "kitchen_sink_ffi.h"
 #include "kitchen_sink_cbor.h"
 #include "my_timer.h"
 #include "my_timer_cbor.h"
@@ -33,6 +35,16 @@ static_assert(std::is_same<decltype(&kitchen_sink_add_cbor),
 static_assert(std::is_same<decltype(&my_timer_add_event_listener_cbor),
                            uint64_t (*)(void *, const char *, FFICallBack, void *)>::value,
               "CBOR listener");
+static_assert(
+    std::is_same<decltype(&kitchen_sink_set_many_impl),
+                 void (*)(ffirt_call *, KitchenState *, int32_t, const char *, const uint8_t *,
+                          size_t, Color, const Point *, const kitchen_sink_seq_string *,
+                          const kitchen_sink_opt_i64 *)>::value,
+    "_impl: scalars by value, strings, bytes, the rest by const pointer");
+static_assert(std::is_same<decltype(&kitchen_sink_emit_pair_seen),
+                           int (*)(ffirt_ctx *, const char *, int64_t,
+                                   const kitchen_sink_opt_Point *)>::value,
+              "multi-parameter emitter");
 static_assert(std::is_same<decltype(&kitchen_sink_add_tick_listener),
                            uint64_t (*)(void *, void (*)(const uint64_t *, void *), void *)>::value,
               "typed listener");
