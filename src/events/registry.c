@@ -236,12 +236,14 @@ static int rebuild(ffirt_events *ev, ffirt__channel *ch, ffirt__listener *add) {
       add->in_array = 1;
     }
   }
+  /* seq_cst (a release at least: delivery's load of list sees every item's
+   * fields): ordered before the loads of dgen in retire_array and
+   * retire_listener. Publish first: a zombie dropped here may be freed at
+   * once, so no published array may still point to it. */
+  atomic_store_explicit(&ch->list, na, memory_order_seq_cst);
   for (size_t i = 0; i < n; i++)
     if (atomic_load_explicit(&old->items[i]->removed, memory_order_relaxed))
       dropped_from_array(ev, old->items[i]);
-  /* seq_cst (a release at least: delivery's load of list sees every item's
-   * fields): ordered before retire_array's load of dgen. */
-  atomic_store_explicit(&ch->list, na, memory_order_seq_cst);
   retire_array(ev, old);
   return 0;
 }

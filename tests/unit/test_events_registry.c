@@ -262,6 +262,59 @@ static void every_allocation_failure_is_reported_and_leaks_nothing(void **state)
   assert_true(saw_emit_fail);
 }
 
+/* Builds: create, listeners a and b on "on_msg". Returns the allocations. */
+static long setup_two(ffirt_events **ev, rec_ud *ua, rec_ud *ub) {
+  ffirt_events_config c = test_config();
+  assert_int_equal(ffirt_events_create(&c, ev), 0);
+  assert_int_equal(
+      ffirt_events_add(*ev, "on_msg", FFIRT_LISTENER_NATIVE, rec_cb, ua, count_release), 1);
+  assert_int_equal(ffirt_events_add(*ev, "on_msg", FFIRT_LISTENER_NATIVE, rec_cb, ub, NULL), 2);
+  return fault_alloc_calls();
+}
+
+/*
+ * A remove whose smaller array cannot be allocated still removes: the
+ * listener stays in the published array as a zombie that is never called,
+ * is released at once, and is freed when a later add rebuilds the array.
+ */
+static void remove_without_memory_leaves_a_zombie_that_is_never_called(void **state) {
+  (void)state;
+  recorder r;
+  recorder_init(&r);
+  rec_ud ua = {&r, 1, 0}, ub = {&r, 2, 0}, uc = {&r, 3, 0};
+  ffirt_events *ev;
+  fault_alloc_install(0);
+  long k = setup_two(&ev, &ua, &ub);
+  assert_int_equal(ffirt_events_destroy(ev), 0);
+  fault_alloc_uninstall();
+
+  atomic_store(&releases, 0);
+  fault_alloc_install(k + 1); /* the allocation after setup: remove's new array */
+  setup_two(&ev, &ua, &ub);
+  assert_int_equal(ffirt_events_remove(ev, 1), 0);
+  assert_true(fault_alloc_failed());
+  assert_int_equal(atomic_load(&releases), 1);
+  assert_int_equal(ffirt_events_remove(ev, 1), FFIRT_ENOTFOUND);
+  assert_int_equal(ffirt_events_count(ev, "on_msg", FFIRT_LISTENER_NATIVE), 1);
+  test_msg m = {"z", 1};
+  assert_int_equal(ffirt_events_emit(ev, &msg_type, &m), 0);
+  assert_true(recorder_wait(&r, 1));
+  /* a rebuild of the channel drops the zombie */
+  assert_int_not_equal(ffirt_events_add(ev, "on_msg", FFIRT_LISTENER_NATIVE, rec_cb, &uc, NULL), 0);
+  m.n = 2;
+  assert_int_equal(ffirt_events_emit(ev, &msg_type, &m), 0);
+  assert_true(recorder_wait(&r, 3));
+  assert_int_equal(ffirt_events_destroy(ev), 0);
+  assert_int_equal(atomic_load(&r.n), 3);
+  int want[] = {2, 2, 3};
+  for (int i = 0; i < 3; i++)
+    assert_int_equal(r.e[i].tag, want[i]);
+  assert_int_equal(atomic_load(&releases), 1);
+  assert_int_equal(fault_alloc_live(), 0);
+  fault_alloc_uninstall();
+  recorder_fini(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(ids_start_at_one_and_increase_by_one),
@@ -275,6 +328,7 @@ int main(void) {
       cmocka_unit_test(release_runs_once_on_remove_once_on_destroy_never_twice),
       cmocka_unit_test(create_rejects_bad_config),
       cmocka_unit_test(every_allocation_failure_is_reported_and_leaks_nothing),
+      cmocka_unit_test(remove_without_memory_leaves_a_zombie_that_is_never_called),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
