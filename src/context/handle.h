@@ -74,7 +74,9 @@ void ffirt__handle_release(uint64_t handle);
 int ffirt__handle_close(uint64_t handle);
 
 /* After ffirt__handle_close(): waits (yielding) until the caller's own
- * reference is the only one left. Bounded by the short reference holds. */
+ * reference is the only one left. Bounded by the reference holds: a queue
+ * push, a listener add, or a listener remove, which itself waits at most
+ * for that listener's current call. */
 void ffirt__handle_drain(uint64_t handle);
 
 /*

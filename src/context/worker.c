@@ -207,6 +207,8 @@ static void stop_phase(ffirt_ctx *ctx) {
   while (!atomic_load_explicit(&ctx->stop_woken, memory_order_acquire))
     sched_yield();
   uv_walk(&ctx->loop, close_any, NULL);
+  /* Ends once the close callbacks ran, unless a library request (e.g. uv_fs
+   * on the thread pool) is still pending: destroy's bound covers that. */
   while (uv_run(&ctx->loop, UV_RUN_DEFAULT) != 0) {
   }
   ffirt__call_reap(ctx);
