@@ -565,8 +565,11 @@ static void type_api(host *x, gen_nt *nt) {
   const char *api = nt->kind == NT_BOX ? nt->cname : F("%s_%s", x->g.lib, nt->cname);
   const char *p = x->p;
   B();
-  L("/** Decodes one %s from msg[0..len). 0, or -1 with \"path: reason\" in err (may", nt->cname);
-  L(" * be NULL) and nothing left to free. Release a decoded value with %s_free. */", api);
+  L("/**");
+  L(" * Decodes one %s from msg[0..len): 0, or -1 with", nt->cname);
+  L(" * \"path: reason\" in err (may be NULL) and nothing left to free. Release a");
+  L(" * decoded value with the _free function below.");
+  L(" */");
   L("static inline int %s_decode(const uint8_t *msg, size_t len, %s *out, char *err, size_t "
     "err_size) {",
     api, nt->cname);

@@ -414,11 +414,9 @@ static void body_enum(ctx *x, gen_nt *nt, unsigned op) {
       return;
     }
     L("switch (v) {");
-    for (size_t i = 0; i < e->nitems; i++)
+    for (size_t i = 0; i + 1 < e->nitems; i++)
       L("case %s_%s:", e->name, e->items[i].name);
-    IN();
-    L("return 1;");
-    OUT();
+    L("case %s_%s: return 1;", e->name, e->items[e->nitems - 1].name);
     L("default: return 0;");
     L("}");
     return;

@@ -59,41 +59,124 @@ static void spaces(ffirt__gen_writer *out, size_t n) {
 
 /* Packs the comma-separated arguments of the bracket at s[open] after it,
  * continuing lines aligned one column right of the bracket. */
+/* The end of the top-level argument starting at s[at] (its comma or the
+ * closing bracket at close). */
+static size_t arg_end(const char *s, size_t at, size_t close) {
+  int depth = 0;
+  for (; at < close; at++) {
+    char ch = s[at];
+    if (ch == '"' || ch == '\'') {
+      for (at++; at < close && s[at] != ch; at++)
+        if (s[at] == '\\') at++;
+      continue;
+    }
+    if (ch == '(' || ch == '[' || ch == '{') depth++;
+    if (ch == ')' || ch == ']' || ch == '}') depth--;
+    if (ch == ',' && depth == 0) break;
+  }
+  return at;
+}
+
+/* 1 when a[0..n) has a " + " outside brackets. */
+static int has_plus(const char *a, size_t n) {
+  int depth = 0;
+  for (size_t i = 0; i + 2 < n; i++) {
+    if (a[i] == '(' || a[i] == '[' || a[i] == '{') depth++;
+    if (a[i] == ')' || a[i] == ']' || a[i] == '}') depth--;
+    if (!depth && a[i] == ' ' && a[i + 1] == '+' && a[i + 2] == ' ') return 1;
+  }
+  return 0;
+}
+
+/* Appends arg to line; when it overflows, breaks it after its top-level
+ * " + " operators, continuing at the argument's own column. */
+static void put_arg(ffirt__gen_writer *out, ffirt__gen_writer *line, const char *a, size_t n) {
+  size_t col = line->len; /* continuation: under the second operand */
+  for (size_t i = 0, d = 0; i + 2 < n; i++) {
+    if (a[i] == '(') d++;
+    if (a[i] == ')') d--;
+    if (!d && a[i] == ' ' && a[i + 1] == '+' && a[i + 2] == ' ') {
+      col += i + 3;
+      break;
+    }
+  }
+  int depth = 0;
+  size_t piece = 0;
+  for (size_t i = 0; i + 2 < n; i++) {
+    char ch = a[i];
+    if (ch == '(' || ch == '[' || ch == '{') depth++;
+    if (ch == ')' || ch == ']' || ch == '}') depth--;
+    if (depth || ch != ' ' || a[i + 1] != '+' || a[i + 2] != ' ') continue;
+    /* a[piece..i+2) is one operand and its operator */
+    size_t next = i + 3;
+    size_t rest = n - next;
+    if (line->len + (i + 2 - piece) > LIMIT) break;
+    size_t more = rest;
+    for (size_t j = next, d = 0; j + 2 < n; j++) { /* the next operand alone */
+      if (a[j] == '(') d++;
+      if (a[j] == ')') d--;
+      if (!d && a[j] == ' ' && a[j + 1] == '+' && a[j + 2] == ' ') {
+        more = j - next + 2;
+        break;
+      }
+    }
+    if (line->len + (i + 2 - piece) + 1 + more > LIMIT) {
+      ffirt__gen_w_printf(line, "%.*s", (int)(i + 2 - piece), a + piece);
+      emit_line(out, line->buf, line->len);
+      line->len = 0;
+      spaces(line, col);
+      piece = next;
+    }
+  }
+  ffirt__gen_w_printf(line, "%.*s", (int)(n - piece), a + piece);
+}
+
 static int wrap_args(ffirt__gen_writer *out, const char *s, size_t n, size_t open) {
   long close = closing(s, n, open);
   if (close < 0 || open + 1 >= LIMIT - 20) return 0;
   size_t col = open + 1;
-  size_t at = col;
-  /* designated initializers that do not fit go one per line */
-  int one_per_line = s[open] == '{' && s[col] == '.';
+  size_t indent = 0;
+  while (s[indent] == ' ')
+    indent++;
+  /* arguments too long for their aligned column go on the next line,
+   * indented by 4, when they all fit there */
+  size_t widest = 0;
+  for (size_t at = col; at < (size_t)close;) {
+    size_t end = arg_end(s, at, (size_t)close);
+    size_t len = end - at + 1 + (end >= (size_t)close ? (size_t)(n - close) : 0);
+    if (len > widest) widest = len;
+    at = end + 1;
+    while (at < (size_t)close && s[at] == ' ')
+      at++;
+  }
   ffirt__gen_writer line;
   ffirt__gen_w_init(&line);
-  ffirt__gen_w_printf(&line, "%.*s", (int)col, s);
+  if (col + widest > LIMIT && s[open] == '(' && indent + 4 + widest <= LIMIT) {
+    ffirt__gen_w_printf(out, "%.*s\n", (int)col, s);
+    col = indent + 4;
+    spaces(&line, col);
+  } else {
+    ffirt__gen_w_printf(&line, "%.*s", (int)col, s);
+  }
+  size_t at = open + 1;
+  /* designated initializers that do not fit go one per line */
+  int one_per_line = s[open] == '{' && s[open + 1] == '.';
   int first = 1;
   while (at < (size_t)close) {
-    size_t end = at;
-    int depth = 0;
-    for (; end < (size_t)close; end++) {
-      char ch = s[end];
-      if (ch == '"' || ch == '\'') {
-        for (end++; end < (size_t)close && s[end] != ch; end++)
-          if (s[end] == '\\') end++;
-        continue;
-      }
-      if (ch == '(' || ch == '[' || ch == '{') depth++;
-      if (ch == ')' || ch == ']' || ch == '}') depth--;
-      if (ch == ',' && depth == 0) break;
-    }
+    size_t end = arg_end(s, at, (size_t)close);
     size_t arg_len = end - at + (end < (size_t)close ? 1 : 0); /* with its comma */
     size_t tail = end >= (size_t)close ? (size_t)(n - close) : 0;
-    if (!first && (one_per_line || line.len + 1 + arg_len + tail > LIMIT)) {
+    /* an argument too long for any line stays here when it can break at
+     * its own " + " operators, like clang-format keeps it */
+    int stays = col + arg_len + tail > LIMIT && has_plus(s + at, arg_len);
+    if (!first && (one_per_line || (line.len + 1 + arg_len + tail > LIMIT && !stays))) {
       emit_line(out, line.buf, line.len);
       line.len = 0;
       spaces(&line, col);
     } else if (!first) {
       ffirt__gen_w_printf(&line, " ");
     }
-    ffirt__gen_w_printf(&line, "%.*s", (int)arg_len, s + at);
+    put_arg(out, &line, s + at, arg_len);
     first = 0;
     at = end + 1;
     while (at < (size_t)close && s[at] == ' ')
@@ -113,7 +196,7 @@ static int ident_char(char c) {
  * call of a named function that holds a top-level comma; else the last other
  * call or initializer bracket that does; -1 when none opens early enough. */
 static long wrap_point(const char *s, size_t n) {
-  long other = -1;
+  long literal = -1, pointer_call = -1, braces = -1;
   for (size_t i = 1; i < n && i < LIMIT - 20; i++) {
     char ch = s[i];
     if (ch == '"' || ch == '\'') {
@@ -122,9 +205,10 @@ static long wrap_point(const char *s, size_t n) {
       continue;
     }
     int named = ch == '(' && ident_char(s[i - 1]);
-    int unnamed = (ch == '(' && s[i - 1] == ')') ||
-                  (ch == '{' && (s[i - 1] == ')' || (i > 1 && s[i - 1] == ' ' && s[i - 2] == '=')));
-    if (!named && !unnamed) continue;
+    int compound = ch == '{' && s[i - 1] == ')';
+    int through_pointer = ch == '(' && s[i - 1] == ')';
+    int init = ch == '{' && i > 1 && s[i - 1] == ' ' && s[i - 2] == '=';
+    if (!named && !compound && !through_pointer && !init) continue;
     long close = closing(s, n, i);
     if (close < 0) continue;
     int depth = 0, comma = 0;
@@ -141,9 +225,11 @@ static long wrap_point(const char *s, size_t n) {
     }
     if (!comma) continue;
     if (named) return (long)i;
-    other = (long)i;
+    if (compound && literal < 0) literal = (long)i;
+    if (through_pointer) pointer_call = (long)i;
+    if (init && braces < 0) braces = (long)i;
   }
-  return other;
+  return literal >= 0 ? literal : pointer_call >= 0 ? pointer_call : braces;
 }
 
 /* "lhs = rhs;" with a call on the right that fits on the next line, indented
@@ -160,7 +246,21 @@ static size_t assignment_break(const char *s, size_t n, size_t indent) {
   return 0;
 }
 
+static int nesting; /* emit_line recursion; bounded so no input can loop */
+
+static void emit_line_at(ffirt__gen_writer *out, const char *s, size_t n);
+
 static void emit_line(ffirt__gen_writer *out, const char *s, size_t n) {
+  if (nesting >= 16) {
+    ffirt__gen_w_printf(out, "%.*s\n", (int)n, s);
+    return;
+  }
+  nesting++;
+  emit_line_at(out, s, n);
+  nesting--;
+}
+
+static void emit_line_at(ffirt__gen_writer *out, const char *s, size_t n) {
   size_t indent = 0;
   while (indent < n && s[indent] == ' ')
     indent++;
