@@ -868,10 +868,10 @@ static inline int kitchen_sink__encode_kitchen_sink_opt_i64(kitchen_sink__enc *e
 static inline int kitchen_sink__decode_kitchen_sink_opt_i64(kitchen_sink__dec *c,
                                                             kitchen_sink_opt_i64 *out);
 static inline void kitchen_sink__free_kitchen_sink_seq_opt_string(kitchen_sink_seq_opt_string *v);
-static inline int kitchen_sink__encode_kitchen_sink_seq_opt_string(kitchen_sink__enc *e,
-                                                                   const kitchen_sink_seq_opt_string *v);
-static inline int kitchen_sink__decode_kitchen_sink_seq_opt_string(kitchen_sink__dec *c,
-                                                                   kitchen_sink_seq_opt_string *out);
+static inline int kitchen_sink__encode_kitchen_sink_seq_opt_string(
+    kitchen_sink__enc *e, const kitchen_sink_seq_opt_string *v);
+static inline int kitchen_sink__decode_kitchen_sink_seq_opt_string(
+    kitchen_sink__dec *c, kitchen_sink_seq_opt_string *out);
 static inline void kitchen_sink__free_kitchen_sink_opt_bytes(kitchen_sink_opt_bytes *v);
 static inline int kitchen_sink__encode_kitchen_sink_opt_bytes(kitchen_sink__enc *e,
                                                               const kitchen_sink_opt_bytes *v);
@@ -1111,8 +1111,8 @@ static inline void kitchen_sink__free_Containers(Containers *v) {
 }
 
 static inline int kitchen_sink__encode_Containers(kitchen_sink__enc *e, const Containers *v) {
-  kitchen_sink__enc_map(e,
-                        4 + (v->origin_present != 0) + (v->maybeNumbers_present != 0) + (v->favourite_present != 0) + (v->nothing_present != 0));
+  kitchen_sink__enc_map(e, 4 + (v->origin_present != 0) + (v->maybeNumbers_present != 0) +
+                               (v->favourite_present != 0) + (v->nothing_present != 0));
   kitchen_sink__enc_text(e, "points", 6);
   kitchen_sink__enc_array(e, v->points_len);
   for (size_t i = 0; i < v->points_len; i++)
@@ -1190,8 +1190,8 @@ static inline int kitchen_sink__decode_Containers(kitchen_sink__dec *c, Containe
           out->maybeNames = grown;
         }
         out->maybeNames_len++;
-        if (kitchen_sink__decode_kitchen_sink_opt_string(c,
-                                                         &out->maybeNames[out->maybeNames_len - 1]))
+        if (kitchen_sink__decode_kitchen_sink_opt_string(
+            c, &out->maybeNames[out->maybeNames_len - 1]))
           return kitchen_sink__err_at_index(&c->err, "maybeNames", out->maybeNames_len - 1);
       }
       if (kitchen_sink__dec_leave(c)) return kitchen_sink__err_at(&c->err, "maybeNames");
@@ -1541,16 +1541,16 @@ static inline void kitchen_sink__free_kitchen_sink_seq_opt_string(kitchen_sink_s
   free(v->items);
 }
 
-static inline int kitchen_sink__encode_kitchen_sink_seq_opt_string(kitchen_sink__enc *e,
-                                                                   const kitchen_sink_seq_opt_string *v) {
+static inline int kitchen_sink__encode_kitchen_sink_seq_opt_string(
+    kitchen_sink__enc *e, const kitchen_sink_seq_opt_string *v) {
   kitchen_sink__enc_array(e, v->items_len);
   for (size_t i = 0; i < v->items_len; i++)
     kitchen_sink__encode_kitchen_sink_opt_string(e, &v->items[i]);
   return e->err;
 }
 
-static inline int kitchen_sink__decode_kitchen_sink_seq_opt_string(kitchen_sink__dec *c,
-                                                                   kitchen_sink_seq_opt_string *out) {
+static inline int kitchen_sink__decode_kitchen_sink_seq_opt_string(
+    kitchen_sink__dec *c, kitchen_sink_seq_opt_string *out) {
   size_t cap = 0;
   if (kitchen_sink__dec_array(c)) return -1;
   while (kitchen_sink__dec_more(c)) {
@@ -1614,8 +1614,11 @@ static inline int kitchen_sink__decode_kitchen_sink_opt_Point(kitchen_sink__dec 
 
 /* ---- the API: per type, per request, per event */
 
-/** Decodes one Scalars from msg[0..len). 0, or -1 with "path: reason" in err (may
- * be NULL) and nothing left to free. Release a decoded value with kitchen_sink_Scalars_free. */
+/**
+ * Decodes one Scalars from msg[0..len): 0, or -1 with
+ * "path: reason" in err (may be NULL) and nothing left to free. Release a
+ * decoded value with the _free function below.
+ */
 static inline int kitchen_sink_Scalars_decode(const uint8_t *msg, size_t len, Scalars *out,
                                               char *err, size_t err_size) {
   kitchen_sink__dec c;
@@ -1637,8 +1640,11 @@ static inline int kitchen_sink_Scalars_encode(const Scalars *v, uint8_t **out, s
   return kitchen_sink__enc_take(&e, out, out_len);
 }
 
-/** Decodes one Empty from msg[0..len). 0, or -1 with "path: reason" in err (may
- * be NULL) and nothing left to free. Release a decoded value with kitchen_sink_Empty_free. */
+/**
+ * Decodes one Empty from msg[0..len): 0, or -1 with
+ * "path: reason" in err (may be NULL) and nothing left to free. Release a
+ * decoded value with the _free function below.
+ */
 static inline int kitchen_sink_Empty_decode(const uint8_t *msg, size_t len, Empty *out, char *err,
                                             size_t err_size) {
   kitchen_sink__dec c;
@@ -1660,8 +1666,11 @@ static inline int kitchen_sink_Empty_encode(const Empty *v, uint8_t **out, size_
   return kitchen_sink__enc_take(&e, out, out_len);
 }
 
-/** Decodes one Point from msg[0..len). 0, or -1 with "path: reason" in err (may
- * be NULL) and nothing left to free. Release a decoded value with kitchen_sink_Point_free. */
+/**
+ * Decodes one Point from msg[0..len): 0, or -1 with
+ * "path: reason" in err (may be NULL) and nothing left to free. Release a
+ * decoded value with the _free function below.
+ */
 static inline int kitchen_sink_Point_decode(const uint8_t *msg, size_t len, Point *out, char *err,
                                             size_t err_size) {
   kitchen_sink__dec c;
@@ -1683,8 +1692,11 @@ static inline int kitchen_sink_Point_encode(const Point *v, uint8_t **out, size_
   return kitchen_sink__enc_take(&e, out, out_len);
 }
 
-/** Decodes one Containers from msg[0..len). 0, or -1 with "path: reason" in err (may
- * be NULL) and nothing left to free. Release a decoded value with kitchen_sink_Containers_free. */
+/**
+ * Decodes one Containers from msg[0..len): 0, or -1 with
+ * "path: reason" in err (may be NULL) and nothing left to free. Release a
+ * decoded value with the _free function below.
+ */
 static inline int kitchen_sink_Containers_decode(const uint8_t *msg, size_t len, Containers *out,
                                                  char *err, size_t err_size) {
   kitchen_sink__dec c;
@@ -1707,8 +1719,11 @@ static inline int kitchen_sink_Containers_encode(const Containers *v, uint8_t **
   return kitchen_sink__enc_take(&e, out, out_len);
 }
 
-/** Decodes one Everything from msg[0..len). 0, or -1 with "path: reason" in err (may
- * be NULL) and nothing left to free. Release a decoded value with kitchen_sink_Everything_free. */
+/**
+ * Decodes one Everything from msg[0..len): 0, or -1 with
+ * "path: reason" in err (may be NULL) and nothing left to free. Release a
+ * decoded value with the _free function below.
+ */
 static inline int kitchen_sink_Everything_decode(const uint8_t *msg, size_t len, Everything *out,
                                                  char *err, size_t err_size) {
   kitchen_sink__dec c;
@@ -1731,8 +1746,11 @@ static inline int kitchen_sink_Everything_encode(const Everything *v, uint8_t **
   return kitchen_sink__enc_take(&e, out, out_len);
 }
 
-/** Decodes one Config from msg[0..len). 0, or -1 with "path: reason" in err (may
- * be NULL) and nothing left to free. Release a decoded value with kitchen_sink_Config_free. */
+/**
+ * Decodes one Config from msg[0..len): 0, or -1 with
+ * "path: reason" in err (may be NULL) and nothing left to free. Release a
+ * decoded value with the _free function below.
+ */
 static inline int kitchen_sink_Config_decode(const uint8_t *msg, size_t len, Config *out, char *err,
                                              size_t err_size) {
   kitchen_sink__dec c;
@@ -1754,8 +1772,11 @@ static inline int kitchen_sink_Config_encode(const Config *v, uint8_t **out, siz
   return kitchen_sink__enc_take(&e, out, out_len);
 }
 
-/** Decodes one PairSeenPayload from msg[0..len). 0, or -1 with "path: reason" in err (may
- * be NULL) and nothing left to free. Release a decoded value with kitchen_sink_PairSeenPayload_free. */
+/**
+ * Decodes one PairSeenPayload from msg[0..len): 0, or -1 with
+ * "path: reason" in err (may be NULL) and nothing left to free. Release a
+ * decoded value with the _free function below.
+ */
 static inline int kitchen_sink_PairSeenPayload_decode(const uint8_t *msg, size_t len,
                                                       PairSeenPayload *out, char *err,
                                                       size_t err_size) {
@@ -1781,8 +1802,11 @@ static inline int kitchen_sink_PairSeenPayload_encode(const PairSeenPayload *v, 
   return kitchen_sink__enc_take(&e, out, out_len);
 }
 
-/** Decodes one kitchen_sink_opt_string from msg[0..len). 0, or -1 with "path: reason" in err (may
- * be NULL) and nothing left to free. Release a decoded value with kitchen_sink_opt_string_free. */
+/**
+ * Decodes one kitchen_sink_opt_string from msg[0..len): 0, or -1 with
+ * "path: reason" in err (may be NULL) and nothing left to free. Release a
+ * decoded value with the _free function below.
+ */
 static inline int kitchen_sink_opt_string_decode(const uint8_t *msg, size_t len,
                                                  kitchen_sink_opt_string *out, char *err,
                                                  size_t err_size) {
@@ -1808,8 +1832,11 @@ static inline int kitchen_sink_opt_string_encode(const kitchen_sink_opt_string *
   return kitchen_sink__enc_take(&e, out, out_len);
 }
 
-/** Decodes one kitchen_sink_seq_i64 from msg[0..len). 0, or -1 with "path: reason" in err (may
- * be NULL) and nothing left to free. Release a decoded value with kitchen_sink_seq_i64_free. */
+/**
+ * Decodes one kitchen_sink_seq_i64 from msg[0..len): 0, or -1 with
+ * "path: reason" in err (may be NULL) and nothing left to free. Release a
+ * decoded value with the _free function below.
+ */
 static inline int kitchen_sink_seq_i64_decode(const uint8_t *msg, size_t len,
                                               kitchen_sink_seq_i64 *out, char *err,
                                               size_t err_size) {
@@ -1835,8 +1862,11 @@ static inline int kitchen_sink_seq_i64_encode(const kitchen_sink_seq_i64 *v, uin
   return kitchen_sink__enc_take(&e, out, out_len);
 }
 
-/** Decodes one kitchen_sink_bytes from msg[0..len). 0, or -1 with "path: reason" in err (may
- * be NULL) and nothing left to free. Release a decoded value with kitchen_sink_bytes_free. */
+/**
+ * Decodes one kitchen_sink_bytes from msg[0..len): 0, or -1 with
+ * "path: reason" in err (may be NULL) and nothing left to free. Release a
+ * decoded value with the _free function below.
+ */
 static inline int kitchen_sink_bytes_decode(const uint8_t *msg, size_t len, kitchen_sink_bytes *out,
                                             char *err, size_t err_size) {
   kitchen_sink__dec c;
@@ -1861,8 +1891,11 @@ static inline int kitchen_sink_bytes_encode(const kitchen_sink_bytes *v, uint8_t
   return kitchen_sink__enc_take(&e, out, out_len);
 }
 
-/** Decodes one kitchen_sink_seq_string from msg[0..len). 0, or -1 with "path: reason" in err (may
- * be NULL) and nothing left to free. Release a decoded value with kitchen_sink_seq_string_free. */
+/**
+ * Decodes one kitchen_sink_seq_string from msg[0..len): 0, or -1 with
+ * "path: reason" in err (may be NULL) and nothing left to free. Release a
+ * decoded value with the _free function below.
+ */
 static inline int kitchen_sink_seq_string_decode(const uint8_t *msg, size_t len,
                                                  kitchen_sink_seq_string *out, char *err,
                                                  size_t err_size) {
@@ -1888,8 +1921,11 @@ static inline int kitchen_sink_seq_string_encode(const kitchen_sink_seq_string *
   return kitchen_sink__enc_take(&e, out, out_len);
 }
 
-/** Decodes one kitchen_sink_opt_i64 from msg[0..len). 0, or -1 with "path: reason" in err (may
- * be NULL) and nothing left to free. Release a decoded value with kitchen_sink_opt_i64_free. */
+/**
+ * Decodes one kitchen_sink_opt_i64 from msg[0..len): 0, or -1 with
+ * "path: reason" in err (may be NULL) and nothing left to free. Release a
+ * decoded value with the _free function below.
+ */
 static inline int kitchen_sink_opt_i64_decode(const uint8_t *msg, size_t len,
                                               kitchen_sink_opt_i64 *out, char *err,
                                               size_t err_size) {
@@ -1913,8 +1949,11 @@ static inline int kitchen_sink_opt_i64_encode(const kitchen_sink_opt_i64 *v, uin
   return kitchen_sink__enc_take(&e, out, out_len);
 }
 
-/** Decodes one kitchen_sink_seq_opt_string from msg[0..len). 0, or -1 with "path: reason" in err (may
- * be NULL) and nothing left to free. Release a decoded value with kitchen_sink_seq_opt_string_free. */
+/**
+ * Decodes one kitchen_sink_seq_opt_string from msg[0..len): 0, or -1 with
+ * "path: reason" in err (may be NULL) and nothing left to free. Release a
+ * decoded value with the _free function below.
+ */
 static inline int kitchen_sink_seq_opt_string_decode(const uint8_t *msg, size_t len,
                                                      kitchen_sink_seq_opt_string *out, char *err,
                                                      size_t err_size) {
@@ -1940,8 +1979,11 @@ static inline int kitchen_sink_seq_opt_string_encode(const kitchen_sink_seq_opt_
   return kitchen_sink__enc_take(&e, out, out_len);
 }
 
-/** Decodes one kitchen_sink_opt_bytes from msg[0..len). 0, or -1 with "path: reason" in err (may
- * be NULL) and nothing left to free. Release a decoded value with kitchen_sink_opt_bytes_free. */
+/**
+ * Decodes one kitchen_sink_opt_bytes from msg[0..len): 0, or -1 with
+ * "path: reason" in err (may be NULL) and nothing left to free. Release a
+ * decoded value with the _free function below.
+ */
 static inline int kitchen_sink_opt_bytes_decode(const uint8_t *msg, size_t len,
                                                 kitchen_sink_opt_bytes *out, char *err,
                                                 size_t err_size) {
@@ -1967,8 +2009,11 @@ static inline int kitchen_sink_opt_bytes_encode(const kitchen_sink_opt_bytes *v,
   return kitchen_sink__enc_take(&e, out, out_len);
 }
 
-/** Decodes one kitchen_sink_opt_Point from msg[0..len). 0, or -1 with "path: reason" in err (may
- * be NULL) and nothing left to free. Release a decoded value with kitchen_sink_opt_Point_free. */
+/**
+ * Decodes one kitchen_sink_opt_Point from msg[0..len): 0, or -1 with
+ * "path: reason" in err (may be NULL) and nothing left to free. Release a
+ * decoded value with the _free function below.
+ */
 static inline int kitchen_sink_opt_Point_decode(const uint8_t *msg, size_t len,
                                                 kitchen_sink_opt_Point *out, char *err,
                                                 size_t err_size) {

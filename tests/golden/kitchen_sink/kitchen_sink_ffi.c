@@ -472,8 +472,7 @@ static int valid_Color(Color v) {
   case Color_green:
   case Color_blue:
   case Color_violet:
-  case Color_black:
-    return 1;
+  case Color_black: return 1;
   default: return 0;
   }
 }
@@ -783,8 +782,8 @@ static void free_Containers(Containers *v) {
 }
 
 static int encode_Containers(ffirt_cbor_enc *e, const Containers *v) {
-  ffirt_cbor_enc_map(e,
-                     4 + (v->origin_present != 0) + (v->maybeNumbers_present != 0) + (v->favourite_present != 0) + (v->nothing_present != 0));
+  ffirt_cbor_enc_map(e, 4 + (v->origin_present != 0) + (v->maybeNumbers_present != 0) +
+                            (v->favourite_present != 0) + (v->nothing_present != 0));
   ffirt_cbor_enc_text(e, "points", 6);
   ffirt_cbor_enc_array(e, v->points_len);
   for (size_t i = 0; i < v->points_len; i++)

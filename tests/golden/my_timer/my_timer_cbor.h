@@ -1178,8 +1178,11 @@ static inline int my_timer__decode_ScheduleResult(my_timer__dec *c, ScheduleResu
 
 /* ---- the API: per type, per request, per event */
 
-/** Decodes one TimerConfig from msg[0..len). 0, or -1 with "path: reason" in err (may
- * be NULL) and nothing left to free. Release a decoded value with my_timer_TimerConfig_free. */
+/**
+ * Decodes one TimerConfig from msg[0..len): 0, or -1 with
+ * "path: reason" in err (may be NULL) and nothing left to free. Release a
+ * decoded value with the _free function below.
+ */
 static inline int my_timer_TimerConfig_decode(const uint8_t *msg, size_t len, TimerConfig *out,
                                               char *err, size_t err_size) {
   my_timer__dec c;
@@ -1201,8 +1204,11 @@ static inline int my_timer_TimerConfig_encode(const TimerConfig *v, uint8_t **ou
   return my_timer__enc_take(&e, out, out_len);
 }
 
-/** Decodes one EchoRequest from msg[0..len). 0, or -1 with "path: reason" in err (may
- * be NULL) and nothing left to free. Release a decoded value with my_timer_EchoRequest_free. */
+/**
+ * Decodes one EchoRequest from msg[0..len): 0, or -1 with
+ * "path: reason" in err (may be NULL) and nothing left to free. Release a
+ * decoded value with the _free function below.
+ */
 static inline int my_timer_EchoRequest_decode(const uint8_t *msg, size_t len, EchoRequest *out,
                                               char *err, size_t err_size) {
   my_timer__dec c;
@@ -1224,8 +1230,11 @@ static inline int my_timer_EchoRequest_encode(const EchoRequest *v, uint8_t **ou
   return my_timer__enc_take(&e, out, out_len);
 }
 
-/** Decodes one EchoResponse from msg[0..len). 0, or -1 with "path: reason" in err (may
- * be NULL) and nothing left to free. Release a decoded value with my_timer_EchoResponse_free. */
+/**
+ * Decodes one EchoResponse from msg[0..len): 0, or -1 with
+ * "path: reason" in err (may be NULL) and nothing left to free. Release a
+ * decoded value with the _free function below.
+ */
 static inline int my_timer_EchoResponse_decode(const uint8_t *msg, size_t len, EchoResponse *out,
                                                char *err, size_t err_size) {
   my_timer__dec c;
@@ -1247,8 +1256,11 @@ static inline int my_timer_EchoResponse_encode(const EchoResponse *v, uint8_t **
   return my_timer__enc_take(&e, out, out_len);
 }
 
-/** Decodes one ComplexRequest from msg[0..len). 0, or -1 with "path: reason" in err (may
- * be NULL) and nothing left to free. Release a decoded value with my_timer_ComplexRequest_free. */
+/**
+ * Decodes one ComplexRequest from msg[0..len): 0, or -1 with
+ * "path: reason" in err (may be NULL) and nothing left to free. Release a
+ * decoded value with the _free function below.
+ */
 static inline int my_timer_ComplexRequest_decode(const uint8_t *msg, size_t len,
                                                  ComplexRequest *out, char *err, size_t err_size) {
   my_timer__dec c;
@@ -1273,8 +1285,11 @@ static inline int my_timer_ComplexRequest_encode(const ComplexRequest *v, uint8_
   return my_timer__enc_take(&e, out, out_len);
 }
 
-/** Decodes one ComplexResponse from msg[0..len). 0, or -1 with "path: reason" in err (may
- * be NULL) and nothing left to free. Release a decoded value with my_timer_ComplexResponse_free. */
+/**
+ * Decodes one ComplexResponse from msg[0..len): 0, or -1 with
+ * "path: reason" in err (may be NULL) and nothing left to free. Release a
+ * decoded value with the _free function below.
+ */
 static inline int my_timer_ComplexResponse_decode(const uint8_t *msg, size_t len,
                                                   ComplexResponse *out, char *err,
                                                   size_t err_size) {
@@ -1300,8 +1315,11 @@ static inline int my_timer_ComplexResponse_encode(const ComplexResponse *v, uint
   return my_timer__enc_take(&e, out, out_len);
 }
 
-/** Decodes one EchoEvent from msg[0..len). 0, or -1 with "path: reason" in err (may
- * be NULL) and nothing left to free. Release a decoded value with my_timer_EchoEvent_free. */
+/**
+ * Decodes one EchoEvent from msg[0..len): 0, or -1 with
+ * "path: reason" in err (may be NULL) and nothing left to free. Release a
+ * decoded value with the _free function below.
+ */
 static inline int my_timer_EchoEvent_decode(const uint8_t *msg, size_t len, EchoEvent *out,
                                             char *err, size_t err_size) {
   my_timer__dec c;
@@ -1322,8 +1340,11 @@ static inline int my_timer_EchoEvent_encode(const EchoEvent *v, uint8_t **out, s
   return my_timer__enc_take(&e, out, out_len);
 }
 
-/** Decodes one JobSpec from msg[0..len). 0, or -1 with "path: reason" in err (may
- * be NULL) and nothing left to free. Release a decoded value with my_timer_JobSpec_free. */
+/**
+ * Decodes one JobSpec from msg[0..len): 0, or -1 with
+ * "path: reason" in err (may be NULL) and nothing left to free. Release a
+ * decoded value with the _free function below.
+ */
 static inline int my_timer_JobSpec_decode(const uint8_t *msg, size_t len, JobSpec *out, char *err,
                                           size_t err_size) {
   my_timer__dec c;
@@ -1344,8 +1365,11 @@ static inline int my_timer_JobSpec_encode(const JobSpec *v, uint8_t **out, size_
   return my_timer__enc_take(&e, out, out_len);
 }
 
-/** Decodes one RetryPolicy from msg[0..len). 0, or -1 with "path: reason" in err (may
- * be NULL) and nothing left to free. Release a decoded value with my_timer_RetryPolicy_free. */
+/**
+ * Decodes one RetryPolicy from msg[0..len): 0, or -1 with
+ * "path: reason" in err (may be NULL) and nothing left to free. Release a
+ * decoded value with the _free function below.
+ */
 static inline int my_timer_RetryPolicy_decode(const uint8_t *msg, size_t len, RetryPolicy *out,
                                               char *err, size_t err_size) {
   my_timer__dec c;
@@ -1367,8 +1391,11 @@ static inline int my_timer_RetryPolicy_encode(const RetryPolicy *v, uint8_t **ou
   return my_timer__enc_take(&e, out, out_len);
 }
 
-/** Decodes one ScheduleConfig from msg[0..len). 0, or -1 with "path: reason" in err (may
- * be NULL) and nothing left to free. Release a decoded value with my_timer_ScheduleConfig_free. */
+/**
+ * Decodes one ScheduleConfig from msg[0..len): 0, or -1 with
+ * "path: reason" in err (may be NULL) and nothing left to free. Release a
+ * decoded value with the _free function below.
+ */
 static inline int my_timer_ScheduleConfig_decode(const uint8_t *msg, size_t len,
                                                  ScheduleConfig *out, char *err, size_t err_size) {
   my_timer__dec c;
@@ -1391,8 +1418,11 @@ static inline int my_timer_ScheduleConfig_encode(const ScheduleConfig *v, uint8_
   return my_timer__enc_take(&e, out, out_len);
 }
 
-/** Decodes one ScheduleResult from msg[0..len). 0, or -1 with "path: reason" in err (may
- * be NULL) and nothing left to free. Release a decoded value with my_timer_ScheduleResult_free. */
+/**
+ * Decodes one ScheduleResult from msg[0..len): 0, or -1 with
+ * "path: reason" in err (may be NULL) and nothing left to free. Release a
+ * decoded value with the _free function below.
+ */
 static inline int my_timer_ScheduleResult_decode(const uint8_t *msg, size_t len,
                                                  ScheduleResult *out, char *err, size_t err_size) {
   my_timer__dec c;
