@@ -328,11 +328,111 @@ static void eight_threads_mix_a_shared_context_with_their_own(void **state) {
   assert_int_equal(my_timer_destroy(shared), 0);
 }
 
+/* ------------------------------------------------------------ destroy race */
+
+#define RACE_THREADS 4
+#define RACE_MAX_CALLS 20000
+
+/* One asynchronous call: its terminal callbacks are counted. */
+typedef struct race_call {
+  atomic_int terminal;
+  atomic_int ret;
+} race_call;
+
+static void race_cb(int ret, const char *msg, size_t len, void *ud) {
+  (void)msg;
+  (void)len;
+  race_call *c = ud;
+  if (ret == RET_STALE_WARN) return;
+  atomic_store_explicit(&c->ret, ret, memory_order_relaxed);
+  /* Release: pairs with the acquire load of the checker after the joins. */
+  atomic_fetch_add_explicit(&c->terminal, 1, memory_order_release);
+}
+
+typedef struct race_job {
+  void *ctx;
+  int index;
+  race_call *calls;
+  size_t accepted; /* calls[0..accepted) returned RET_OK */
+  size_t refused;  /* returned RET_ERR: the context was (being) destroyed */
+  pthread_t thread;
+} race_job;
+
+static void *race_caller(void *arg) {
+  race_job *job = arg;
+  for (size_t i = 0; i < RACE_MAX_CALLS; i++) {
+    race_call *c = &job->calls[job->accepted];
+    atomic_init(&c->terminal, 0);
+    atomic_init(&c->ret, -1);
+    /* Some calls wait on the loop, so destroy finds running ones too. */
+    EchoRequest req = {.message = "race", .delayMs = i % 7 == 0 ? 3 : 0};
+    int rc = my_timer_echo(job->ctx, race_cb, c, req);
+    if (rc == RET_OK) {
+      job->accepted++;
+    } else if (rc == RET_ERR) {
+      /* Refused on entry: its one callback already ran, on this thread. */
+      if (atomic_load_explicit(&c->terminal, memory_order_acquire) != 1)
+        record_failure("refused call got %d callbacks", atomic_load(&c->terminal));
+      job->refused++;
+      if (job->refused > 20) break; /* the context is gone for good */
+    } else {
+      record_failure("echo returned %d", rc);
+      break;
+    }
+  }
+  return NULL;
+}
+
+/* abi.md 3.2: every accepted call gets exactly one terminal callback, also
+ * when the context is destroyed while it is queued or running; calls after
+ * that are refused on the caller's thread. */
+static void destroy_under_load_answers_every_call_exactly_once(void **state) {
+  (void)state;
+  reset_failures();
+  void *ctx = timer_new("doomed");
+  assert_non_null(ctx);
+  race_job jobs[RACE_THREADS];
+  for (int i = 0; i < RACE_THREADS; i++) {
+    jobs[i].ctx = ctx;
+    jobs[i].index = i;
+    jobs[i].accepted = jobs[i].refused = 0;
+    jobs[i].calls = calloc(RACE_MAX_CALLS, sizeof *jobs[i].calls);
+    assert_non_null(jobs[i].calls);
+    assert_int_equal(pthread_create(&jobs[i].thread, NULL, race_caller, &jobs[i]), 0);
+  }
+  /* Destroy while the callers are still submitting. */
+  struct timespec pause = {0, 5 * 1000000L};
+  nanosleep(&pause, NULL);
+  assert_int_equal(my_timer_destroy(ctx), 0);
+  for (int i = 0; i < RACE_THREADS; i++)
+    pthread_join(jobs[i].thread, NULL);
+  assert_no_failures();
+
+  size_t accepted = 0, ok = 0, err = 0;
+  for (int i = 0; i < RACE_THREADS; i++) {
+    for (size_t k = 0; k < jobs[i].accepted; k++) {
+      race_call *c = &jobs[i].calls[k];
+      int n = atomic_load_explicit(&c->terminal, memory_order_acquire);
+      if (n != 1) print_error("thread %d call %zu: %d terminal callbacks\n", i, k, n);
+      assert_int_equal(n, 1);
+      if (atomic_load_explicit(&c->ret, memory_order_relaxed) == RET_OK)
+        ok++;
+      else
+        err++;
+    }
+    accepted += jobs[i].accepted;
+    free(jobs[i].calls);
+  }
+  print_message("destroy race: %zu accepted (%zu RET_OK, %zu RET_ERR)\n", accepted, ok, err);
+  assert_true(accepted > 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(six_threads_share_one_context_in_both_abis),
       cmocka_unit_test(sixteen_threads_create_call_and_destroy_their_own_context),
       cmocka_unit_test(eight_threads_mix_a_shared_context_with_their_own),
+      cmocka_unit_test(destroy_under_load_answers_every_call_exactly_once),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
