@@ -103,6 +103,35 @@ static void designated_initializers_that_do_not_fit_go_one_per_line(void **state
   free(out);
 }
 
+static void arguments_too_wide_for_their_column_start_on_the_next_line(void **state) {
+  (void)state;
+  const char *in =
+      "  return b_submit(ctx, cb, ud, &(const b_args){.a = (uint8_t *)a, .a_len = a_len, "
+      ".b2 = (uint8_t *)b2, .b2_len = b2_len});\n";
+  char *out = tidy(in);
+  assert_string_equal(out,
+                      "  return b_submit(\n"
+                      "      ctx, cb, ud,\n"
+                      "      &(const b_args){.a = (uint8_t *)a, .a_len = a_len, .b2 = (uint8_t "
+                      "*)b2, .b2_len = b2_len});\n");
+  assert_same_tokens(in, out);
+  free(out);
+}
+
+static void long_sums_break_after_an_operator(void **state) {
+  (void)state;
+  const char *in =
+      "  ffirt_cbor_enc_map(e, 4 + (v->origin_present != 0) + (v->maybeNumbers_present "
+      "!= 0) + (v->favourite_present != 0) + (v->nothing_present != 0));\n";
+  char *out = tidy(in);
+  assert_string_equal(out, "  ffirt_cbor_enc_map(e, 4 + (v->origin_present != 0) + "
+                           "(v->maybeNumbers_present != 0) +\n"
+                           "                            (v->favourite_present != 0) + "
+                           "(v->nothing_present != 0));\n");
+  assert_same_tokens(in, out);
+  free(out);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(long_prototypes_wrap_after_the_open_parenthesis),
@@ -110,6 +139,8 @@ int main(void) {
       cmocka_unit_test(short_functions_join_and_long_one_liners_split),
       cmocka_unit_test(string_literals_are_never_split),
       cmocka_unit_test(designated_initializers_that_do_not_fit_go_one_per_line),
+      cmocka_unit_test(arguments_too_wide_for_their_column_start_on_the_next_line),
+      cmocka_unit_test(long_sums_break_after_an_operator),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
