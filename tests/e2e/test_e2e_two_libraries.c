@@ -280,6 +280,30 @@ static void destroying_a_context_with_a_pending_call_answers_it_once(void **stat
   assert_int_equal(my_timer_destroy(sibling), 0);
 }
 
+/* abi.md 3.1: a destroyed handle never validates again, even when its slot
+ * is reused by a later context (of this library or the other one). */
+static void a_destroyed_handle_stays_dead_after_its_slot_is_reused(void **state) {
+  (void)state;
+  void *old = timer_new("old");
+  assert_int_equal(my_timer_destroy(old), 0);
+  void *later[4];
+  for (int i = 0; i < 4; i++)
+    later[i] = i % 2 ? echo_new("e") : timer_new("new");
+  for (int i = 0; i < 4; i++)
+    assert_true(later[i] != old);
+  e2e_reply r;
+  e2e_reply_init(&r, NULL);
+  assert_int_equal(my_timer_version(old, e2e_reply_cb, &r), RET_ERR);
+  assert_int_equal(r.ret, RET_ERR);
+  e2e_reply_fini(&r);
+  assert_int_not_equal(my_timer_destroy(old), 0);
+  expect_timer_echo(later[0], "alive", "new");
+  assert_int_equal(my_timer_destroy(later[0]), 0);
+  assert_int_equal(echo_destroy(later[1]), 0);
+  assert_int_equal(my_timer_destroy(later[2]), 0);
+  assert_int_equal(echo_destroy(later[3]), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(echo_library_rows_native),
@@ -287,6 +311,7 @@ int main(void) {
       cmocka_unit_test(a_handle_is_refused_by_the_other_library),
       cmocka_unit_test(an_error_in_one_context_does_not_affect_its_siblings),
       cmocka_unit_test(destroying_a_context_with_a_pending_call_answers_it_once),
+      cmocka_unit_test(a_destroyed_handle_stays_dead_after_its_slot_is_reused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
