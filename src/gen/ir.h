@@ -182,11 +182,11 @@ typedef struct ffirt__gen_decl {
 } ffirt__gen_decl;
 
 typedef struct ffirt__gen_model {
-  const char *file;
-  const char *library; /* symbol prefix */
-  ffirt__gen_loc library_loc;
+  const char *file;           /* as given to ffirt__gen_parse (may be a path) */
+  const char *library;        /* symbol prefix */
+  ffirt__gen_loc library_loc; /* of the name (also of missing ctor/dtor errors) */
   ffirt__gen_doc library_doc;
-  const char *state; /* the author's C state type, or NULL */
+  const char *state; /* the author's C state type (NULL only with errors) */
   ffirt__gen_loc state_loc;
   ffirt__gen_doc state_doc;
 
