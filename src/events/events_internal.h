@@ -14,7 +14,8 @@
  *  - Queue (queue.c): a bounded multi-producer ring of exactly `capacity`
  *    cells (Vyukov sequence numbers); full = the cell at tail still holds
  *    the event of one lap before. Payloads live
- *    inline in the cell when small (no malloc in steady state). The event
+ *    inline in the cell when small, envelopes in recycled buffers (no
+ *    malloc in steady state). The event
  *    thread moves an event out of its cell and hands the cell back before
  *    delivering, so tail - head <= capacity always holds and a slow
  *    listener never wedges the ring.
@@ -35,7 +36,7 @@
 #include "ffirt/events.h"
 
 #define FFIRT__EV_INLINE_NATIVE 48 /* native payloads up to this size live in the cell */
-#define FFIRT__EV_INLINE_ENV 96    /* envelopes up to this size live in the cell */
+#define FFIRT__EV_ENV_KEEP 4096    /* envelope buffers above this are not recycled */
 #define FFIRT__EV_MAX_ID ((uint64_t)1 << 53)
 #define FFIRT__EV_MAX_CAPACITY ((size_t)1 << 24)
 
@@ -95,10 +96,15 @@ typedef struct ffirt__rec {
   const ffirt_event_type *type; /* NULL: tombstone (build failed), skipped */
   ffirt__channel *ch;           /* channel of type->name at emit, or NULL */
   void *native;                 /* deep copy, or NULL when not built */
-  uint8_t *env;                 /* envelope, or NULL when not built */
+  uint8_t *env;                 /* envelope (= env_buf), or NULL when not built */
   size_t env_len;
+  /* A growable envelope buffer (ffirt allocator) owned by whoever holds the
+   * record: it stays with a cell across laps, and the event thread swaps it
+   * with its spare when it moves an event out, so encoding reuses buffers
+   * and small CBOR events cost no allocation in steady state. */
+  uint8_t *env_buf;
+  size_t env_cap;
   _Alignas(max_align_t) unsigned char inl_native[FFIRT__EV_INLINE_NATIVE];
-  uint8_t inl_env[FFIRT__EV_INLINE_ENV];
 } ffirt__rec;
 
 typedef struct ffirt__cell {
@@ -187,11 +193,12 @@ void ffirt__queue_release(ffirt_events *ev, ffirt__cell *c, size_t pos);
 int ffirt__queue_ready(ffirt_events *ev);
 /* The same with a seq_cst load (before parking). */
 int ffirt__queue_ready_sc(ffirt_events *ev);
-/* Frees what the record owns (payload copy, envelope). */
+/* Frees the payload copy; the envelope buffer stays (recycled). */
 void ffirt__rec_free_payload(ffirt__rec *r);
-/* Moves src (in a cell) to dst (event-thread local), relocating inline
- * payloads, so the cell can be handed back before delivery. */
-void ffirt__rec_move(ffirt__rec *dst, const ffirt__rec *src);
+/* Moves src (in a cell) to dst (the event thread's record), relocating the
+ * inline payload and swapping envelope buffers (src gets dst's spare), so
+ * the cell can be handed back before delivery. */
+void ffirt__rec_move(ffirt__rec *dst, ffirt__rec *src);
 /* Encodes the envelope of (type, payload) into a dynamic encoder. */
 int ffirt__encode_envelope(ffirt_cbor_enc *e, const ffirt_event_type *type, const void *payload);
 

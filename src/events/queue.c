@@ -18,10 +18,11 @@
  *    by both sides (only the cells and head/tail are shared).
  *  - The producer builds the payload directly in its claimed cell: native
  *    deep copy (inline up to FFIRT__EV_INLINE_NATIVE bytes, else one
- *    allocation) and/or the envelope (inline up to FFIRT__EV_INLINE_ENV
- *    bytes). A failed build publishes a tombstone (type NULL) that the
- *    consumer skips, so the ring never stalls. Publication is a release
- *    store of seq; the consumer's acquire load sees the whole cell.
+ *    allocation) and/or the envelope, encoded once into the cell's recycled
+ *    buffer (the event thread swaps buffers when it moves an event out and
+ *    frees those grown beyond FFIRT__EV_ENV_KEEP). A failed build publishes a tombstone (type NULL)
+ * that the consumer skips, so the ring never stalls. Publication is a release store of seq; the
+ * consumer's acquire load sees the whole cell.
  *  - Order: events are delivered in the order their emits claimed a tail
  *    position; so events emitted by one thread keep their order, and an
  *    emit that returned before another emit started is delivered first.
@@ -75,6 +76,8 @@ int ffirt__queue_init(ffirt_events *ev) {
 }
 
 void ffirt__queue_fini(ffirt_events *ev) {
+  for (size_t i = 0; i < ev->ring; i++)
+    ffirt_free(ev->cells[i].rec.env_buf);
   pthread_cond_destroy(&ev->space_cv);
   pthread_mutex_destroy(&ev->space_lock);
   ffirt_free(ev->cells);
@@ -137,26 +140,28 @@ void ffirt__rec_free_payload(ffirt__rec *c) {
     if (c->native != (void *)c->inl_native && c->native != (void *)empty_payload)
       ffirt_free(c->native);
   }
-  if (c->env && c->env != c->inl_env) ffirt_free(c->env);
   c->native = NULL;
   c->env = NULL;
 }
 
-void ffirt__rec_move(ffirt__rec *dst, const ffirt__rec *src) {
+void ffirt__rec_move(ffirt__rec *dst, ffirt__rec *src) {
   dst->type = src->type;
   dst->ch = src->ch;
   dst->native = src->native;
   dst->env = src->env;
   dst->env_len = src->env_len;
+  uint8_t *spare = dst->env_buf;
+  size_t spare_cap = dst->env_cap;
+  dst->env_buf = src->env_buf;
+  dst->env_cap = src->env_cap;
+  src->env_buf = spare;
+  src->env_cap = spare_cap;
+  src->env = NULL;
   /* A payload is relocatable: copy() builds a struct whose pointers go to
    * separate allocations, never into the struct itself. */
   if (src->native == (const void *)src->inl_native) {
     memcpy(dst->inl_native, src->inl_native, src->type->size);
     dst->native = dst->inl_native;
-  }
-  if (src->env == src->inl_env) {
-    memcpy(dst->inl_env, src->inl_env, src->env_len);
-    dst->env = dst->inl_env;
   }
 }
 
@@ -341,27 +346,21 @@ static int build(ffirt__rec *c, const ffirt_event_type *type, const void *payloa
     c->native = dst;
   }
   if (cbor) {
+    /* A dynamic encoder seeded with the cell's recycled buffer: it grows it
+     * through the ffirt allocator as needed and never frees it. */
     ffirt_cbor_enc e;
     ffirt_cbor_enc_init_dynamic(&e);
+    e.buf = c->env_buf;
+    e.cap = c->env_cap;
     int rc = ffirt__encode_envelope(&e, type, payload);
+    c->env_buf = e.buf;
+    c->env_cap = e.cap;
     if (rc) {
-      ffirt_cbor_enc_release(&e);
       ffirt__rec_free_payload(c);
       return rc;
     }
-    size_t len = ffirt_cbor_enc_size(&e);
-    if (len <= FFIRT__EV_INLINE_ENV) {
-      memcpy(c->inl_env, e.buf, len);
-      ffirt_cbor_enc_release(&e);
-      c->env = c->inl_env;
-    } else {
-      c->env = ffirt_cbor_enc_take(&e, &len);
-      if (!c->env) {
-        ffirt__rec_free_payload(c);
-        return FFIRT_ENOMEM;
-      }
-    }
-    c->env_len = len;
+    c->env = e.buf;
+    c->env_len = ffirt_cbor_enc_size(&e);
   }
   return 0;
 }

@@ -158,19 +158,24 @@ static void report_drops(ffirt_events *ev) {
   if (n) (void)ffirt__events_dispatch(ev, &ffirt_event_dropped_events, &n);
 }
 
-/* Consumes one claimed cell: moves the event out, hands the cell back,
- * then delivers (or discards) it. */
-static void consume(ffirt_events *ev, ffirt__cell *c, size_t pos, int discard) {
-  ffirt__rec r;
-  ffirt__rec_move(&r, &c->rec);
+/* Consumes one claimed cell: moves the event into r (the event thread's own
+ * record, which keeps a spare envelope buffer across events), hands the
+ * cell back, then delivers (or discards) it. */
+static void consume(ffirt_events *ev, ffirt__rec *r, ffirt__cell *c, size_t pos, int discard) {
+  ffirt__rec_move(r, &c->rec);
   ffirt__queue_release(ev, c, pos);
   if (!discard) report_drops(ev);
-  if (r.type) {
+  if (r->type) {
     if (discard)
       atomic_fetch_add_explicit(&ev->dropped, 1, memory_order_relaxed);
     else
-      ffirt__deliver(ev, r.type, r.ch, r.native, r.env, r.env_len);
-    ffirt__rec_free_payload(&r);
+      ffirt__deliver(ev, r->type, r->ch, r->native, r->env, r->env_len);
+    ffirt__rec_free_payload(r);
+  }
+  if (r->env_cap > FFIRT__EV_ENV_KEEP) { /* do not keep a huge buffer circulating */
+    ffirt_free(r->env_buf);
+    r->env_buf = NULL;
+    r->env_cap = 0;
   }
 }
 
@@ -207,6 +212,7 @@ static void *event_thread(void *arg) {
   ffirt_events *ev = arg;
   tls_events = ev;
   unsigned since_check = 0;
+  ffirt__rec r = {0};
   for (;;) {
     ffirt__registry_reclaim(ev);
     size_t pos;
@@ -214,7 +220,7 @@ static void *event_thread(void *arg) {
     if (c) {
       /* acquire: stop was set after closed and after producers hit 0. */
       int stopping = atomic_load_explicit(&ev->stop, memory_order_acquire);
-      consume(ev, c, pos, stopping && ev->cfg.on_destroy == FFIRT_ON_DESTROY_DISCARD);
+      consume(ev, &r, c, pos, stopping && ev->cfg.on_destroy == FFIRT_ON_DESTROY_DISCARD);
       if (ev->cfg.stall_ms && ++since_check >= LIVENESS_EVERY) {
         since_check = 0;
         ffirt__liveness_check(ev, ffirt__now_ns());
@@ -245,6 +251,7 @@ static void *event_thread(void *arg) {
     }
   }
   ffirt__registry_reclaim(ev);
+  ffirt_free(r.env_buf);
   return NULL;
 }
 

@@ -354,6 +354,43 @@ static void a_failed_emit_delivers_nothing_and_the_queue_goes_on(void **state) {
   assert_true(failures >= 3); /* text copy, envelope growth, envelope take */
 }
 
+static atomic_int seen;
+static void count_cb(int ret, const char *msg, size_t len, void *ud) {
+  (void)ret, (void)msg, (void)len, (void)ud;
+  atomic_fetch_add(&seen, 1);
+}
+
+/* Native payloads live in the cells, envelopes in recycled buffers: once
+ * every cell has been used, emitting and delivering allocates nothing. */
+static void small_events_allocate_nothing_in_steady_state(void **state) {
+  (void)state;
+  fault_alloc_install(0); /* count only */
+  ffirt_events_config c = test_config();
+  c.capacity = 4;
+  c.overflow = FFIRT_OVERFLOW_BLOCK;
+  c.block_timeout_ms = 5000;
+  ffirt_events *ev;
+  assert_int_equal(ffirt_events_create(&c, &ev), 0);
+  ffirt_events_add(ev, "on_flat", FFIRT_LISTENER_NATIVE, count_cb, NULL, NULL);
+  ffirt_events_add(ev, "on_flat", FFIRT_LISTENER_CBOR, count_cb, NULL, NULL);
+  ffirt_events_add(ev, NULL, FFIRT_LISTENER_CBOR, count_cb, NULL, NULL);
+  atomic_store(&seen, 0);
+  for (int32_t i = 0; i < 40; i++)
+    assert_int_equal(ffirt_events_emit(ev, &flat_type, &i), 0);
+  count_arg a = {&seen, 120};
+  assert_true(wait_for(reached, &a, 5000));
+  sleep_ms(5); /* the event thread is past its last swap */
+  long before = fault_alloc_calls();
+  for (int32_t i = 0; i < 400; i++)
+    assert_int_equal(ffirt_events_emit(ev, &flat_type, &i), 0);
+  a.target = 1320;
+  assert_true(wait_for(reached, &a, 5000));
+  assert_int_equal(fault_alloc_calls(), before);
+  assert_int_equal(ffirt_events_destroy(ev), 0);
+  assert_int_equal(fault_alloc_live(), 0);
+  fault_alloc_uninstall();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(drop_newest_refuses_overflow_counts_and_reports_it),
@@ -365,6 +402,7 @@ int main(void) {
       cmocka_unit_test(destroy_with_discard_frees_queued_events_undelivered),
       cmocka_unit_test(each_producer_thread_keeps_its_order),
       cmocka_unit_test(a_failed_emit_delivers_nothing_and_the_queue_goes_on),
+      cmocka_unit_test(small_events_allocate_nothing_in_steady_state),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
