@@ -173,6 +173,48 @@ static void stale_warnings_carry_elapsed_ms_and_stop_at_the_reply(void **state) 
   rec_destroy(&r);
 }
 
+static void stale_warnings_stop_when_destroy_answers_the_call(void **state) {
+  (void)state;
+  void *h = make_ctx(&lib_timer, 1);
+  assert_int_equal(ffirt_ctx_set_stale_warn_ms(&lib_timer, h, 20), 0);
+  assert_int_equal(ffirt_ctx_set_destroy_timeouts(&lib_timer, h, 10, 1000), 0);
+  recorder r;
+  rec_init(&r);
+  assert_int_equal(ffirt_call_submit(&lib_timer, h, &d_never, targs_new(0, 0), rec_cb, &r), RET_OK);
+  sleep_ms(90);
+  assert_int_equal(ffirt_ctx_destroy(&lib_timer, h), 0);
+  assert_true(r.stale >= 2);
+  assert_int_equal(r.terminal, 1);
+  assert_int_equal(r.after_term, 0);
+  assert_int_equal(r.e[r.n - 1].ret, RET_ERR);
+  rec_destroy(&r);
+}
+
+/* A handler may create and destroy another context (not its own). */
+static void h_nested(ffirt_call *call) {
+  void *other = make_ctx(&lib_echo, 5);
+  ffirt_reply rep;
+  int rc = ffirt_call_wait(&lib_echo, other, &d_echo, targs_new(0, 6), &rep);
+  int drc = ffirt_ctx_destroy(&lib_echo, other);
+  if (rc == 0 && rep.ret == RET_OK && drc == 0)
+    ffirt_call_ok(call, rep.msg, rep.len);
+  else
+    ffirt_call_err(call, "nested: rc=%d ret=%d destroy=%d", rc, rep.ret, drc);
+  ffirt_reply_clear(&rep);
+}
+static ffirt_call_desc d_nested = {"nested", 0, h_nested, targs_free};
+
+static void handler_may_create_wait_on_and_destroy_another_context(void **state) {
+  (void)state;
+  void *h = make_ctx(&lib_timer, 1);
+  ffirt_reply rep;
+  assert_int_equal(ffirt_call_wait(&lib_timer, h, &d_nested, targs_new(0, 0), &rep), 0);
+  assert_int_equal(rep.ret, RET_OK);
+  assert_string_equal(rep.msg, "state=5 value=6");
+  ffirt_reply_clear(&rep);
+  assert_int_equal(ffirt_ctx_destroy(&lib_timer, h), 0);
+}
+
 static void stale_warnings_disabled_with_zero(void **state) {
   (void)state;
   ffirt_library quiet = {.name = "quiet", .stale_warn_ms = 0, .dtor = lib_dtor};
@@ -410,6 +452,8 @@ int main(void) {
       cmocka_unit_test(finish_from_a_foreign_thread_is_refused_and_logged),
       cmocka_unit_test(stale_warnings_carry_elapsed_ms_and_stop_at_the_reply),
       cmocka_unit_test(stale_warnings_disabled_with_zero),
+      cmocka_unit_test(stale_warnings_stop_when_destroy_answers_the_call),
+      cmocka_unit_test(handler_may_create_wait_on_and_destroy_another_context),
       cmocka_unit_test(calls_of_one_producer_start_in_submission_order),
       cmocka_unit_test(synchronous_wait_on_own_worker_is_refused_async_submit_works),
       cmocka_unit_test(synchronous_wait_in_result_callback_is_refused),
