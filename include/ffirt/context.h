@@ -43,7 +43,8 @@ typedef struct uv_loop_s uv_loop_t;
 typedef struct ffirt_library {
   const char *name;           /* the IDL library name, e.g. "my_timer" */
   uint32_t stale_warn_ms;     /* RET_STALE_WARN interval; 0 disables; IDL default 5000 */
-  ffirt_events_config events; /* event queue capacity, overflow policy, liveness */
+  ffirt_events_config events; /* event queue capacity, overflow policy, liveness;
+                               * capacity 0 = all the ffirt_events defaults */
   /* The library's teardown (the IDL dtor's _impl): runs on the worker during
    * destroy when a constructor succeeded, with the state it set. */
   void (*dtor)(ffirt_ctx *ctx, void *state);
@@ -219,7 +220,7 @@ int ffirt_call_wait(const ffirt_library *lib, void *handle, const ffirt_call_des
 /* Same for a static call (FFIRT_EDEADLK on the library's static worker). */
 int ffirt_static_call_wait(const ffirt_library *lib, const ffirt_call_desc *desc, void *args,
                            ffirt_reply *out);
-/* Frees out->msg and zeroes *out. */
+/* Frees out->msg and zeroes *out (NULL allowed). Any thread. */
 void ffirt_reply_clear(ffirt_reply *out);
 
 #ifdef __cplusplus
