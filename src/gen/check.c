@@ -934,8 +934,16 @@ static void check_enums(checker *c) {
         ffirt__gen_error(c->d, it->loc,
                          "duplicate enumerator '%s' in enum '%s' (first declared at line %d)",
                          it->name, e->name, first->line);
+      int control = 0;
+      for (const char *q = it->wire; *q; q++)
+        control |= (unsigned char)*q < 0x20 || *q == 0x7f;
       if (it->wire[0] == '\0')
         ffirt__gen_error(c->d, it->loc, "enumerator '%s' has an empty wire text", it->name);
+      else if (control)
+        ffirt__gen_error(c->d, it->loc,
+                         "wire text of enumerator '%s' contains a control character (not "
+                         "expressible in the CDDL schema)",
+                         it->name);
       else if (it->wire != it->name && (first = name_add(c, &wires, it->wire, it->loc)) != NULL)
         ffirt__gen_error(c->d, it->loc,
                          "wire text \"%s\" of enumerator '%s' is already used at line %d", it->wire,

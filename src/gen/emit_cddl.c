@@ -61,6 +61,15 @@ static void type_expr(ffirt__gen_writer *w, const ffirt__gen_type *t, int inner)
   }
 }
 
+/* The inside of a CDDL text value: '"' and '\\' escaped with '\\' (RFC 8610
+ * SESC); the checker keeps control characters out of wire texts. */
+static void text_value(ffirt__gen_writer *w, const char *s) {
+  for (; *s; s++) {
+    if (*s == '"' || *s == '\\') ffirt__gen_w_printf(w, "\\");
+    ffirt__gen_w_printf(w, "%c", *s);
+  }
+}
+
 static void mark_widths(const ffirt__gen_type *t, int *used) {
   for (; t; t = t->elem)
     used[t->kind] = 1;
@@ -154,8 +163,11 @@ int ffirt__gen_emit_cddl(const ffirt__gen_model *m, const char *outdir) {
     ffirt__gen_w_blank(&w);
     ffirt__gen_w_doc(&w, &e->doc, GEN_DOC_SEMI);
     ffirt__gen_w_printf(&w, "%s = ", e->name);
-    for (size_t k = 0; k < e->nitems; k++)
-      ffirt__gen_w_printf(&w, "%s\"%s\"", k ? " / " : "", e->items[k].wire);
+    for (size_t k = 0; k < e->nitems; k++) {
+      ffirt__gen_w_printf(&w, "%s\"", k ? " / " : "");
+      text_value(&w, e->items[k].wire);
+      ffirt__gen_w_printf(&w, "\"");
+    }
     ffirt__gen_w_printf(&w, "\n");
   }
 

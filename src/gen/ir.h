@@ -72,7 +72,8 @@ typedef struct ffirt__gen_type {
 } ffirt__gen_type;
 
 typedef struct ffirt__gen_doc {
-  const char **lines; /* without the leading "///" and one space */
+  const char **lines; /* without the leading "///" and one space; a star-slash
+                         is written "*\/" (safe inside C block comments) */
   size_t count;
 } ffirt__gen_doc;
 

@@ -155,9 +155,17 @@ static void sync_member(parser *p, ffirt__gen_tok_kind stop) {
 
 /* ------------------------------------------------------------------ docs */
 
+/* Copies a doc line; a star-slash in it becomes "*\/" so that every
+ * emitter can put doc lines into C block comments as they are. */
 static void add_doc_line(parser *p, ffirt__gen_doc *doc, ffirt__gen_doc_tok *dt, size_t *cap) {
   const char **line = ffirt__gen_push(p->a, &doc->lines, &doc->count, cap, sizeof *line);
-  *line = ffirt__gen_strndup(p->a, dt->text, dt->len);
+  char *s = ffirt__gen_alloc(p->a, dt->len * 2 + 1), *o = s;
+  for (size_t i = 0; i < dt->len; i++) {
+    *o++ = dt->text[i];
+    if (dt->text[i] == '*' && i + 1 < dt->len && dt->text[i + 1] == '/') *o++ = '\\';
+  }
+  *o = '\0';
+  *line = s;
   dt->used = 1;
 }
 
