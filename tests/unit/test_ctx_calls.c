@@ -158,7 +158,7 @@ static void stale_warnings_carry_elapsed_ms_and_stop_at_the_reply(void **state) 
   assert_int_equal(ffirt_ctx_destroy(&lib_timer, h), 0);
   assert_int_equal(r.after_term, 0);
   assert_int_equal(r.terminal, 1);
-  assert_in_range(r.stale, 3, 7); /* 200 ms / 30 ms = 6, allow for a loaded machine */
+  assert_in_range(r.stale, 2, 7); /* 200 ms / 30 ms = 6; a stalled loop skips some */
   long prev = 0;
   for (int i = 0; i < r.stale; i++) {
     assert_int_equal(r.e[i].ret, RET_STALE_WARN);

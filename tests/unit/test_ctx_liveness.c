@@ -55,7 +55,7 @@ static void idle_parked_worker_never_looks_stalled(void **state) {
   (void)state;
   void *h = watched_ctx();
   ffirt_ctx_set_spin_us(&lib_live, h, 0);
-  sleep_ms(800); /* 5+ stall periods of 150 ms with nothing to do */
+  sleep_ms(1000); /* 3+ stall periods of 300 ms with nothing to do */
   assert_int_equal(atomic_load(&g_not_responding), 0);
   assert_int_equal(ffirt_ctx_destroy(&lib_live, h), 0);
 }
@@ -81,7 +81,7 @@ static void blocked_worker_is_reported_then_recovers(void **state) {
   void *h = watched_ctx();
   recorder r;
   rec_init(&r);
-  assert_int_equal(ffirt_call_submit(&lib_live, h, &d_block, targs_new(600, 0), rec_cb, &r),
+  assert_int_equal(ffirt_call_submit(&lib_live, h, &d_block, targs_new(900, 0), rec_cb, &r),
                    RET_OK);
   assert_true(rec_wait(&r, 1, 5000));
   for (int i = 0; i < 100 && atomic_load(&g_responding) == 0; i++)
@@ -97,7 +97,7 @@ int main(void) {
   lib_live.stale_warn_ms = 0;
   lib_live.dtor = lib_dtor;
   ffirt_events_config_init(&lib_live.events);
-  lib_live.events.stall_ms = 150;
+  lib_live.events.stall_ms = 300; /* heartbeat every 50 ms: ample margin under load */
   lib_live.events.liveness_grace_ms = 0;
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(idle_parked_worker_never_looks_stalled),
