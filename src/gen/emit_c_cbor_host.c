@@ -727,8 +727,8 @@ static void event_decoder(host *x, const ffirt__gen_event *ev) {
   L("static inline int %s(%sdec *c, %s) {", body, x->p, outs);
   IN();
   L("unsigned char seen[2] = {0, 0};");
-  L("const char *k;");
-  L("size_t kn;");
+  L("const char *k = NULL;");
+  L("size_t kn = 0;");
   L("if (%sdec_map(c)) return -1;", x->p);
   L("while (%sdec_more(c)) {", x->p);
   IN();
@@ -798,8 +798,8 @@ static void event_type_reader(host *x) {
     x->g.lib);
   IN();
   L("%sdec c;", p);
-  L("const char *k;");
-  L("size_t kn;");
+  L("const char *k = NULL;");
+  L("size_t kn = 0;");
   L("%sdec_init(&c, msg, len);", p);
   L("if (%sdec_map(&c)) return -1;", p);
   L("while (%sdec_more(&c)) {", p);

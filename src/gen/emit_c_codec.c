@@ -430,8 +430,8 @@ static void body_enum(ctx *x, gen_nt *nt, unsigned op) {
     L("}");
     return;
   }
-  L("const char *k;");
-  L("size_t kn;");
+  L("const char *k = NULL;");
+  L("size_t kn = 0;");
   L("if (%sdec_textref(c, &k, &kn)) return -1;", h);
   for (size_t i = 0; i < e->nitems; i++) {
     const char *wire = e->items[i].wire;
@@ -475,8 +475,8 @@ static void body_dec(ctx *x, gen_nt *nt) {
     L("unsigned char seen[%zu] = {0};", nt->nfields);
   else
     L("(void)out;");
-  L("const char *k;");
-  L("size_t kn;");
+  L("const char *k = NULL;");
+  L("size_t kn = 0;");
   L("if (%sdec_map(c)) return -1;", h);
   L("while (%sdec_more(c)) {", h);
   IN();
