@@ -894,8 +894,8 @@ static inline int kitchen_sink__encode_Color(kitchen_sink__enc *e, Color v) {
 }
 
 static inline int kitchen_sink__decode_Color(kitchen_sink__dec *c, Color *out) {
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (kitchen_sink__dec_textref(c, &k, &kn)) return -1;
   if (kn == 3 && memcmp(k, "red", 3) == 0)
     *out = Color_red;
@@ -952,8 +952,8 @@ static inline int kitchen_sink__encode_Scalars(kitchen_sink__enc *e, const Scala
 
 static inline int kitchen_sink__decode_Scalars(kitchen_sink__dec *c, Scalars *out) {
   unsigned char seen[14] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (kitchen_sink__dec_map(c)) return -1;
   while (kitchen_sink__dec_more(c)) {
     if (kitchen_sink__dec_textref(c, &k, &kn)) return -1;
@@ -1047,8 +1047,8 @@ static inline int kitchen_sink__encode_Empty(kitchen_sink__enc *e, const Empty *
 
 static inline int kitchen_sink__decode_Empty(kitchen_sink__dec *c, Empty *out) {
   (void)out;
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (kitchen_sink__dec_map(c)) return -1;
   while (kitchen_sink__dec_more(c)) {
     if (kitchen_sink__dec_textref(c, &k, &kn)) return -1;
@@ -1069,8 +1069,8 @@ static inline int kitchen_sink__encode_Point(kitchen_sink__enc *e, const Point *
 
 static inline int kitchen_sink__decode_Point(kitchen_sink__dec *c, Point *out) {
   unsigned char seen[2] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (kitchen_sink__dec_map(c)) return -1;
   while (kitchen_sink__dec_more(c)) {
     if (kitchen_sink__dec_textref(c, &k, &kn)) return -1;
@@ -1150,8 +1150,8 @@ static inline int kitchen_sink__encode_Containers(kitchen_sink__enc *e, const Co
 
 static inline int kitchen_sink__decode_Containers(kitchen_sink__dec *c, Containers *out) {
   unsigned char seen[8] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (kitchen_sink__dec_map(c)) return -1;
   while (kitchen_sink__dec_more(c)) {
     if (kitchen_sink__dec_textref(c, &k, &kn)) return -1;
@@ -1291,8 +1291,8 @@ static inline int kitchen_sink__encode_Everything(kitchen_sink__enc *e, const Ev
 
 static inline int kitchen_sink__decode_Everything(kitchen_sink__dec *c, Everything *out) {
   unsigned char seen[4] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (kitchen_sink__dec_map(c)) return -1;
   while (kitchen_sink__dec_more(c)) {
     if (kitchen_sink__dec_textref(c, &k, &kn)) return -1;
@@ -1346,8 +1346,8 @@ static inline int kitchen_sink__encode_Config(kitchen_sink__enc *e, const Config
 
 static inline int kitchen_sink__decode_Config(kitchen_sink__dec *c, Config *out) {
   unsigned char seen[1] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (kitchen_sink__dec_map(c)) return -1;
   while (kitchen_sink__dec_more(c)) {
     if (kitchen_sink__dec_textref(c, &k, &kn)) return -1;
@@ -1381,8 +1381,8 @@ static inline int kitchen_sink__encode_PairSeenPayload(kitchen_sink__enc *e,
 
 static inline int kitchen_sink__decode_PairSeenPayload(kitchen_sink__dec *c, PairSeenPayload *out) {
   unsigned char seen[3] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (kitchen_sink__dec_map(c)) return -1;
   while (kitchen_sink__dec_more(c)) {
     if (kitchen_sink__dec_textref(c, &k, &kn)) return -1;
@@ -2355,8 +2355,8 @@ static inline int kitchen_sink_ping_response_decode(const uint8_t *msg, size_t l
 
 static inline int kitchen_sink__event_on_everything(kitchen_sink__dec *c, Everything *out) {
   unsigned char seen[2] = {0, 0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (kitchen_sink__dec_map(c)) return -1;
   while (kitchen_sink__dec_more(c)) {
     if (kitchen_sink__dec_textref(c, &k, &kn)) return -1;
@@ -2396,8 +2396,8 @@ static inline int kitchen_sink_on_everything_event_decode(const uint8_t *msg, si
 
 static inline int kitchen_sink__event_pair_seen(kitchen_sink__dec *c, PairSeenPayload *out) {
   unsigned char seen[2] = {0, 0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (kitchen_sink__dec_map(c)) return -1;
   while (kitchen_sink__dec_more(c)) {
     if (kitchen_sink__dec_textref(c, &k, &kn)) return -1;
@@ -2438,8 +2438,8 @@ static inline int kitchen_sink_pair_seen_event_decode(const uint8_t *msg, size_t
 
 static inline int kitchen_sink__event_tick(kitchen_sink__dec *c, uint64_t *out) {
   unsigned char seen[2] = {0, 0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (kitchen_sink__dec_map(c)) return -1;
   while (kitchen_sink__dec_more(c)) {
     if (kitchen_sink__dec_textref(c, &k, &kn)) return -1;
@@ -2479,8 +2479,8 @@ static inline int kitchen_sink_tick_event_decode(const uint8_t *msg, size_t len,
  * 0, or -1 when msg is not an envelope or name is too small. */
 static inline int kitchen_sink_event_type(const uint8_t *msg, size_t len, char *name, size_t size) {
   kitchen_sink__dec c;
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   kitchen_sink__dec_init(&c, msg, len);
   if (kitchen_sink__dec_map(&c)) return -1;
   while (kitchen_sink__dec_more(&c)) {

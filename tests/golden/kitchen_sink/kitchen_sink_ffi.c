@@ -489,8 +489,8 @@ static int encode_Color(ffirt_cbor_enc *e, Color v) {
 }
 
 static int decode_Color(gen_dec *c, Color *out) {
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (dec_textref(c, &k, &kn)) return -1;
   if (kn == 3 && memcmp(k, "red", 3) == 0)
     *out = Color_red;
@@ -571,8 +571,8 @@ static int encode_Scalars(ffirt_cbor_enc *e, const Scalars *v) {
 
 static int decode_Scalars(gen_dec *c, Scalars *out) {
   unsigned char seen[14] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (dec_map(c)) return -1;
   while (dec_more(c)) {
     if (dec_textref(c, &k, &kn)) return -1;
@@ -660,8 +660,8 @@ static int encode_Empty(ffirt_cbor_enc *e, const Empty *v) {
 
 static int decode_Empty(gen_dec *c, Empty *out) {
   (void)out;
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (dec_map(c)) return -1;
   while (dec_more(c)) {
     if (dec_textref(c, &k, &kn)) return -1;
@@ -682,8 +682,8 @@ static int encode_Point(ffirt_cbor_enc *e, const Point *v) {
 
 static int decode_Point(gen_dec *c, Point *out) {
   unsigned char seen[2] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (dec_map(c)) return -1;
   while (dec_more(c)) {
     if (dec_textref(c, &k, &kn)) return -1;
@@ -821,8 +821,8 @@ static int encode_Containers(ffirt_cbor_enc *e, const Containers *v) {
 
 static int decode_Containers(gen_dec *c, Containers *out) {
   unsigned char seen[8] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (dec_map(c)) return -1;
   while (dec_more(c)) {
     if (dec_textref(c, &k, &kn)) return -1;
@@ -977,8 +977,8 @@ static int encode_Everything(ffirt_cbor_enc *e, const Everything *v) {
 
 static int decode_Everything(gen_dec *c, Everything *out) {
   unsigned char seen[4] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (dec_map(c)) return -1;
   while (dec_more(c)) {
     if (dec_textref(c, &k, &kn)) return -1;
@@ -1028,8 +1028,8 @@ static void free_Config(Config *v) { ffirt_free((void *)v->name); }
 
 static int decode_Config(gen_dec *c, Config *out) {
   unsigned char seen[1] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (dec_map(c)) return -1;
   while (dec_more(c)) {
     if (dec_textref(c, &k, &kn)) return -1;
@@ -1238,8 +1238,8 @@ static void free_create_args(create_args *v) { free_Config(&v->config); }
 
 static int decode_create_args(gen_dec *c, create_args *out) {
   unsigned char seen[1] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (dec_map(c)) return -1;
   while (dec_more(c)) {
     if (dec_textref(c, &k, &kn)) return -1;
@@ -1266,8 +1266,8 @@ static void free_echo_scalars_args(echo_scalars_args *v) { free_Scalars(&v->s); 
 
 static int decode_echo_scalars_args(gen_dec *c, echo_scalars_args *out) {
   unsigned char seen[1] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (dec_map(c)) return -1;
   while (dec_more(c)) {
     if (dec_textref(c, &k, &kn)) return -1;
@@ -1294,8 +1294,8 @@ static void free_echo_containers_args(echo_containers_args *v) { free_Containers
 
 static int decode_echo_containers_args(gen_dec *c, echo_containers_args *out) {
   unsigned char seen[1] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (dec_map(c)) return -1;
   while (dec_more(c)) {
     if (dec_textref(c, &k, &kn)) return -1;
@@ -1322,8 +1322,8 @@ static void free_echo_everything_args(echo_everything_args *v) { free_Everything
 
 static int decode_echo_everything_args(gen_dec *c, echo_everything_args *out) {
   unsigned char seen[1] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (dec_map(c)) return -1;
   while (dec_more(c)) {
     if (dec_textref(c, &k, &kn)) return -1;
@@ -1363,8 +1363,8 @@ static void free_set_many_args(set_many_args *v) {
 
 static int decode_set_many_args(gen_dec *c, set_many_args *out) {
   unsigned char seen[7] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (dec_map(c)) return -1;
   while (dec_more(c)) {
     if (dec_textref(c, &k, &kn)) return -1;
@@ -1415,8 +1415,8 @@ static void free_emit_all_args(emit_all_args *v) { free_Everything(&v->e); }
 
 static int decode_emit_all_args(gen_dec *c, emit_all_args *out) {
   unsigned char seen[1] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (dec_map(c)) return -1;
   while (dec_more(c)) {
     if (dec_textref(c, &k, &kn)) return -1;
@@ -1434,8 +1434,8 @@ static int decode_emit_all_args(gen_dec *c, emit_all_args *out) {
 
 static int decode_counter_args(gen_dec *c, counter_args *out) {
   (void)out;
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (dec_map(c)) return -1;
   while (dec_more(c)) {
     if (dec_textref(c, &k, &kn)) return -1;
@@ -1447,8 +1447,8 @@ static int decode_counter_args(gen_dec *c, counter_args *out) {
 
 static int decode_nested_args(gen_dec *c, nested_args *out) {
   (void)out;
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (dec_map(c)) return -1;
   while (dec_more(c)) {
     if (dec_textref(c, &k, &kn)) return -1;
@@ -1460,8 +1460,8 @@ static int decode_nested_args(gen_dec *c, nested_args *out) {
 
 static int decode_maybe_blob_args(gen_dec *c, maybe_blob_args *out) {
   (void)out;
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (dec_map(c)) return -1;
   while (dec_more(c)) {
     if (dec_textref(c, &k, &kn)) return -1;
@@ -1473,8 +1473,8 @@ static int decode_maybe_blob_args(gen_dec *c, maybe_blob_args *out) {
 
 static int decode_lib_version_args(gen_dec *c, lib_version_args *out) {
   (void)out;
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (dec_map(c)) return -1;
   while (dec_more(c)) {
     if (dec_textref(c, &k, &kn)) return -1;
@@ -1486,8 +1486,8 @@ static int decode_lib_version_args(gen_dec *c, lib_version_args *out) {
 
 static int decode_add_args(gen_dec *c, add_args *out) {
   unsigned char seen[2] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (dec_map(c)) return -1;
   while (dec_more(c)) {
     if (dec_textref(c, &k, &kn)) return -1;
@@ -1509,8 +1509,8 @@ static int decode_add_args(gen_dec *c, add_args *out) {
 
 static int decode_ping_args(gen_dec *c, ping_args *out) {
   (void)out;
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (dec_map(c)) return -1;
   while (dec_more(c)) {
     if (dec_textref(c, &k, &kn)) return -1;

@@ -693,8 +693,8 @@ static inline int my_timer__encode_TimerConfig(my_timer__enc *e, const TimerConf
 
 static inline int my_timer__decode_TimerConfig(my_timer__dec *c, TimerConfig *out) {
   unsigned char seen[1] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (my_timer__dec_map(c)) return -1;
   while (my_timer__dec_more(c)) {
     if (my_timer__dec_textref(c, &k, &kn)) return -1;
@@ -723,8 +723,8 @@ static inline int my_timer__encode_EchoRequest(my_timer__enc *e, const EchoReque
 
 static inline int my_timer__decode_EchoRequest(my_timer__dec *c, EchoRequest *out) {
   unsigned char seen[2] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (my_timer__dec_map(c)) return -1;
   while (my_timer__dec_more(c)) {
     if (my_timer__dec_textref(c, &k, &kn)) return -1;
@@ -761,8 +761,8 @@ static inline int my_timer__encode_EchoResponse(my_timer__enc *e, const EchoResp
 
 static inline int my_timer__decode_EchoResponse(my_timer__dec *c, EchoResponse *out) {
   unsigned char seen[2] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (my_timer__dec_map(c)) return -1;
   while (my_timer__dec_more(c)) {
     if (my_timer__dec_textref(c, &k, &kn)) return -1;
@@ -817,8 +817,8 @@ static inline int my_timer__encode_ComplexRequest(my_timer__enc *e, const Comple
 
 static inline int my_timer__decode_ComplexRequest(my_timer__dec *c, ComplexRequest *out) {
   unsigned char seen[4] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (my_timer__dec_map(c)) return -1;
   while (my_timer__dec_more(c)) {
     if (my_timer__dec_textref(c, &k, &kn)) return -1;
@@ -895,8 +895,8 @@ static inline int my_timer__encode_ComplexResponse(my_timer__enc *e, const Compl
 
 static inline int my_timer__decode_ComplexResponse(my_timer__dec *c, ComplexResponse *out) {
   unsigned char seen[3] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (my_timer__dec_map(c)) return -1;
   while (my_timer__dec_more(c)) {
     if (my_timer__dec_textref(c, &k, &kn)) return -1;
@@ -934,8 +934,8 @@ static inline int my_timer__encode_EchoEvent(my_timer__enc *e, const EchoEvent *
 
 static inline int my_timer__decode_EchoEvent(my_timer__dec *c, EchoEvent *out) {
   unsigned char seen[2] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (my_timer__dec_map(c)) return -1;
   while (my_timer__dec_more(c)) {
     if (my_timer__dec_textref(c, &k, &kn)) return -1;
@@ -979,8 +979,8 @@ static inline int my_timer__encode_JobSpec(my_timer__enc *e, const JobSpec *v) {
 
 static inline int my_timer__decode_JobSpec(my_timer__dec *c, JobSpec *out) {
   unsigned char seen[3] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (my_timer__dec_map(c)) return -1;
   while (my_timer__dec_more(c)) {
     if (my_timer__dec_textref(c, &k, &kn)) return -1;
@@ -1040,8 +1040,8 @@ static inline int my_timer__encode_RetryPolicy(my_timer__enc *e, const RetryPoli
 
 static inline int my_timer__decode_RetryPolicy(my_timer__dec *c, RetryPolicy *out) {
   unsigned char seen[3] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (my_timer__dec_map(c)) return -1;
   while (my_timer__dec_more(c)) {
     if (my_timer__dec_textref(c, &k, &kn)) return -1;
@@ -1095,8 +1095,8 @@ static inline int my_timer__encode_ScheduleConfig(my_timer__enc *e, const Schedu
 
 static inline int my_timer__decode_ScheduleConfig(my_timer__dec *c, ScheduleConfig *out) {
   unsigned char seen[3] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (my_timer__dec_map(c)) return -1;
   while (my_timer__dec_more(c)) {
     if (my_timer__dec_textref(c, &k, &kn)) return -1;
@@ -1144,8 +1144,8 @@ static inline int my_timer__encode_ScheduleResult(my_timer__enc *e, const Schedu
 
 static inline int my_timer__decode_ScheduleResult(my_timer__dec *c, ScheduleResult *out) {
   unsigned char seen[4] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (my_timer__dec_map(c)) return -1;
   while (my_timer__dec_more(c)) {
     if (my_timer__dec_textref(c, &k, &kn)) return -1;
@@ -1576,8 +1576,8 @@ static inline int my_timer_schedule_response_decode(const uint8_t *msg, size_t l
 
 static inline int my_timer__event_on_echo_fired(my_timer__dec *c, EchoEvent *out) {
   unsigned char seen[2] = {0, 0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (my_timer__dec_map(c)) return -1;
   while (my_timer__dec_more(c)) {
     if (my_timer__dec_textref(c, &k, &kn)) return -1;
@@ -1617,8 +1617,8 @@ static inline int my_timer_on_echo_fired_event_decode(const uint8_t *msg, size_t
  * 0, or -1 when msg is not an envelope or name is too small. */
 static inline int my_timer_event_type(const uint8_t *msg, size_t len, char *name, size_t size) {
   my_timer__dec c;
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   my_timer__dec_init(&c, msg, len);
   if (my_timer__dec_map(&c)) return -1;
   while (my_timer__dec_more(&c)) {

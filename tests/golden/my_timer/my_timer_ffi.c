@@ -340,8 +340,8 @@ static void free_TimerConfig(TimerConfig *v) { ffirt_free((void *)v->name); }
 
 static int decode_TimerConfig(gen_dec *c, TimerConfig *out) {
   unsigned char seen[1] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (dec_map(c)) return -1;
   while (dec_more(c)) {
     if (dec_textref(c, &k, &kn)) return -1;
@@ -368,8 +368,8 @@ static void free_EchoRequest(EchoRequest *v) { ffirt_free((void *)v->message); }
 
 static int decode_EchoRequest(gen_dec *c, EchoRequest *out) {
   unsigned char seen[2] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (dec_map(c)) return -1;
   while (dec_more(c)) {
     if (dec_textref(c, &k, &kn)) return -1;
@@ -442,8 +442,8 @@ static void free_ComplexRequest(ComplexRequest *v) {
 
 static int decode_ComplexRequest(gen_dec *c, ComplexRequest *out) {
   unsigned char seen[4] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (dec_map(c)) return -1;
   while (dec_more(c)) {
     if (dec_textref(c, &k, &kn)) return -1;
@@ -558,8 +558,8 @@ static void free_JobSpec(JobSpec *v) {
 
 static int decode_JobSpec(gen_dec *c, JobSpec *out) {
   unsigned char seen[3] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (dec_map(c)) return -1;
   while (dec_more(c)) {
     if (dec_textref(c, &k, &kn)) return -1;
@@ -620,8 +620,8 @@ static void free_RetryPolicy(RetryPolicy *v) {
 
 static int decode_RetryPolicy(gen_dec *c, RetryPolicy *out) {
   unsigned char seen[3] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (dec_map(c)) return -1;
   while (dec_more(c)) {
     if (dec_textref(c, &k, &kn)) return -1;
@@ -660,8 +660,8 @@ static int decode_RetryPolicy(gen_dec *c, RetryPolicy *out) {
 
 static int decode_ScheduleConfig(gen_dec *c, ScheduleConfig *out) {
   unsigned char seen[3] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (dec_map(c)) return -1;
   while (dec_more(c)) {
     if (dec_textref(c, &k, &kn)) return -1;
@@ -712,8 +712,8 @@ static void free_create_args(create_args *v) { free_TimerConfig(&v->config); }
 
 static int decode_create_args(gen_dec *c, create_args *out) {
   unsigned char seen[1] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (dec_map(c)) return -1;
   while (dec_more(c)) {
     if (dec_textref(c, &k, &kn)) return -1;
@@ -739,8 +739,8 @@ static void free_echo_args(echo_args *v) { free_EchoRequest(&v->req); }
 
 static int decode_echo_args(gen_dec *c, echo_args *out) {
   unsigned char seen[1] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (dec_map(c)) return -1;
   while (dec_more(c)) {
     if (dec_textref(c, &k, &kn)) return -1;
@@ -758,8 +758,8 @@ static int decode_echo_args(gen_dec *c, echo_args *out) {
 
 static int decode_version_args(gen_dec *c, version_args *out) {
   (void)out;
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (dec_map(c)) return -1;
   while (dec_more(c)) {
     if (dec_textref(c, &k, &kn)) return -1;
@@ -779,8 +779,8 @@ static void free_complex_args(complex_args *v) { free_ComplexRequest(&v->req); }
 
 static int decode_complex_args(gen_dec *c, complex_args *out) {
   unsigned char seen[1] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (dec_map(c)) return -1;
   while (dec_more(c)) {
     if (dec_textref(c, &k, &kn)) return -1;
@@ -811,8 +811,8 @@ static void free_schedule_args(schedule_args *v) {
 
 static int decode_schedule_args(gen_dec *c, schedule_args *out) {
   unsigned char seen[3] = {0};
-  const char *k;
-  size_t kn;
+  const char *k = NULL;
+  size_t kn = 0;
   if (dec_map(c)) return -1;
   while (dec_more(c)) {
     if (dec_textref(c, &k, &kn)) return -1;
