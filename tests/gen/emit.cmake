@@ -68,3 +68,25 @@ ffirt_add_unit_test(test_gen_tidy
   SOURCES ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/test_tidy.c
   LIBS ffirt_gen_core
   LABELS unit)
+
+# Odd shapes (tests/gen/kitchen/shapes/*.ffi): the glue compiles as C11 and
+# the headers as C++17, all with -pedantic, in this build's flags (the
+# build fails on any warning); the objects are never linked or run.
+file(GLOB _shapes CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/shapes/*.ffi)
+foreach(_ffi ${_shapes})
+  get_filename_component(_n ${_ffi} NAME_WE)
+  set(_d ${CMAKE_BINARY_DIR}/tests/gen-shapes/${_n})
+  set(_files ${_d}/${_n}.h ${_d}/${_n}_cbor.h ${_d}/${_n}_ffi.h ${_d}/${_n}_ffi.c)
+  add_custom_command(OUTPUT ${_files}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${_d}
+    COMMAND $<TARGET_FILE:ffirt-gen> --lang c -o ${_d} ${_ffi}
+    COMMAND ${CMAKE_COMMAND} -E touch_nocreate ${_files}
+    DEPENDS ${_ffi} ffirt-gen
+    COMMENT "ffirt-gen shape ${_n}" VERBATIM)
+  add_library(test_gen_shape_${_n} OBJECT ${_d}/${_n}_ffi.c
+    ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/shapes/shape_headers.cpp ${_files})
+  target_include_directories(test_gen_shape_${_n} PRIVATE ${_d} ${PROJECT_SOURCE_DIR}/include)
+  target_compile_options(test_gen_shape_${_n} PRIVATE -pedantic)
+  target_compile_definitions(test_gen_shape_${_n} PRIVATE "SHAPE_HOST=\"${_n}.h\""
+    "SHAPE_CBOR=\"${_n}_cbor.h\"" "SHAPE_FFI=\"${_n}_ffi.h\"")
+endforeach()
