@@ -399,20 +399,29 @@ static ffirt__gen_enum *find_enum(ffirt__gen_model *m, const char *name) {
 
 /* ------------------------------------------------------------------ steps */
 
+static void free_pool(void *pool) { ffirt__gen_names_free(pool); }
+
 /* Copies a name built by naming.h into the arena (the naming rules live
- * there, shared with the emitters). */
+ * there, shared with the emitters) and frees the pool, also when out of
+ * memory. */
 static char *keep_name(checker *c, ffirt__gen_names *pool, const char *name) {
-  if (pool->oom && c->a->oom) longjmp(*c->a->oom, 1);
-  return ffirt__gen_strndup(c->a, name, strlen(name));
+  if (pool->oom && c->a->oom) {
+    ffirt__gen_names_free(pool);
+    longjmp(*c->a->oom, 1);
+  }
+  c->a->on_oom = free_pool;
+  c->a->on_oom_arg = pool;
+  char *s = ffirt__gen_strndup(c->a, name, strlen(name));
+  c->a->on_oom = NULL;
+  ffirt__gen_names_free(pool);
+  return s;
 }
 
 /* pair_seen -> PairSeenPayload */
 static char *payload_name(checker *c, const char *wire) {
   ffirt__gen_names pool;
   ffirt__gen_names_init(&pool);
-  char *s = keep_name(c, &pool, ffirt__gen_payload_name(&pool, wire));
-  ffirt__gen_names_free(&pool);
-  return s;
+  return keep_name(c, &pool, ffirt__gen_payload_name(&pool, wire));
 }
 
 static void synthesize_payloads(checker *c) {
@@ -787,7 +796,6 @@ static void name_container(checker *c, containers *cs, ffirt__gen_type *t) {
   ffirt__gen_names pool;
   ffirt__gen_names_init(&pool);
   char *cname = keep_name(c, &pool, ffirt__gen_box_name(&pool, m->library ? m->library : "lib", t));
-  ffirt__gen_names_free(&pool);
   for (size_t i = 0; i < m->nnested; i++) {
     if (strcmp(m->nested[i]->cname, cname) != 0) continue;
     if (!same_type(m->nested[i], t))

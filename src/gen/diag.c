@@ -25,7 +25,7 @@ static void append(ffirt__gen_diag *d, const char *s, size_t n) {
     size_t cap = d->out_cap ? d->out_cap : 1024;
     while (cap < d->out_len + n + 1)
       cap *= 2;
-    char *p = realloc(d->out, cap);
+    char *p = ffirt__gen_realloc(d->out, cap);
     if (!p) return;
     d->out = p;
     d->out_cap = cap;
@@ -71,7 +71,7 @@ static const char *find_line(ffirt__gen_diag *d, int line, size_t *n) {
     size_t count = 1;
     for (size_t i = 0; i < d->src_len; i++)
       count += d->src[i] == '\n';
-    d->line_starts = malloc(count * sizeof *d->line_starts);
+    d->line_starts = ffirt__gen_realloc(NULL, count * sizeof *d->line_starts);
     if (!d->line_starts) return NULL;
     d->line_starts[d->nlines++] = 0;
     for (size_t i = 0; i < d->src_len; i++)
@@ -99,7 +99,7 @@ static void report(ffirt__gen_diag *d, const char *what, ffirt__gen_loc loc, con
   render(&scratch, what, loc, line, n, fmt, ap);
   if (d->npending == d->cap_pending) {
     size_t cap = d->cap_pending ? d->cap_pending * 2 : 16;
-    struct ffirt__gen_pending *p = realloc(d->pending, cap * sizeof *p);
+    struct ffirt__gen_pending *p = ffirt__gen_realloc(d->pending, cap * sizeof *p);
     if (!p) {
       free(scratch.out);
       return;

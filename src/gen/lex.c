@@ -39,7 +39,7 @@ static int is_hex(int c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >=
 static void *grow(void *arr, size_t n, size_t *cap, size_t elsize, int *oom) {
   if (n < *cap) return arr;
   size_t ncap = *cap ? *cap * 2 : 64;
-  void *p = realloc(arr, ncap * elsize);
+  void *p = ffirt__gen_realloc(arr, ncap * elsize);
   if (!p) {
     *oom = 1;
     return NULL;

@@ -22,11 +22,20 @@
 
 /* ------------------------------------------------------------------ arena */
 
+/* The front end's allocator (realloc semantics; memory is released with
+ * free()). Tests replace it to make the n-th allocation fail; everything
+ * else leaves it alone. Not thread-safe to change while parsing. */
+extern void *(*ffirt__gen_realloc)(void *p, size_t size);
+
 /* All allocations of one model. Out of memory longjmps to oom (set by
  * ffirt__gen_parse), so callers never check for NULL. */
 typedef struct ffirt__gen_arena {
   struct ffirt__gen_block *blocks;
   jmp_buf *oom;
+  /* Called before the out-of-memory longjmp, to release memory held
+   * outside the arena at that moment (NULL: nothing). */
+  void (*on_oom)(void *arg);
+  void *on_oom_arg;
 } ffirt__gen_arena;
 
 void *ffirt__gen_alloc(ffirt__gen_arena *a, size_t size); /* zeroed */

@@ -7,7 +7,10 @@
  *    freed at once by ffirt__gen_model_free; nothing is freed piecemeal.
  *  - Out of memory inside the front end longjmps back to ffirt__gen_parse,
  *    which frees the partial model and returns NULL. Only the arena and the
- *    token array exist at that point, so nothing leaks.
+ *    token array exist at that point (both reached through `front`, which is
+ *    not modified after setjmp), so nothing leaks.
+ *  - Every allocation of the front end (arena blocks, tokens, diagnostics)
+ *    goes through ffirt__gen_realloc, so tests can fail the n-th one.
  */
 #include "lex.h"
 
@@ -15,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+void *(*ffirt__gen_realloc)(void *p, size_t size) = realloc;
 
 struct ffirt__gen_block {
   struct ffirt__gen_block *next;
@@ -29,8 +34,9 @@ void *ffirt__gen_alloc(ffirt__gen_arena *a, size_t size) {
   struct ffirt__gen_block *b = a->blocks;
   if (!b || b->cap - b->used < size) {
     size_t cap = size > BLOCK_SIZE ? size : BLOCK_SIZE;
-    b = malloc(sizeof *b + cap);
+    b = ffirt__gen_realloc(NULL, sizeof *b + cap);
     if (!b) {
+      if (a->on_oom) a->on_oom(a->on_oom_arg);
       if (a->oom) longjmp(*a->oom, 1);
       return NULL;
     }
@@ -100,16 +106,22 @@ ffirt__gen_model *ffirt__gen_parse(const char *file, const char *src, size_t len
                                    ffirt__gen_diag *d) {
   d->src = src;
   d->src_len = len;
-  ffirt__gen_arena *a = calloc(1, sizeof *a);
-  if (!a) return NULL;
-  ffirt__gen_lexed lexed = {0};
+  /* the arena first: m->arena points to the whole front (freed as one) */
+  struct front {
+    ffirt__gen_arena a;
+    ffirt__gen_lexed lexed;
+  } *front = ffirt__gen_realloc(NULL, sizeof *front);
+  if (!front) return NULL;
+  memset(front, 0, sizeof *front);
+  ffirt__gen_arena *a = &front->a;
+  ffirt__gen_lexed *lexed = &front->lexed;
   jmp_buf oom;
-  ffirt__gen_model *volatile m = NULL;
+  ffirt__gen_model *m = NULL;
   a->oom = &oom;
   if (setjmp(oom)) {
-    ffirt__gen_lexed_free(&lexed);
-    ffirt__gen_arena_free(a);
-    free(a);
+    ffirt__gen_lexed_free(&front->lexed);
+    ffirt__gen_arena_free(&front->a);
+    free(front);
     return NULL;
   }
   m = ffirt__gen_alloc(a, sizeof *m);
@@ -119,11 +131,11 @@ ffirt__gen_model *ffirt__gen_parse(const char *file, const char *src, size_t len
   m->opt_event_capacity = 1024;
   m->opt_event_overflow = 0;
   m->opt_event_block_ms = 100;
-  if (ffirt__gen_lex(m->file, src, len, d, &lexed) != 0) longjmp(oom, 1);
+  if (ffirt__gen_lex(m->file, src, len, d, lexed) != 0) longjmp(oom, 1);
   int before = d->errors;
-  ffirt__gen_parse_tokens(m, a, &lexed, d);
-  ffirt__gen_check(m, a, &lexed, d, d->errors - before);
-  ffirt__gen_lexed_free(&lexed);
+  ffirt__gen_parse_tokens(m, a, lexed, d);
+  ffirt__gen_check(m, a, lexed, d, d->errors - before);
+  ffirt__gen_lexed_free(lexed);
   ffirt__gen_diag_flush(d);
   a->oom = NULL;
   return m;

@@ -3,7 +3,7 @@
 if(TARGET ffirt-gen)
   # Not ffirt_add_unit_test: the generator does not link the runtime, and
   # its tests should not need it either.
-  foreach(t lex parse check cddl)
+  foreach(t lex parse check cddl oom)
     add_executable(test_gen_${t} ${CMAKE_CURRENT_LIST_DIR}/test_gen_${t}.c)
     target_link_libraries(test_gen_${t} PRIVATE ffirt_gen_core PkgConfig::CMOCKA)
     target_include_directories(test_gen_${t} PRIVATE ${CMAKE_CURRENT_LIST_DIR})
@@ -11,7 +11,9 @@ if(TARGET ffirt-gen)
     add_test(NAME test_gen_${t} COMMAND test_gen_${t})
     set_tests_properties(test_gen_${t} PROPERTIES LABELS unit TIMEOUT 60)
   endforeach()
-  target_compile_definitions(test_gen_check PRIVATE FFIRT_GEN_TESTS_DIR="${CMAKE_CURRENT_LIST_DIR}")
+  foreach(t check oom)
+    target_compile_definitions(test_gen_${t} PRIVATE FFIRT_GEN_TESTS_DIR="${CMAKE_CURRENT_LIST_DIR}")
+  endforeach()
 
   add_test(NAME gen_diagnostics
     COMMAND ${CMAKE_CURRENT_LIST_DIR}/run_diag.sh $<TARGET_FILE:ffirt-gen> ${CMAKE_CURRENT_LIST_DIR}/diag)
