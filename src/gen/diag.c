@@ -6,7 +6,7 @@
  *  - A diagnostic is rendered when reported into a pending entry; flush
  *    sorts the entries by (line, column, report order) and appends them to
  *    d->out, so the output reads in source order whichever phase found it.
- *  - The buffer is plain malloc'd memory owned by the ffirt__gen_diag (freed
+ *  - The buffer is memory from ffirt__gen_realloc owned by the ffirt__gen_diag (freed
  *    by ffirt__gen_diag_free); out of memory drops text, never crashes.
  *  - The caret line copies the tabs of the source line so the caret lines up
  *    whatever the terminal's tab width. Lines longer than 500 bytes are not
