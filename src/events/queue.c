@@ -219,6 +219,12 @@ static ffirt__cell *try_claim_tail(ffirt_events *ev, size_t *out, memory_order o
  * *pos set, or NULL (nothing to steal, or handed back).
  */
 static ffirt__cell *replace_oldest(ffirt_events *ev, size_t *pos) {
+  /* Steal only from a queue that holds capacity events; otherwise the cell
+   * at tail is only in transit (the event thread is moving its event out)
+   * and stealing would drop an event for nothing. */
+  size_t t = atomic_load_explicit(&ev->tail, memory_order_relaxed);
+  size_t h0 = atomic_load_explicit(&ev->head, memory_order_relaxed);
+  if (t - h0 < ev->ring) return NULL;
   size_t h;
   ffirt__cell *c = ffirt__queue_claim(ev, &h);
   if (!c) return NULL;
@@ -287,9 +293,10 @@ static ffirt__cell *reserve(ffirt_events *ev, size_t *pos, int *rc) {
   switch (ev->cfg.overflow) {
   case FFIRT_OVERFLOW_DROP_OLDEST: {
     /* Normally the first replace succeeds. It fails while another producer
-     * sits between its claims (then we yield); if that producer stays
-     * descheduled for DROP_OLDEST_PATIENCE_NS, we drop the newest instead
-     * of waiting longer. */
+     * sits between its claims or the event thread is moving the event at
+     * tail out (then we yield); if that thread stays descheduled for
+     * DROP_OLDEST_PATIENCE_NS, we drop the newest instead of waiting
+     * longer. */
     uint64_t start = 0;
     for (unsigned tries = 0;; tries++) {
       if ((c = replace_oldest(ev, pos))) return c;

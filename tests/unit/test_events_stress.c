@@ -7,7 +7,8 @@
  *  - emitted (accepted + refused) == delivered to a permanent listener +
  *    ffirt_events_dropped() (drop-oldest drops accepted events);
  *  - dropped == the sum of the dropped_events reports;
- *  - drop newest / block: refused == dropped; drop oldest: refused == 0;
+ *  - drop newest / block: refused == dropped; drop oldest: almost never
+ *    refused (only its 100 ms fallback);
  *  - every listener is released exactly once.
  */
 #include <setjmp.h>
@@ -145,7 +146,9 @@ static void run(ffirt_overflow policy) {
                    atomic_load(&delivered) + (long)dropped);
   assert_int_equal(atomic_load(&reported), (long)dropped);
   if (policy == FFIRT_OVERFLOW_DROP_OLDEST)
-    assert_int_equal(atomic_load(&refused), 0);
+    /* refused only as the documented fallback when a thread holding the
+     * cell at tail stays descheduled for 100 ms (seen under loaded TSan) */
+    assert_true(atomic_load(&refused) * 1000 <= atomic_load(&accepted));
   else
     assert_int_equal(atomic_load(&refused), (long)dropped);
   assert_int_equal(atomic_load(&releases), atomic_load(&adds) + 2);
