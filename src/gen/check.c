@@ -1364,11 +1364,15 @@ static void check_options(checker *c) {
         m->opt_event_overflow = 1;
       else if (strcmp(o->value, "block") == 0)
         m->opt_event_overflow = 2;
-      else
+      else {
+        static const char *const policies[] = {"drop_newest", "drop_oldest", "block", NULL};
+        const char *hint = ffirt__gen_suggest(o->value, policies);
         ffirt__gen_error(c->d, o->loc,
                          "option event_overflow must be drop_newest, drop_oldest or block, "
-                         "found '%s'",
-                         o->value);
+                         "found '%s'%s%s%s",
+                         o->value, hint ? " (did you mean '" : "", hint ? hint : "",
+                         hint ? "'?)" : "");
+      }
     } else {
       static const char *const known[] = {"stale_warn_ms", "event_capacity", "event_overflow",
                                           "event_block_timeout_ms", NULL};
