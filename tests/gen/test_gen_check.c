@@ -196,11 +196,12 @@ static void errors_invalid_constants(void **state) {
 static void errors_invalid_options(void **state) {
   (void)state;
   parsed p =
-      gen_parse(GEN_PRELUDE "option event_overflow = sometimes;\noption event_capacity = 0;\n"
+      gen_parse(GEN_PRELUDE "option event_overflow = drop_newst;\noption event_capacity = 0;\n"
                             "option stale_warn_ms = 1.5;\noption mystery = 1;\n");
   assert_int_equal(p.d.errors, 3);
   assert_int_equal(p.d.warnings, 1);
-  assert_diag_has(&p, "option event_overflow must be drop_newest, drop_oldest or block");
+  assert_diag_has(&p, "option event_overflow must be drop_newest, drop_oldest or block, "
+                      "found 'drop_newst' (did you mean 'drop_newest'?)");
   assert_diag_has(&p, "option event_capacity needs an integer from 1 to 16777216, found '0'");
   assert_diag_has(&p, "option stale_warn_ms needs milliseconds");
   assert_diag_has(&p, "warning: unknown option 'mystery'");
