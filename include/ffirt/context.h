@@ -94,6 +94,19 @@ int ffirt_call_submit(const ffirt_library *lib, void *handle, const ffirt_call_d
                       void *args, FFICallBack cb, void *ud);
 
 /*
+ * The entry checks of ffirt_call_submit (abi.md 3.1) without submitting, for
+ * an export that must reject a bad handle before it reads its arguments.
+ * Returns RET_MISSING_CALLBACK (cb NULL, cb not called), RET_ERR after
+ * calling cb(RET_ERR, text) on the caller's thread with the text
+ * ffirt_call_submit would give (NULL, stale, forged or another library's
+ * handle, context closing), or RET_OK (the handle was valid at the time of
+ * the check; ffirt_call_submit still checks again). handle and ud are
+ * borrowed for the call. Never takes a lock. Any thread, including handlers
+ * and listeners.
+ */
+int ffirt_ctx_check(const ffirt_library *lib, void *handle, FFICallBack cb, void *ud);
+
+/*
  * Runs a context-free (IDL static) call on the library's shared static
  * worker, started lazily on first use. Same returns as ffirt_call_submit.
  */

@@ -5,7 +5,9 @@
  * Design notes:
  *  - Entry errors (NULL callback, bad handle, closing context, no memory)
  *    are answered on the caller's thread before anything is queued; no call
- *    object exists then. Every call that is pushed gets exactly one terminal
+ *    object exists then. ffirt_ctx_check runs the first two alone (same
+ *    texts), for exports that must refuse a bad handle before reading their
+ *    arguments. Every call that is pushed gets exactly one terminal
  *    callback, from the worker: from the handler (ffirt_call_ok/err/
  *    ctor_ok), or from the runtime (constructor failed, context destroyed).
  *  - call->finished is written and read on the worker only, so the
@@ -84,6 +86,16 @@ static void free_args_only(const ffirt_call_desc *desc, void *args) {
 static int entry_error(FFICallBack cb, void *ud, const char *text) {
   cb(RET_ERR, text, strlen(text), ud);
   return RET_ERR;
+}
+
+int ffirt_ctx_check(const ffirt_library *lib, void *handle, FFICallBack cb, void *ud) {
+  if (!cb) return RET_MISSING_CALLBACK;
+  char text[256];
+  ffirt_ctx *ctx;
+  if (ffirt__handle_acquire(lib, handle, &ctx, text, sizeof text) != FFIRT__H_OK)
+    return entry_error(cb, ud, text);
+  ffirt__handle_release(ctx->handle);
+  return RET_OK;
 }
 
 int ffirt_call_submit(const ffirt_library *lib, void *handle, const ffirt_call_desc *desc,
