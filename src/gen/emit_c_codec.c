@@ -376,8 +376,8 @@ static void proto(ctx *x, gen_nt *nt, unsigned op, int with_body) {
   }
   switch (op) {
   case OP_COPY:
-    L("%sint %scopy_%s(%s *dst, const %s *src, gen_err *err)%s", fl->storage, fl->fn, nt->stem,
-      nt->cname, nt->cname, end);
+    L("%sint %scopy_%s(%s *dst, const %s *src, %sgen_err *err)%s", fl->storage, fl->fn, nt->stem,
+      nt->cname, nt->cname, fl->h, end);
     break;
   case OP_FREE:
     L("%svoid %sfree_%s(%s *v)%s", fl->storage, fl->fn, nt->stem, nt->cname, end);
@@ -424,8 +424,8 @@ static void body_enum(ctx *x, gen_nt *nt, unsigned op) {
   if (op == OP_ENC) {
     L("switch (v) {");
     for (size_t i = 0; i < e->nitems; i++)
-      L("case %s_%s: return %stext(e, \"%s\", %zu);", e->name, e->items[i].name, x->fl->enc,
-        e->items[i].wire, strlen(e->items[i].wire));
+      L("case %s_%s: return %stext(e, %s, %zu);", e->name, e->items[i].name, x->fl->enc,
+        ffirt__gen_c_string(&x->g->names, e->items[i].wire), strlen(e->items[i].wire));
     L("default: return %senc_invalid(e);", h);
     L("}");
     return;
@@ -435,8 +435,8 @@ static void body_enum(ctx *x, gen_nt *nt, unsigned op) {
   L("if (%sdec_textref(c, &k, &kn)) return -1;", h);
   for (size_t i = 0; i < e->nitems; i++) {
     const char *wire = e->items[i].wire;
-    L("%sif (kn == %zu && memcmp(k, \"%s\", %zu) == 0)", i ? "else " : "", strlen(wire), wire,
-      strlen(wire));
+    L("%sif (kn == %zu && memcmp(k, %s, %zu) == 0)", i ? "else " : "", strlen(wire),
+      ffirt__gen_c_string(&x->g->names, wire), strlen(wire));
     IN();
     L("*out = %s_%s;", e->name, e->items[i].name);
     OUT();

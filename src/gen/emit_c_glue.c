@@ -9,13 +9,24 @@
  *    what depends on the IDL (argument structs, codecs, deep copies).
  *  - Native exports deep-copy their arguments before returning (validation
  *    included: a NULL pointer with a length is an error naming the path);
+ *    a method checks its handle first (ffirt_ctx_check), so a bad ctx gets
+ *    the handle's error whatever its arguments are (abi.md 3.1);
  *    _cbor exports copy the request bytes and decode them on the worker,
  *    except constructors, which decode before anything is created.
  *  - A _cbor request block starts with the argument struct, so one run and
  *    one free function serve both ABIs of a procedure.
  *  - The helpers at the top of <lib>_ffi.c are emitted only when the code
  *    below calls them (the body is written first, then scanned).
+ *  - Every file-local name of <lib>_ffi.c (helpers, codecs, per-procedure
+ *    and per-event statics, the library descriptor) starts with
+ *    "<lib>__ffi_" (ffirt__gen_glue_prefix), written '@' in the format
+ *    strings here, so no IDL type name (reject, dec_int, echo_args, ...) can
+ *    clash with one, nor the "<lib>__" internals of <lib>_cbor.h. Names
+ *    built from IDL names never start with "<lib>__" (check.c refuses names
+ *    starting with '_'); an IDL type spelt "<lib>__..." itself is not
+ *    refused yet.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,13 +39,85 @@ typedef struct glue {
   ffirt__gen_writer *w;
   gen_flavor fl;
   const char *state; /* the author's state type, "void" when none */
+  const char *p;     /* "<lib>__ffi_", the prefix of every file-local name */
 } glue;
 
-#define L(...) ffirt__gen_w_line(x->w, __VA_ARGS__)
+/* fmt with each '@' replaced by the <lib>__ffi_ prefix. Only format strings are
+ * expanded, never their arguments, so IDL text (wire texts, docs) passes
+ * through untouched. */
+static const char *expand(glue *x, const char *fmt) {
+  if (!strchr(fmt, '@')) return fmt;
+  size_t pl = strlen(x->p), n = 0;
+  for (const char *s = fmt; *s; s++)
+    n += *s == '@' ? pl : 1;
+  char *buf = malloc(n + 1);
+  if (!buf) {
+    x->g.names.oom = 1;
+    return "";
+  }
+  char *o = buf;
+  for (const char *s = fmt; *s; s++) {
+    if (*s == '@') {
+      memcpy(o, x->p, pl);
+      o += pl;
+    } else {
+      *o++ = *s;
+    }
+  }
+  *o = '\0';
+  const char *kept = ffirt__gen_fmt(&x->g.names, "%s", buf);
+  free(buf);
+  return kept;
+}
+
+/* vsnprintf into the name pool. */
+static const char *vformat(glue *x, const char *fmt, va_list ap) {
+  va_list again;
+  va_copy(again, ap);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  char *buf = n < 0 ? NULL : malloc((size_t)n + 1);
+  if (!buf) {
+    va_end(again);
+    x->g.names.oom = 1;
+    return "";
+  }
+  vsnprintf(buf, (size_t)n + 1, fmt, again);
+  va_end(again);
+  const char *kept = ffirt__gen_fmt(&x->g.names, "%s", buf);
+  free(buf);
+  return kept;
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static const char *
+glue_fmt(glue *x, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  const char *s = vformat(x, expand(x, fmt), ap);
+  va_end(ap);
+  return s;
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void
+glue_line(glue *x, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  const char *s = vformat(x, expand(x, fmt), ap);
+  va_end(ap);
+  ffirt__gen_w_line(x->w, "%s", s);
+}
+
+/* '@' in a format string stands for the <lib>__ffi_ prefix (expand). */
+#define L(...) glue_line(x, __VA_ARGS__)
 #define B() ffirt__gen_w_blank(x->w)
 #define IN() ffirt__gen_w_indent(x->w)
 #define OUT() ffirt__gen_w_dedent(x->w)
-#define F(...) ffirt__gen_fmt(&x->g.names, __VA_ARGS__)
+#define F(...) glue_fmt(x, __VA_ARGS__)
 
 /* ----------------------------------------------------------- author side */
 
@@ -80,7 +163,7 @@ static void author_header(glue *x) {
   L("#endif");
   if (m->state) {
     B();
-    ffirt__gen_w_doc(x->w, &m->state_doc, GEN_DOC_C_BLOCK);
+    ffirt__gen_c_doc(x->w, &m->state_doc, NULL, 0);
     L("typedef struct %s %s;", m->state, m->state);
   }
   for (size_t i = 0; i < m->nprocs; i++) {
@@ -139,21 +222,21 @@ static const helper glue_helpers[] = {
     {"gen_err",
      "/* An error under construction: the path grows leftwards while the error\n"
      " * travels out of nested values (\".messages[2].delayMs\"), msg is the reason. */\n"
-     "typedef struct gen_err {\n"
+     "typedef struct @gen_err {\n"
      "  int code; /* FFIRT_E* */\n"
      "  int truncated;\n"
      "  size_t start; /* the path is path[start..] */\n"
      "  char path[192];\n"
      "  char msg[128];\n"
-     "} gen_err;\n"},
-    {"err_init", "static void err_init(gen_err *err) {\n"
+     "} @gen_err;\n"},
+    {"err_init", "static void @err_init(@gen_err *err) {\n"
                  "  err->code = 0;\n"
                  "  err->truncated = 0;\n"
                  "  err->start = sizeof err->path - 1;\n"
                  "  err->path[err->start] = '\\0';\n"
                  "  err->msg[0] = '\\0';\n"
                  "}\n"},
-    {"err_prepend", "static void err_prepend(gen_err *err, const char *s, size_t n) {\n"
+    {"err_prepend", "static void @err_prepend(@gen_err *err, const char *s, size_t n) {\n"
                     "  if (n > err->start) {\n"
                     "    err->truncated = 1;\n"
                     "    return;\n"
@@ -161,36 +244,36 @@ static const helper glue_helpers[] = {
                     "  err->start -= n;\n"
                     "  memcpy(err->path + err->start, s, n);\n"
                     "}\n"},
-    {"err_at", "static int err_at(gen_err *err, const char *name) {\n"
-               "  err_prepend(err, name, strlen(name));\n"
-               "  err_prepend(err, \".\", 1);\n"
+    {"err_at", "static int @err_at(@gen_err *err, const char *name) {\n"
+               "  @err_prepend(err, name, strlen(name));\n"
+               "  @err_prepend(err, \".\", 1);\n"
                "  return -1;\n"
                "}\n"},
-    {"err_at_index", "static int err_at_index(gen_err *err, const char *name, size_t i) {\n"
+    {"err_at_index", "static int @err_at_index(@gen_err *err, const char *name, size_t i) {\n"
                      "  char buf[32];\n"
                      "  int n = snprintf(buf, sizeof buf, \"[%zu]\", i);\n"
-                     "  err_prepend(err, buf, (size_t)n);\n"
-                     "  return name ? err_at(err, name) : -1;\n"
+                     "  @err_prepend(err, buf, (size_t)n);\n"
+                     "  return name ? @err_at(err, name) : -1;\n"
                      "}\n"},
     {"err_enum",
-     "static int err_enum(gen_err *err, const char *name, const char *type, long long v) {\n"
+     "static int @err_enum(@gen_err *err, const char *name, const char *type, long long v) {\n"
      "  err->code = FFIRT_EINVAL;\n"
      "  snprintf(err->msg, sizeof err->msg, \"invalid %s value %lld\", type, v);\n"
-     "  return name ? err_at(err, name) : -1;\n"
+     "  return name ? @err_at(err, name) : -1;\n"
      "}\n"},
-    {"err_null", "static int err_null(gen_err *err, const char *name, size_t len) {\n"
+    {"err_null", "static int @err_null(@gen_err *err, const char *name, size_t len) {\n"
                  "  err->code = FFIRT_EINVAL;\n"
                  "  snprintf(err->msg, sizeof err->msg, \"NULL pointer with length %zu\", len);\n"
-                 "  return name ? err_at(err, name) : -1;\n"
+                 "  return name ? @err_at(err, name) : -1;\n"
                  "}\n"},
-    {"err_nomem", "static int err_nomem(gen_err *err) {\n"
+    {"err_nomem", "static int @err_nomem(@gen_err *err) {\n"
                   "  err->code = FFIRT_ENOMEM;\n"
                   "  snprintf(err->msg, sizeof err->msg, \"out of memory\");\n"
                   "  return -1;\n"
                   "}\n"},
     {"err_text",
      "/* \"<path>: <reason>\"; root names the whole value when the path is empty. */\n"
-     "static size_t err_text(const gen_err *err, const char *root, char *buf, size_t size) {\n"
+     "static size_t @err_text(const @gen_err *err, const char *root, char *buf, size_t size) {\n"
      "  const char *path = err->path + err->start;\n"
      "  if (*path == '.') path++;\n"
      "  int n =\n"
@@ -199,35 +282,35 @@ static const helper glue_helpers[] = {
      "  return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;\n"
      "}\n"},
     {"reject", "/* An entry error: cb(RET_ERR) on the caller's thread. */\n"
-               "static int reject(FFICallBack cb, void *ud, const gen_err *err) {\n"
+               "static int @reject(FFICallBack cb, void *ud, const @gen_err *err) {\n"
                "  char text[384];\n"
-               "  size_t n = err_text(err, \"request\", text, sizeof text);\n"
+               "  size_t n = @err_text(err, \"request\", text, sizeof text);\n"
                "  cb(RET_ERR, text, n, ud);\n"
                "  return RET_ERR;\n"
                "}\n"},
-    {"reject_text", "static int reject_text(FFICallBack cb, void *ud, const char *text) {\n"
+    {"reject_text", "static int @reject_text(FFICallBack cb, void *ud, const char *text) {\n"
                     "  cb(RET_ERR, text, strlen(text), ud);\n"
                     "  return RET_ERR;\n"
                     "}\n"},
-    {"fail_call", "static void fail_call(ffirt_call *call, const gen_err *err) {\n"
+    {"fail_call", "static void @fail_call(ffirt_call *call, const @gen_err *err) {\n"
                   "  char text[384];\n"
-                  "  size_t n = err_text(err, \"request\", text, sizeof text);\n"
+                  "  size_t n = @err_text(err, \"request\", text, sizeof text);\n"
                   "  ffirt_call_err_text(call, text, n);\n"
                   "}\n"},
-    {"gen_dec", "typedef struct gen_dec {\n"
+    {"gen_dec", "typedef struct @gen_dec {\n"
                 "  ffirt_cbor_dec d;\n"
-                "  gen_err err;\n"
+                "  @gen_err err;\n"
                 "  char key[64]; /* an indefinite-length key or enumerator, copied */\n"
-                "} gen_dec;\n"},
+                "} @gen_dec;\n"},
     {"dec_init", "/* Starts decoding a request; a NULL request with a length is an error. */\n"
-                 "static int dec_init(gen_dec *c, const uint8_t *req, size_t len) {\n"
-                 "  err_init(&c->err);\n"
+                 "static int @dec_init(@gen_dec *c, const uint8_t *req, size_t len) {\n"
+                 "  @err_init(&c->err);\n"
                  "  ffirt_cbor_dec_init(&c->d, req ? req : (const uint8_t *)\"\", req ? len : 0);\n"
-                 "  if (!req && len) return err_null(&c->err, NULL, len);\n"
+                 "  if (!req && len) return @err_null(&c->err, NULL, len);\n"
                  "  return 0;\n"
                  "}\n"},
     {"dec_fail",
-     "static int dec_fail(gen_dec *c, int rc, const char *reason) {\n"
+     "static int @dec_fail(@gen_dec *c, int rc, const char *reason) {\n"
      "  c->err.code = rc;\n"
      "  if (rc == FFIRT_EMALFORMED || rc == FFIRT_EDEPTH) {\n"
      "    char where[128];\n"
@@ -239,40 +322,40 @@ static const helper glue_helpers[] = {
      "  return -1;\n"
      "}\n"},
     {"dec_finish", "/* Ends a request: it must be exactly one item. Releases the decoder. */\n"
-                   "static int dec_finish(gen_dec *c, int rc) {\n"
+                   "static int @dec_finish(@gen_dec *c, int rc) {\n"
                    "  if (rc == 0 && c->d.pos != c->d.len)\n"
-                   "    rc = dec_fail(c, FFIRT_ETYPE, \"trailing bytes after the value\");\n"
+                   "    rc = @dec_fail(c, FFIRT_ETYPE, \"trailing bytes after the value\");\n"
                    "  ffirt_cbor_dec_release(&c->d);\n"
                    "  return rc;\n"
                    "}\n"},
-    {"dec_map", "static int dec_map(gen_dec *c) {\n"
+    {"dec_map", "static int @dec_map(@gen_dec *c) {\n"
                 "  size_t n;\n"
                 "  const char *reason = NULL;\n"
                 "  int rc = ffirt_cbor_read_map(&c->d, &n, &reason);\n"
-                "  return rc ? dec_fail(c, rc, reason) : 0;\n"
+                "  return rc ? @dec_fail(c, rc, reason) : 0;\n"
                 "}\n"},
-    {"dec_array", "static int dec_array(gen_dec *c) {\n"
+    {"dec_array", "static int @dec_array(@gen_dec *c) {\n"
                   "  size_t n;\n"
                   "  const char *reason = NULL;\n"
                   "  int rc = ffirt_cbor_read_array(&c->d, &n, &reason);\n"
-                  "  return rc ? dec_fail(c, rc, reason) : 0;\n"
+                  "  return rc ? @dec_fail(c, rc, reason) : 0;\n"
                   "}\n"},
-    {"dec_more", "static int dec_more(gen_dec *c) { return !ffirt_cbor_dec_at_end(&c->d); }\n"},
-    {"dec_leave", "static int dec_leave(gen_dec *c) {\n"
+    {"dec_more", "static int @dec_more(@gen_dec *c) { return !ffirt_cbor_dec_at_end(&c->d); }\n"},
+    {"dec_leave", "static int @dec_leave(@gen_dec *c) {\n"
                   "  int rc = ffirt_cbor_dec_leave(&c->d);\n"
-                  "  return rc ? dec_fail(c, rc, NULL) : 0;\n"
+                  "  return rc ? @dec_fail(c, rc, NULL) : 0;\n"
                   "}\n"},
     {"dec_textref",
      "/* A text without copying it (map keys, enumerators). */\n"
-     "static int dec_textref(gen_dec *c, const char **s, size_t *n) {\n"
+     "static int @dec_textref(@gen_dec *c, const char **s, size_t *n) {\n"
      "  ffirt_cbor_item it;\n"
      "  int rc;\n"
      "  do {\n"
      "    rc = ffirt_cbor_dec_next(&c->d, &it);\n"
      "  } while (rc == 0 && it.type == FFIRT_CBOR_TAG);\n"
-     "  if (rc == FFIRT_ENOTFOUND) return dec_fail(c, FFIRT_ETYPE, \"expected text string\");\n"
-     "  if (rc) return dec_fail(c, rc, NULL);\n"
-     "  if (it.type != FFIRT_CBOR_TEXT) return dec_fail(c, FFIRT_ETYPE, \"expected text "
+     "  if (rc == FFIRT_ENOTFOUND) return @dec_fail(c, FFIRT_ETYPE, \"expected text string\");\n"
+     "  if (rc) return @dec_fail(c, rc, NULL);\n"
+     "  if (it.type != FFIRT_CBOR_TEXT) return @dec_fail(c, FFIRT_ETYPE, \"expected text "
      "string\");\n"
      "  if (!it.indefinite) {\n"
      "    *s = (const char *)it.ptr;\n"
@@ -280,92 +363,92 @@ static const helper glue_helpers[] = {
      "    ffirt_cbor_item_copy_string(&it, c->key);\n"
      "    *s = c->key;\n"
      "  } else {\n"
-     "    return dec_fail(c, FFIRT_ETYPE, \"unknown text (too long)\");\n"
+     "    return @dec_fail(c, FFIRT_ETYPE, \"unknown text (too long)\");\n"
      "  }\n"
      "  *n = it.len;\n"
      "  return 0;\n"
      "}\n"},
-    {"dec_int", "static int dec_int(gen_dec *c, int64_t min, int64_t max, int64_t *out) {\n"
+    {"dec_int", "static int @dec_int(@gen_dec *c, int64_t min, int64_t max, int64_t *out) {\n"
                 "  const char *reason = NULL;\n"
                 "  int rc = ffirt_cbor_read_int(&c->d, min, max, out, &reason);\n"
-                "  return rc ? dec_fail(c, rc, reason) : 0;\n"
+                "  return rc ? @dec_fail(c, rc, reason) : 0;\n"
                 "}\n"},
-    {"dec_uint", "static int dec_uint(gen_dec *c, uint64_t max, uint64_t *out) {\n"
+    {"dec_uint", "static int @dec_uint(@gen_dec *c, uint64_t max, uint64_t *out) {\n"
                  "  const char *reason = NULL;\n"
                  "  int rc = ffirt_cbor_read_uint(&c->d, max, out, &reason);\n"
-                 "  return rc ? dec_fail(c, rc, reason) : 0;\n"
+                 "  return rc ? @dec_fail(c, rc, reason) : 0;\n"
                  "}\n"},
-    {"dec_f64", "static int dec_f64(gen_dec *c, double *out) {\n"
+    {"dec_f64", "static int @dec_f64(@gen_dec *c, double *out) {\n"
                 "  const char *reason = NULL;\n"
                 "  int rc = ffirt_cbor_read_float(&c->d, out, &reason);\n"
-                "  return rc ? dec_fail(c, rc, reason) : 0;\n"
+                "  return rc ? @dec_fail(c, rc, reason) : 0;\n"
                 "}\n"},
     {"dec_f32", "/* Finite values beyond FLT_MAX do not fit; infinities and NaN do. */\n"
-                "static int dec_f32(gen_dec *c, float *out) {\n"
+                "static int @dec_f32(@gen_dec *c, float *out) {\n"
                 "  double v;\n"
-                "  if (dec_f64(c, &v)) return -1;\n"
+                "  if (@dec_f64(c, &v)) return -1;\n"
                 "  if ((v > FLT_MAX && v <= DBL_MAX) || (v < -FLT_MAX && v >= -DBL_MAX))\n"
-                "    return dec_fail(c, FFIRT_ERANGE, \"value out of range\");\n"
+                "    return @dec_fail(c, FFIRT_ERANGE, \"value out of range\");\n"
                 "  *out = (float)v;\n"
                 "  return 0;\n"
                 "}\n"},
-    {"dec_bool", "static int dec_bool(gen_dec *c, int *out) {\n"
+    {"dec_bool", "static int @dec_bool(@gen_dec *c, int *out) {\n"
                  "  const char *reason = NULL;\n"
                  "  int rc = ffirt_cbor_read_bool(&c->d, out, &reason);\n"
-                 "  return rc ? dec_fail(c, rc, reason) : 0;\n"
+                 "  return rc ? @dec_fail(c, rc, reason) : 0;\n"
                  "}\n"},
     {"dec_text", "/* The native form is NUL-terminated: a NUL inside the text cannot pass. */\n"
-                 "static int dec_text(gen_dec *c, const char **out) {\n"
+                 "static int @dec_text(@gen_dec *c, const char **out) {\n"
                  "  char *s;\n"
                  "  size_t n;\n"
                  "  const char *reason = NULL;\n"
                  "  int rc = ffirt_cbor_read_text(&c->d, &s, &n, &reason);\n"
-                 "  if (rc) return dec_fail(c, rc, reason);\n"
+                 "  if (rc) return @dec_fail(c, rc, reason);\n"
                  "  if (memchr(s, '\\0', n)) {\n"
                  "    ffirt_free(s);\n"
-                 "    return dec_fail(c, FFIRT_ETYPE, \"text contains a NUL character\");\n"
+                 "    return @dec_fail(c, FFIRT_ETYPE, \"text contains a NUL character\");\n"
                  "  }\n"
                  "  *out = s;\n"
                  "  return 0;\n"
                  "}\n"},
-    {"dec_bytes", "static int dec_bytes(gen_dec *c, uint8_t **out, size_t *len) {\n"
+    {"dec_bytes", "static int @dec_bytes(@gen_dec *c, uint8_t **out, size_t *len) {\n"
                   "  const char *reason = NULL;\n"
                   "  int rc = ffirt_cbor_read_bytes(&c->d, out, len, &reason);\n"
-                  "  return rc ? dec_fail(c, rc, reason) : 0;\n"
+                  "  return rc ? @dec_fail(c, rc, reason) : 0;\n"
                   "}\n"},
     {"dec_null", "/* 1: null or undefined (consumed), 0: something else, -1: error. */\n"
-                 "static int dec_null(gen_dec *c) {\n"
+                 "static int @dec_null(@gen_dec *c) {\n"
                  "  int rc = ffirt_cbor_read_null(&c->d);\n"
-                 "  return rc < 0 ? dec_fail(c, rc, NULL) : rc;\n"
+                 "  return rc < 0 ? @dec_fail(c, rc, NULL) : rc;\n"
                  "}\n"},
     {"dec_grow", "/* Doubles a decoded array (new elements zeroed). Each element uses at least\n"
                  " * one input byte, so the size stays bounded by the input. */\n"
-                 "static void *dec_grow(gen_dec *c, void *items, size_t *cap, size_t size) {\n"
+                 "static void *@dec_grow(@gen_dec *c, void *items, size_t *cap, size_t size) {\n"
                  "  size_t ncap = *cap ? *cap * 2 : 4;\n"
                  "  void *p = ncap <= SIZE_MAX / size ? ffirt_realloc(items, ncap * size) : NULL;\n"
                  "  if (!p) {\n"
-                 "    dec_fail(c, FFIRT_ENOMEM, \"out of memory\");\n"
+                 "    @dec_fail(c, FFIRT_ENOMEM, \"out of memory\");\n"
                  "    return NULL;\n"
                  "  }\n"
                  "  memset((char *)p + *cap * size, 0, (ncap - *cap) * size);\n"
                  "  *cap = ncap;\n"
                  "  return p;\n"
                  "}\n"},
-    {"dec_dup", "static int dec_dup(gen_dec *c, const char *name) {\n"
-                "  dec_fail(c, FFIRT_ETYPE, \"duplicate key\");\n"
-                "  return err_at(&c->err, name);\n"
+    {"dec_dup", "static int @dec_dup(@gen_dec *c, const char *name) {\n"
+                "  @dec_fail(c, FFIRT_ETYPE, \"duplicate key\");\n"
+                "  return @err_at(&c->err, name);\n"
                 "}\n"},
-    {"dec_missing", "static int dec_missing(gen_dec *c, const char *name) {\n"
-                    "  dec_fail(c, FFIRT_ETYPE, \"missing required key\");\n"
-                    "  return err_at(&c->err, name);\n"
+    {"dec_missing", "static int @dec_missing(@gen_dec *c, const char *name) {\n"
+                    "  @dec_fail(c, FFIRT_ETYPE, \"missing required key\");\n"
+                    "  return @err_at(&c->err, name);\n"
                     "}\n"},
-    {"dec_unknown", "static int dec_unknown(gen_dec *c, const char *key, size_t n) {\n"
+    {"dec_unknown", "static int @dec_unknown(@gen_dec *c, const char *key, size_t n) {\n"
                     "  c->err.code = FFIRT_ETYPE;\n"
                     "  snprintf(c->err.msg, sizeof c->err.msg, \"unknown key \\\"%.*s\\\"\", "
                     "(int)(n > 64 ? 64 : n), key);\n"
                     "  return -1;\n"
                     "}\n"},
-    {"dec_bad_enum", "static int dec_bad_enum(gen_dec *c, const char *text, size_t n) {\n"
+    {"dec_bad_enum", "static int @dec_bad_enum(@gen_dec *c, const char *text, size_t n) {\n"
                      "  c->err.code = FFIRT_ETYPE;\n"
                      "  snprintf(c->err.msg, sizeof c->err.msg, \"unknown enumerator "
                      "\\\"%.*s\\\"\", (int)(n > 64 ? 64 : n),\n"
@@ -373,13 +456,13 @@ static const helper glue_helpers[] = {
                      "  return -1;\n"
                      "}\n"},
     {"enc_invalid", "/* A native enum value without an enumerator cannot be encoded. */\n"
-                    "static int enc_invalid(ffirt_cbor_enc *e) {\n"
+                    "static int @enc_invalid(ffirt_cbor_enc *e) {\n"
                     "  if (!e->err) e->err = FFIRT_ERANGE;\n"
                     "  return e->err;\n"
                     "}\n"},
     {"reply_cbor",
      "/* Finishes a _cbor call with the encoded result (or the encoding error). */\n"
-     "static void reply_cbor(ffirt_call *call, ffirt_cbor_enc *e) {\n"
+     "static void @reply_cbor(ffirt_call *call, ffirt_cbor_enc *e) {\n"
      "  int rc = ffirt_cbor_enc_finish(e);\n"
      "  if (rc)\n"
      "    ffirt_call_err(call, \"cannot encode the result: %s\", ffirt_strerror(rc));\n"
@@ -389,20 +472,20 @@ static const helper glue_helpers[] = {
      "}\n"},
     {"typed_listener",
      "/* A typed listener's function and user data (freed when it is removed). */\n"
-     "typedef struct typed_listener {\n"
+     "typedef struct @typed_listener {\n"
      "  void (*fn)(void);\n"
      "  void *ud;\n"
-     "} typed_listener;\n"},
-    {"add_typed", "static uint64_t add_typed(void *ctx, const char *name, FFICallBack deliver, "
+     "} @typed_listener;\n"},
+    {"add_typed", "static uint64_t @add_typed(void *ctx, const char *name, FFICallBack deliver, "
                   "void (*fn)(void),\n"
                   "                          void *ud) {\n"
                   "  if (!fn) return 0;\n"
-                  "  typed_listener *l = (typed_listener *)ffirt_malloc(sizeof *l);\n"
+                  "  @typed_listener *l = (@typed_listener *)ffirt_malloc(sizeof *l);\n"
                   "  if (!l) return 0;\n"
                   "  l->fn = fn;\n"
                   "  l->ud = ud;\n"
                   "  uint64_t id =\n"
-                  "      ffirt_ctx_add_listener(&library, ctx, name, FFIRT_LISTENER_NATIVE, "
+                  "      ffirt_ctx_add_listener(&@library, ctx, name, FFIRT_LISTENER_NATIVE, "
                   "deliver, l, ffirt_free);\n"
                   "  if (!id) ffirt_free(l);\n"
                   "  return id;\n"
@@ -421,18 +504,24 @@ static int uses(const char *code, const char *name) {
   return 0;
 }
 
-/* Writes the helpers the body (and the helpers it pulls in) use. */
-static void write_helpers(ffirt__gen_writer *w, const helper *hs, size_t n, const char *body) {
+/* Writes the helpers the body (and the helpers it pulls in) use, with their
+ * names prefixed ('@'). */
+static void write_helpers(glue *x, const helper *hs, size_t n, const char *body) {
   unsigned char used[64] = {0};
+  const char *names[64], *codes[64];
+  for (size_t i = 0; i < n; i++) {
+    names[i] = F("@%s", hs[i].name);
+    codes[i] = expand(x, hs[i].code);
+  }
   for (size_t i = n; i-- > 0;) {
-    if (uses(body, hs[i].name)) used[i] = 1;
+    if (uses(body, names[i])) used[i] = 1;
     for (size_t j = i + 1; j < n && !used[i]; j++)
-      if (used[j] && uses(hs[j].code, hs[i].name)) used[i] = 1;
+      if (used[j] && uses(codes[j], names[i])) used[i] = 1;
   }
   for (size_t i = 0; i < n; i++) {
     if (!used[i]) continue;
-    ffirt__gen_w_blank(w);
-    ffirt__gen_w_printf(w, "%s", hs[i].code);
+    B();
+    ffirt__gen_w_printf(x->w, "%s", codes[i]);
   }
 }
 
@@ -541,7 +630,7 @@ static void ok_function(glue *x, const ffirt__gen_proc *p) {
     L("uint8_t buf[256];");
     L("ffirt_cbor_enc enc, *e = &enc;");
     L("ffirt_cbor_enc_init(e, buf, sizeof buf);");
-    const char *stmt = nt ? F("encode_%s(e, result);", nt->stem) : NULL;
+    const char *stmt = nt ? F("@encode_%s(e, result);", nt->stem) : NULL;
     if (stmt)
       L("%s", stmt);
     else
@@ -555,7 +644,7 @@ static void ok_function(glue *x, const ffirt__gen_proc *p) {
       ffirt__gen_c_enc_value(&x->g, x->w, &x->fl, t, 0, "result");
     OUT();
     L("}");
-    L("reply_cbor(call, e);");
+    L("@reply_cbor(call, e);");
   }
   OUT();
   L("}");
@@ -567,7 +656,7 @@ static void procedure(glue *x, const ffirt__gen_proc *p) {
   gen_nt *args = ffirt__gen_c_args(&x->g, p);
   int flat = args_flat(x, p);
   int has_params = p->nparams > 0;
-  const char *free_fn = flat ? "ffirt_free" : F("%s_free", n);
+  const char *free_fn = flat ? "ffirt_free" : F("@%s_free", n);
 
   B();
   L("/* ---- %s */", n);
@@ -576,93 +665,100 @@ static void procedure(glue *x, const ffirt__gen_proc *p) {
   /* the request block of the _cbor exports (methods and statics) */
   if (p->kind != GEN_CTOR) {
     B();
-    L("typedef struct %s_request {", n);
+    L("typedef struct @%s_request {", n);
     IN();
-    L("/* first, so that %s_run and %s_free serve the blocks of both ABIs */", n, n);
-    L("%s_args args;", n);
+    L("/* first, so that @%s_run and @%s_free serve the blocks of both ABIs */", n, n);
+    L("@%s_args args;", n);
     L("const uint8_t *data; /* bytes, or NULL: a NULL request is refused by the decoder */");
     L("size_t len;");
     L("uint8_t bytes[];");
     OUT();
-    L("} %s_request;", n);
+    L("} @%s_request;", n);
   }
   if (!flat) {
     B();
-    L("static void %s_free(void *p) {", n);
+    L("static void @%s_free(void *p) {", n);
     IN();
-    L("free_%s(p);", args->stem);
+    L("@free_%s(p);", args->stem);
     L("ffirt_free(p);");
     OUT();
     L("}");
   }
   B();
-  L("static void %s_run(ffirt_call *call) {", n);
+  L("static void @%s_run(ffirt_call *call) {", n);
   IN();
-  if (has_params) L("%s_args *a = (%s_args *)ffirt_call_args(call);", n, n);
+  if (has_params) L("@%s_args *a = (@%s_args *)ffirt_call_args(call);", n, n);
   L("%s_%s_impl(%s);", lib, n, impl_args(x, p, "a"));
   OUT();
   L("}");
   if (p->kind != GEN_CTOR) {
     B();
-    L("static void %s_run_cbor(ffirt_call *call) {", n);
+    L("static void @%s_run_cbor(ffirt_call *call) {", n);
     IN();
-    L("%s_request *r = (%s_request *)ffirt_call_args(call);", n, n);
-    L("gen_dec c;");
-    L("if (dec_init(&c, r->data, r->len) || dec_finish(&c, decode_%s(&c, &r->args))) {",
+    L("@%s_request *r = (@%s_request *)ffirt_call_args(call);", n, n);
+    L("@gen_dec c;");
+    L("if (@dec_init(&c, r->data, r->len) || @dec_finish(&c, @decode_%s(&c, &r->args))) {",
       args->stem);
     IN();
-    L("fail_call(call, &c.err);");
+    L("@fail_call(call, &c.err);");
     L("return;");
     OUT();
     L("}");
-    L("%s_run(call);", n);
+    L("@%s_run(call);", n);
     OUT();
     L("}");
   }
   B();
   /* without parameters the native call and the decoded constructor carry no
    * arguments at all */
-  L("static const ffirt_call_desc %s_native = {\"%s\", 0, %s_run, %s};", n, n, n,
+  L("static const ffirt_call_desc @%s_native = {\"%s\", 0, @%s_run, %s};", n, n, n,
     has_params ? free_fn : "NULL");
-  L("static const ffirt_call_desc %s_cbor = {\"%s\", 1, %s_run%s, %s};", n, n, n,
+  L("static const ffirt_call_desc @%s_cbor = {\"%s\", 1, @%s_run%s, %s};", n, n, n,
     p->kind == GEN_CTOR ? "" : "_cbor", p->kind == GEN_CTOR && !has_params ? "NULL" : free_fn);
 
   /* native export */
-  const char *submit =
-      p->kind == GEN_CTOR     ? F("ffirt_ctx_create(&library, &%s_native, args, cb, ud)", n)
-      : p->kind == GEN_STATIC ? F("ffirt_static_submit(&library, &%s_native, args, cb, ud)", n)
-                              : F("ffirt_call_submit(&library, ctx, &%s_native, args, cb, ud)", n);
+  const char *submit = p->kind == GEN_CTOR
+                           ? F("ffirt_ctx_create(&@library, &@%s_native, args, cb, ud)", n)
+                       : p->kind == GEN_STATIC
+                           ? F("ffirt_static_submit(&@library, &@%s_native, args, cb, ud)", n)
+                           : F("ffirt_call_submit(&@library, ctx, &@%s_native, args, cb, ud)", n);
   const char *ctx_param = p->kind == GEN_METHOD ? "void *ctx, " : "";
   if (has_params) {
     B();
-    L("static %s%s_submit(%sFFICallBack cb, void *ud, const %s_args *in) {",
+    L("static %s@%s_submit(%sFFICallBack cb, void *ud, const @%s_args *in) {",
       p->kind == GEN_CTOR ? "void *" : "int ", n, ctx_param, n);
     IN();
-    L("if (!cb) return %s;", p->kind == GEN_CTOR ? "NULL" : "RET_MISSING_CALLBACK");
-    L("%s_args *args = (%s_args *)ffirt_malloc(sizeof *args);", n, n);
+    if (p->kind == GEN_METHOD) {
+      /* abi.md 3.1: a bad handle is reported before any argument is read */
+      L("int rc = ffirt_ctx_check(&@library, ctx, cb, ud);");
+      L("if (rc != RET_OK) return rc;");
+    } else {
+      L("if (!cb) return %s;", p->kind == GEN_CTOR ? "NULL" : "RET_MISSING_CALLBACK");
+    }
+    L("@%s_args *args = (@%s_args *)ffirt_malloc(sizeof *args);", n, n);
     if (p->kind == GEN_CTOR) {
       L("if (!args) {");
       IN();
-      L("reject_text(cb, ud, \"out of memory\");");
+      L("@reject_text(cb, ud, \"out of memory\");");
       L("return NULL;");
       OUT();
       L("}");
     } else {
-      L("if (!args) return reject_text(cb, ud, \"out of memory\");");
+      L("if (!args) return @reject_text(cb, ud, \"out of memory\");");
     }
     if (args_plain(x, p)) {
       L("*args = *in;");
     } else {
-      L("gen_err err;");
-      L("err_init(&err);");
-      L("if (copy_%s(args, in, &err)) {", args->stem);
+      L("@gen_err err;");
+      L("@err_init(&err);");
+      L("if (@copy_%s(args, in, &err)) {", args->stem);
       IN();
       L("%s(args);", free_fn);
       if (p->kind == GEN_CTOR) {
-        L("reject(cb, ud, &err);");
+        L("@reject(cb, ud, &err);");
         L("return NULL;");
       } else {
-        L("return reject(cb, ud, &err);");
+        L("return @reject(cb, ud, &err);");
       }
       OUT();
       L("}");
@@ -675,8 +771,8 @@ static void procedure(glue *x, const ffirt__gen_proc *p) {
   L("%s {", ffirt__gen_c_sig_native(&x->g, p));
   IN();
   if (has_params) {
-    L("return %s_submit(%scb, ud, &(const %s_args){%s});", n, p->kind == GEN_METHOD ? "ctx, " : "",
-      n, args_literal(x, p));
+    L("return @%s_submit(%scb, ud, &(const @%s_args){%s});", n,
+      p->kind == GEN_METHOD ? "ctx, " : "", n, args_literal(x, p));
   } else {
     /* nothing to copy: no argument block */
     const char *no_args = strstr(submit, ", args, cb");
@@ -692,45 +788,45 @@ static void procedure(glue *x, const ffirt__gen_proc *p) {
   if (p->kind == GEN_CTOR && !has_params) {
     /* decoded only to check that the request is {} */
     L("if (!cb) return NULL;");
-    L("%s_args args = {0};", n);
-    L("gen_dec c;");
-    L("if (dec_init(&c, req, len) || dec_finish(&c, decode_%s(&c, &args))) {", args->stem);
+    L("@%s_args args = {0};", n);
+    L("@gen_dec c;");
+    L("if (@dec_init(&c, req, len) || @dec_finish(&c, @decode_%s(&c, &args))) {", args->stem);
     IN();
-    L("reject(cb, ud, &c.err);");
+    L("@reject(cb, ud, &c.err);");
     L("return NULL;");
     OUT();
     L("}");
-    L("return ffirt_ctx_create(&library, &%s_cbor, NULL, cb, ud);", n);
+    L("return ffirt_ctx_create(&@library, &@%s_cbor, NULL, cb, ud);", n);
   } else if (p->kind == GEN_CTOR) {
     L("if (!cb) return NULL;");
-    L("%s_args *args = (%s_args *)ffirt_calloc(1, sizeof *args);", n, n);
+    L("@%s_args *args = (@%s_args *)ffirt_calloc(1, sizeof *args);", n, n);
     L("if (!args) {");
     IN();
-    L("reject_text(cb, ud, \"out of memory\");");
+    L("@reject_text(cb, ud, \"out of memory\");");
     L("return NULL;");
     OUT();
     L("}");
-    L("gen_dec c;");
-    L("if (dec_init(&c, req, len) || dec_finish(&c, decode_%s(&c, args))) {", args->stem);
+    L("@gen_dec c;");
+    L("if (@dec_init(&c, req, len) || @dec_finish(&c, @decode_%s(&c, args))) {", args->stem);
     IN();
     L("%s(args);", free_fn);
-    L("reject(cb, ud, &c.err);");
+    L("@reject(cb, ud, &c.err);");
     L("return NULL;");
     OUT();
     L("}");
-    L("return ffirt_ctx_create(&library, &%s_cbor, args, cb, ud);", n);
+    L("return ffirt_ctx_create(&@library, &@%s_cbor, args, cb, ud);", n);
   } else {
     L("if (!cb) return RET_MISSING_CALLBACK;");
-    L("%s_request *r = (%s_request *)ffirt_malloc(sizeof *r + (req ? len : 0));", n, n);
-    L("if (!r) return reject_text(cb, ud, \"out of memory\");");
+    L("@%s_request *r = (@%s_request *)ffirt_malloc(sizeof *r + (req ? len : 0));", n, n);
+    L("if (!r) return @reject_text(cb, ud, \"out of memory\");");
     L("memset(&r->args, 0, sizeof r->args);");
     L("r->data = req ? r->bytes : NULL;");
     L("r->len = len;");
     L("if (req && len) memcpy(r->bytes, req, len);");
     if (p->kind == GEN_STATIC)
-      L("return ffirt_static_submit(&library, &%s_cbor, r, cb, ud);", n);
+      L("return ffirt_static_submit(&@library, &@%s_cbor, r, cb, ud);", n);
     else
-      L("return ffirt_call_submit(&library, ctx, &%s_cbor, r, cb, ud);", n);
+      L("return ffirt_call_submit(&@library, ctx, &@%s_cbor, r, cb, ud);", n);
   }
   OUT();
   L("}");
@@ -756,13 +852,13 @@ static void event(glue *x, const ffirt__gen_event *ev) {
   L("/* ---- event %s */", w);
   if (owns || checks) {
     B();
-    L("static int %s_copy(void *dst, const void *src) {", w);
+    L("static int @%s_copy(void *dst, const void *src) {", w);
     IN();
     if (nt) {
-      L("gen_err err;");
-      L("err_init(&err);");
-      L("if (copy_%s((%s)dst, (%s)src, &err) == 0) return 0;", nt->stem, ptr, cptr);
-      if (owns) L("free_%s((%s)dst);", nt->stem, ptr);
+      L("@gen_err err;");
+      L("@err_init(&err);");
+      L("if (@copy_%s((%s)dst, (%s)src, &err) == 0) return 0;", nt->stem, ptr, cptr);
+      if (owns) L("@free_%s((%s)dst);", nt->stem, ptr);
       L("return err.code;");
     } else {
       L("const char *s = ffirt_strdup(*(const char *const *)src);");
@@ -775,15 +871,15 @@ static void event(glue *x, const ffirt__gen_event *ev) {
   if (owns) {
     B();
     if (nt)
-      L("static void %s_free(void *p) { free_%s((%s)p); }", w, nt->stem, ptr);
+      L("static void @%s_free(void *p) { @free_%s((%s)p); }", w, nt->stem, ptr);
     else
-      L("static void %s_free(void *p) { ffirt_free((void *)*(const char **)p); }", w);
+      L("static void @%s_free(void *p) { ffirt_free((void *)*(const char **)p); }", w);
   }
   B();
-  L("static int %s_encode(ffirt_cbor_enc *e, const void *payload) {", w);
+  L("static int @%s_encode(ffirt_cbor_enc *e, const void *payload) {", w);
   IN();
   if (nt) {
-    L("return encode_%s(e, (%s)payload);", nt->stem, cptr);
+    L("return @encode_%s(e, (%s)payload);", nt->stem, cptr);
   } else {
     ffirt__gen_c_enc_value(&x->g, x->w, &x->fl, t, 0, F("*(%s)payload", cptr));
     L("return e->err;");
@@ -791,8 +887,8 @@ static void event(glue *x, const ffirt__gen_event *ev) {
   OUT();
   L("}");
   B();
-  L("static const ffirt_event_type %s_event = {\"%s\", sizeof(%s), %s, %s, %s_encode};", w, w, ct,
-    owns || checks ? F("%s_copy", w) : "NULL", owns ? F("%s_free", w) : "NULL", w);
+  L("static const ffirt_event_type @%s_event = {\"%s\", sizeof(%s), %s, %s, @%s_encode};", w, w, ct,
+    owns || checks ? F("@%s_copy", w) : "NULL", owns ? F("@%s_free", w) : "NULL", w);
 
   /* emitter */
   B();
@@ -818,22 +914,22 @@ static void event(glue *x, const ffirt__gen_event *ev) {
         L("if (!%s) return FFIRT_EINVAL;", pn);
       init = i ? F("%s, %s", init, v) : v;
     }
-    L("return ffirt_ctx_emit(ctx, &%s_event, &(const %s){%s});", w, ct, init);
+    L("return ffirt_ctx_emit(ctx, &@%s_event, &(const %s){%s});", w, ct, init);
   } else if (t->kind == GEN_BYTES) {
-    L("return ffirt_ctx_emit(ctx, &%s_event, &(const %s){(uint8_t *)evt, evt_len});", w, ct);
+    L("return ffirt_ctx_emit(ctx, &@%s_event, &(const %s){(uint8_t *)evt, evt_len});", w, ct);
   } else if (t->kind == GEN_STRUCT || t->kind == GEN_SEQ || t->kind == GEN_OPTIONAL) {
-    L("return ffirt_ctx_emit(ctx, &%s_event, evt);", w);
+    L("return ffirt_ctx_emit(ctx, &@%s_event, evt);", w);
   } else {
-    L("return ffirt_ctx_emit(ctx, &%s_event, &evt);", w);
+    L("return ffirt_ctx_emit(ctx, &@%s_event, &evt);", w);
   }
   OUT();
   L("}");
 
   /* typed listener */
   B();
-  L("static void %s_deliver(int ret, const char *msg, size_t len, void *ud) {", w);
+  L("static void @%s_deliver(int ret, const char *msg, size_t len, void *ud) {", w);
   IN();
-  L("const typed_listener *l = (const typed_listener *)ud;");
+  L("const @typed_listener *l = (const @typed_listener *)ud;");
   L("(void)ret;");
   L("(void)len;");
   L("((void (*)(%s, void *))l->fn)((%s)(const void *)msg, l->ud);", cptr, cptr);
@@ -843,7 +939,7 @@ static void event(glue *x, const ffirt__gen_event *ev) {
   L("uint64_t %s_add_%s_listener(void *ctx, void (*fn)(%sevt, void *ud), void *ud) {", lib, w,
     cptr);
   IN();
-  L("return add_typed(ctx, \"%s\", %s_deliver, (void (*)(void))fn, ud);", w, w);
+  L("return @add_typed(ctx, \"%s\", @%s_deliver, (void (*)(void))fn, ud);", w, w);
   OUT();
   L("}");
 }
@@ -857,7 +953,7 @@ static void listeners(glue *x) {
   L("uint64_t %s_add_event_listener(void *ctx, const char *eventName, FFICallBack cb, void *ud) {",
     lib);
   IN();
-  L("return ffirt_ctx_add_listener(&library, ctx, eventName, FFIRT_LISTENER_NATIVE, cb, ud, "
+  L("return ffirt_ctx_add_listener(&@library, ctx, eventName, FFIRT_LISTENER_NATIVE, cb, ud, "
     "NULL);");
   OUT();
   L("}");
@@ -866,28 +962,28 @@ static void listeners(glue *x) {
     "void *ud) {",
     lib);
   IN();
-  L("return ffirt_ctx_add_listener(&library, ctx, eventName, FFIRT_LISTENER_CBOR, cb, ud, NULL);");
+  L("return ffirt_ctx_add_listener(&@library, ctx, eventName, FFIRT_LISTENER_CBOR, cb, ud, NULL);");
   OUT();
   L("}");
   B();
   L("int %s_remove_event_listener(void *ctx, uint64_t listenerId) {", lib);
   IN();
-  L("return ffirt_ctx_remove_listener(&library, ctx, listenerId) == 0 ? 0 : 1;");
+  L("return ffirt_ctx_remove_listener(&@library, ctx, listenerId) == 0 ? 0 : 1;");
   OUT();
   L("}");
 
   B();
-  L("typedef struct handlers_listener {");
+  L("typedef struct @handlers_listener {");
   IN();
   L("struct %s_event_handlers h;", lib);
   L("void *ud;");
   OUT();
-  L("} handlers_listener;");
+  L("} @handlers_listener;");
   B();
   L("/* The wildcard listener behind %s_add_event_handlers: one slot per event. */", lib);
-  L("static void handlers_deliver(int ret, const char *msg, size_t len, void *ud) {");
+  L("static void @handlers_deliver(int ret, const char *msg, size_t len, void *ud) {");
   IN();
-  L("const handlers_listener *l = (const handlers_listener *)ud;");
+  L("const @handlers_listener *l = (const @handlers_listener *)ud;");
   L("const FFIEventView *view = (const FFIEventView *)(const void *)msg;");
   L("(void)ret;");
   L("if (len != sizeof *view) return;");
@@ -925,12 +1021,12 @@ static void listeners(glue *x) {
     lib, lib);
   IN();
   L("if (!handlers) return 0;");
-  L("handlers_listener *l = (handlers_listener *)ffirt_malloc(sizeof *l);");
+  L("@handlers_listener *l = (@handlers_listener *)ffirt_malloc(sizeof *l);");
   L("if (!l) return 0;");
   L("l->h = *handlers;");
   L("l->ud = ud;");
-  L("uint64_t id = ffirt_ctx_add_listener(&library, ctx, \"\", FFIRT_LISTENER_NATIVE, "
-    "handlers_deliver, l, ffirt_free);");
+  L("uint64_t id = ffirt_ctx_add_listener(&@library, ctx, \"\", FFIRT_LISTENER_NATIVE, "
+    "@handlers_deliver, l, ffirt_free);");
   L("if (!id) ffirt_free(l);");
   L("return id;");
   OUT();
@@ -973,7 +1069,7 @@ static void glue_body(glue *x) {
     B();
     L("%s {", ffirt__gen_c_sig_native(&x->g, p));
     IN();
-    L("return ffirt_ctx_destroy(&library, ctx) == 0 ? 0 : 1;");
+    L("return ffirt_ctx_destroy(&@library, ctx) == 0 ? 0 : 1;");
     OUT();
     L("}");
   }
@@ -992,19 +1088,19 @@ static void glue_file(glue *x, ffirt__gen_writer *body) {
                       "the glue between the exports and the ffirt runtime.");
   L("#include \"%s_ffi.h\"", lib);
   B();
-  if (uses(body->buf, "dec_f32")) L("#include <float.h>");
+  if (uses(body->buf, F("@dec_f32"))) L("#include <float.h>");
   L("#include <stdio.h>");
   L("#include <string.h>");
   if (dtor) {
     B();
-    L("static void library_dtor(ffirt_ctx *ctx, void *state) {");
+    L("static void @library_dtor(ffirt_ctx *ctx, void *state) {");
     IN();
     L("%s_%s_impl(ctx, (%s *)state);", lib, dtor->name, x->state);
     OUT();
     L("}");
   }
   B();
-  L("static const ffirt_library library = {");
+  L("static const ffirt_library @library = {");
   L("    .name = \"%s\",", lib);
   L("    .stale_warn_ms = %u,", (unsigned)m->opt_stale_warn_ms);
   L("    .events = {.capacity = %u,", (unsigned)m->opt_event_capacity);
@@ -1013,9 +1109,9 @@ static void glue_file(glue *x, ffirt__gen_writer *body) {
   L("               .on_destroy = FFIRT_ON_DESTROY_DELIVER,");
   L("               .liveness_grace_ms = 10000,");
   L("               .stall_ms = 1000},");
-  L("    .dtor = %s,", dtor ? "library_dtor" : "NULL");
+  L("    .dtor = %s,", dtor ? F("@library_dtor") : "NULL");
   L("};");
-  write_helpers(x->w, glue_helpers, sizeof glue_helpers / sizeof glue_helpers[0], body->buf);
+  write_helpers(x, glue_helpers, sizeof glue_helpers / sizeof glue_helpers[0], body->buf);
   ffirt__gen_w_printf(x->w, "%s", body->buf);
 }
 
@@ -1024,12 +1120,13 @@ int ffirt__gen_emit_c_glue(const ffirt__gen_model *m, const char *outdir) {
   memset(&x, 0, sizeof x);
   if (ffirt__gen_c_analyse(&x.g, m, 1) != 0) return -1;
   x.state = m->state ? m->state : "void";
-  x.fl = (gen_flavor){.fn = "",
+  x.p = ffirt__gen_glue_prefix(&x.g.names, x.g.lib);
+  x.fl = (gen_flavor){.fn = x.p,
                       .storage = "static ",
                       .enc_t = "ffirt_cbor_enc",
                       .enc = "ffirt_cbor_enc_",
-                      .dec_t = "gen_dec",
-                      .h = "",
+                      .dec_t = glue_fmt(&x, "@gen_dec"),
+                      .h = x.p,
                       .calloc_fn = "ffirt_calloc",
                       .free_fn = "ffirt_free",
                       .cplusplus = 0,

@@ -222,8 +222,12 @@ int ffirt__gen_c_analyse(gen_c *g, const ffirt__gen_model *m, int with_args) {
     for (size_t i = 0; i < m->nprocs; i++) {
       const ffirt__gen_proc *p = &m->procs[i];
       if (p->kind == GEN_DTOR) continue;
-      gen_nt *nt = add_nt(g, NT_ARGS, ffirt__gen_fmt(&g->names, "%s_args", p->name),
-                          ffirt__gen_fmt(&g->names, "%s_args", p->name));
+      /* file-local in <lib>_ffi.c, prefixed like every glue internal; the
+       * stem starts with '_', which no IDL struct (a stem too) may */
+      gen_nt *nt = add_nt(g, NT_ARGS,
+                          ffirt__gen_fmt(&g->names, "%s%s_args",
+                                         ffirt__gen_glue_prefix(&g->names, g->lib), p->name),
+                          ffirt__gen_fmt(&g->names, "_%s_args", p->name));
       if (!nt) break;
       nt->proc = p;
       nt->fields = calloc(p->nparams ? p->nparams : 1, sizeof *nt->fields);
@@ -393,7 +397,7 @@ static void field_lines(gen_c *g, ffirt__gen_writer *w, const ffirt__gen_type *t
 }
 
 void ffirt__gen_c_field_decl(gen_c *g, ffirt__gen_writer *w, const gen_field *f) {
-  if (f->doc) ffirt__gen_w_doc(w, f->doc, GEN_DOC_C_BLOCK);
+  if (f->doc) ffirt__gen_c_doc(w, f->doc, NULL, 0);
   field_lines(g, w, f->type, f->boxed, f->name);
 }
 
@@ -428,30 +432,13 @@ void ffirt__gen_c_abi_block(ffirt__gen_writer *w) {
   }
 }
 
-static void c_string(ffirt__gen_writer *w, const char *s) {
-  ffirt__gen_w_printf(w, "\"");
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    switch (*p) {
-    case '"': ffirt__gen_w_printf(w, "\\\""); break;
-    case '\\': ffirt__gen_w_printf(w, "\\\\"); break;
-    case '\n': ffirt__gen_w_printf(w, "\\n"); break;
-    case '\t': ffirt__gen_w_printf(w, "\\t"); break;
-    case '\r': ffirt__gen_w_printf(w, "\\r"); break;
-    default:
-      if (*p < 0x20 || *p >= 0x7f)
-        ffirt__gen_w_printf(w, "\\%03o", *p);
-      else
-        ffirt__gen_w_printf(w, "%c", *p);
-    }
-  }
-  ffirt__gen_w_printf(w, "\"");
-}
-
-static void const_value(ffirt__gen_writer *w, const ffirt__gen_const *c) {
+static void const_value(gen_c *g, ffirt__gen_writer *w, const ffirt__gen_const *c) {
   ffirt__gen_kind k = c->type->kind;
   switch (c->vkind) {
   case GEN_CONST_BOOL: ffirt__gen_w_printf(w, "%d", c->b ? 1 : 0); return;
-  case GEN_CONST_STRING: c_string(w, c->s ? c->s : ""); return;
+  case GEN_CONST_STRING:
+    ffirt__gen_w_printf(w, "%s", ffirt__gen_c_string(&g->names, c->s ? c->s : ""));
+    return;
   case GEN_CONST_FLOAT:
   case GEN_CONST_INT:
     if (k == GEN_F32 || k == GEN_F64) {
@@ -500,16 +487,16 @@ void ffirt__gen_c_types_block(gen_c *g, ffirt__gen_writer *w) {
     for (size_t i = 0; i < m->nconsts; i++) {
       const ffirt__gen_const *c = &m->consts[i];
       if (c->doc.count) ffirt__gen_w_blank(w);
-      ffirt__gen_w_doc(w, &c->doc, GEN_DOC_C_BLOCK);
+      ffirt__gen_c_doc(w, &c->doc, NULL, 0);
       ffirt__gen_w_printf(w, "#define %s ", c->name);
-      const_value(w, c);
+      const_value(g, w, c);
       ffirt__gen_w_line(w, "%s", "");
     }
   }
   for (size_t i = 0; i < m->nenums; i++) {
     const ffirt__gen_enum *e = &m->enums[i];
     ffirt__gen_w_blank(w);
-    ffirt__gen_w_doc(w, &e->doc, GEN_DOC_C_BLOCK);
+    ffirt__gen_c_doc(w, &e->doc, NULL, 0);
     ffirt__gen_w_line(w, "typedef int32_t %s; /* on the wire: the enumerator's text */", e->name);
     if (!e->nitems) continue;
     ffirt__gen_w_line(w, "enum {");
@@ -517,10 +504,11 @@ void ffirt__gen_c_types_block(gen_c *g, ffirt__gen_writer *w) {
     for (size_t j = 0; j < e->nitems; j++) {
       const ffirt__gen_enumerator *it = &e->items[j];
       if (strcmp(it->wire, it->name) != 0) {
-        const char *extra = ffirt__gen_fmt(&g->names, "Wire text \"%s\".", it->wire);
+        const char *extra =
+            ffirt__gen_fmt(&g->names, "Wire text %s.", ffirt__gen_c_string(&g->names, it->wire));
         ffirt__gen_c_doc(w, &it->doc, &extra, 1);
       } else {
-        ffirt__gen_w_doc(w, &it->doc, GEN_DOC_C_BLOCK);
+        ffirt__gen_c_doc(w, &it->doc, NULL, 0);
       }
       ffirt__gen_w_line(w, "%s_%s = %" PRId64 ",", e->name, it->name, it->value);
     }
@@ -539,7 +527,7 @@ void ffirt__gen_c_types_block(gen_c *g, ffirt__gen_writer *w) {
       ffirt__gen_w_line(w, "/** %s %s as one object (see docs/generated-code.md). */",
                         nt->type->kind == GEN_OPTIONAL ? "An" : "A", idl_spelling(g, nt->type));
     else
-      ffirt__gen_w_doc(w, &nt->s->doc, GEN_DOC_C_BLOCK);
+      ffirt__gen_c_doc(w, &nt->s->doc, NULL, 0);
     ffirt__gen_w_line(w, "struct %s {", nt->cname);
     ffirt__gen_w_indent(w);
     for (size_t f = 0; f < nt->nfields; f++)

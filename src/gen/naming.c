@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,4 +146,75 @@ const char *ffirt__gen_upper(ffirt__gen_names *n, const char *s) {
     u[i] = (char)toupper((unsigned char)s[i]);
   u[i] = '\0';
   return keep(n, u);
+}
+
+const char *ffirt__gen_glue_prefix(ffirt__gen_names *n, const char *lib) {
+  return ffirt__gen_fmt(n, "%s__ffi_", lib);
+}
+
+/* ------------------------------------------------- text in C source code */
+
+const char *ffirt__gen_c_string(ffirt__gen_names *n, const char *s) {
+  size_t len = strlen(s);
+  /* worst case: every byte as a 4-character octal escape, plus quotes */
+  if (len > (SIZE_MAX - 3) / 4) return keep(n, NULL);
+  char *out = malloc(len * 4 + 3);
+  if (!out) return keep(n, NULL);
+  char *o = out;
+  *o++ = '"';
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    switch (*p) {
+    case '"': o += sprintf(o, "\\\""); break;
+    case '\\': o += sprintf(o, "\\\\"); break;
+    case '\n': o += sprintf(o, "\\n"); break;
+    case '\t': o += sprintf(o, "\\t"); break;
+    case '\r': o += sprintf(o, "\\r"); break;
+    case '?':
+      /* "??/" and friends are trigraphs in strict C11: break every "??" */
+      if (p > (const unsigned char *)s && p[-1] == '?')
+        o += sprintf(o, "\\?");
+      else
+        *o++ = '?';
+      break;
+    default:
+      /* octal, not \x: an octal escape ends after three digits, so a digit
+       * that follows cannot extend it */
+      if (*p < 0x20 || *p >= 0x7f)
+        o += sprintf(o, "\\%03o", (unsigned)*p);
+      else
+        *o++ = (char)*p;
+    }
+  }
+  *o++ = '"';
+  *o = '\0';
+  return keep(n, out);
+}
+
+const char *ffirt__gen_c_comment(ffirt__gen_names *n, const char *s) {
+  size_t len = strlen(s);
+  if (len > (SIZE_MAX - 1) / 2) return keep(n, NULL);
+  char *out = malloc(len * 2 + 1);
+  if (!out) return keep(n, NULL);
+  char *o = out;
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    unsigned char c = *p;
+    if (c < 0x20 || c == 0x7f) c = ' '; /* a control (newline) would end the line */
+    /* "*" "/" would end the comment, "/" "*" draws a -Wcomment warning */
+    if ((c == '/' && o > out && o[-1] == '*') || (c == '*' && o > out && o[-1] == '/')) *o++ = ' ';
+    /* "??/" at the end of a line is an escaped newline in strict C11
+     * (-Wtrigraphs); a backslash there only splices two comment lines */
+    if (c == '/' && o - out >= 2 && o[-1] == '?' && o[-2] == '?') *o++ = ' ';
+    *o++ = (char)c;
+  }
+  *o = '\0';
+  return keep(n, out);
+}
+
+const char *ffirt__gen_base_name(const char *path) {
+  const char *base = strrchr(path, '/');
+#if defined(_WIN32)
+  const char *bs = strrchr(path, '\\');
+  if (bs && (!base || bs > base)) base = bs;
+#endif
+  return base ? base + 1 : path;
 }

@@ -67,4 +67,19 @@ const char *ffirt__gen_payload_name(ffirt__gen_names *n, const char *wire);
 /* Upper-cased identifier (include guards): my_timer -> MY_TIMER. */
 const char *ffirt__gen_upper(ffirt__gen_names *n, const char *s);
 
+/* Prefix of every file-local name of <lib>_ffi.c: "<lib>__ffi_". Distinct
+ * from the "<lib>__" internals of <lib>_cbor.h (none starts with "ffi_"), so
+ * the glue and the CBOR host header can share a translation unit. */
+const char *ffirt__gen_glue_prefix(ffirt__gen_names *n, const char *lib);
+/* IDL text as a C string literal, quotes included: C escapes for '"', '\\'
+ * and controls, octal escapes for other bytes outside printable ASCII (UTF-8
+ * stays byte-exact), "\?" breaking every "??" (no trigraph). */
+const char *ffirt__gen_c_string(ffirt__gen_names *n, const char *s);
+/* IDL text made safe inside a C block comment: no comment end or start
+ * ("* /", "/ *"), no control characters, no "??/" line splice. */
+const char *ffirt__gen_c_comment(ffirt__gen_names *n, const char *s);
+/* The file name of a path (generated text never names the directory, so
+ * outputs do not depend on where the checkout is). Borrowed from path. */
+const char *ffirt__gen_base_name(const char *path);
+
 #endif /* FFIRT_GEN_NAMING_H */

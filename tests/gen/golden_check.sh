@@ -3,8 +3,10 @@
 # compares them with the checked-in tests/golden/<name>/ (any difference,
 # missing or extra file fails, and the diff is printed).
 # Usage: golden_check.sh FFIRT_GEN SOURCE_ROOT FILE.ffi GOLDEN_DIR OUTDIR
-# FILE.ffi is relative to SOURCE_ROOT and passed as such (the way
-# scripts/regen-golden.sh does), since outputs may quote the input path.
+# FILE.ffi is relative to SOURCE_ROOT; it is passed as an absolute path
+# (the way ffirt_add_library does) while scripts/regen-golden.sh passes it
+# relative, so any directory leaking into the outputs fails this test: they
+# must name the input by its file name only.
 # The languages compared are the ones present in GOLDEN_DIR (*.cddl -> cddl,
 # *_ffi.c -> c), so an output kind joins the test when `make regen-golden`
 # first writes it; scripts/regen-golden.sh always writes every language.
@@ -20,7 +22,7 @@ if [ ${#langs[@]} -eq 0 ]; then
 fi
 lang_list=$(IFS=,; echo "${langs[*]}")
 rm -rf "$out" && mkdir -p "$out" || exit 1
-if ! "$gen" -o "$out" --lang "$lang_list" "$ffi"; then
+if ! "$gen" -o "$out" --lang "$lang_list" "$root/$ffi"; then
   echo "FAIL: ffirt-gen --lang $lang_list $ffi failed"
   exit 1
 fi

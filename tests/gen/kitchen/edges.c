@@ -35,6 +35,11 @@ void edges_mood_impl(ffirt_call *call, EdgeState *self) {
   edges_mood_ok(call, Mood_angry);
 }
 
+void edges_odd_impl(ffirt_call *call, EdgeState *self, Odd o) {
+  (void)self;
+  edges_odd_ok(call, o);
+}
+
 void edges_yes_impl(ffirt_call *call, EdgeState *self) { edges_yes_ok(call, self->opened * 7); }
 
 void edges_ratio_impl(ffirt_call *call, EdgeState *self) {

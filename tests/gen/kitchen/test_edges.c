@@ -85,6 +85,48 @@ static void leaf_results_reply_as_c_values_and_as_cbor(void **state) {
   assert_bytes(&r, "f6");
 }
 
+/* Wire texts with quotes, backslashes, comment markers, trigraphs and UTF-8
+ * followed by digits reach the generated C as escaped literals: each one
+ * decodes to its enumerator and encodes back byte for byte. */
+static void odd_wire_texts_round_trip_byte_for_byte(void **state) {
+  void *ctx = *state;
+  static const struct {
+    Odd value;
+    const char *wire;
+  } odd[] = {{Odd_quote, "say \"hi\""},
+             {Odd_backslash, "back\\slash\\"},
+             {Odd_comment, "*/ not /* a comment"},
+             {Odd_trigraph, "what?"
+                            "?/?"
+                            "?=?"
+                            "?("},
+             {Odd_utf8, "caf\xc3\xa9"
+                        "0\xc3\xa9"
+                        "7"}};
+  for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+    size_t n = strlen(odd[i].wire);
+    assert_true(n < 24);
+    uint8_t req[32] = {0xa1, 0x61, 'o', (uint8_t)(0x60 | n)};
+    memcpy(req + 4, odd[i].wire, n);
+    reply r;
+    reply_init(&r);
+    assert_int_equal(edges_odd_cbor(ctx, on_reply, &r, req, 4 + n), RET_OK);
+    wait_reply(&r);
+    assert_int_equal(r.ret, RET_OK);
+    assert_int_equal(r.len, 1 + n);
+    assert_int_equal(r.bytes[0], 0x60 | n);
+    assert_memory_equal(r.bytes + 1, odd[i].wire, n);
+
+    reply_init(&r);
+    assert_int_equal(edges_odd(ctx, on_reply, &r, odd[i].value), RET_OK);
+    wait_reply(&r);
+    int32_t v;
+    assert_int_equal(r.len, sizeof v);
+    memcpy(&v, r.bytes, sizeof v);
+    assert_int_equal(v, odd[i].value);
+  }
+}
+
 static void bytes_travel_raw_natively_and_as_byte_strings(void **state) {
   const uint8_t data[3] = {7, 0, 9};
   reply r;
@@ -268,6 +310,7 @@ static void a_constructor_without_parameters_takes_an_empty_map(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(leaf_results_reply_as_c_values_and_as_cbor, setup, teardown),
+      cmocka_unit_test_setup_teardown(odd_wire_texts_round_trip_byte_for_byte, setup, teardown),
       cmocka_unit_test_setup_teardown(bytes_travel_raw_natively_and_as_byte_strings, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(nested_seqs_arrive_as_boxes, setup, teardown),

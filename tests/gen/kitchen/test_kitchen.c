@@ -500,6 +500,45 @@ static void native_null_pointers_with_a_length_are_refused_with_the_path(void **
   assert_text(&r, RET_ERR, "f: NULL pointer with length 2");
 }
 
+/* abi.md 3.1: cb, then the handle, only then the arguments. A method whose
+ * arguments are all bad still reports a bad handle, with the very text of an
+ * argument-free method (the runtime's, on the caller's thread). */
+static void a_bad_context_is_reported_before_a_bad_argument(void **state) {
+  void *stale = make_ctx();
+  assert_int_equal(kitchen_sink_destroy(stale), 0);
+  int local;
+  void *bad[] = {NULL, &local, (void *)(uintptr_t)0x5eed0001u, stale};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    reply want, r;
+    reply_init(&want);
+    assert_int_equal(kitchen_sink_counter(bad[i], on_reply, &want), RET_ERR);
+    assert_int_equal(want.done, 1);
+    assert_true(want.len > 0);
+    char text[4097];
+    memcpy(text, want.bytes, want.len);
+    text[want.len] = '\0';
+
+    Containers c = make_containers();
+    c.points = NULL; /* NULL pointer with a length */
+    reply_init(&r);
+    assert_int_equal(kitchen_sink_echo_containers(bad[i], on_reply, &r, c), RET_ERR);
+    assert_int_equal(r.done, 1);
+    assert_int_equal(r.same_thread, 1);
+    assert_text(&r, RET_ERR, text);
+
+    reply_init(&r);
+    assert_int_equal(kitchen_sink_set_many(bad[i], on_reply, &r, 1, "two", NULL, 5, 99,
+                                           (Point){4, 5}, NULL, 2, 0, 0),
+                     RET_ERR);
+    assert_int_equal(r.done, 1);
+    assert_text(&r, RET_ERR, text);
+
+    /* no callback still wins over a bad handle */
+    assert_int_equal(kitchen_sink_echo_containers(bad[i], NULL, NULL, c), RET_MISSING_CALLBACK);
+  }
+  (void)state;
+}
+
 static void native_enum_values_without_an_enumerator_are_refused(void **state) {
   void *ctx = *state;
   reply r;
@@ -814,6 +853,7 @@ int main(void) {
           a_null_request_with_a_length_is_a_request_error_after_the_context_check, setup, teardown),
       cmocka_unit_test_setup_teardown(native_null_pointers_with_a_length_are_refused_with_the_path,
                                       setup, teardown),
+      cmocka_unit_test(a_bad_context_is_reported_before_a_bad_argument),
       cmocka_unit_test_setup_teardown(native_enum_values_without_an_enumerator_are_refused, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(a_null_native_string_reads_as_empty, setup, teardown),

@@ -85,21 +85,21 @@ static Everything make_everything(void) {
 
 static void every_failed_allocation_of_a_deep_copy_reports_out_of_memory(void **state) {
   (void)state;
-  const echo_everything_args src = {make_everything()};
+  const kitchen_sink__ffi_echo_everything_args src = {make_everything()};
   long n = 1;
   for (;; n++) {
-    echo_everything_args dst;
-    gen_err err;
-    err_init(&err);
+    kitchen_sink__ffi_echo_everything_args dst;
+    kitchen_sink__ffi_gen_err err;
+    kitchen_sink__ffi_err_init(&err);
     fail_nth(n);
-    int rc = copy_echo_everything_args(&dst, &src, &err);
+    int rc = kitchen_sink__ffi_copy__echo_everything_args(&dst, &src, &err);
     if (rc) {
       assert_int_equal(err.code, FFIRT_ENOMEM);
       assert_string_equal(err.msg, "out of memory");
     } else {
       assert_string_equal(dst.e.children[0].scalars.text, "child");
     }
-    free_echo_everything_args(&dst);
+    kitchen_sink__ffi_free__echo_everything_args(&dst);
     if (rc == 0) break;
   }
   assert_true(n > 10); /* the walk above really failed every allocation in turn */
@@ -111,10 +111,10 @@ static void every_failed_allocation_of_an_event_copy_leaves_nothing(void **state
   for (long n = 1;; n++) {
     Everything dst;
     fail_nth(n);
-    int rc = on_everything_copy(&dst, &src);
+    int rc = kitchen_sink__ffi_on_everything_copy(&dst, &src);
     if (rc == 0) {
       assert_string_equal(dst.children[0].scalars.text, "child");
-      on_everything_free(&dst);
+      kitchen_sink__ffi_on_everything_free(&dst);
       break;
     }
     assert_int_equal(rc, FFIRT_ENOMEM); /* dst holds nothing to free */
@@ -128,17 +128,19 @@ static void every_failed_allocation_of_a_decode_reports_out_of_memory(void **sta
   ffirt_cbor_enc_init_dynamic(&e);
   ffirt_cbor_enc_map(&e, 1);
   ffirt_cbor_enc_text(&e, "e", 1);
-  encode_Everything(&e, &value);
+  kitchen_sink__ffi_encode_Everything(&e, &value);
   size_t len;
   uint8_t *req = ffirt_cbor_enc_take(&e, &len);
   assert_non_null(req);
   for (long n = 1;; n++) {
-    echo_everything_args args;
+    kitchen_sink__ffi_echo_everything_args args;
     memset(&args, 0, sizeof args);
-    gen_dec c;
+    kitchen_sink__ffi_gen_dec c;
     fail_nth(n);
-    int rc = dec_init(&c, req, len) || dec_finish(&c, decode_echo_everything_args(&c, &args));
-    free_echo_everything_args(&args);
+    int rc =
+        kitchen_sink__ffi_dec_init(&c, req, len) ||
+        kitchen_sink__ffi_dec_finish(&c, kitchen_sink__ffi_decode__echo_everything_args(&c, &args));
+    kitchen_sink__ffi_free__echo_everything_args(&args);
     if (!rc) break;
     assert_int_equal(c.err.code, FFIRT_ENOMEM);
   }
