@@ -24,7 +24,12 @@
  *    clash with one, nor the "<lib>__" internals of <lib>_cbor.h. Names
  *    built from IDL names never start with "<lib>__" (check.c refuses names
  *    starting with '_'); an IDL type spelt "<lib>__..." itself is not
- *    refused yet.
+ *    refused yet. Per-procedure statics end in _args, _request, _free,
+ *    _run, _run_cbor, _native, _cbor or _submit, per-event ones in _copy,
+ *    _release, _encode, _event or _deliver, and no helper name ends in
+ *    either set, so a method and an event of the same name, a method
+ *    "reply" or an event "handlers" cannot collide with each other or a
+ *    helper.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -460,9 +465,9 @@ static const helper glue_helpers[] = {
                     "  if (!e->err) e->err = FFIRT_ERANGE;\n"
                     "  return e->err;\n"
                     "}\n"},
-    {"reply_cbor",
+    {"reply_encoded",
      "/* Finishes a _cbor call with the encoded result (or the encoding error). */\n"
-     "static void @reply_cbor(ffirt_call *call, ffirt_cbor_enc *e) {\n"
+     "static void @reply_encoded(ffirt_call *call, ffirt_cbor_enc *e) {\n"
      "  int rc = ffirt_cbor_enc_finish(e);\n"
      "  if (rc)\n"
      "    ffirt_call_err(call, \"cannot encode the result: %s\", ffirt_strerror(rc));\n"
@@ -644,7 +649,7 @@ static void ok_function(glue *x, const ffirt__gen_proc *p) {
       ffirt__gen_c_enc_value(&x->g, x->w, &x->fl, t, 0, "result");
     OUT();
     L("}");
-    L("@reply_cbor(call, e);");
+    L("@reply_encoded(call, e);");
   }
   OUT();
   L("}");
@@ -871,9 +876,9 @@ static void event(glue *x, const ffirt__gen_event *ev) {
   if (owns) {
     B();
     if (nt)
-      L("static void @%s_free(void *p) { @free_%s((%s)p); }", w, nt->stem, ptr);
+      L("static void @%s_release(void *p) { @free_%s((%s)p); }", w, nt->stem, ptr);
     else
-      L("static void @%s_free(void *p) { ffirt_free((void *)*(const char **)p); }", w);
+      L("static void @%s_release(void *p) { ffirt_free((void *)*(const char **)p); }", w);
   }
   B();
   L("static int @%s_encode(ffirt_cbor_enc *e, const void *payload) {", w);
@@ -888,7 +893,7 @@ static void event(glue *x, const ffirt__gen_event *ev) {
   L("}");
   B();
   L("static const ffirt_event_type @%s_event = {\"%s\", sizeof(%s), %s, %s, @%s_encode};", w, w, ct,
-    owns || checks ? F("@%s_copy", w) : "NULL", owns ? F("@%s_free", w) : "NULL", w);
+    owns || checks ? F("@%s_copy", w) : "NULL", owns ? F("@%s_release", w) : "NULL", w);
 
   /* emitter */
   B();
@@ -981,7 +986,7 @@ static void listeners(glue *x) {
   L("} @handlers_listener;");
   B();
   L("/* The wildcard listener behind %s_add_event_handlers: one slot per event. */", lib);
-  L("static void @handlers_deliver(int ret, const char *msg, size_t len, void *ud) {");
+  L("static void @deliver_handlers(int ret, const char *msg, size_t len, void *ud) {");
   IN();
   L("const @handlers_listener *l = (const @handlers_listener *)ud;");
   L("const FFIEventView *view = (const FFIEventView *)(const void *)msg;");
@@ -1026,7 +1031,7 @@ static void listeners(glue *x) {
   L("l->h = *handlers;");
   L("l->ud = ud;");
   L("uint64_t id = ffirt_ctx_add_listener(&@library, ctx, \"\", FFIRT_LISTENER_NATIVE, "
-    "@handlers_deliver, l, ffirt_free);");
+    "@deliver_handlers, l, ffirt_free);");
   L("if (!id) ffirt_free(l);");
   L("return id;");
   OUT();

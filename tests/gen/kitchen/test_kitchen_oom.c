@@ -114,7 +114,7 @@ static void every_failed_allocation_of_an_event_copy_leaves_nothing(void **state
     int rc = kitchen_sink__ffi_on_everything_copy(&dst, &src);
     if (rc == 0) {
       assert_string_equal(dst.children[0].scalars.text, "child");
-      kitchen_sink__ffi_on_everything_free(&dst);
+      kitchen_sink__ffi_on_everything_release(&dst);
       break;
     }
     assert_int_equal(rc, FFIRT_ENOMEM); /* dst holds nothing to free */

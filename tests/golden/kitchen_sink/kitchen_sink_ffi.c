@@ -307,7 +307,7 @@ static int kitchen_sink__ffi_enc_invalid(ffirt_cbor_enc *e) {
 }
 
 /* Finishes a _cbor call with the encoded result (or the encoding error). */
-static void kitchen_sink__ffi_reply_cbor(ffirt_call *call, ffirt_cbor_enc *e) {
+static void kitchen_sink__ffi_reply_encoded(ffirt_call *call, ffirt_cbor_enc *e) {
   int rc = ffirt_cbor_enc_finish(e);
   if (rc)
     ffirt_call_err(call, "cannot encode the result: %s", ffirt_strerror(rc));
@@ -1762,7 +1762,7 @@ void kitchen_sink_echo_scalars_ok(ffirt_call *call, const Scalars *result) {
     ffirt_cbor_enc_init_dynamic(e);
     kitchen_sink__ffi_encode_Scalars(e, result);
   }
-  kitchen_sink__ffi_reply_cbor(call, e);
+  kitchen_sink__ffi_reply_encoded(call, e);
 }
 
 typedef struct kitchen_sink__ffi_echo_scalars_request {
@@ -1860,7 +1860,7 @@ void kitchen_sink_echo_containers_ok(ffirt_call *call, const Containers *result)
     ffirt_cbor_enc_init_dynamic(e);
     kitchen_sink__ffi_encode_Containers(e, result);
   }
-  kitchen_sink__ffi_reply_cbor(call, e);
+  kitchen_sink__ffi_reply_encoded(call, e);
 }
 
 typedef struct kitchen_sink__ffi_echo_containers_request {
@@ -1957,7 +1957,7 @@ void kitchen_sink_echo_everything_ok(ffirt_call *call, const Everything *result)
     ffirt_cbor_enc_init_dynamic(e);
     kitchen_sink__ffi_encode_Everything(e, result);
   }
-  kitchen_sink__ffi_reply_cbor(call, e);
+  kitchen_sink__ffi_reply_encoded(call, e);
 }
 
 typedef struct kitchen_sink__ffi_echo_everything_request {
@@ -2219,7 +2219,7 @@ void kitchen_sink_counter_ok(ffirt_call *call, uint64_t result) {
     ffirt_cbor_enc_init_dynamic(e);
     ffirt_cbor_enc_uint(e, result);
   }
-  kitchen_sink__ffi_reply_cbor(call, e);
+  kitchen_sink__ffi_reply_encoded(call, e);
 }
 
 typedef struct kitchen_sink__ffi_counter_request {
@@ -2290,7 +2290,7 @@ void kitchen_sink_nested_ok(ffirt_call *call, const kitchen_sink_seq_opt_string 
     ffirt_cbor_enc_init_dynamic(e);
     kitchen_sink__ffi_encode_kitchen_sink_seq_opt_string(e, result);
   }
-  kitchen_sink__ffi_reply_cbor(call, e);
+  kitchen_sink__ffi_reply_encoded(call, e);
 }
 
 typedef struct kitchen_sink__ffi_nested_request {
@@ -2360,7 +2360,7 @@ void kitchen_sink_maybe_blob_ok(ffirt_call *call, const kitchen_sink_opt_bytes *
     ffirt_cbor_enc_init_dynamic(e);
     kitchen_sink__ffi_encode_kitchen_sink_opt_bytes(e, result);
   }
-  kitchen_sink__ffi_reply_cbor(call, e);
+  kitchen_sink__ffi_reply_encoded(call, e);
 }
 
 typedef struct kitchen_sink__ffi_maybe_blob_request {
@@ -2429,7 +2429,7 @@ void kitchen_sink_lib_version_ok(ffirt_call *call, const char *result) {
     ffirt_cbor_enc_init_dynamic(e);
     ffirt_cbor_enc_text_z(e, result);
   }
-  kitchen_sink__ffi_reply_cbor(call, e);
+  kitchen_sink__ffi_reply_encoded(call, e);
 }
 
 typedef struct kitchen_sink__ffi_lib_version_request {
@@ -2498,7 +2498,7 @@ void kitchen_sink_add_ok(ffirt_call *call, int64_t result) {
     ffirt_cbor_enc_init_dynamic(e);
     ffirt_cbor_enc_int(e, result);
   }
-  kitchen_sink__ffi_reply_cbor(call, e);
+  kitchen_sink__ffi_reply_encoded(call, e);
 }
 
 typedef struct kitchen_sink__ffi_add_request {
@@ -2628,7 +2628,7 @@ static int kitchen_sink__ffi_on_everything_copy(void *dst, const void *src) {
   return err.code;
 }
 
-static void kitchen_sink__ffi_on_everything_free(void *p) {
+static void kitchen_sink__ffi_on_everything_release(void *p) {
   kitchen_sink__ffi_free_Everything((Everything *)p);
 }
 
@@ -2639,7 +2639,7 @@ static int kitchen_sink__ffi_on_everything_encode(ffirt_cbor_enc *e, const void 
 static const ffirt_event_type kitchen_sink__ffi_on_everything_event = {"on_everything",
                                                                        sizeof(Everything),
                                                                        kitchen_sink__ffi_on_everything_copy,
-                                                                       kitchen_sink__ffi_on_everything_free,
+                                                                       kitchen_sink__ffi_on_everything_release,
                                                                        kitchen_sink__ffi_on_everything_encode};
 
 int kitchen_sink_emit_on_everything(ffirt_ctx *ctx, const Everything *evt) {
@@ -2673,7 +2673,7 @@ static int kitchen_sink__ffi_pair_seen_copy(void *dst, const void *src) {
   return err.code;
 }
 
-static void kitchen_sink__ffi_pair_seen_free(void *p) {
+static void kitchen_sink__ffi_pair_seen_release(void *p) {
   kitchen_sink__ffi_free_PairSeenPayload((PairSeenPayload *)p);
 }
 
@@ -2684,7 +2684,7 @@ static int kitchen_sink__ffi_pair_seen_encode(ffirt_cbor_enc *e, const void *pay
 static const ffirt_event_type kitchen_sink__ffi_pair_seen_event = {"pair_seen",
                                                                    sizeof(PairSeenPayload),
                                                                    kitchen_sink__ffi_pair_seen_copy,
-                                                                   kitchen_sink__ffi_pair_seen_free,
+                                                                   kitchen_sink__ffi_pair_seen_release,
                                                                    kitchen_sink__ffi_pair_seen_encode};
 
 int kitchen_sink_emit_pair_seen(ffirt_ctx *ctx, const char *name, int64_t count,
@@ -2763,7 +2763,7 @@ typedef struct kitchen_sink__ffi_handlers_listener {
 } kitchen_sink__ffi_handlers_listener;
 
 /* The wildcard listener behind kitchen_sink_add_event_handlers: one slot per event. */
-static void kitchen_sink__ffi_handlers_deliver(int ret, const char *msg, size_t len, void *ud) {
+static void kitchen_sink__ffi_deliver_handlers(int ret, const char *msg, size_t len, void *ud) {
   const kitchen_sink__ffi_handlers_listener *l = (const kitchen_sink__ffi_handlers_listener *)ud;
   const FFIEventView *view = (const FFIEventView *)(const void *)msg;
   (void)ret;
@@ -2793,7 +2793,7 @@ uint64_t kitchen_sink_add_event_handlers(void *ctx,
   l->h = *handlers;
   l->ud = ud;
   uint64_t id = ffirt_ctx_add_listener(&kitchen_sink__ffi_library, ctx, "", FFIRT_LISTENER_NATIVE,
-                                       kitchen_sink__ffi_handlers_deliver, l, ffirt_free);
+                                       kitchen_sink__ffi_deliver_handlers, l, ffirt_free);
   if (!id) ffirt_free(l);
   return id;
 }

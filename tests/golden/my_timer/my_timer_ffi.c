@@ -244,7 +244,7 @@ static int my_timer__ffi_dec_unknown(my_timer__ffi_gen_dec *c, const char *key, 
 }
 
 /* Finishes a _cbor call with the encoded result (or the encoding error). */
-static void my_timer__ffi_reply_cbor(ffirt_call *call, ffirt_cbor_enc *e) {
+static void my_timer__ffi_reply_encoded(ffirt_call *call, ffirt_cbor_enc *e) {
   int rc = ffirt_cbor_enc_finish(e);
   if (rc)
     ffirt_call_err(call, "cannot encode the result: %s", ffirt_strerror(rc));
@@ -981,7 +981,7 @@ void my_timer_echo_ok(ffirt_call *call, const EchoResponse *result) {
     ffirt_cbor_enc_init_dynamic(e);
     my_timer__ffi_encode_EchoResponse(e, result);
   }
-  my_timer__ffi_reply_cbor(call, e);
+  my_timer__ffi_reply_encoded(call, e);
 }
 
 typedef struct my_timer__ffi_echo_request {
@@ -1065,7 +1065,7 @@ void my_timer_version_ok(ffirt_call *call, const char *result) {
     ffirt_cbor_enc_init_dynamic(e);
     ffirt_cbor_enc_text_z(e, result);
   }
-  my_timer__ffi_reply_cbor(call, e);
+  my_timer__ffi_reply_encoded(call, e);
 }
 
 typedef struct my_timer__ffi_version_request {
@@ -1134,7 +1134,7 @@ void my_timer_complex_ok(ffirt_call *call, const ComplexResponse *result) {
     ffirt_cbor_enc_init_dynamic(e);
     my_timer__ffi_encode_ComplexResponse(e, result);
   }
-  my_timer__ffi_reply_cbor(call, e);
+  my_timer__ffi_reply_encoded(call, e);
 }
 
 typedef struct my_timer__ffi_complex_request {
@@ -1225,7 +1225,7 @@ void my_timer_schedule_ok(ffirt_call *call, const ScheduleResult *result) {
     ffirt_cbor_enc_init_dynamic(e);
     my_timer__ffi_encode_ScheduleResult(e, result);
   }
-  my_timer__ffi_reply_cbor(call, e);
+  my_timer__ffi_reply_encoded(call, e);
 }
 
 typedef struct my_timer__ffi_schedule_request {
@@ -1316,7 +1316,7 @@ static int my_timer__ffi_on_echo_fired_copy(void *dst, const void *src) {
   return err.code;
 }
 
-static void my_timer__ffi_on_echo_fired_free(void *p) {
+static void my_timer__ffi_on_echo_fired_release(void *p) {
   my_timer__ffi_free_EchoEvent((EchoEvent *)p);
 }
 
@@ -1327,7 +1327,7 @@ static int my_timer__ffi_on_echo_fired_encode(ffirt_cbor_enc *e, const void *pay
 static const ffirt_event_type my_timer__ffi_on_echo_fired_event = {"on_echo_fired",
                                                                    sizeof(EchoEvent),
                                                                    my_timer__ffi_on_echo_fired_copy,
-                                                                   my_timer__ffi_on_echo_fired_free,
+                                                                   my_timer__ffi_on_echo_fired_release,
                                                                    my_timer__ffi_on_echo_fired_encode};
 
 int my_timer_emit_on_echo_fired(ffirt_ctx *ctx, const EchoEvent *evt) {
@@ -1370,7 +1370,7 @@ typedef struct my_timer__ffi_handlers_listener {
 } my_timer__ffi_handlers_listener;
 
 /* The wildcard listener behind my_timer_add_event_handlers: one slot per event. */
-static void my_timer__ffi_handlers_deliver(int ret, const char *msg, size_t len, void *ud) {
+static void my_timer__ffi_deliver_handlers(int ret, const char *msg, size_t len, void *ud) {
   const my_timer__ffi_handlers_listener *l = (const my_timer__ffi_handlers_listener *)ud;
   const FFIEventView *view = (const FFIEventView *)(const void *)msg;
   (void)ret;
@@ -1394,7 +1394,7 @@ uint64_t my_timer_add_event_handlers(void *ctx, const struct my_timer_event_hand
   l->h = *handlers;
   l->ud = ud;
   uint64_t id = ffirt_ctx_add_listener(&my_timer__ffi_library, ctx, "", FFIRT_LISTENER_NATIVE,
-                                       my_timer__ffi_handlers_deliver, l, ffirt_free);
+                                       my_timer__ffi_deliver_handlers, l, ffirt_free);
   if (!id) ffirt_free(l);
   return id;
 }
