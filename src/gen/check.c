@@ -316,6 +316,33 @@ static int check_name(checker *c, const char *name, ffirt__gen_loc loc, const ch
                      name);
     return -1;
   }
+  /* Generated internals are named '<lib>__...' and derived names join IDL
+   * names with '_' (<lib>_<method>, <Enum>_<item>): a '__' inside a name, a
+   * library or enum name ending in '_', or an enumerator starting with '_'
+   * could spell one of them. C++ also reserves every name containing '__'. */
+  if (strstr(name, "__")) {
+    ffirt__gen_error(c->d, loc,
+                     "%s name '%s' contains '__' (reserved in C++ and for the generated code's "
+                     "internals)",
+                     what, name);
+    return -1;
+  }
+  size_t nlen = strlen(name);
+  if ((strcmp(what, "library") == 0 || strcmp(what, "enum") == 0) && nlen > 0 &&
+      name[nlen - 1] == '_') {
+    ffirt__gen_error(c->d, loc,
+                     "%s name '%s' ends in '_' (joined with '_' it would spell a '__' name of "
+                     "the generated code)",
+                     what, name);
+    return -1;
+  }
+  if (strcmp(what, "enumerator") == 0 && name[0] == '_') {
+    ffirt__gen_error(c->d, loc,
+                     "enumerator name '%s' starts with '_' (the constant <Enum>_%s would contain "
+                     "'__')",
+                     name, name);
+    return -1;
+  }
   int file_scope_type =
       strcmp(what, "struct") == 0 || strcmp(what, "enum") == 0 || strcmp(what, "state type") == 0;
   size_t len = strlen(name);
