@@ -22,19 +22,8 @@
 #include <time.h>
 
 #include "e2e_util.h"
+#include "e2e_timer.h"
 #include "e2e_wait.h"
-
-static void *timer_new(const char *name) {
-  e2e_reply r;
-  e2e_reply_init(&r, NULL);
-  TimerConfig config = {.name = name};
-  void *ctx = my_timer_create(config, e2e_reply_cb, &r);
-  assert_non_null(ctx);
-  E2E_WAIT(&r);
-  assert_int_equal(r.ret, RET_OK);
-  e2e_reply_fini(&r);
-  return ctx;
-}
 
 /* Per test: a timer and the log its listeners write to. The timer is
  * destroyed before the log, so no listener can outlive it. */

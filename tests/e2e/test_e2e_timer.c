@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "e2e_util.h"
+#include "e2e_timer.h"
 #include "e2e_wait.h"
 
 /* ------------------------------------------------------------ formatters */
@@ -48,19 +49,6 @@ static void fmt_schedule(const char *msg, size_t len, char *out) {
 }
 
 /* ------------------------------------------------------------ fixtures */
-
-/* A timer named `name`, created natively and ready. */
-static void *timer_new(const char *name) {
-  e2e_reply r;
-  e2e_reply_init(&r, NULL);
-  TimerConfig config = {.name = name};
-  void *ctx = my_timer_create(config, e2e_reply_cb, &r);
-  assert_non_null(ctx);
-  E2E_WAIT(&r);
-  assert_int_equal(r.ret, RET_OK);
-  e2e_reply_fini(&r);
-  return ctx;
-}
 
 static int setup_t1(void **state) {
   *state = timer_new("t1");

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "e2e_util.h"
+#include "e2e_timer.h"
 #include "e2e_wait.h"
 
 static void fmt_shout(const char *msg, size_t len, char *out) {
@@ -33,18 +34,6 @@ static void fmt_echo(const char *msg, size_t len, char *out) {
   (void)len;
   const EchoResponse *r = (const EchoResponse *)msg;
   snprintf(out, E2E_TEXT_MAX, "echoed=%s timerName=%s", r->echoed, r->timerName);
-}
-
-static void *timer_new(const char *name) {
-  e2e_reply r;
-  e2e_reply_init(&r, NULL);
-  TimerConfig config = {.name = name};
-  void *ctx = my_timer_create(config, e2e_reply_cb, &r);
-  assert_non_null(ctx);
-  E2E_WAIT(&r);
-  assert_int_equal(r.ret, RET_OK);
-  e2e_reply_fini(&r);
-  return ctx;
 }
 
 static void *echo_new(const char *prefix) {
