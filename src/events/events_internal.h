@@ -176,6 +176,21 @@ void ffirt__registry_fini(ffirt_events *ev);
 ffirt__channel *ffirt__channel_find(ffirt_events *ev, const char *name, size_t n, uint64_t h);
 /* The channel of type->name, or NULL (lock-free; cached per thread). */
 ffirt__channel *ffirt__channel_for_type(ffirt_events *ev, const ffirt_event_type *type);
+
+/* Listeners an event of `type` would reach now, per kind (its channel's plus
+ * the wildcard ones) in *nn (native) and *nc (CBOR). Relaxed loads: a
+ * snapshot, good for deciding what to build. Returns the channel or NULL. */
+static inline ffirt__channel *ffirt__events_reach(ffirt_events *ev, const ffirt_event_type *type,
+                                                  uint32_t *nn, uint32_t *nc) {
+  ffirt__channel *ch = ffirt__channel_for_type(ev, type);
+  *nn = atomic_load_explicit(&ev->wild.count[FFIRT_LISTENER_NATIVE], memory_order_relaxed);
+  *nc = atomic_load_explicit(&ev->wild.count[FFIRT_LISTENER_CBOR], memory_order_relaxed);
+  if (ch) {
+    *nn += atomic_load_explicit(&ch->count[FFIRT_LISTENER_NATIVE], memory_order_relaxed);
+    *nc += atomic_load_explicit(&ch->count[FFIRT_LISTENER_CBOR], memory_order_relaxed);
+  }
+  return ch;
+}
 /* FNV-1a of the NUL-terminated s; *len gets strlen(s). */
 uint64_t ffirt__name_hash(const char *s, size_t *len);
 /* Event thread, at a quiescent point: runs deferred releases and frees

@@ -378,13 +378,8 @@ int ffirt_events_emit(ffirt_events *ev, const ffirt_event_type *type, const void
   if (!atomic_load_explicit(&ev->total, memory_order_relaxed))
     return atomic_load_explicit(&ev->closed, memory_order_relaxed) ? FFIRT_ECLOSED : 0;
   if (type->size && !payload) return FFIRT_EINVAL;
-  ffirt__channel *ch = ffirt__channel_for_type(ev, type);
-  uint32_t nn = atomic_load_explicit(&ev->wild.count[FFIRT_LISTENER_NATIVE], memory_order_relaxed);
-  uint32_t nc = atomic_load_explicit(&ev->wild.count[FFIRT_LISTENER_CBOR], memory_order_relaxed);
-  if (ch) {
-    nn += atomic_load_explicit(&ch->count[FFIRT_LISTENER_NATIVE], memory_order_relaxed);
-    nc += atomic_load_explicit(&ch->count[FFIRT_LISTENER_CBOR], memory_order_relaxed);
-  }
+  uint32_t nn, nc;
+  ffirt__channel *ch = ffirt__events_reach(ev, type, &nn, &nc);
   if (!nn && !nc) return 0;
 
   /* seq_cst: the Dekker pair with destroy (closed, then producers). */

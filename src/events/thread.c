@@ -114,13 +114,8 @@ void ffirt__deliver(ffirt_events *ev, const ffirt_event_type *type, ffirt__chann
 
 int ffirt__events_dispatch(ffirt_events *ev, const ffirt_event_type *type, const void *payload) {
   static const unsigned char empty[1];
-  ffirt__channel *ch = ffirt__channel_for_type(ev, type);
-  uint32_t nn = atomic_load_explicit(&ev->wild.count[FFIRT_LISTENER_NATIVE], memory_order_relaxed);
-  uint32_t nc = atomic_load_explicit(&ev->wild.count[FFIRT_LISTENER_CBOR], memory_order_relaxed);
-  if (ch) {
-    nn += atomic_load_explicit(&ch->count[FFIRT_LISTENER_NATIVE], memory_order_relaxed);
-    nc += atomic_load_explicit(&ch->count[FFIRT_LISTENER_CBOR], memory_order_relaxed);
-  }
+  uint32_t nn, nc;
+  ffirt__channel *ch = ffirt__events_reach(ev, type, &nn, &nc);
   if (!nn && !nc) return 0;
   const void *native = nn ? (type->size ? payload : (const void *)empty) : NULL;
   uint8_t *env = NULL;
