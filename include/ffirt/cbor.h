@@ -137,7 +137,6 @@ typedef struct ffirt_cbor_dec {
   int err;                /* first error (sticky), 0 if none */
   size_t err_offset;      /* byte offset where the error was found */
   const char *err_reason; /* static text, e.g. "truncated: need 4 more bytes" */
-  char err_buf[96];
 } ffirt_cbor_dec;
 
 /* Starts a cursor over buf[0..len) (borrowed until the last use). */

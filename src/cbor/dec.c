@@ -60,7 +60,7 @@ void ffirt_cbor_dec_init(ffirt_cbor_dec *d, const uint8_t *buf, size_t len) {
   d->stack_cap = FFIRT__INLINE_FRAMES;
   d->err = 0;
   d->err_offset = 0;
-  d->err_reason = NULL; /* err_buf is unused: reasons are static texts */
+  d->err_reason = NULL; /* always a static text */
 }
 
 int ffirt_cbor_dec_set_max_depth(ffirt_cbor_dec *d, unsigned max_depth) {
