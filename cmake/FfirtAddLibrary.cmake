@@ -1,4 +1,4 @@
-# ffirt_add_library(NAME IDL file.ffi SOURCES impl.c ... [LIBS lib ...])
+# ffirt_add_library(NAME IDL file.ffi SOURCES impl.c ... [LIBS lib ...] [NO_INSTALL])
 #
 # Builds lib<NAME>.so from an IDL file and the author's C sources:
 #  - runs ffirt-gen at build time (again whenever the IDL or ffirt-gen
@@ -10,10 +10,14 @@
 #    the <NAME>_ symbols (version script).
 #  - PUBLIC include dirs: the generated dir's parent (#include <NAME/NAME.h>)
 #    and the dir itself (#include "NAME.h").
+#  - the Python package build/python/<NAME>/ (ffirt-gen --lang python; it
+#    finds lib<NAME>.so in build/lib/), and an install rule putting the
+#    package, with the .so next to it, in FFIRT_INSTALL_PYTHONDIR (default:
+#    lib/python3.X/dist-packages under the prefix; none with NO_INSTALL).
 # Works in this source tree (target ffirt-gen) and from an installed package
 # (find_package(ffirt) provides ffirt::ffirt-gen).
 function(ffirt_add_library NAME)
-  cmake_parse_arguments(A "" "IDL" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(A "NO_INSTALL" "IDL" "SOURCES;LIBS" ${ARGN})
   if(NOT A_IDL)
     message(FATAL_ERROR "ffirt_add_library(${NAME}): IDL file.ffi is required")
   endif()
@@ -54,4 +58,33 @@ function(ffirt_add_library NAME)
   set_target_properties(${NAME} PROPERTIES
     LIBRARY_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/lib"
     LINK_DEPENDS "${map}")
+
+  # --- python binding: build/python/<NAME>/, a pure-Python (ctypes) package.
+  # In the build tree it loads ../../lib/lib<NAME>.so; installed, the .so
+  # sits in the package directory.
+  set(pyout "${CMAKE_BINARY_DIR}/python")
+  set(pyfiles "${pyout}/${NAME}/__init__.py" "${pyout}/${NAME}/_runtime.py"
+    "${pyout}/${NAME}/py.typed")
+  add_custom_command(OUTPUT ${pyfiles}
+    COMMAND ${CMAKE_COMMAND} -E make_directory "${pyout}"
+    COMMAND $<TARGET_FILE:${gen_target}> --lang python -o "${pyout}" "${idl}"
+    COMMAND ${CMAKE_COMMAND} -E touch_nocreate ${pyfiles}
+    DEPENDS "${idl}" ${gen_target}
+    COMMENT "ffirt-gen --lang python ${NAME}"
+    VERBATIM)
+  add_custom_target(${NAME}_python ALL DEPENDS ${pyfiles})
+  add_dependencies(${NAME} ${NAME}_python)
+  if(NOT A_NO_INSTALL)
+    if(NOT DEFINED FFIRT_INSTALL_PYTHONDIR)
+      find_package(Python3 QUIET COMPONENTS Interpreter)
+      set(pyver 3)
+      if(Python3_FOUND)
+        set(pyver "${Python3_VERSION_MAJOR}.${Python3_VERSION_MINOR}")
+      endif()
+      set(FFIRT_INSTALL_PYTHONDIR "lib/python${pyver}/dist-packages" CACHE PATH
+        "where `make install` puts the Python packages of ffirt libraries (on sys.path)")
+    endif()
+    install(FILES ${pyfiles} DESTINATION "${FFIRT_INSTALL_PYTHONDIR}/${NAME}")
+    install(TARGETS ${NAME} LIBRARY DESTINATION "${FFIRT_INSTALL_PYTHONDIR}/${NAME}")
+  endif()
 endfunction()

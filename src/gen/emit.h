@@ -16,5 +16,7 @@ int ffirt__gen_emit_c_host(const ffirt__gen_model *m, const char *outdir);
 int ffirt__gen_emit_c_cbor_host(const ffirt__gen_model *m, const char *outdir);
 /* <lib>.cddl: the wire schema (emit_cddl.c). */
 int ffirt__gen_emit_cddl(const ffirt__gen_model *m, const char *outdir);
+/* <lib>/: the Python package over the native ABI (emit_python.c). */
+int ffirt__gen_emit_python(const ffirt__gen_model *m, const char *outdir);
 
 #endif /* FFIRT_GEN_EMIT_H */

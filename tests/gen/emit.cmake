@@ -7,7 +7,7 @@ if(NOT COMMAND ffirt_add_library OR NOT TARGET ffirt-gen)
 endif()
 
 ffirt_add_library(kitchen_sink IDL ${PROJECT_SOURCE_DIR}/tests/gen/kitchen_sink.ffi
-  SOURCES ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/kitchen.c)
+  SOURCES ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/kitchen.c NO_INSTALL)
 
 add_executable(test_gen_kitchen ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/test_kitchen.c)
 target_link_libraries(test_gen_kitchen PRIVATE kitchen_sink PkgConfig::CMOCKA Threads::Threads)
@@ -56,7 +56,7 @@ add_dependencies(test_gen_kitchen_oom kitchen_sink)
 
 # Shapes the kitchen sink does not cover (edges.ffi), same setup.
 ffirt_add_library(edges IDL ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/edges.ffi
-  SOURCES ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/edges.c)
+  SOURCES ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/edges.c NO_INSTALL)
 add_executable(test_gen_edges ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/test_edges.c)
 target_link_libraries(test_gen_edges PRIVATE edges PkgConfig::CMOCKA Threads::Threads)
 set_target_properties(test_gen_edges PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
