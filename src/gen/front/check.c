@@ -12,7 +12,8 @@
  *    previous ones: synthesize payload structs (the last push to
  *    m->structs) -> type names -> resolve references -> fields -> enums ->
  *    struct recursion and struct_order -> procedures, events and generated
- *    symbols (sets ctor/dtor) -> constants -> options -> use marks ->
+ *    symbols (sets ctor/dtor) -> names in Python (no two names of one
+ *    scope spelled the same there) -> constants -> options -> use marks ->
  *    container names (nested) -> decl_order -> unattached docs.
  *  - Pointers into m->structs (sdecl, struct_order) are taken only after the
  *    last push to it.
@@ -1186,6 +1187,92 @@ static void check_procs_events(checker *c) {
   }
 }
 
+/* ---- names in the host languages */
+
+/* One name of a scope and what it becomes in Python. */
+typedef struct py_name {
+  const char *idl, *py, *what; /* what: "field", "method", "async form of method" */
+  ffirt__gen_loc loc;
+  size_t owner; /* the declaration it belongs to (a method and its async form) */
+  int derived;  /* an async form: two of them clash only when their methods do */
+} py_name;
+
+/* Reports every pair of distinct IDL names of one scope that the Python
+ * binding spells the same (delayMs and delay_ms both become delay_ms), at
+ * the later one. */
+static void py_collisions(checker *c, const py_name *v, size_t n, const char *scope,
+                          const ffirt__gen_names *pool) {
+  if (pool->oom) return;
+  for (size_t i = 0; i < n; i++)
+    for (size_t k = 0; k < i; k++) {
+      if (v[k].owner == v[i].owner || (v[k].derived && v[i].derived) ||
+          strcmp(v[k].idl, v[i].idl) == 0)
+        continue;
+      if (strcmp(v[k].py, v[i].py) != 0) continue;
+      ffirt__gen_error(c->d, v[i].loc,
+                       "%s '%s' and %s '%s' (line %d) of %s are both '%s' in Python: rename one",
+                       v[i].what, v[i].idl, v[k].what, v[k].idl, v[k].loc.line, scope, v[i].py);
+      break;
+    }
+}
+
+static void check_python_names(checker *c) {
+  const ffirt__gen_model *m = c->m;
+  const ffirt__gen_lang *py = ffirt__gen_lang_get(GEN_LANG_PYTHON);
+  ffirt__gen_names pool;
+  ffirt__gen_names_init(&pool);
+  c->a->on_oom = free_pool; /* the arena longjmps out when out of memory */
+  c->a->on_oom_arg = &pool;
+  py_name *v = NULL;
+  size_t n = 0, cap = 0;
+  for (size_t i = 0; i < m->nstructs; i++) {
+    const ffirt__gen_struct *s = &m->structs[i];
+    int ev = s->synthesized;
+    n = 0;
+    for (size_t k = 0; k < s->nfields; k++)
+      *(py_name *)ffirt__gen_push(c->a, &v, &n, &cap, sizeof *v) =
+          (py_name){s->fields[k].name,
+                    ffirt__gen_lang_ident(&pool, py, GEN_ROLE_FIELD, s->fields[k].name),
+                    ev ? "parameter" : "field",
+                    s->fields[k].loc,
+                    k,
+                    0};
+    py_collisions(
+        c, v, n,
+        ffirt__gen_sprintf(c->a, "%s '%s'", ev ? "event" : "struct", ev ? event_of(m, s) : s->name),
+        &pool);
+  }
+  size_t nm = 0, capm = 0;
+  py_name *methods = NULL;
+  for (size_t i = 0; i < m->nprocs; i++) {
+    const ffirt__gen_proc *p = &m->procs[i];
+    const char *kind = proc_kind_name(p->kind);
+    n = 0;
+    for (size_t k = 0; k < p->nparams; k++)
+      *(py_name *)ffirt__gen_push(c->a, &v, &n, &cap, sizeof *v) =
+          (py_name){p->params[k].name,
+                    ffirt__gen_lang_ident(&pool, py, GEN_ROLE_PARAM, p->params[k].name),
+                    "parameter",
+                    p->params[k].loc,
+                    k,
+                    0};
+    py_collisions(c, v, n, ffirt__gen_sprintf(c->a, "%s '%s'", kind, p->name), &pool);
+    if (p->kind == GEN_DTOR) continue; /* close() in Python */
+    *(py_name *)ffirt__gen_push(c->a, &methods, &nm, &capm, sizeof *methods) = (py_name){
+        p->name, ffirt__gen_lang_ident(&pool, py, GEN_ROLE_METHOD, p->name), kind, p->loc, i, 0};
+    *(py_name *)ffirt__gen_push(c->a, &methods, &nm, &capm, sizeof *methods) =
+        (py_name){p->name,
+                  ffirt__gen_lang_async(&pool, py, p->name),
+                  ffirt__gen_sprintf(c->a, "the async form of %s", kind),
+                  p->loc,
+                  i,
+                  1};
+  }
+  py_collisions(c, methods, nm, "the context class", &pool);
+  c->a->on_oom = NULL;
+  ffirt__gen_names_free(&pool);
+}
+
 /* ---- constants */
 
 /* Macros of the C library that generated code may see. */
@@ -1435,6 +1522,7 @@ void ffirt__gen_check(ffirt__gen_model *m, ffirt__gen_arena *a, ffirt__gen_lexed
   check_enums(&c);
   order_structs(&c);
   check_procs_events(&c);
+  check_python_names(&c);
   check_consts(&c);
   check_options(&c);
   check_use(&c);
