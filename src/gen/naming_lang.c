@@ -103,7 +103,9 @@ static const char *const python_reserved[] = {
     "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
     "with", "yield",
     /* names the binding defines next to the library's */
-    "self", "cls", "timeout", "Error", "FfirtError", "Subscription", "Event", NULL};
+    "self", "cls", "timeout", "Error", "FfirtError", "Subscription", "Event", "EventStream",
+    /* members of every context class (an IDL method of that name would hide them) */
+    "close", "closed", "events", "on_any", "on_any_cbor", NULL};
 
 static const char *const rust_reserved[] = {
     "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",

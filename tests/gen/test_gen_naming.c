@@ -89,6 +89,9 @@ static void library_level_names_match_the_bindings_contracts(void **state) {
   assert_string_equal(ffirt__gen_lang_event_subscribe(&pool, go, "on_echo_fired"), "OnEchoFired");
   assert_string_equal(ffirt__gen_lang_async(&pool, cpp, "echo"), "echoAsync");
   assert_string_equal(ffirt__gen_lang_async(&pool, py, "getItem"), "get_item_async");
+  /* a Python method must not hide a member every context class has */
+  assert_string_equal(ffirt__gen_lang_ident(&pool, py, GEN_ROLE_METHOD, "close"), "close_");
+  assert_string_equal(ffirt__gen_lang_ident(&pool, py, GEN_ROLE_METHOD, "onAny"), "on_any_");
   assert_null(ffirt__gen_lang_async(&pool, go, "echo"));
 }
 

@@ -16,13 +16,14 @@ set_tests_properties(python_cbor2 PROPERTIES
   LABELS "nosan;unit" TIMEOUT 300)
 
 # The generated Python binding (ffirt-gen --lang python) against the example
-# libraries and kitchen_sink: the packages in build/python/, loading their
+# libraries, kitchen_sink and edges (every IDL type and shape): the packages in build/python/, loading their
 # .so from build/lib/. "nosan": ctypes cannot load ASan-built libraries.
-if(TARGET my_timer AND TARGET echo AND TARGET kitchen_sink)
+if(TARGET my_timer AND TARGET echo AND TARGET kitchen_sink AND TARGET edges)
   add_test(NAME python_binding
     COMMAND /usr/bin/python3 -m pytest -q -p no:cacheprovider
             ${PROJECT_SOURCE_DIR}/tests/python/test_my_timer.py
-            ${PROJECT_SOURCE_DIR}/tests/python/test_kitchen_sink.py)
+            ${PROJECT_SOURCE_DIR}/tests/python/test_kitchen_sink.py
+            ${PROJECT_SOURCE_DIR}/tests/python/test_edges.py)
   set_tests_properties(python_binding PROPERTIES
     ENVIRONMENT "PYTHONPATH=${CMAKE_BINARY_DIR}/python;PYTHONDONTWRITEBYTECODE=1"
     LABELS "nosan;unit" TIMEOUT 120)
