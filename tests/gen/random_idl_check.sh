@@ -3,7 +3,8 @@
 # (tests/gen/random_idl.py, fixed seeds): ffirt-gen never crashes (exit 0 or
 # 1); whatever it accepts, it generates, and the output compiles: <lib>_ffi.c
 # as C11 against the runtime headers, <lib>.h as C++17 -pedantic and
-# <lib>_cbor.h as C11 -pedantic, all with -Wall -Wextra -Werror. At least half
+# <lib>_cbor.h as C11 -pedantic, all with -Wall -Wextra -Werror, and the
+# Python package (--lang python) imports. At least half
 # of the files must be accepted, or the test proves nothing.
 # Usage: random_idl_check.sh FFIRT_GEN SOURCE_ROOT WORKDIR [FIRST_SEED COUNT]
 set -uo pipefail
@@ -11,6 +12,20 @@ gen=$1 root=$2 work=$3 first=${4:-1} count=${5:-30}
 CC=${CC:-cc}
 CXX=${CXX:-c++}
 rm -rf "$work" && mkdir -p "$work" || exit 1
+# Imports the generated Python package with a stand-in for the .so (every
+# symbol a dummy function) and completes every ctypes layout: NameErrors,
+# dataclass field order and recursive structs all show up here.
+py_import='import ctypes, importlib, os, sys, types
+out = sys.argv[1]
+name = [n for n in os.listdir(out) if os.path.isdir(os.path.join(out, n))][0]
+if name in sys.stdlib_module_names: sys.exit(0)
+class Lib:
+    def __getattr__(self, symbol): return types.SimpleNamespace()
+ctypes.CDLL = lambda *a, **k: Lib()
+sys.path.insert(0, out)
+m = importlib.import_module(name)
+[ctypes.sizeof(v) for k, v in vars(m).items() if k.startswith("_C_")]'
+
 accepted=0 fail=0
 for seed in $(seq "$first" $((first + count - 1))); do
   ffi="$work/r$seed.ffi"
@@ -32,6 +47,10 @@ for seed in $(seq "$first" $((first + count - 1))); do
      ! "$CXX" -std=c++17 -Wall -Wextra -Werror -pedantic -fsyntax-only -x c++ -I"$out" "$host" 2>>"$work/cc.txt" ||
      ! "$CC" -std=c11 -Wall -Wextra -Werror -pedantic -fsyntax-only -x c -I"$out" "$out"/*_cbor.h 2>>"$work/cc.txt"; then
     echo "FAIL seed $seed: generated code does not compile ($ffi):"; head -20 "$work/cc.txt"; fail=1
+  elif ! "$gen" --lang python -o "$out" "$ffi" 2>"$work/py.txt" ||
+       ! python3 -c "$py_import" "$out" 2>>"$work/py.txt"; then
+    echo "FAIL seed $seed: the Python package is not valid Python ($ffi):"; head -20 "$work/py.txt"
+    fail=1
   else
     rm -rf "$out"
   fi

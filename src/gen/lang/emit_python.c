@@ -62,6 +62,13 @@ static const char *type_name(py *p, const char *idl) {
   return ffirt__gen_lang_ident(&p->n, p->L, GEN_ROLE_TYPE, idl);
 }
 static const char *slug(py *p, const ffirt__gen_type *t) { return ffirt__gen_slug(&p->n, t); }
+/* The ctypes member of a C field: the C name, escaped where it is a Python
+ * keyword (`in` -> `in_`; only the layout matters to ctypes, but the
+ * converters spell it as an attribute). The role with the IDL's own case
+ * (GEN_ROLE_CONST) gives exactly that. */
+static const char *c_member(py *p, const char *idl) {
+  return ffirt__gen_lang_ident(&p->n, p->L, GEN_ROLE_CONST, idl);
+}
 
 /* A Python string literal of s: UTF-8 kept, quotes, backslashes and
  * control characters escaped. */
@@ -279,7 +286,7 @@ static void emit_struct_fields(py *p, const ffirt__gen_struct *s) {
   ffirt__gen_w_indent(w);
   if (s->nfields == 0) ffirt__gen_w_line(w, "(\"_unused\", ctypes.c_uint8),");
   for (size_t k = 0; k < s->nfields; k++)
-    slot_fields(p, s->fields[k].name, s->fields[k].type, 0);
+    slot_fields(p, c_member(p, s->fields[k].name), s->fields[k].type, 0);
   ffirt__gen_w_dedent(w);
   ffirt__gen_w_line(w, "]");
 }
@@ -715,7 +722,8 @@ static void emit_converters(py *p) {
     for (size_t k = 0; k < s->nfields; k++) {
       const ffirt__gen_field *f = &s->fields[k];
       const char *fname = field_name(p, f->name);
-      slot_to(p, "c", f->name, f->type, 0, ffirt__gen_fmt(&p->n, "v.%s", fname), "path", fname, 0);
+      slot_to(p, "c", c_member(p, f->name), f->type, 0, ffirt__gen_fmt(&p->n, "v.%s", fname),
+              "path", fname, 0);
     }
     ffirt__gen_w_line(w, "return c");
     ffirt__gen_w_dedent(w);
@@ -728,7 +736,7 @@ static void emit_converters(py *p) {
     for (size_t k = 0; k < s->nfields; k++) {
       const ffirt__gen_field *f = &s->fields[k];
       ffirt__gen_w_line(w, "%s=%s,", field_name(p, f->name),
-                        slot_from(p, "c", f->name, f->type, 0, 0));
+                        slot_from(p, "c", c_member(p, f->name), f->type, 0, 0));
     }
     ffirt__gen_w_dedent(w);
     if (s->nfields) ffirt__gen_w_line(w, ")");
