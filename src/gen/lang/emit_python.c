@@ -306,16 +306,17 @@ static void emit_box_fields(py *p, const ffirt__gen_type *t) {
 
 /* ------------------------------------------------------------- to C */
 
-static void int_range(ffirt__gen_kind k, const char **lo, const char **hi) {
+/* The runtime's range of an integer kind (_runtime.I8 ... U64). */
+static const char *int_range(ffirt__gen_kind k) {
   switch (k) {
-  case GEN_I8: *lo = "-128", *hi = "127"; break;
-  case GEN_I16: *lo = "-32768", *hi = "32767"; break;
-  case GEN_I32: *lo = "-2147483648", *hi = "2147483647"; break;
-  case GEN_U8: *lo = "0", *hi = "255"; break;
-  case GEN_U16: *lo = "0", *hi = "65535"; break;
-  case GEN_U32: *lo = "0", *hi = "4294967295"; break;
-  case GEN_U64: *lo = "0", *hi = "18446744073709551615"; break;
-  default: *lo = "-9223372036854775808", *hi = "9223372036854775807"; break;
+  case GEN_I8: return "_rt.I8";
+  case GEN_I16: return "_rt.I16";
+  case GEN_I32: return "_rt.I32";
+  case GEN_U8: return "_rt.U8";
+  case GEN_U16: return "_rt.U16";
+  case GEN_U32: return "_rt.U32";
+  case GEN_U64: return "_rt.U64";
+  default: return "_rt.I64";
   }
 }
 
@@ -345,11 +346,8 @@ static const char *value_to(py *p, const ffirt__gen_type *t, const char *v, cons
     return ffirt__gen_fmt(n, "_to_c_%s(%s, %s)", t->kind == GEN_STRUCT ? t->name : slug(p, t), v,
                           full);
   }
-  default: {
-    const char *lo, *hi;
-    int_range(t->kind, &lo, &hi);
-    return ffirt__gen_fmt(n, "_rt.int_arg(%s, %s, %s, %s, %s)", v, lo, hi, path, lab);
-  }
+  default:
+    return ffirt__gen_fmt(n, "_rt.int_arg(%s, %s, %s, %s)", v, int_range(t->kind), path, lab);
   }
 }
 
@@ -1148,9 +1146,15 @@ static const char *const runtime_py[] = {
     "    return b",
     "",
     "",
-    "def int_arg(v, lo: int, hi: int, path: str, name: str = \"\") -> int:",
+    "# The range of each integer kind, for int_arg.",
+    "I8, I16, I32, I64 = ((-(1 << b), (1 << b) - 1) for b in (7, 15, 31, 63))",
+    "U8, U16, U32, U64 = ((0, (1 << b) - 1) for b in (8, 16, 32, 64))",
+    "",
+    "",
+    "def int_arg(v, bounds, path: str, name: str = \"\") -> int:",
     "    if type(v) is not int and (not isinstance(v, int) or isinstance(v, bool)):",
     "        raise TypeError(\"%s: expected int, got %s\" % (where(path, name), type(v).__name__))",
+    "    lo, hi = bounds",
     "    if v < lo or v > hi:",
     "        raise ValueError(\"%s: %d is out of range [%d, %d]\" % (where(path, name), v, lo, "
     "hi))",
@@ -1570,6 +1574,11 @@ static const char *const runtime_py[] = {
     "",
     "    def __exit__(self, *exc):",
     "        self.close()",
+    "",
+    "    def __repr__(self) -> str:",
+    "        handle = self._handle",
+    "        return \"<%s %s>\" % (type(self).__name__, \"closed\" if handle is None else \"0x%x\" "
+    "% handle)",
     "",
     "    @property",
     "    def closed(self) -> bool:",
