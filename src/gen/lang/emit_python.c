@@ -837,17 +837,32 @@ static void emit_prototypes(py *p) {
                     c_fn(p, "remove_event_listener"), p->lib);
 }
 
-/* "req: EchoRequest, n: int" and "_to_c_EchoRequest(req, \"req\"), ..." */
-static void proc_params(py *p, const ffirt__gen_proc *pr, const char **sig, const char **args) {
-  *sig = "";
-  *args = "";
-  for (size_t k = 0; k < pr->nparams; k++) {
-    const ffirt__gen_param *pa = &pr->params[k];
-    const char *name = param_name(p, pa->name);
-    *sig = ffirt__gen_fmt(&p->n, "%s, %s: %s", *sig, name,
-                          ffirt__gen_lang_type(&p->n, p->L, pa->type));
-    *args = ffirt__gen_fmt(&p->n, "%s, %s", *args, param_args(p, pa->type, name, name, 0));
+/* The parameters of pr as a Python signature tail: ", req: EchoRequest". */
+static const char *proc_sig(py *p, const ffirt__gen_proc *pr) {
+  const char *sig = "";
+  for (size_t k = 0; k < pr->nparams; k++)
+    sig = ffirt__gen_fmt(&p->n, "%s, %s: %s", sig, param_name(p, pr->params[k].name),
+                         ffirt__gen_lang_type(&p->n, p->L, pr->params[k].type));
+  return sig;
+}
+
+/* Writes `return <head>(<fixed>, <the converted parameters>)`: on one line
+ * without parameters, else one argument per line. */
+static void write_call(py *p, const char *head, const char *fixed, const ffirt__gen_proc *pr) {
+  ffirt__gen_writer *w = p->w;
+  if (pr->nparams == 0) {
+    ffirt__gen_w_line(w, "return %s(%s)", head, fixed);
+    return;
   }
+  ffirt__gen_w_line(w, "return %s(", head);
+  ffirt__gen_w_indent(w);
+  ffirt__gen_w_line(w, "%s,", fixed);
+  for (size_t k = 0; k < pr->nparams; k++) {
+    const char *name = param_name(p, pr->params[k].name);
+    ffirt__gen_w_line(w, "%s,", param_args(p, pr->params[k].type, name, name, 0));
+  }
+  ffirt__gen_w_dedent(w);
+  ffirt__gen_w_line(w, ")");
 }
 
 static const char *result_type(py *p, const ffirt__gen_proc *pr) {
@@ -856,8 +871,7 @@ static const char *result_type(py *p, const ffirt__gen_proc *pr) {
 
 static void emit_method(py *p, const ffirt__gen_proc *pr, int async) {
   ffirt__gen_writer *w = p->w;
-  const char *sig, *args;
-  proc_params(p, pr, &sig, &args);
+  const char *sig = proc_sig(p, pr);
   const char *name = async ? ffirt__gen_lang_async(&p->n, p->L, pr->name)
                            : ffirt__gen_lang_ident(&p->n, p->L, GEN_ROLE_METHOD, pr->name);
   const char *what = ffirt__gen_fmt(&p->n, "\"%s.%s\"", p->lib, pr->name);
@@ -878,19 +892,18 @@ static void emit_method(py *p, const ffirt__gen_proc *pr, int async) {
   docstring(p, &pr->doc, extra);
   const char *reads = reader(p, pr->result, 0);
   if (is_static)
-    ffirt__gen_w_line(w, "return _rt.%s(%s, %s, timeout, Error, %s%s)",
-                      async ? "call_static_async" : "call_static", c_fn(p, pr->name), reads, what,
-                      args);
+    write_call(p, async ? "_rt.call_static_async" : "_rt.call_static",
+               ffirt__gen_fmt(&p->n, "%s, %s, timeout, Error, %s", c_fn(p, pr->name), reads, what),
+               pr);
   else
-    ffirt__gen_w_line(w, "return self.%s(%s, %s, timeout, %s%s)", async ? "_call_async" : "_call",
-                      c_fn(p, pr->name), reads, what, args);
+    write_call(p, async ? "self._call_async" : "self._call",
+               ffirt__gen_fmt(&p->n, "%s, %s, timeout, %s", c_fn(p, pr->name), reads, what), pr);
   ffirt__gen_w_dedent(w);
 }
 
 static void emit_ctor(py *p, const ffirt__gen_proc *pr, const char *cls, int async) {
   ffirt__gen_writer *w = p->w;
-  const char *sig, *args;
-  proc_params(p, pr, &sig, &args);
+  const char *sig = proc_sig(p, pr);
   const char *name = async ? ffirt__gen_lang_async(&p->n, p->L, pr->name)
                            : ffirt__gen_lang_ident(&p->n, p->L, GEN_ROLE_METHOD, pr->name);
   ffirt__gen_w_blank(w);
@@ -903,8 +916,8 @@ static void emit_ctor(py *p, const ffirt__gen_proc *pr, const char *cls, int asy
                            "Creates a context and waits (at most `timeout` seconds) for its\n"
                            "constructor; raises Error when it fails. `timeout` is also the\n"
                            "default timeout of the context's calls (None: unbounded)."));
-  ffirt__gen_w_line(w, "return %scls.%s(%s, timeout%s)", async ? "await " : "",
-                    async ? "_construct_async" : "_construct", c_fn(p, pr->name), args);
+  write_call(p, async ? "await cls._construct_async" : "cls._construct",
+             ffirt__gen_fmt(&p->n, "%s, timeout", c_fn(p, pr->name)), pr);
   ffirt__gen_w_dedent(w);
 }
 
