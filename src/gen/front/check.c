@@ -354,15 +354,14 @@ static const char *const std_macros[] = {
     /* <stdio.h>, <stdlib.h>, <stddef.h>, <stdarg.h>, <assert.h>, <errno.h>,
      * <signal.h> (reached through <uv.h>), <stdbool.h> */
     "SEEK_SET", "SEEK_CUR", "SEEK_END", "FOPEN_MAX", "FILENAME_MAX", "TMP_MAX", "L_tmpnam",
-    "_IOFBF", "_IOLBF", "_IONBF", "stdin", "stdout", "stderr", "MB_CUR_MAX", "offsetof", "va_arg",
-    "va_start", "va_end", "va_copy", "assert", "errno", "bool", "true", "false", "SIG_DFL",
-    "SIG_IGN", "SIG_ERR", "SIGABRT", "SIGFPE", "SIGILL", "SIGINT", "SIGSEGV", "SIGTERM", "SIGKILL",
-    "SIGHUP", "SIGPIPE", "SIGCHLD", "SIGUSR1", "SIGUSR2", "SIGALRM", "E2BIG", "EACCES",
-    "EADDRINUSE", "EAGAIN", "EBADF", "EBUSY", "ECANCELED", "ECHILD", "ECONNREFUSED", "ECONNRESET",
-    "EDEADLK", "EDOM", "EEXIST", "EFAULT", "EFBIG", "EINPROGRESS", "EINTR", "EINVAL", "EIO",
-    "EISDIR", "EMFILE", "ENAMETOOLONG", "ENFILE", "ENODEV", "ENOENT", "ENOMEM", "ENOSPC", "ENOSYS",
-    "ENOTDIR", "ENOTEMPTY", "ENOTSUP", "EPERM", "EPIPE", "ERANGE", "EROFS", "ESPIPE", "ESRCH",
-    "ETIMEDOUT", "EWOULDBLOCK", "EXDEV",
+    "_IOFBF", "_IOLBF", "_IONBF", "MB_CUR_MAX", "va_arg", "va_start", "va_end", "va_copy", "assert",
+    "errno", "bool", "true", "false", "SIG_DFL", "SIG_IGN", "SIG_ERR", "SIGABRT", "SIGFPE",
+    "SIGILL", "SIGINT", "SIGSEGV", "SIGTERM", "SIGKILL", "SIGHUP", "SIGPIPE", "SIGCHLD", "SIGUSR1",
+    "SIGUSR2", "SIGALRM", "E2BIG", "EACCES", "EADDRINUSE", "EAGAIN", "EBADF", "EBUSY", "ECANCELED",
+    "ECHILD", "ECONNREFUSED", "ECONNRESET", "EDEADLK", "EDOM", "EEXIST", "EFAULT", "EFBIG",
+    "EINPROGRESS", "EINTR", "EINVAL", "EIO", "EISDIR", "EMFILE", "ENAMETOOLONG", "ENFILE", "ENODEV",
+    "ENOENT", "ENOMEM", "ENOSPC", "ENOSYS", "ENOTDIR", "ENOTEMPTY", "ENOTSUP", "EPERM", "EPIPE",
+    "ERANGE", "EROFS", "ESPIPE", "ESRCH", "ETIMEDOUT", "EWOULDBLOCK", "EXDEV",
     /* predefined by GCC and Clang in the GNU modes (-std=gnu11, gnu++17) */
     "linux", "unix", "i386", NULL};
 
@@ -447,8 +446,14 @@ static int check_name(checker *c, const char *name, ffirt__gen_loc loc, const ch
    * handler-table slots) must not be macros */
   int unprefixed = member || strcmp(what, "struct") == 0 || strcmp(what, "enum") == 0 ||
                    strcmp(what, "state type") == 0 || strcmp(what, "event") == 0;
+  /* function-like macros replace a name only when '(' follows: harmless
+   * here (so are offsetof, assert, va_arg, and glibc's `#define stdin stdin`) */
+  static const char *const function_like[] = {"INT8_C",   "INT16_C",  "INT32_C",
+                                              "INT64_C",  "UINT8_C",  "UINT16_C",
+                                              "UINT32_C", "UINT64_C", NULL};
   if (unprefixed && strcmp(what, "enumerator") != 0 &&
-      (in_list(std_macros, name) || strncmp(name, "UV_", 3) == 0)) {
+      ((in_list(std_macros, name) && !in_list(function_like, name)) ||
+       strncmp(name, "UV_", 3) == 0)) {
     ffirt__gen_error(c->d, loc,
                      "%s name '%s' is a macro of the C library, POSIX or GNU C (the "
                      "preprocessor would replace it in the generated code)",
