@@ -1351,23 +1351,26 @@ typedef struct py_name {
   int derived;  /* an async form: two of them clash only when their methods do */
 } py_name;
 
-/* Reports every pair of distinct IDL names of one scope that the Python
- * binding spells the same (delayMs and delay_ms both become delay_ms), at
- * the later one. */
+/* Reports every name of one scope whose Python spelling an earlier name of
+ * another declaration already has (delayMs and delay_ms both become
+ * delay_ms), at the later one. Linear: one hash index per scope. */
 static void py_collisions(checker *c, const py_name *v, size_t n, const char *scope,
                           const ffirt__gen_names *pool) {
   if (pool->oom) return;
-  for (size_t i = 0; i < n; i++)
-    for (size_t k = 0; k < i; k++) {
-      if (v[k].owner == v[i].owner || (v[k].derived && v[i].derived) ||
-          strcmp(v[k].idl, v[i].idl) == 0)
-        continue;
-      if (strcmp(v[k].py, v[i].py) != 0) continue;
-      ffirt__gen_error(c->d, v[i].loc,
-                       "%s '%s' and %s '%s' (line %d) of %s are both '%s' in Python: rename one",
-                       v[i].what, v[i].idl, v[k].what, v[k].idl, v[k].loc.line, scope, v[i].py);
-      break;
+  str_index ix = {0};
+  for (size_t i = 0; i < n; i++) {
+    size_t k = index_find(&ix, v[i].py);
+    if (k == SIZE_MAX) {
+      index_add(c->a, &ix, v[i].py, i);
+      continue;
     }
+    if (v[k].owner == v[i].owner || (v[k].derived && v[i].derived) ||
+        strcmp(v[k].idl, v[i].idl) == 0)
+      continue; /* the same name twice is reported as a duplicate elsewhere */
+    ffirt__gen_error(c->d, v[i].loc,
+                     "%s '%s' and %s '%s' (line %d) of %s are both '%s' in Python: rename one",
+                     v[i].what, v[i].idl, v[k].what, v[k].idl, v[k].loc.line, scope, v[i].py);
+  }
 }
 
 static void check_python_names(checker *c) {

@@ -44,10 +44,12 @@ typedef struct py {
   const char *lib;
   /* distinct boxed container types (by slug), discovery order */
   const ffirt__gen_type **boxes;
+  const char **box_slugs; /* slug of each box (pool strings) */
   size_t nboxes, capboxes;
   int oom;
   /* emission marks of _fields_: per struct, per box */
   char *struct_done, *box_done;
+  char *struct_read; /* per struct: a reply or event payload (needs _read_X) */
 } py;
 
 /* ------------------------------------------------------------- names */
@@ -168,17 +170,20 @@ static void walk_slot(py *p, const ffirt__gen_type *t, int boxed);
 static void add_box(py *p, const ffirt__gen_type *t) {
   const char *s = slug(p, t);
   for (size_t i = 0; i < p->nboxes; i++)
-    if (strcmp(slug(p, p->boxes[i]), s) == 0) return;
+    if (strcmp(p->box_slugs[i], s) == 0) return;
   if (p->nboxes == p->capboxes) {
     size_t cap = p->capboxes ? 2 * p->capboxes : 8;
     const ffirt__gen_type **b = realloc(p->boxes, cap * sizeof *b);
-    if (!b) {
+    if (b) p->boxes = b;
+    const char **sl = realloc(p->box_slugs, cap * sizeof *sl);
+    if (sl) p->box_slugs = sl;
+    if (!b || !sl) {
       p->oom = 1;
       return;
     }
-    p->boxes = b;
     p->capboxes = cap;
   }
+  p->box_slugs[p->nboxes] = s;
   p->boxes[p->nboxes++] = t;
   walk_slot(p, t, 0); /* the box's one member is t laid out as a slot */
 }
@@ -226,14 +231,13 @@ static void collect_boxes(py *p) {
 static size_t box_index(py *p, const ffirt__gen_type *t) {
   const char *s = slug(p, t);
   for (size_t i = 0; i < p->nboxes; i++)
-    if (strcmp(slug(p, p->boxes[i]), s) == 0) return i;
+    if (strcmp(p->box_slugs[i], s) == 0) return i;
   return 0;
 }
 
+/* Position of s in m->structs (every resolved sdecl points into it). */
 static size_t struct_index(py *p, const ffirt__gen_struct *s) {
-  for (size_t i = 0; i < p->m->nstructs; i++)
-    if (&p->m->structs[i] == s || strcmp(p->m->structs[i].name, s->name) == 0) return i;
-  return 0;
+  return (size_t)(s - p->m->structs);
 }
 
 /* ------------------------------------------------------------- _fields_ */
@@ -687,18 +691,18 @@ static void emit_ctypes(py *p) {
     emit_box_fields(p, p->boxes[i]);
 }
 
-/* 1 when a reply or an event payload is a struct s (it needs a reader). */
-static int is_read(py *p, const ffirt__gen_struct *s) {
+/* Marks in p->struct_read every struct that is a reply or an event payload
+ * (it needs a reader). */
+static void mark_read(py *p) {
   const ffirt__gen_model *m = p->m;
-  for (size_t i = 0; i < m->nprocs; i++)
-    if (m->procs[i].result && m->procs[i].result->kind == GEN_STRUCT &&
-        strcmp(m->procs[i].result->name, s->name) == 0)
-      return 1;
-  for (size_t i = 0; i < m->nevents; i++)
-    if (m->events[i].payload && m->events[i].payload->kind == GEN_STRUCT &&
-        strcmp(m->events[i].payload->name, s->name) == 0)
-      return 1;
-  return 0;
+  for (size_t i = 0; i < m->nprocs; i++) {
+    const ffirt__gen_type *t = m->procs[i].result;
+    if (t && t->kind == GEN_STRUCT && t->sdecl) p->struct_read[struct_index(p, t->sdecl)] = 1;
+  }
+  for (size_t i = 0; i < m->nevents; i++) {
+    const ffirt__gen_type *t = m->events[i].payload;
+    if (t && t->kind == GEN_STRUCT && t->sdecl) p->struct_read[struct_index(p, t->sdecl)] = 1;
+  }
 }
 
 static void emit_converters(py *p) {
@@ -739,7 +743,7 @@ static void emit_converters(py *p) {
     ffirt__gen_w_dedent(w);
     if (s->nfields) ffirt__gen_w_line(w, ")");
     ffirt__gen_w_dedent(w);
-    if (!is_read(p, s)) continue;
+    if (!p->struct_read[i]) continue;
     ffirt__gen_w_blank(w);
     ffirt__gen_w_blank(w);
     ffirt__gen_w_line(w, "def _read_%s(msg: int, n: int = 0) -> %s:", s->name, py);
@@ -1008,12 +1012,14 @@ int ffirt__gen_emit_python(const ffirt__gen_model *m, const char *outdir) {
     collect_boxes(&p);
     p.struct_done = calloc(m->nstructs + 1, 1);
     p.box_done = calloc(p.nboxes + 1, 1);
-    if (!p.struct_done || !p.box_done || p.oom) {
+    p.struct_read = calloc(m->nstructs + 1, 1);
+    if (!p.struct_done || !p.box_done || !p.struct_read || p.oom) {
       fprintf(stderr, "ffirt-gen: out of memory while writing the Python binding\n");
       rc = -1;
     }
   }
   if (rc == 0) {
+    mark_read(&p);
     emit_header(&p);
     emit_consts(&p);
     emit_enums(&p);
@@ -1040,7 +1046,9 @@ int ffirt__gen_emit_python(const ffirt__gen_model *m, const char *outdir) {
   }
   free(p.struct_done);
   free(p.box_done);
+  free(p.struct_read);
   free(p.boxes);
+  free(p.box_slugs);
   ffirt__gen_names_free(&p.n);
   return rc;
 }
