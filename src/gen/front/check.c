@@ -1348,10 +1348,14 @@ typedef struct py_name {
   const char *idl, *py, *what; /* what: "field", "method", "async form of method" */
   ffirt__gen_loc loc;
   size_t owner; /* the declaration it belongs to (a method and its async form) */
-  int derived;  /* an async form: two of them clash only when their methods do */
+  int derived;  /* 1: an async form (two of them clash only when their methods do);
+                   2: an event's subscription method (events and procedures may
+                   share a name in C) */
 } py_name;
 
-/* Reports every name of one scope whose Python spelling an earlier name of
+/* Reports every name of one scope (a struct's fields, a procedure's
+ * parameters, the context class's methods, an enum's members) whose Python
+ * spelling an earlier name of
  * another declaration already has (delayMs and delay_ms both become
  * delay_ms), at the later one. Linear: one hash index per scope. */
 static void py_collisions(checker *c, const py_name *v, size_t n, const char *scope,
@@ -1364,8 +1368,8 @@ static void py_collisions(checker *c, const py_name *v, size_t n, const char *sc
       index_add(c->a, &ix, v[i].py, i);
       continue;
     }
-    if (v[k].owner == v[i].owner || (v[k].derived && v[i].derived) ||
-        strcmp(v[k].idl, v[i].idl) == 0)
+    if (v[k].owner == v[i].owner || (v[k].derived == 1 && v[i].derived == 1) ||
+        ((v[k].derived == 2) == (v[i].derived == 2) && strcmp(v[k].idl, v[i].idl) == 0))
       continue; /* the same name twice is reported as a duplicate elsewhere */
     ffirt__gen_error(c->d, v[i].loc,
                      "%s '%s' and %s '%s' (line %d) of %s are both '%s' in Python: rename one",
@@ -1425,7 +1429,28 @@ static void check_python_names(checker *c) {
                   i,
                   1};
   }
+  for (size_t i = 0; i < m->nevents; i++)
+    *(py_name *)ffirt__gen_push(c->a, &methods, &nm, &capm, sizeof *methods) =
+        (py_name){m->events[i].wire,
+                  ffirt__gen_lang_event_subscribe(&pool, py, m->events[i].wire),
+                  "the subscription method of event",
+                  m->events[i].loc,
+                  m->nprocs + i,
+                  2};
   py_collisions(c, methods, nm, "the context class", &pool);
+  for (size_t i = 0; i < m->nenums; i++) {
+    const ffirt__gen_enum *e = &m->enums[i];
+    n = 0;
+    for (size_t k = 0; k < e->nitems; k++)
+      *(py_name *)ffirt__gen_push(c->a, &v, &n, &cap, sizeof *v) =
+          (py_name){e->items[k].name,
+                    ffirt__gen_lang_enumerator(&pool, py, e->name, e->items[k].name),
+                    "enumerator",
+                    e->items[k].loc,
+                    k,
+                    0};
+    py_collisions(c, v, n, ffirt__gen_sprintf(c->a, "enum '%s'", e->name), &pool);
+  }
   c->a->on_oom = NULL;
   ffirt__gen_names_free(&pool);
 }
