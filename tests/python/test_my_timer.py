@@ -137,6 +137,13 @@ def test_async_create_and_gather_1000():
             with pytest.raises(mt.Error, match="job name must not be empty"):
                 await t.schedule_async(mt.JobSpec("", [], 0), mt.RetryPolicy(1, 1, []),
                                        mt.ScheduleConfig(0, 0))
+            r = await t.schedule_async(mt.JobSpec("j", [], 0), mt.RetryPolicy(2, 9, []),
+                                       mt.ScheduleConfig(start_at_ms=1, interval_ms=30000))
+            assert r == mt.ScheduleResult("a:j", 2, 1, 9)
+            e = await echo.Echo.create_async(echo.EchoConfig(prefix="p"))
+            with e:
+                assert (await e.shout_async(echo.ShoutRequest("hey"))).shouted == "p: HEY"
+                assert await e.version_async() == "echo v0.1.0"
             threads = threading.active_count()
             rs = await asyncio.gather(*[t.echo_async(mt.EchoRequest(str(i), 0))
                                         for i in range(1000)])

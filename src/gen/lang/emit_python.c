@@ -1114,7 +1114,7 @@ static const char *const runtime_py[] = {
     "    class FfirtError(Exception):",
     "        \"\"\"Base class of the errors of every ffirt library.\"\"\"",
     "",
-    "    FfirtError.__module__ = \"ffirt\"",
+    "    FfirtError.__module__ = \"_ffirt_shared\"",
     "    _shared.FfirtError = FfirtError",
     "    _shared = sys.modules.setdefault(\"_ffirt_shared\", _shared)",
     "FfirtError = _shared.FfirtError",
