@@ -13,7 +13,8 @@ through the generated binding, against the C native host in the same run.
 then where the per-call overhead goes: each step of a Python call timed
 alone in a tight loop (mean ns per call), and the rest (thread hand-off:
 the worker thread taking the GIL, the waiting thread waking) as the
-difference. Prints a table and one `csv,` line per row; never fails on
+difference: mostly CPython making and freeing a thread state for every
+callback that arrives on a C thread, then passing the GIL. Prints a table and one `csv,` line per row; never fails on
 speed (exit 1 only when a reply is wrong or perf_e2e fails).
 
 Usage: perf_python [SCALE]   (PYTHONPATH=build/python; FFIRT_PERF_E2E=path
@@ -170,7 +171,8 @@ def main():
     for name, ns in parts:
         print("  %-58s %7.0f ns" % (name, ns))
         rest -= ns
-    print("  %-58s %7.0f ns" % ("rest: GIL hand-off worker -> waiting thread, wake-up", rest))
+    print("  %-58s %7.0f ns" % ("rest: callback on the worker thread (ctypes makes and frees "
+                                "a thread state), GIL hand-off, wake-up", rest))
     print("csv,mode,host,samples,p50_us,p99_us,max_us,ops_per_s,vs_c,load")
     for mode, host, n, a, b, m, o, v in rows:
         print("csv,%s,%s,%d,%.1f,%.1f,%.1f,%.0f,%.3f,%.2f" % (mode, host, n, a, b, m, o, v, load))
