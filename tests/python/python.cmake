@@ -29,12 +29,12 @@ if(TARGET my_timer AND TARGET echo AND TARGET kitchen_sink AND TARGET edges)
     LABELS "nosan;unit" TIMEOUT 120)
 endif()
 
-# The Python example host (examples/timer/python/demo.py) runs, so it can't rot.
+# The Python example host (examples/timer/python/demo.py) runs, so it can't rot
+# (any failed call raises, so the exit status tells).
 if(TARGET my_timer)
   add_test(NAME example_timer_python
     COMMAND /usr/bin/python3 ${PROJECT_SOURCE_DIR}/examples/timer/python/demo.py)
   set_tests_properties(example_timer_python PROPERTIES
     ENVIRONMENT "PYTHONPATH=${CMAKE_BINARY_DIR}/python;PYTHONDONTWRITEBYTECODE=1"
-    PASS_REGULAR_EXPRESSION "asyncio: 100 replies.*closed"
     LABELS "nosan;unit" TIMEOUT 60)
 endif()

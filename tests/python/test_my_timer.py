@@ -114,12 +114,11 @@ def test_echo_library_side_by_side(t):
 
 def test_delay_does_not_block_the_worker(t):
     done = []
-    slow = threading.Thread(target=lambda: done.append(t.echo(mt.EchoRequest("slow", 300))))
+    slow = threading.Thread(target=lambda: done.append(t.echo(mt.EchoRequest("slow", 1000))))
     slow.start()
     time.sleep(0.05)
-    start = time.monotonic()
     assert t.echo(mt.EchoRequest("fast", 0)).echoed == "fast"
-    assert time.monotonic() - start < 0.2 and not done  # overtook the slow one
+    assert not done  # the fast one overtook the slow one
     slow.join()
     assert done[0].echoed == "slow"
 
