@@ -407,3 +407,20 @@ def test_lib_path_override(tmp_path):
     r = subprocess.run([sys.executable, "-c", "import my_timer; print(my_timer._lib._name)"],
                        env=env, capture_output=True, text=True)
     assert r.returncode == 0 and r.stdout.strip() == os.path.join(libdir, "libmy_timer.so")
+
+
+def test_exit_with_an_unclosed_busy_context():
+    # The interpreter exits with a context never closed, a listener
+    # registered and a call in flight on a daemon thread: the finalizer
+    # destroys the context at exit, nothing crashes or hangs.
+    code = """if True:
+        import threading, time, my_timer as m
+        t = m.MyTimer.create(m.TimerConfig(name="exit"))
+        t.on_echo_fired(lambda ev: None)
+        threading.Thread(target=lambda: t.echo(m.EchoRequest("slow", 5000)), daemon=True).start()
+        t.echo(m.EchoRequest("x", 0))
+        time.sleep(0.05)
+        print("bye")
+    """
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0 and r.stdout == "bye\n", r.stderr
