@@ -935,13 +935,14 @@ static void emit_context(py *p) {
   ffirt__gen_w_indent(w);
   const char *ctor =
       m->ctor ? ffirt__gen_lang_ident(&p->n, p->L, GEN_ROLE_METHOD, m->ctor->name) : "create";
-  docstring(p, &m->state_doc,
-            ffirt__gen_fmt(&p->n,
-                           "A %s context: its own worker and event threads. Make one with\n"
-                           "`%s.%s(...)`, use it as a context manager or call close().\n"
-                           "Methods block (GIL released) or, in their _async form, return an\n"
-                           "asyncio future; errors raise Error, timeouts TimeoutError.",
-                           p->lib, cls, ctor));
+  docstring(
+      p, &m->state_doc,
+      ffirt__gen_fmt(&p->n,
+                     "A context of the %s library: its own worker and event threads. Make one\n"
+                     "with `%s.%s(...)`, use it as a context manager or call close().\n"
+                     "Methods block (GIL released) or, in their _async form, return an\n"
+                     "asyncio future; errors raise Error, timeouts TimeoutError.",
+                     p->lib, cls, ctor));
   ffirt__gen_w_line(w, "__slots__ = ()");
   ffirt__gen_w_line(w, "_lib_name = \"%s\"", p->lib);
   ffirt__gen_w_line(w, "_error = Error");
