@@ -1173,7 +1173,7 @@ static const char support_calls[] =
     "\n"
     "func fromCBytes(p *C.uint8_t, n C.size_t) []byte {\n"
     "\tif n == 0 {\n"
-    "\t\treturn []byte{}\n"
+    "\t\treturn nil\n"
     "\t}\n"
     "\treturn C.GoBytes(unsafe.Pointer(p), C.int(n))\n"
     "}\n"
