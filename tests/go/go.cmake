@@ -73,3 +73,13 @@ add_test(NAME go_example
   WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}/examples/timer/go)
 set_tests_properties(go_example PROPERTIES LABELS "nosan;unit" TIMEOUT 600
   PASS_REGULAR_EXPRESSION "done")
+
+# The Go benchmark (bench/go, run by bench/go/run.sh beside the C host) must
+# keep building and checking its replies: a few iterations, never timed.
+set(_bmod ${CMAKE_BINARY_DIR}/bench/go/go.mod)
+ffirt_go_modfile(${_bmod} ffirtgobench my_timer)
+add_test(NAME go_bench_smoke
+  COMMAND ${CMAKE_COMMAND} -E env ${go_env} ${FFIRT_GO} test -run ^$ -bench . -benchtime 20x
+    -modfile=${_bmod} .
+  WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}/bench/go)
+set_tests_properties(go_bench_smoke PROPERTIES LABELS "nosan;unit;bench" TIMEOUT 600)
