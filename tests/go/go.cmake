@@ -65,6 +65,16 @@ add_test(NAME go_vet_gofmt
   WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}/tests/go)
 set_tests_properties(go_vet_gofmt PROPERTIES LABELS "nosan;unit" TIMEOUT 600)
 
+# Every odd IDL shape of the generator tests must give a Go package that
+# vets and is gofmt-clean (names that meet the binding's locals, a static
+# named like the state, nested optionals, odd wire texts, ...).
+file(GLOB _shapes ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/shapes/*.ffi)
+add_test(NAME go_vet_shapes
+  COMMAND ${CMAKE_COMMAND} -E env ${go_env} GO=${FFIRT_GO} GOFMT=${FFIRT_GOFMT}
+    sh ${PROJECT_SOURCE_DIR}/tests/go/vet_generated.sh $<TARGET_FILE:ffirt-gen>
+    ${CMAKE_BINARY_DIR}/tests/go/shapes ${_shapes} ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/edges.ffi)
+set_tests_properties(go_vet_shapes PROPERTIES LABELS "nosan;unit" TIMEOUT 600)
+
 # The example host (examples/timer/go) runs to the end.
 set(_exmod ${CMAKE_BINARY_DIR}/examples/timer/go/go.mod)
 ffirt_go_modfile(${_exmod} mytimerexample my_timer)

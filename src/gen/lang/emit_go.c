@@ -672,8 +672,22 @@ static const char *zero_of(gen_go *G, const ffirt__gen_type *t) {
   }
 }
 
-static void proc_decl(gen_go *G, ffirt__gen_writer *w, const ffirt__gen_proc *p) {
+/* The Go name of a procedure. A static is a package function, so it must
+ * not take the name of a type of the package (a static `s` next to state
+ * `S`): it then gets the language's escape (`S_`). */
+static const char *proc_name(gen_go *G, const ffirt__gen_proc *p) {
   const char *name = ffirt__gen_lang_ident(G->n, G->L, GEN_ROLE_METHOD, p->name);
+  if (p->kind != GEN_STATIC) return name;
+  int clash = strcmp(name, G->cls) == 0;
+  for (size_t i = 0; i < G->m->nstructs && !clash; i++)
+    clash = strcmp(name, tname(G, G->m->structs[i].name)) == 0;
+  for (size_t i = 0; i < G->m->nenums && !clash; i++)
+    clash = strcmp(name, tname(G, G->m->enums[i].name)) == 0;
+  return clash ? ffirt__gen_fmt(G->n, G->L->escape_fmt, name) : name;
+}
+
+static void proc_decl(gen_go *G, ffirt__gen_writer *w, const ffirt__gen_proc *p) {
+  const char *name = proc_name(G, p);
   const ffirt__gen_type *r = p->result;
   const char *ret = r ? ffirt__gen_fmt(G->n, "(%s, error)", gotype(G, r)) : "error";
   const char *zero = r ? ffirt__gen_fmt(G->n, "%s, ", zero_of(G, r)) : "";
@@ -1396,13 +1410,19 @@ int ffirt__gen_emit_go(const ffirt__gen_model *m, const char *outdir) {
   G.pkg = ffirt__gen_lang_module(G.n, G.L, m->library);
   G.cls = ffirt__gen_lang_ctx_class(G.n, G.L, m->state);
   G.cp = ffirt__gen_fmt(G.n, "%s__go_", m->library);
-  /* receiver: the type's initial, unless a parameter is called that */
+  /* receiver: the type's initial, unless the support code's methods use
+   * that letter for a local, or a parameter is called that */
   G.rcv = ffirt__gen_fmt(G.n, "%c", G.cls[0] >= 'A' && G.cls[0] <= 'Z' ? G.cls[0] + 32 : 'x');
-  for (size_t i = 0; i < m->nprocs; i++)
-    for (size_t k = 0; k < m->procs[i].nparams; k++)
-      if (strcmp(ffirt__gen_lang_ident(G.n, G.L, GEN_ROLE_PARAM, m->procs[i].params[k].name),
-                 G.rcv) == 0)
-        G.rcv = "self";
+  if (strchr("bcehnpsv", G.rcv[0])) G.rcv = "self";
+  for (int clash = 1; clash;) {
+    clash = 0;
+    for (size_t i = 0; i < m->nprocs; i++)
+      for (size_t k = 0; k < m->procs[i].nparams; k++)
+        if (strcmp(ffirt__gen_lang_ident(G.n, G.L, GEN_ROLE_PARAM, m->procs[i].params[k].name),
+                   G.rcv) == 0)
+          clash = 1;
+    if (clash) G.rcv = ffirt__gen_fmt(G.n, "%s_", G.rcv);
+  }
 
   for (size_t i = 0; i < m->nstructs; i++)
     for (size_t k = 0; k < m->structs[i].nfields; k++)
