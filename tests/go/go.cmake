@@ -1,5 +1,5 @@
 # The Go binding (ffirt-gen --lang go): `go test -race` over tests/go against
-# the generated packages of my_timer, echo and kitchen_sink (build/go/<pkg>),
+# the generated packages of my_timer, echo, kitchen_sink and edges (build/go/<pkg>),
 # `go vet` and gofmt of the generated code, and the Go example host.
 #
 # The test module's go.mod (tests/go/go.mod) replaces the packages with the
@@ -10,7 +10,7 @@
 # runners): then they live in the build tree. Label nosan: Go links its own
 # runtime, which the ASan/TSan builds cannot instrument (-race is the Go
 # side's race detector).
-if(NOT TARGET my_timer OR NOT TARGET echo OR NOT TARGET kitchen_sink)
+if(NOT TARGET my_timer OR NOT TARGET echo OR NOT TARGET kitchen_sink OR NOT TARGET edges)
   return()
 endif()
 find_program(FFIRT_GO go)
@@ -48,7 +48,7 @@ function(ffirt_go_modfile OUT MODULE)
 endfunction()
 
 set(_mod ${CMAKE_BINARY_DIR}/tests/go/go.mod)
-ffirt_go_modfile(${_mod} ffirtgotest my_timer echo kitchen_sink)
+ffirt_go_modfile(${_mod} ffirtgotest my_timer echo kitchen_sink edges)
 
 add_test(NAME go_binding
   COMMAND ${CMAKE_COMMAND} -E env ${go_env} ${FFIRT_GO} test -race -count=1 -modfile=${_mod} ./...

@@ -7,12 +7,14 @@ go 1.19
 
 require (
 	echo v0.0.0
+	edges v0.0.0
 	kitchensink v0.0.0
 	mytimer v0.0.0
 )
 
 replace (
 	echo => ../../build/go/echo
+	edges => ../../build/go/edges
 	kitchensink => ../../build/go/kitchensink
 	mytimer => ../../build/go/mytimer
 )
