@@ -676,3 +676,69 @@ func TestContextsCreatedAndClosedPerGoroutine(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestDroppedEventsAreReported(t *testing.T) {
+	tm := newTimer(t, "t1")
+	release := make(chan struct{})
+	entered := make(chan struct{})
+	var once sync.Once
+	block, err := tm.OnEchoFired(func(mytimer.EchoEvent) {
+		once.Do(func() { close(entered) })
+		<-release // holds the event thread: the bounded queue fills up
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := make(chan uint64, 64)
+	ds, err := tm.OnDroppedEvents(func(n uint64) { counts <- n })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ds.Close()
+	payloads := make(chan any, 64)
+	as, err := tm.OnAny(func(e mytimer.Event) {
+		if e.Type == mytimer.EventDroppedEvents {
+			payloads <- e.Payload
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer as.Close()
+	echoN(t, tm, "first")
+	<-entered
+	// More events than the queue holds (1024 by default) while it is stuck;
+	// the requests themselves are never refused because of it.
+	var wg sync.WaitGroup
+	for g := 0; g < 32; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 40; i++ {
+				if _, err := tm.Echo(context.Background(), mytimer.EchoRequest{Message: "flood"}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(release)
+	select {
+	case n := <-counts:
+		if n == 0 {
+			t.Fatal("dropped_events reported 0")
+		}
+	case <-time.After(wait):
+		t.Fatal("no dropped_events report after overflowing the queue")
+	}
+	select {
+	case p := <-payloads:
+		if n, ok := p.(uint64); !ok || n == 0 {
+			t.Fatalf("OnAny dropped_events payload %#v, want a uint64 count", p)
+		}
+	case <-time.After(wait):
+		t.Fatal("OnAny got no dropped_events")
+	}
+	block.Close()
+}

@@ -1072,6 +1072,28 @@ static const char support_events[] =
     "\treturn ch\n"
     "}\n";
 
+static const char support_builtin_events[] =
+    "\n"
+    "// OnNotResponding calls fn when the context's worker thread made no\n"
+    "// progress for the runtime's stall threshold (a handler blocking it).\n"
+    "func ($R *$C) OnNotResponding(fn func()) (*Subscription, error) {\n"
+    "\treturn $R.listen(EventNotResponding, false, func(unsafe.Pointer, int) { fn() })\n"
+    "}\n"
+    "\n"
+    "// OnResponding calls fn when the worker recovered after not_responding.\n"
+    "func ($R *$C) OnResponding(fn func()) (*Subscription, error) {\n"
+    "\treturn $R.listen(EventResponding, false, func(unsafe.Pointer, int) { fn() })\n"
+    "}\n"
+    "\n"
+    "// OnDroppedEvents calls fn with the number of events the runtime's\n"
+    "// bounded event queue dropped since its last report (the library's\n"
+    "// overflow policy; listeners that keep the event thread busy cause it).\n"
+    "func ($R *$C) OnDroppedEvents(fn func(count uint64)) (*Subscription, error) {\n"
+    "\treturn $R.listen(EventDroppedEvents, false, func(p unsafe.Pointer, _ int) {\n"
+    "\t\tfn(uint64(*(*C.uint64_t)(p)))\n"
+    "\t})\n"
+    "}\n";
+
 static const char support_calls[] =
     "\n"
     "const (\n"
@@ -1363,6 +1385,7 @@ static int write_main(gen_go *G, const char *outdir) {
 
   tmpl(G, &w, support_events);
   event_decls(G, &w);
+  tmpl(G, &w, support_builtin_events);
   tmpl(G, &w, support_calls);
 
   ffirt__gen_w_blank(&w);
