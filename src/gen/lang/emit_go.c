@@ -1460,11 +1460,12 @@ int ffirt__gen_emit_go(const ffirt__gen_model *m, const char *outdir) {
   for (size_t i = 0; i < m->nevents; i++)
     use_type(&G, m->events[i].payload, 1);
 
-  int rc = -1;
-  if (!G.oom && !G.n->oom) rc = write_main(&G, outdir);
+  /* Names are made while writing: a pool out of memory may show only
+   * afterwards, and then nothing written can be trusted. */
+  int rc = G.oom || G.n->oom ? -1 : write_main(&G, outdir);
   if (rc == 0) rc = write_small(&G, outdir);
   if (rc == 0) rc = ffirt__gen_emit_c_host(m, outdir);
-  if (rc == 0 && (G.oom || G.n->oom)) {
+  if (G.oom || G.n->oom) {
     fprintf(stderr, "ffirt-gen: out of memory while writing the Go binding\n");
     rc = -1;
   }
