@@ -1,0 +1,56 @@
+# The Rust binding (src/gen/lang/emit_rust.c): `cargo test` of the generated
+# my_timer, echo and kitchen_sink crates (build/rust/<lib>/) with the tests in
+# tests/rust/, clippy and rustdoc on the crates, and the example host
+# examples/timer/rust/. Everything cargo builds goes to build/cargo-target;
+# nothing is fetched (the crates have no dependencies: --offline). Label
+# "nosan": a Rust program cannot load the ASan build of the libraries.
+find_program(FFIRT_CARGO cargo HINTS $ENV{HOME}/.cargo/bin)
+if(NOT FFIRT_CARGO OR NOT TARGET my_timer_rust OR NOT TARGET echo_rust OR NOT TARGET kitchen_sink_rust)
+  message(STATUS "rust: cargo or the example crates missing; Rust binding tests not registered")
+  return()
+endif()
+set(_rust_crates ${CMAKE_BINARY_DIR}/rust)
+set(_rust_env CARGO_TARGET_DIR=${CMAKE_BINARY_DIR}/cargo-target CARGO_TERM_COLOR=never)
+
+set(FFIRT_RUST_TESTS ${PROJECT_SOURCE_DIR}/tests/rust)
+set(FFIRT_RUST_CRATES ${_rust_crates})
+configure_file(${PROJECT_SOURCE_DIR}/tests/rust/Cargo.toml.in
+  ${CMAKE_BINARY_DIR}/tests/rust/Cargo.toml @ONLY)
+add_test(NAME rust_binding
+  COMMAND ${CMAKE_COMMAND} -E env ${_rust_env}
+    ${FFIRT_CARGO} test --offline --quiet --manifest-path ${CMAKE_BINARY_DIR}/tests/rust/Cargo.toml)
+set_tests_properties(rust_binding PROPERTIES LABELS "nosan;unit" TIMEOUT 900)
+
+# The crate's own tests (the CBOR reader) and its doc build, and clippy on
+# every generated crate when clippy is installed.
+add_test(NAME rust_crate
+  COMMAND ${CMAKE_COMMAND} -E env ${_rust_env} RUSTDOCFLAGS=-Dwarnings
+    sh -c "\"$0\" test --offline --quiet --manifest-path \"$1/my_timer/Cargo.toml\" && \"$0\" doc --offline --quiet --no-deps --manifest-path \"$1/my_timer/Cargo.toml\""
+    ${FFIRT_CARGO} ${_rust_crates})
+set_tests_properties(rust_crate PROPERTIES LABELS "nosan;unit" TIMEOUT 900)
+
+execute_process(COMMAND ${FFIRT_CARGO} clippy --version RESULT_VARIABLE _clippy_rc OUTPUT_QUIET ERROR_QUIET)
+if(_clippy_rc EQUAL 0)
+  add_test(NAME rust_clippy
+    COMMAND ${CMAKE_COMMAND} -E env ${_rust_env}
+      sh -c "for c in my_timer echo kitchen_sink edges; do \"$0\" clippy --offline --quiet --manifest-path \"$1/$c/Cargo.toml\" -- -D warnings || exit 1; done"
+      ${FFIRT_CARGO} ${_rust_crates})
+  set_tests_properties(rust_clippy PROPERTIES LABELS "nosan;unit" TIMEOUT 900)
+else()
+  message(STATUS "rust: cargo clippy not installed; rust_clippy not registered")
+endif()
+
+# The example host, from a copy of its manifest that points at this build.
+file(READ ${PROJECT_SOURCE_DIR}/examples/timer/rust/Cargo.toml _ex)
+string(REPLACE "../../../build/rust/my_timer" "${_rust_crates}/my_timer" _ex "${_ex}")
+string(REPLACE "\"build.rs\"" "\"${PROJECT_SOURCE_DIR}/examples/timer/rust/build.rs\"" _ex "${_ex}")
+string(REPLACE "\"src/main.rs\"" "\"${PROJECT_SOURCE_DIR}/examples/timer/rust/src/main.rs\"" _ex "${_ex}")
+file(WRITE ${CMAKE_BINARY_DIR}/examples/timer/rust/Cargo.toml.tmp "${_ex}")
+configure_file(${CMAKE_BINARY_DIR}/examples/timer/rust/Cargo.toml.tmp
+  ${CMAKE_BINARY_DIR}/examples/timer/rust/Cargo.toml COPYONLY)
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/examples/timer/rust/Cargo.toml)
+add_test(NAME rust_example
+  COMMAND ${CMAKE_COMMAND} -E env ${_rust_env}
+    ${FFIRT_CARGO} run --offline --quiet --manifest-path ${CMAKE_BINARY_DIR}/examples/timer/rust/Cargo.toml)
+set_tests_properties(rust_example PROPERTIES LABELS "nosan;unit" TIMEOUT 900
+  PASS_REGULAR_EXPRESSION "echoed: hello from Rust")
