@@ -19,7 +19,7 @@ configure_file(${PROJECT_SOURCE_DIR}/tests/rust/Cargo.toml.in
 add_test(NAME rust_binding
   COMMAND ${CMAKE_COMMAND} -E env ${_rust_env}
     ${FFIRT_CARGO} test --offline --quiet --manifest-path ${CMAKE_BINARY_DIR}/tests/rust/Cargo.toml)
-set_tests_properties(rust_binding PROPERTIES LABELS "nosan;unit" TIMEOUT 900)
+set_tests_properties(rust_binding PROPERTIES LABELS "nosan;unit" TIMEOUT 900 RESOURCE_LOCK cargo_target)
 
 # The crate's own tests (the CBOR reader) and its doc build, and clippy on
 # every generated crate when clippy is installed.
@@ -27,7 +27,7 @@ add_test(NAME rust_crate
   COMMAND ${CMAKE_COMMAND} -E env ${_rust_env} RUSTDOCFLAGS=-Dwarnings
     sh -c "\"$0\" test --offline --quiet --manifest-path \"$1/my_timer/Cargo.toml\" && \"$0\" doc --offline --quiet --no-deps --manifest-path \"$1/my_timer/Cargo.toml\""
     ${FFIRT_CARGO} ${_rust_crates})
-set_tests_properties(rust_crate PROPERTIES LABELS "nosan;unit" TIMEOUT 900)
+set_tests_properties(rust_crate PROPERTIES LABELS "nosan;unit" TIMEOUT 900 RESOURCE_LOCK cargo_target)
 
 execute_process(COMMAND ${FFIRT_CARGO} clippy --version RESULT_VARIABLE _clippy_rc OUTPUT_QUIET ERROR_QUIET)
 if(_clippy_rc EQUAL 0)
@@ -35,7 +35,7 @@ if(_clippy_rc EQUAL 0)
     COMMAND ${CMAKE_COMMAND} -E env ${_rust_env}
       sh -c "for c in my_timer echo kitchen_sink edges; do \"$0\" clippy --offline --quiet --manifest-path \"$1/$c/Cargo.toml\" -- -D warnings || exit 1; done"
       ${FFIRT_CARGO} ${_rust_crates})
-  set_tests_properties(rust_clippy PROPERTIES LABELS "nosan;unit" TIMEOUT 900)
+  set_tests_properties(rust_clippy PROPERTIES LABELS "nosan;unit" TIMEOUT 900 RESOURCE_LOCK cargo_target)
 else()
   message(STATUS "rust: cargo clippy not installed; rust_clippy not registered")
 endif()
@@ -52,5 +52,5 @@ set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${PROJECT_SOURCE_
 add_test(NAME rust_example
   COMMAND ${CMAKE_COMMAND} -E env ${_rust_env}
     ${FFIRT_CARGO} run --offline --quiet --manifest-path ${CMAKE_BINARY_DIR}/examples/timer/rust/Cargo.toml)
-set_tests_properties(rust_example PROPERTIES LABELS "nosan;unit" TIMEOUT 900
+set_tests_properties(rust_example PROPERTIES LABELS "nosan;unit" TIMEOUT 900 RESOURCE_LOCK cargo_target
   PASS_REGULAR_EXPRESSION "echoed: hello from Rust")
