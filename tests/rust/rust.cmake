@@ -10,6 +10,30 @@ if(NOT FFIRT_CARGO OR NOT TARGET my_timer_rust OR NOT TARGET echo_rust OR NOT TA
   return()
 endif()
 set(_rust_crates ${CMAKE_BINARY_DIR}/rust)
+
+# Under ThreadSanitizer (the tsan suite's build): the same cargo tests against
+# this build's instrumented libraries, the TSan runtime preloaded into the
+# test binaries only (cargo's runner), checking the C side: Rust's std is not
+# instrumented, so its own accesses are ignored (ignore_noninstrumented_modules).
+if(FFIRT_SANITIZE STREQUAL "thread")
+  execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=libtsan.so.2
+    OUTPUT_VARIABLE _tsan_rt OUTPUT_STRIP_TRAILING_WHITESPACE)
+  if(IS_ABSOLUTE "${_tsan_rt}" AND EXISTS "${_tsan_rt}")
+    set(FFIRT_RUST_TESTS ${PROJECT_SOURCE_DIR}/tests/rust)
+    set(FFIRT_RUST_CRATES ${_rust_crates})
+    configure_file(${PROJECT_SOURCE_DIR}/tests/rust/Cargo.toml.in
+      ${CMAKE_BINARY_DIR}/tests/rust/Cargo.toml @ONLY)
+    add_test(NAME rust_binding_tsan
+      COMMAND ${CMAKE_COMMAND} -E env CARGO_TARGET_DIR=${CMAKE_BINARY_DIR}/cargo-target
+        CARGO_TERM_COLOR=never
+        "TSAN_OPTIONS=halt_on_error=1 second_deadlock_stack=1 ignore_noninstrumented_modules=1"
+        ${FFIRT_CARGO} test --offline --quiet
+        --config "target.'cfg(all())'.runner = ['env', 'LD_PRELOAD=${_tsan_rt}']"
+        --manifest-path ${CMAKE_BINARY_DIR}/tests/rust/Cargo.toml)
+    set_tests_properties(rust_binding_tsan PROPERTIES LABELS "concurrency" TIMEOUT 900)
+  endif()
+  return()
+endif()
 set(_rust_env CARGO_TARGET_DIR=${CMAKE_BINARY_DIR}/cargo-target CARGO_TERM_COLOR=never)
 
 set(FFIRT_RUST_TESTS ${PROJECT_SOURCE_DIR}/tests/rust)
