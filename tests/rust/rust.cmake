@@ -45,8 +45,8 @@ add_test(NAME rust_binding
     ${FFIRT_CARGO} test --offline --quiet --manifest-path ${CMAKE_BINARY_DIR}/tests/rust/Cargo.toml)
 set_tests_properties(rust_binding PROPERTIES LABELS "nosan;unit" TIMEOUT 900 RESOURCE_LOCK cargo_target)
 
-# The crate's own tests (the CBOR reader) and its doc build, and clippy on
-# every generated crate when clippy is installed.
+# The crate's own tests (the CBOR reader) and its doc build; clippy and
+# rustfmt on every generated crate when clippy is installed (lint.sh).
 add_test(NAME rust_crate
   COMMAND ${CMAKE_COMMAND} -E env ${_rust_env} RUSTDOCFLAGS=-Dwarnings
     sh -c "\"$0\" test --offline --quiet --manifest-path \"$1/my_timer/Cargo.toml\" && \"$0\" doc --offline --quiet --no-deps --manifest-path \"$1/my_timer/Cargo.toml\""
@@ -55,13 +55,14 @@ set_tests_properties(rust_crate PROPERTIES LABELS "nosan;unit" TIMEOUT 900 RESOU
 
 execute_process(COMMAND ${FFIRT_CARGO} clippy --version RESULT_VARIABLE _clippy_rc OUTPUT_QUIET ERROR_QUIET)
 if(_clippy_rc EQUAL 0)
-  add_test(NAME rust_clippy
+  file(GLOB _rust_shapes ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/shapes/*.ffi)
+  add_test(NAME rust_lint
     COMMAND ${CMAKE_COMMAND} -E env ${_rust_env}
-      sh -c "for c in my_timer echo kitchen_sink edges; do \"$0\" clippy --offline --quiet --manifest-path \"$1/$c/Cargo.toml\" -- -D warnings || exit 1; done"
-      ${FFIRT_CARGO} ${_rust_crates})
-  set_tests_properties(rust_clippy PROPERTIES LABELS "nosan;unit" TIMEOUT 900 RESOURCE_LOCK cargo_target)
+      sh ${PROJECT_SOURCE_DIR}/tests/rust/lint.sh ${FFIRT_CARGO} $<TARGET_FILE:ffirt-gen>
+      ${_rust_crates} ${CMAKE_BINARY_DIR}/tests/rust-shapes ${_rust_shapes})
+  set_tests_properties(rust_lint PROPERTIES LABELS "nosan;unit" TIMEOUT 900 RESOURCE_LOCK cargo_target)
 else()
-  message(STATUS "rust: cargo clippy not installed; rust_clippy not registered")
+  message(STATUS "rust: cargo clippy not installed; rust_lint not registered")
 endif()
 
 # The example host, from a copy of its manifest that points at this build.

@@ -142,6 +142,8 @@ static void doc(rs *r, const ffirt__gen_doc *d, const char *lead) {
 }
 
 static int write_file(rs *r, const char *dir, const char *name) {
+  while (r->w->len >= 2 && r->w->buf[r->w->len - 1] == '\n' && r->w->buf[r->w->len - 2] == '\n')
+    r->w->len--; /* no blank line at the end */
   int rc = ffirt__gen_w_save(r->w, dir, name);
   ffirt__gen_w_free(r->w);
   ffirt__gen_w_init(r->w);
@@ -152,6 +154,89 @@ static int write_file(rs *r, const char *dir, const char *name) {
 static void fixed(rs *r, const char *const *text) {
   for (size_t i = 0; text[i]; i++)
     ffirt__gen_w_line(r->w, "%s", text[i]);
+}
+
+/* A parenthesised list (parameters, arguments) laid out like rustfmt: on one
+ * line when it fits in 100 columns (and, for a call, its arguments in 60),
+ * else one item per line with a trailing comma. */
+typedef struct list {
+  const char **v;
+  size_t n, cap;
+} list;
+
+static void list_add(rs *r, list *l, const char *item) {
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? 2 * l->cap : 8;
+    const char **v = realloc(l->v, cap * sizeof *v);
+    if (!v) {
+      r->n->oom = 1;
+      return;
+    }
+    l->v = v;
+    l->cap = cap;
+  }
+  l->v[l->n++] = item;
+}
+
+enum { LIST_DECL, LIST_CALL };
+
+/* Writes prefix, the items and suffix; ends the line when `end`. Frees l. */
+static void list_emit(rs *r, const char *prefix, list *l, const char *suffix, int kind, int end) {
+  ffirt__gen_writer *w = r->w;
+  size_t items = 0;
+  for (size_t i = 0; i < l->n; i++)
+    items += strlen(l->v[i]) + (i ? 2 : 0);
+  size_t width = (size_t)w->indent * 4 + strlen(prefix) + items + strlen(suffix);
+  /* A foreign declaration (`...;`) stays on one line up to 99 columns; at
+   * exactly 100, rustfmt keeps the parameters and moves `-> T;` down. */
+  int decl_end = kind == LIST_DECL && suffix[strlen(suffix) - 1] == ';';
+  if (decl_end && width == 100 && strncmp(suffix, ") -> ", 5) == 0) {
+    ffirt__gen_w_printf(w, "%s", prefix);
+    for (size_t i = 0; i < l->n; i++)
+      ffirt__gen_w_printf(w, "%s%s", i ? ", " : "", l->v[i]);
+    ffirt__gen_w_line(w, ")");
+    ffirt__gen_w_indent(w);
+    ffirt__gen_w_printf(w, "%s", suffix + 2);
+    ffirt__gen_w_dedent(w);
+  } else if (l->n == 0 ||
+             (width <= (decl_end ? 99u : 100u) && (kind == LIST_DECL || items <= 60))) {
+    ffirt__gen_w_printf(w, "%s", prefix);
+    for (size_t i = 0; i < l->n; i++)
+      ffirt__gen_w_printf(w, "%s%s", i ? ", " : "", l->v[i]);
+    ffirt__gen_w_printf(w, "%s", suffix);
+  } else {
+    ffirt__gen_w_line(w, "%s", prefix);
+    ffirt__gen_w_indent(w);
+    for (size_t i = 0; i < l->n; i++)
+      ffirt__gen_w_line(w, "%s,", l->v[i]);
+    ffirt__gen_w_dedent(w);
+    ffirt__gen_w_printf(w, "%s", suffix);
+  }
+  if (end) ffirt__gen_w_printf(w, "\n");
+  free(l->v);
+  memset(l, 0, sizeof *l);
+}
+
+/* A call of two arguments `<lhs>f(a, b)<suffix>` as a line. A `let x = `
+ * lhs that makes it too long moves the call to the next line when it fits
+ * there, as rustfmt does. */
+static void call2(rs *r, const char *lhs, const char *f, const char *a, const char *b,
+                  const char *suffix) {
+  ffirt__gen_writer *w = r->w;
+  list l = {0};
+  list_add(r, &l, a);
+  list_add(r, &l, b);
+  size_t args = strlen(a) + 2 + strlen(b), call = strlen(f) + args + strlen(suffix);
+  size_t at = (size_t)w->indent * 4;
+  if (strncmp(lhs, "let ", 4) == 0 && at + strlen(lhs) + call > 100 && at + 4 + call <= 100 &&
+      args <= 60) {
+    ffirt__gen_w_line(w, "%.*s", (int)strlen(lhs) - 1, lhs); /* without its space */
+    ffirt__gen_w_indent(w);
+    list_emit(r, f, &l, suffix, LIST_CALL, 1);
+    ffirt__gen_w_dedent(w);
+    return;
+  }
+  list_emit(r, ffirt__gen_fmt(r->n, "%s%s", lhs, f), &l, suffix, LIST_CALL, 1);
 }
 
 /* ------------------------------------------------------------ Cargo.toml, build.rs */
@@ -217,18 +302,18 @@ static void emit_build_rs(rs *r) {
 /* ------------------------------------------------------------ src/ffi.rs */
 
 /* Declaration of one native parameter (flattened like a field, abi.md 2). */
-static void c_param(rs *r, const ffirt__gen_param *p, int lead) {
+static void c_param(rs *r, list *l, const ffirt__gen_param *p) {
   const char *id = ident(r, GEN_ROLE_PARAM, p->name);
   const ffirt__gen_type *t = p->type;
-  if (lead) ffirt__gen_w_printf(r->w, ", ");
   if (t->kind == GEN_SEQ || t->kind == GEN_BYTES) {
     const char *elem = t->kind == GEN_BYTES ? "u8" : cty(r, t->elem);
-    ffirt__gen_w_printf(r->w, "%s: *const %s, %s: usize", id, elem, suffixed(r, id, "_len"));
+    list_add(r, l, ffirt__gen_fmt(r->n, "%s: *const %s", id, elem));
+    list_add(r, l, ffirt__gen_fmt(r->n, "%s: usize", suffixed(r, id, "_len")));
   } else if (t->kind == GEN_OPTIONAL) {
-    ffirt__gen_w_printf(r->w, "%s: c_int, %s: %s", suffixed(r, id, "_present"), id,
-                        cty(r, t->elem));
+    list_add(r, l, ffirt__gen_fmt(r->n, "%s: c_int", suffixed(r, id, "_present")));
+    list_add(r, l, ffirt__gen_fmt(r->n, "%s: %s", id, cty(r, t->elem)));
   } else {
-    ffirt__gen_w_printf(r->w, "%s: %s", id, cty(r, t));
+    list_add(r, l, ffirt__gen_fmt(r->n, "%s: %s", id, cty(r, t)));
   }
 }
 
@@ -240,41 +325,42 @@ static void emit_externs(rs *r) {
   ffirt__gen_w_indent(w);
   for (size_t i = 0; i < m->nprocs; i++) {
     const ffirt__gen_proc *p = &m->procs[i];
-    switch (p->kind) {
-    case GEN_CTOR:
-      ffirt__gen_w_printf(w, "pub(crate) fn %s_%s(", lib, p->name);
-      for (size_t k = 0; k < p->nparams; k++)
-        c_param(r, &p->params[k], k > 0);
-      ffirt__gen_w_line(w, "%scb: FfiCallback, ud: *mut c_void) -> *mut c_void;",
-                        p->nparams ? ", " : "");
-      break;
-    case GEN_DTOR:
-      ffirt__gen_w_line(w, "pub(crate) fn %s_%s(ctx: *mut c_void) -> c_int;", lib, p->name);
-      break;
-    case GEN_METHOD:
-    case GEN_STATIC:
-      ffirt__gen_w_printf(w, "pub(crate) fn %s_%s(%s", lib, p->name,
-                          p->kind == GEN_METHOD ? "ctx: *mut c_void, " : "");
-      ffirt__gen_w_printf(w, "cb: FfiCallback, ud: *mut c_void");
-      for (size_t k = 0; k < p->nparams; k++)
-        c_param(r, &p->params[k], 1);
-      ffirt__gen_w_line(w, ") -> c_int;");
-      break;
+    list l = {0};
+    const char *prefix = ffirt__gen_fmt(r->n, "pub(crate) fn %s_%s(", lib, p->name);
+    if (p->kind == GEN_DTOR) {
+      list_add(r, &l, "ctx: *mut c_void");
+      list_emit(r, prefix, &l, ") -> c_int;", LIST_DECL, 1);
+      continue;
     }
+    if (p->kind == GEN_METHOD) list_add(r, &l, "ctx: *mut c_void");
+    if (p->kind != GEN_CTOR) {
+      list_add(r, &l, "cb: FfiCallback");
+      list_add(r, &l, "ud: *mut c_void");
+    }
+    for (size_t k = 0; k < p->nparams; k++)
+      c_param(r, &l, &p->params[k]);
+    if (p->kind == GEN_CTOR) {
+      list_add(r, &l, "cb: FfiCallback");
+      list_add(r, &l, "ud: *mut c_void");
+    }
+    list_emit(r, prefix, &l, p->kind == GEN_CTOR ? ") -> *mut c_void;" : ") -> c_int;", LIST_DECL,
+              1);
   }
-  ffirt__gen_w_line(w,
-                    "pub(crate) fn %s_add_event_listener(ctx: *mut c_void, event: *const c_char, "
-                    "cb: FfiCallback, ud: *mut c_void) -> u64;",
-                    lib);
-  ffirt__gen_w_line(
-      w,
-      "pub(crate) fn %s_add_event_listener_cbor(ctx: *mut c_void, event: *const c_char, "
-      "cb: FfiCallback, ud: *mut c_void) -> u64;",
-      lib);
+  for (int cbor = 0; cbor <= 1; cbor++) {
+    list l = {0};
+    list_add(r, &l, "ctx: *mut c_void");
+    list_add(r, &l, "event: *const c_char");
+    list_add(r, &l, "cb: FfiCallback");
+    list_add(r, &l, "ud: *mut c_void");
+    list_emit(
+        r, ffirt__gen_fmt(r->n, "pub(crate) fn %s_add_event_listener%s(", lib, cbor ? "_cbor" : ""),
+        &l, ") -> u64;", LIST_DECL, 1);
+  }
   ffirt__gen_w_line(
       w, "pub(crate) fn %s_remove_event_listener(ctx: *mut c_void, id: u64) -> c_int;", lib);
   ffirt__gen_w_dedent(w);
   ffirt__gen_w_line(w, "}");
+  ffirt__gen_w_blank(w);
 }
 
 static void emit_ffi_struct(rs *r, const ffirt__gen_struct *s) {
@@ -307,14 +393,15 @@ static void emit_ffi_struct(rs *r, const ffirt__gen_struct *s) {
   ffirt__gen_w_line(w, "fn to_c(&self, %s: &mut Keep) -> Result<%s, String> {",
                     s->nfields ? "k" : "_", name);
   ffirt__gen_w_indent(w);
+  /* Field values inline in the literal (an IDL field may be named like any
+   * local); an optional's (flag, value) pair through an `o_` local. */
   for (size_t i = 0; i < s->nfields; i++) {
     const ffirt__gen_field *f = &s->fields[i];
+    if (f->type->kind != GEN_OPTIONAL) continue;
     const char *id = ident(r, GEN_ROLE_FIELD, f->name);
-    if (f->type->kind == GEN_OPTIONAL)
-      ffirt__gen_w_line(w, "let (%s, %s) = field(opt_to_c(&self.%s, k), \"%s\")?;",
-                        suffixed(r, id, "_present"), id, id, f->name);
-    else
-      ffirt__gen_w_line(w, "let %s = field(self.%s.to_c(k), \"%s\")?;", id, id, f->name);
+    call2(r,
+          ffirt__gen_fmt(r->n, "let %s = ", suffixed(r, "o_", strncmp(id, "r#", 2) ? id : id + 2)),
+          "field(", ffirt__gen_fmt(r->n, "opt_to_c(&self.%s, k)", id), rust_str(r, f->name), ")?;");
   }
   if (s->nfields == 0) {
     ffirt__gen_w_line(w, "Ok(%s { _unused: 0 })", name);
@@ -324,8 +411,14 @@ static void emit_ffi_struct(rs *r, const ffirt__gen_struct *s) {
     for (size_t i = 0; i < s->nfields; i++) {
       const ffirt__gen_field *f = &s->fields[i];
       const char *id = ident(r, GEN_ROLE_FIELD, f->name);
-      if (f->type->kind == GEN_OPTIONAL) ffirt__gen_w_line(w, "%s,", suffixed(r, id, "_present"));
-      ffirt__gen_w_line(w, "%s,", id);
+      if (f->type->kind == GEN_OPTIONAL) {
+        const char *o = suffixed(r, "o_", strncmp(id, "r#", 2) ? id : id + 2);
+        ffirt__gen_w_line(w, "%s: %s.0,", suffixed(r, id, "_present"), o);
+        ffirt__gen_w_line(w, "%s: %s.1,", id, o);
+      } else {
+        call2(r, ffirt__gen_fmt(r->n, "%s: ", id), "field(",
+              ffirt__gen_fmt(r->n, "self.%s.to_c(k)", id), rust_str(r, f->name), ")?,");
+      }
     }
     ffirt__gen_w_dedent(w);
     ffirt__gen_w_line(w, "})");
@@ -335,19 +428,26 @@ static void emit_ffi_struct(rs *r, const ffirt__gen_struct *s) {
   ffirt__gen_w_line(w, "unsafe fn from_c(%s: &%s) -> Result<Self, String> {",
                     s->nfields ? "c" : "_", name);
   ffirt__gen_w_indent(w);
-  ffirt__gen_w_line(w, "Ok(crate::%s {", name);
-  ffirt__gen_w_indent(w);
-  for (size_t i = 0; i < s->nfields; i++) {
-    const ffirt__gen_field *f = &s->fields[i];
-    const char *id = ident(r, GEN_ROLE_FIELD, f->name);
-    if (f->type->kind == GEN_OPTIONAL)
-      ffirt__gen_w_line(w, "%s: field(opt_from_c(c.%s, &c.%s), \"%s\")?,", id,
-                        suffixed(r, id, "_present"), id, f->name);
-    else
-      ffirt__gen_w_line(w, "%s: field(Native::from_c(&c.%s), \"%s\")?,", id, id, f->name);
+  if (s->nfields == 0) {
+    ffirt__gen_w_line(w, "Ok(crate::%s {})", name);
+  } else {
+    ffirt__gen_w_line(w, "Ok(crate::%s {", name);
+    ffirt__gen_w_indent(w);
+    for (size_t i = 0; i < s->nfields; i++) {
+      const ffirt__gen_field *f = &s->fields[i];
+      const char *id = ident(r, GEN_ROLE_FIELD, f->name);
+      const char *key = rust_str(r, f->name);
+      if (f->type->kind == GEN_OPTIONAL)
+        call2(r, ffirt__gen_fmt(r->n, "%s: ", id), "field(",
+              ffirt__gen_fmt(r->n, "opt_from_c(c.%s, &c.%s)", suffixed(r, id, "_present"), id), key,
+              ")?,");
+      else
+        call2(r, ffirt__gen_fmt(r->n, "%s: ", id), "field(",
+              ffirt__gen_fmt(r->n, "Native::from_c(&c.%s)", id), key, ")?,");
+    }
+    ffirt__gen_w_dedent(w);
+    ffirt__gen_w_line(w, "})");
   }
-  ffirt__gen_w_dedent(w);
-  ffirt__gen_w_line(w, "})");
   ffirt__gen_w_dedent(w);
   ffirt__gen_w_line(w, "}");
   ffirt__gen_w_dedent(w);
@@ -570,6 +670,11 @@ static void emit_struct(rs *r, const ffirt__gen_struct *s) {
   if (s->synthesized && s->doc.count == 0)
     ffirt__gen_w_line(w, "/// The payload of a multi-parameter event.");
   ffirt__gen_w_line(w, "#[derive(Debug, Clone, PartialEq)]");
+  if (s->nfields == 0) {
+    ffirt__gen_w_line(w, "pub struct %s {}", ident(r, GEN_ROLE_TYPE, s->name));
+    ffirt__gen_w_blank(w);
+    return;
+  }
   ffirt__gen_w_line(w, "pub struct %s {", ident(r, GEN_ROLE_TYPE, s->name));
   ffirt__gen_w_indent(w);
   for (size_t i = 0; i < s->nfields; i++) {
@@ -582,41 +687,90 @@ static void emit_struct(rs *r, const ffirt__gen_struct *s) {
   ffirt__gen_w_blank(w);
 }
 
-/* Rust parameter list "a: T, b: U" of a procedure (leading ", " when lead). */
-static void params_decl(rs *r, const ffirt__gen_proc *p, int lead) {
+/* A local of the code generated for p: `base`, with '_' appended while a
+ * parameter of p (or its flattened flag) has that name. */
+static const char *fresh(rs *r, const ffirt__gen_proc *p, const char *base) {
+  const char *name = base;
+  for (size_t k = 0; k < p->nparams;) {
+    const char *id = ident(r, GEN_ROLE_PARAM, p->params[k].name);
+    if (strcmp(id, name) == 0 || strcmp(suffixed(r, id, "_present"), name) == 0) {
+      name = ffirt__gen_fmt(r->n, "%s_", name);
+      k = 0;
+    } else {
+      k++;
+    }
+  }
+  return name;
+}
+
+/* The Rust parameters "a: T" of a procedure (`by_ref`: "a: &T"). */
+static void params_decl(rs *r, list *l, const ffirt__gen_proc *p, int by_ref) {
   for (size_t k = 0; k < p->nparams; k++)
-    ffirt__gen_w_printf(r->w, "%s%s: %s", k || lead ? ", " : "",
-                        ident(r, GEN_ROLE_PARAM, p->params[k].name), rtype(r, p->params[k].type));
+    list_add(r, l,
+             ffirt__gen_fmt(r->n, "%s: %s%s", ident(r, GEN_ROLE_PARAM, p->params[k].name),
+                            by_ref ? "&" : "", rtype(r, p->params[k].type)));
+}
+
+/* The arguments "&a" passed on to the submission. */
+static void params_refs(rs *r, list *l, const ffirt__gen_proc *p) {
+  for (size_t k = 0; k < p->nparams; k++)
+    list_add(r, l, ffirt__gen_fmt(r->n, "&%s", ident(r, GEN_ROLE_PARAM, p->params[k].name)));
 }
 
 /* Converts every parameter to its native form (locals of the same name). */
-static void params_to_c(rs *r, const ffirt__gen_proc *p) {
+static void params_to_c(rs *r, const ffirt__gen_proc *p, const char *keep) {
   ffirt__gen_writer *w = r->w;
-  if (p->nparams) ffirt__gen_w_line(w, "let mut k = rt::Keep::new();");
+  if (p->nparams) ffirt__gen_w_line(w, "let mut %s = rt::Keep::new();", keep);
   for (size_t k = 0; k < p->nparams; k++) {
     const ffirt__gen_param *pa = &p->params[k];
     const char *id = ident(r, GEN_ROLE_PARAM, pa->name);
     if (pa->type->kind == GEN_OPTIONAL)
-      ffirt__gen_w_line(w, "let (%s, %s) = rt::at(rt::opt_to_c(%s, &mut k), \"%s\")?;",
-                        suffixed(r, id, "_present"), id, id, pa->name);
+      call2(r, ffirt__gen_fmt(r->n, "let (%s, %s) = ", suffixed(r, id, "_present"), id), "rt::at(",
+            ffirt__gen_fmt(r->n, "rt::opt_to_c(%s, &mut %s)", id, keep), rust_str(r, pa->name),
+            ")?;");
     else
-      ffirt__gen_w_line(w, "let %s = rt::at(%s.to_c(&mut k), \"%s\")?;", id, id, pa->name);
+      call2(r, ffirt__gen_fmt(r->n, "let %s = ", id), "rt::at(",
+            ffirt__gen_fmt(r->n, "%s.to_c(&mut %s)", id, keep), rust_str(r, pa->name), ")?;");
   }
 }
 
-/* The native arguments after cb, ud. */
-static void params_args(rs *r, const ffirt__gen_proc *p, int lead) {
+/* The native arguments of the export (flattened like its parameters). */
+static void params_args(rs *r, list *l, const ffirt__gen_proc *p) {
   for (size_t k = 0; k < p->nparams; k++) {
     const ffirt__gen_param *pa = &p->params[k];
     const char *id = ident(r, GEN_ROLE_PARAM, pa->name);
-    const char *sep = k || lead ? ", " : "";
-    if (pa->type->kind == GEN_SEQ || pa->type->kind == GEN_BYTES)
-      ffirt__gen_w_printf(r->w, "%s%s.items, %s.len", sep, id, id);
-    else if (pa->type->kind == GEN_OPTIONAL)
-      ffirt__gen_w_printf(r->w, "%s%s, %s", sep, suffixed(r, id, "_present"), id);
-    else
-      ffirt__gen_w_printf(r->w, "%s%s", sep, id);
+    if (pa->type->kind == GEN_SEQ || pa->type->kind == GEN_BYTES) {
+      list_add(r, l, ffirt__gen_fmt(r->n, "%s.items", id));
+      list_add(r, l, ffirt__gen_fmt(r->n, "%s.len", id));
+    } else if (pa->type->kind == GEN_OPTIONAL) {
+      list_add(r, l, suffixed(r, id, "_present"));
+      list_add(r, l, id);
+    } else {
+      list_add(r, l, id);
+    }
   }
+}
+
+/* `<lead>unsafe { <call> }<tail>` as rustfmt lays it out: on one line, or
+ * the block opened on the first line and the call's arguments one per line. */
+static void unsafe_call(rs *r, const char *lead, const char *fn, list *args, const char *tail) {
+  ffirt__gen_writer *w = r->w;
+  size_t width =
+      (size_t)w->indent * 4 + strlen(lead) + strlen("unsafe {  }") + strlen(fn) + 2 + strlen(tail);
+  size_t items = 0;
+  for (size_t i = 0; i < args->n; i++)
+    items += strlen(args->v[i]) + (i ? 2 : 0);
+  width += items;
+  if (width <= 100 && items <= 60) {
+    list_emit(r, ffirt__gen_fmt(r->n, "%sunsafe { %s(", lead, fn), args,
+              ffirt__gen_fmt(r->n, ") }%s", tail), LIST_DECL, 1);
+    return;
+  }
+  ffirt__gen_w_line(w, "%sunsafe {", lead);
+  ffirt__gen_w_indent(w);
+  list_emit(r, ffirt__gen_fmt(r->n, "%s(", fn), args, ")", LIST_CALL, 1);
+  ffirt__gen_w_dedent(w);
+  ffirt__gen_w_line(w, "}%s", tail);
 }
 
 static const char *result_type(rs *r, const ffirt__gen_proc *p) {
@@ -638,24 +792,41 @@ static void emit_proc(rs *r, const ffirt__gen_proc *p) {
   const char *aname = ffirt__gen_lang_async(r->n, r->L, p->name);
   const char *start = suffixed(r, mname, "_start");
   const char *res = result_type(r, p);
-  const char *self = is_static ? "" : "&self";
-  const char *timeout = is_static ? "timeout" : "self.timeout";
+  const char *on = is_static ? "`timeout`" : "the context's timeout";
+  const char *recv = is_static ? "Self::" : "self.";
+  const char *keep = fresh(r, p, "k"), *call = fresh(r, p, "call");
+  const char *cb = fresh(r, p, "cb"), *ud = fresh(r, p, "ud");
+  list l = {0};
 
   /* Blocking form. */
   doc(r, &p->doc, "///");
   if (p->doc.count) ffirt__gen_w_line(w, "///");
-  ffirt__gen_w_line(w, "/// Blocks until the reply, at most %s.",
-                    is_static ? "`timeout`" : "the context's timeout");
-  ffirt__gen_w_printf(w, "pub fn %s(%s", mname, self);
-  params_decl(r, p, !is_static);
-  if (is_static) ffirt__gen_w_printf(w, "%stimeout: Duration", p->nparams ? ", " : "");
-  ffirt__gen_w_line(w, ") -> Result<%s, String> {", res);
+  ffirt__gen_w_line(w, "/// Blocks until the reply, at most %s.", on);
+  if (!is_static) list_add(r, &l, "&self");
+  params_decl(r, &l, p, 0);
+  if (is_static) list_add(r, &l, "timeout: Duration");
+  list_emit(r, ffirt__gen_fmt(r->n, "pub fn %s(", mname), &l,
+            ffirt__gen_fmt(r->n, ") -> Result<%s, String> {", res), LIST_DECL, 1);
   ffirt__gen_w_indent(w);
-  ffirt__gen_w_printf(w, "%s%s(", is_static ? "Self::" : "self.", start);
-  for (size_t k = 0; k < p->nparams; k++)
-    ffirt__gen_w_printf(w, "%s&%s", k ? ", " : "", ident(r, GEN_ROLE_PARAM, p->params[k].name));
-  if (is_static) ffirt__gen_w_printf(w, "%stimeout", p->nparams ? ", " : "");
-  ffirt__gen_w_line(w, ")?.wait()");
+  params_refs(r, &l, p);
+  if (is_static) list_add(r, &l, "timeout");
+  {
+    /* rustfmt's chains: past 60 columns `.wait()` goes to its own line */
+    const char *head = ffirt__gen_fmt(r->n, "%s%s(", recv, start);
+    size_t args = 0;
+    for (size_t k = 0; k < l.n; k++)
+      args += strlen(l.v[k]) + (k ? 2 : 0);
+    size_t chain = strlen(head) + args + strlen(")?.wait()");
+    if (args > 60 || (size_t)w->indent * 4 + chain > 100) {
+      list_emit(r, head, &l, ")?", LIST_CALL, 1);
+      ffirt__gen_w_line(w, ".wait()");
+    } else if (chain > 60) {
+      list_emit(r, head, &l, ")?", LIST_CALL, 1);
+      ffirt__gen_w_line(w, "    .wait()");
+    } else {
+      list_emit(r, head, &l, ")?.wait()", LIST_CALL, 1);
+    }
+  }
   ffirt__gen_w_dedent(w);
   ffirt__gen_w_line(w, "}");
   ffirt__gen_w_blank(w);
@@ -665,45 +836,45 @@ static void emit_proc(rs *r, const ffirt__gen_proc *p) {
   if (p->doc.count) ffirt__gen_w_line(w, "///");
   ffirt__gen_w_line(w, "/// Asynchronous form of [`%s`](Self::%s): a plain future woken by the",
                     mname, mname);
-  ffirt__gen_w_line(w, "/// reply (any executor), failing after %s.",
-                    is_static ? "`timeout`" : "the context's timeout");
-  ffirt__gen_w_printf(w, "pub async fn %s(%s", aname, self);
-  params_decl(r, p, !is_static);
-  if (is_static) ffirt__gen_w_printf(w, "%stimeout: Duration", p->nparams ? ", " : "");
-  ffirt__gen_w_line(w, ") -> Result<%s, String> {", res);
+  ffirt__gen_w_line(w, "/// reply (any executor), failing after %s.", on);
+  if (!is_static) list_add(r, &l, "&self");
+  params_decl(r, &l, p, 0);
+  if (is_static) list_add(r, &l, "timeout: Duration");
+  list_emit(r, ffirt__gen_fmt(r->n, "pub async fn %s(", aname), &l,
+            ffirt__gen_fmt(r->n, ") -> Result<%s, String> {", res), LIST_DECL, 1);
   ffirt__gen_w_indent(w);
-  ffirt__gen_w_printf(w, "let call = %s%s(", is_static ? "Self::" : "self.", start);
-  for (size_t k = 0; k < p->nparams; k++)
-    ffirt__gen_w_printf(w, "%s&%s", k ? ", " : "", ident(r, GEN_ROLE_PARAM, p->params[k].name));
-  if (is_static) ffirt__gen_w_printf(w, "%stimeout", p->nparams ? ", " : "");
-  ffirt__gen_w_line(w, ")?;");
-  ffirt__gen_w_line(w, "call.future().await");
+  params_refs(r, &l, p);
+  if (is_static) list_add(r, &l, "timeout");
+  list_emit(r, ffirt__gen_fmt(r->n, "let %s = %s%s(", call, recv, start), &l, ")?;", LIST_CALL, 1);
+  ffirt__gen_w_line(w, "%s.future().await", call);
   ffirt__gen_w_dedent(w);
   ffirt__gen_w_line(w, "}");
   ffirt__gen_w_blank(w);
 
   /* Submission. */
-  ffirt__gen_w_printf(w, "fn %s(%s", start, self);
-  for (size_t k = 0; k < p->nparams; k++)
-    ffirt__gen_w_printf(w, "%s%s: &%s", k || !is_static ? ", " : "",
-                        ident(r, GEN_ROLE_PARAM, p->params[k].name), rtype(r, p->params[k].type));
-  if (is_static) ffirt__gen_w_printf(w, "%stimeout: Duration", p->nparams ? ", " : "");
-  ffirt__gen_w_line(w, ") -> Result<Arc<rt::Call<%s>>, String> {", res);
+  if (!is_static) list_add(r, &l, "&self");
+  params_decl(r, &l, p, 1);
+  if (is_static) list_add(r, &l, "timeout: Duration");
+  list_emit(r, ffirt__gen_fmt(r->n, "fn %s(", start), &l,
+            ffirt__gen_fmt(r->n, ") -> Result<Arc<rt::Call<%s>>, String> {", res), LIST_DECL, 1);
   ffirt__gen_w_indent(w);
-  params_to_c(r, p);
-  ffirt__gen_w_line(w, "let call = rt::Call::new(\"%s\", %s, %s);", p->name, timeout,
-                    result_conv(r, p));
-  ffirt__gen_w_line(w, "call.submit(|cb, ud| {");
+  params_to_c(r, p, keep);
+  list_add(r, &l, rust_str(r, p->name));
+  list_add(r, &l, is_static ? "timeout" : "self.timeout");
+  list_add(r, &l, result_conv(r, p));
+  list_emit(r, ffirt__gen_fmt(r->n, "let %s = rt::Call::new(", call), &l, ");", LIST_CALL, 1);
+  ffirt__gen_w_line(w, "%s.submit(|%s, %s| {", call, cb, ud);
   ffirt__gen_w_indent(w);
   ffirt__gen_w_line(
       w, "// SAFETY: native arguments stay valid until the export returned (it copies).");
-  ffirt__gen_w_printf(w, "rt::accepted(unsafe { ffi::%s_%s(%scb, ud", lib, p->name,
-                      is_static ? "" : "self.core.raw(), ");
-  params_args(r, p, 1);
-  ffirt__gen_w_line(w, ") })");
+  if (!is_static) list_add(r, &l, "self.core.raw()");
+  list_add(r, &l, cb);
+  list_add(r, &l, ud);
+  params_args(r, &l, p);
+  unsafe_call(r, "rt::accepted(", ffirt__gen_fmt(r->n, "ffi::%s_%s", lib, p->name), &l, ")");
   ffirt__gen_w_dedent(w);
   ffirt__gen_w_line(w, "});");
-  ffirt__gen_w_line(w, "Ok(call)");
+  ffirt__gen_w_line(w, "Ok(%s)", call);
   ffirt__gen_w_dedent(w);
   ffirt__gen_w_line(w, "}");
   ffirt__gen_w_blank(w);
@@ -742,63 +913,62 @@ static void emit_ctx(rs *r) {
   ffirt__gen_w_indent(w);
 
   /* Constructors. */
+  const char *keep = fresh(r, ctor, "k"), *call = fresh(r, ctor, "call");
+  const char *cb = fresh(r, ctor, "cb"), *ud = fresh(r, ctor, "ud");
+  const char *raw = fresh(r, ctor, "raw"), *cx = fresh(r, ctor, "ctx");
   doc(r, &ctor->doc, "///");
   if (ctor->doc.count) ffirt__gen_w_line(w, "///");
   ffirt__gen_w_line(w, "/// Creates a context and waits (at most `timeout`) until its constructor");
   ffirt__gen_w_line(w, "/// ran. `timeout` also bounds every later call on the context.");
-  ffirt__gen_w_printf(w, "pub fn create(");
-  params_decl(r, ctor, 0);
-  ffirt__gen_w_line(w, "%stimeout: Duration) -> Result<Self, String> {", ctor->nparams ? ", " : "");
-  ffirt__gen_w_indent(w);
-  ffirt__gen_w_printf(w, "let (ctx, call) = Self::create_start(");
-  for (size_t k = 0; k < ctor->nparams; k++)
-    ffirt__gen_w_printf(w, "&%s, ", ident(r, GEN_ROLE_PARAM, ctor->params[k].name));
-  ffirt__gen_w_line(w, "timeout)?;");
-  ffirt__gen_w_line(w, "call.wait()?;");
-  ffirt__gen_w_line(w, "ctx.ok_or_else(|| \"create: no context\".to_owned())");
-  ffirt__gen_w_dedent(w);
-  ffirt__gen_w_line(w, "}");
-  ffirt__gen_w_blank(w);
-  ffirt__gen_w_line(w, "/// Asynchronous form of [`create`](Self::create).");
-  ffirt__gen_w_printf(w, "pub async fn new_async(");
-  params_decl(r, ctor, 0);
-  ffirt__gen_w_line(w, "%stimeout: Duration) -> Result<Self, String> {", ctor->nparams ? ", " : "");
-  ffirt__gen_w_indent(w);
-  ffirt__gen_w_printf(w, "let (ctx, call) = Self::create_start(");
-  for (size_t k = 0; k < ctor->nparams; k++)
-    ffirt__gen_w_printf(w, "&%s, ", ident(r, GEN_ROLE_PARAM, ctor->params[k].name));
-  ffirt__gen_w_line(w, "timeout)?;");
-  ffirt__gen_w_line(w, "call.future().await?;");
-  ffirt__gen_w_line(w, "ctx.ok_or_else(|| \"create: no context\".to_owned())");
-  ffirt__gen_w_dedent(w);
-  ffirt__gen_w_line(w, "}");
-  ffirt__gen_w_blank(w);
+  list l = {0};
+  for (int async = 0; async <= 1; async++) {
+    if (async) ffirt__gen_w_line(w, "/// Asynchronous form of [`create`](Self::create).");
+    params_decl(r, &l, ctor, 0);
+    list_add(r, &l, "timeout: Duration");
+    list_emit(r, async ? "pub async fn new_async(" : "pub fn create(", &l,
+              ") -> Result<Self, String> {", LIST_DECL, 1);
+    ffirt__gen_w_indent(w);
+    params_refs(r, &l, ctor);
+    list_add(r, &l, "timeout");
+    list_emit(r, ffirt__gen_fmt(r->n, "let (%s, %s) = Self::create_start(", cx, call), &l, ")?;",
+              LIST_CALL, 1);
+    ffirt__gen_w_line(w, async ? "%s.future().await?;" : "%s.wait()?;", call);
+    ffirt__gen_w_line(w, "%s.ok_or_else(|| \"create: no context\".to_owned())", cx);
+    ffirt__gen_w_dedent(w);
+    ffirt__gen_w_line(w, "}");
+    ffirt__gen_w_blank(w);
+  }
   ffirt__gen_w_line(w, "#[allow(clippy::type_complexity)]");
-  ffirt__gen_w_printf(w, "fn create_start(");
-  for (size_t k = 0; k < ctor->nparams; k++)
-    ffirt__gen_w_printf(w, "%s: &%s, ", ident(r, GEN_ROLE_PARAM, ctor->params[k].name),
-                        rtype(r, ctor->params[k].type));
-  ffirt__gen_w_line(w, "timeout: Duration) -> Result<(Option<Self>, Arc<rt::Call<()>>), String> {");
+  params_decl(r, &l, ctor, 1);
+  list_add(r, &l, "timeout: Duration");
+  list_emit(r, "fn create_start(", &l, ") -> Result<(Option<Self>, Arc<rt::Call<()>>), String> {",
+            LIST_DECL, 1);
   ffirt__gen_w_indent(w);
-  params_to_c(r, ctor);
-  ffirt__gen_w_line(w, "let call = rt::Call::new(\"%s\", timeout, rt::reply_unit);", ctor->name);
-  ffirt__gen_w_line(w, "let mut raw = std::ptr::null_mut();");
-  ffirt__gen_w_line(w, "call.submit(|cb, ud| {");
+  params_to_c(r, ctor, keep);
+  ffirt__gen_w_line(w, "let %s = rt::Call::new(%s, timeout, rt::reply_unit);", call,
+                    rust_str(r, ctor->name));
+  ffirt__gen_w_line(w, "let mut %s = std::ptr::null_mut();", raw);
+  ffirt__gen_w_line(w, "%s.submit(|%s, %s| {", call, cb, ud);
   ffirt__gen_w_indent(w);
   ffirt__gen_w_line(
       w, "// SAFETY: native arguments stay valid until the export returned (it copies).");
-  ffirt__gen_w_printf(w, "raw = unsafe { ffi::%s_%s(", lib, ctor->name);
-  params_args(r, ctor, 0);
-  ffirt__gen_w_line(w, "%scb, ud) };", ctor->nparams ? ", " : "");
+  params_args(r, &l, ctor);
+  list_add(r, &l, cb);
+  list_add(r, &l, ud);
+  unsafe_call(r, ffirt__gen_fmt(r->n, "%s = ", raw),
+              ffirt__gen_fmt(r->n, "ffi::%s_%s", lib, ctor->name), &l, ";");
   ffirt__gen_w_line(w, "true // a constructor always answers, also when it returns NULL");
   ffirt__gen_w_dedent(w);
   ffirt__gen_w_line(w, "});");
-  ffirt__gen_w_line(w, "let ctx = if raw.is_null() {");
+  ffirt__gen_w_line(w, "let %s = if %s.is_null() {", cx, raw);
   ffirt__gen_w_line(w, "    None");
   ffirt__gen_w_line(w, "} else {");
-  ffirt__gen_w_line(w, "    Some(%s { core: rt::Core::new(raw, &LIB), timeout })", ctx);
+  ffirt__gen_w_line(w, "    Some(%s {", ctx);
+  ffirt__gen_w_line(w, "        core: rt::Core::new(%s, &LIB),", raw);
+  ffirt__gen_w_line(w, "        timeout,");
+  ffirt__gen_w_line(w, "    })");
   ffirt__gen_w_line(w, "};");
-  ffirt__gen_w_line(w, "Ok((ctx, call))");
+  ffirt__gen_w_line(w, "Ok((%s, %s))", cx, call);
   ffirt__gen_w_dedent(w);
   ffirt__gen_w_line(w, "}");
   ffirt__gen_w_blank(w);
@@ -817,11 +987,30 @@ static void emit_ctx(rs *r) {
                       e->wire);
     ffirt__gen_w_line(w, "/// with the payload borrowed for the call; a panic in it is caught and");
     ffirt__gen_w_line(w, "/// reported on stderr.");
-    ffirt__gen_w_line(
-        w, "pub fn %s<F: Fn(&%s) + Send + Sync + 'static>(&self, f: F) -> ListenerHandle {",
-        ffirt__gen_lang_event_subscribe(r->n, r->L, e->wire), pt);
-    ffirt__gen_w_line(w, "    self.core.listen(\"%s\", false, rt::typed::<%s, F>(\"%s\", f))",
-                      e->wire, pt, lib);
+    list l = {0};
+    list_add(r, &l, "&self");
+    list_add(r, &l, "f: F");
+    list_emit(r,
+              ffirt__gen_fmt(r->n, "pub fn %s<F: Fn(&%s) + Send + Sync + 'static>(",
+                             ffirt__gen_lang_event_subscribe(r->n, r->L, e->wire), pt),
+              &l, ") -> ListenerHandle {", LIST_DECL, 1);
+    ffirt__gen_w_indent(w);
+    list_add(r, &l, rust_str(r, e->wire));
+    list_add(r, &l, "false");
+    list_add(r, &l, ffirt__gen_fmt(r->n, "rt::typed::<%s, F>(%s, f)", pt, rust_str(r, lib)));
+    size_t args = 0;
+    for (size_t k = 0; k < l.n; k++)
+      args += strlen(l.v[k]) + (k ? 2 : 0);
+    if (args <= 60 && strlen("self.core.listen()") + args > 60) {
+      /* rustfmt's chain_width: the call goes to its own line */
+      ffirt__gen_w_line(w, "self.core");
+      ffirt__gen_w_indent(w);
+      list_emit(r, ".listen(", &l, ")", LIST_CALL, 1);
+      ffirt__gen_w_dedent(w);
+    } else {
+      list_emit(r, "self.core.listen(", &l, ")", LIST_CALL, 1);
+    }
+    ffirt__gen_w_dedent(w);
     ffirt__gen_w_line(w, "}");
     ffirt__gen_w_blank(w);
   }
@@ -872,8 +1061,9 @@ static void emit_ctx(rs *r) {
   ffirt__gen_w_blank(w);
   ffirt__gen_w_line(w, "impl std::fmt::Debug for %s {", ctx);
   ffirt__gen_w_line(w, "    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {");
-  ffirt__gen_w_line(w, "        f.debug_struct(\"%s\").field(\"raw\", &self.core.raw()).finish()",
-                    ctx);
+  ffirt__gen_w_line(w, "        f.debug_struct(\"%s\")", ctx);
+  ffirt__gen_w_line(w, "            .field(\"raw\", &self.core.raw())");
+  ffirt__gen_w_line(w, "            .finish()");
   ffirt__gen_w_line(w, "    }");
   ffirt__gen_w_line(w, "}");
   ffirt__gen_w_blank(w);
