@@ -25,9 +25,18 @@
  *    rt::SeqBox / rt::OptBox, which have the layout of the C boxes; an
  *    optional struct field is flattened (flag, value) like in C, a seq or
  *    bytes field is a SeqBox (pointer-aligned, so the same layout).
+ *  - Generated code is laid out as rustfmt (default settings) would: lists
+ *    wrap at 100 columns or, for call arguments, 60 (list_emit), chains
+ *    past 60 break before the method. tests/rust/lint.sh checks it with
+ *    `rustfmt --check` and `clippy -D warnings` on several IDL shapes.
+ *  - Hygiene: IDL names may equal any local of the generated code. Struct
+ *    conversions write fields inline in the literal (optional pairs through
+ *    `o_<field>` locals); procedure bodies take their locals (keep, call,
+ *    cb, ud, raw, ctx) from fresh(), which appends '_' until no parameter
+ *    has that name.
  *  - The fixed modules (rt.rs, cbor.rs) are kept as text below, written
- *    verbatim. The generated code needs Rust 1.63 (Debian 12's rustc): no
- *    OnceLock, no let-else.
+ *    verbatim (rustfmt-clean Rust, one string per line). The generated code
+ *    needs Rust 1.63 (Debian 12's rustc): no OnceLock, no let-else.
  */
 #include <errno.h>
 #include <stdio.h>
