@@ -37,7 +37,13 @@ fn scalars(seed: i64) -> Scalars {
 
 fn containers() -> Containers {
     Containers {
-        points: vec![Point { x: 1, y: -1 }, Point { x: i32::MAX, y: i32::MIN }],
+        points: vec![
+            Point { x: 1, y: -1 },
+            Point {
+                x: i32::MAX,
+                y: i32::MIN,
+            },
+        ],
         origin: Some(Point { x: 0, y: 0 }),
         maybe_names: vec![Some("a".into()), None, Some(String::new())],
         maybe_numbers: Some(vec![1, -2, i64::MAX]),
@@ -64,7 +70,12 @@ fn everything() -> Everything {
         empty: Empty {},
         children: vec![],
     };
-    Everything { scalars: scalars(2), containers: containers(), empty: Empty {}, children: vec![leaf.clone(), leaf] }
+    Everything {
+        scalars: scalars(2),
+        containers: containers(),
+        empty: Empty {},
+        children: vec![leaf.clone(), leaf],
+    }
 }
 
 #[test]
@@ -73,20 +84,42 @@ fn every_type_round_trips_through_the_native_abi() {
     assert_eq!(k.echo_scalars(scalars(1)).unwrap(), scalars(1));
     assert_eq!(k.echo_containers(containers()).unwrap(), containers());
     assert_eq!(k.echo_everything(everything()).unwrap(), everything());
-    assert_eq!(block_on(k.echo_everything_async(everything())).unwrap(), everything());
+    assert_eq!(
+        block_on(k.echo_everything_async(everything())).unwrap(),
+        everything()
+    );
 }
 
 #[test]
 fn flattened_parameters_and_leaf_results() {
     let k = kitchen();
-    k.set_many(1, "two".into(), vec![3], Color::Blue, Point { x: 4, y: 5 }, vec!["six".into(), "seven".into()], Some(8))
-        .unwrap();
+    k.set_many(
+        1,
+        "two".into(),
+        vec![3],
+        Color::Blue,
+        Point { x: 4, y: 5 },
+        vec!["six".into(), "seven".into()],
+        Some(8),
+    )
+    .unwrap();
     let err = k
-        .set_many(1, "two".into(), vec![3], Color::Blue, Point { x: 4, y: 5 }, vec![], None)
+        .set_many(
+            1,
+            "two".into(),
+            vec![3],
+            Color::Blue,
+            Point { x: 4, y: 5 },
+            vec![],
+            None,
+        )
         .unwrap_err();
     assert_eq!(err, "f has 0 items");
     assert_eq!(k.counter().unwrap() + 1, k.counter().unwrap());
-    assert_eq!(k.nested().unwrap(), vec![Some("a".to_owned()), None, Some("c".to_owned())]);
+    assert_eq!(
+        k.nested().unwrap(),
+        vec![Some("a".to_owned()), None, Some("c".to_owned())]
+    );
     assert_eq!(k.maybe_blob().unwrap(), Some(vec![1, 2, 3]));
 }
 
@@ -94,15 +127,30 @@ fn flattened_parameters_and_leaf_results() {
 fn statics_need_no_context() {
     assert_eq!(KitchenStateCtx::lib_version(LONG).unwrap(), "kitchen v1");
     assert_eq!(KitchenStateCtx::add(40, 2, LONG).unwrap(), 42);
-    assert_eq!(block_on(KitchenStateCtx::add_async(-1, -2, LONG)).unwrap(), -3);
+    assert_eq!(
+        block_on(KitchenStateCtx::add_async(-1, -2, LONG)).unwrap(),
+        -3
+    );
     KitchenStateCtx::ping(LONG).unwrap();
 }
 
 #[test]
 fn a_failing_constructor_is_an_error() {
-    let err = KitchenStateCtx::create(Config { name: "fail".into() }, LONG).unwrap_err();
+    let err = KitchenStateCtx::create(
+        Config {
+            name: "fail".into(),
+        },
+        LONG,
+    )
+    .unwrap_err();
     assert_eq!(err, "refusing to create a kitchen named fail");
-    let err = block_on(KitchenStateCtx::new_async(Config { name: "fail".into() }, LONG)).unwrap_err();
+    let err = block_on(KitchenStateCtx::new_async(
+        Config {
+            name: "fail".into(),
+        },
+        LONG,
+    ))
+    .unwrap_err();
     assert_eq!(err, "refusing to create a kitchen named fail");
 }
 
@@ -124,20 +172,42 @@ fn events_typed_and_through_the_envelope() {
     k.add_tick_listener(move |n: &u64| t3.lock().unwrap().push(format!("tick {n}")));
     let envs = Arc::new(Mutex::new(Vec::new()));
     let e2 = Arc::clone(&envs);
-    k.add_event_listener(move |_, name, env| e2.lock().unwrap().push((name.to_owned(), env.to_vec())));
+    k.add_event_listener(move |_, name, env| {
+        e2.lock().unwrap().push((name.to_owned(), env.to_vec()))
+    });
 
     k.emit_all(everything()).unwrap();
-    assert!(wait_until(LONG, || envs.lock().unwrap().len() >= 3 && typed.lock().unwrap().len() == 3));
+    assert!(wait_until(LONG, || envs.lock().unwrap().len() >= 3
+        && typed.lock().unwrap().len() == 3));
 
-    let pair = PairSeenPayload { name: "pair".into(), count: 42, r#where: Some(Point { x: -1, y: 2 }) };
+    let pair = PairSeenPayload {
+        name: "pair".into(),
+        count: 42,
+        r#where: Some(Point { x: -1, y: 2 }),
+    };
     assert_eq!(
         *typed.lock().unwrap(),
-        vec![format!("{:?}", everything()), format!("{pair:?}"), "tick 7".to_owned()]
+        vec![
+            format!("{:?}", everything()),
+            format!("{pair:?}"),
+            "tick 7".to_owned()
+        ]
     );
     let envs = envs.lock().unwrap();
-    let find = |n: &str| envs.iter().find(|(name, _)| name == n).map(|(_, e)| e.clone()).unwrap();
-    assert_eq!(decode_event_payload::<Everything>(&find("on_everything")).unwrap(), everything());
-    assert_eq!(decode_event_payload::<PairSeenPayload>(&find("pair_seen")).unwrap(), pair);
+    let find = |n: &str| {
+        envs.iter()
+            .find(|(name, _)| name == n)
+            .map(|(_, e)| e.clone())
+            .unwrap()
+    };
+    assert_eq!(
+        decode_event_payload::<Everything>(&find("on_everything")).unwrap(),
+        everything()
+    );
+    assert_eq!(
+        decode_event_payload::<PairSeenPayload>(&find("pair_seen")).unwrap(),
+        pair
+    );
     assert_eq!(decode_event_payload::<u64>(&find("tick")).unwrap(), 7);
     assert_eq!(decode_event_payload::<i8>(&find("tick")).unwrap(), 7);
     assert_eq!(

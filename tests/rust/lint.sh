@@ -25,5 +25,12 @@ for d in $dirs; do
     echo "FAIL rustfmt --check: $d"; "$rustfmt" --edition 2021 --check "$d"/src/*.rs | head -40; fail=1
   fi
 done
+# Hand-written Rust of the project (tests, example, benchmark): rustfmt too.
+if [ -n "$rustfmt" ] && [ -n "${FFIRT_RUST_SOURCES:-}" ]; then
+  # shellcheck disable=SC2086 # a list of paths without spaces
+  if ! "$rustfmt" --edition 2021 --check $FFIRT_RUST_SOURCES >/dev/null; then
+    echo "FAIL rustfmt --check: $FFIRT_RUST_SOURCES"; fail=1
+  fi
+fi
 [ $fail -eq 0 ] && echo "ok: clippy${rustfmt:+ and rustfmt} clean:$dirs"
 exit $fail

@@ -56,8 +56,12 @@ set_tests_properties(rust_crate PROPERTIES LABELS "nosan;unit" TIMEOUT 900 RESOU
 execute_process(COMMAND ${FFIRT_CARGO} clippy --version RESULT_VARIABLE _clippy_rc OUTPUT_QUIET ERROR_QUIET)
 if(_clippy_rc EQUAL 0)
   file(GLOB _rust_shapes ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/shapes/*.ffi)
+  file(GLOB _rust_sources ${PROJECT_SOURCE_DIR}/tests/rust/*.rs ${PROJECT_SOURCE_DIR}/tests/rust/*/*.rs
+    ${PROJECT_SOURCE_DIR}/examples/timer/rust/*.rs ${PROJECT_SOURCE_DIR}/examples/timer/rust/src/*.rs
+    ${PROJECT_SOURCE_DIR}/bench/rust/*.rs ${PROJECT_SOURCE_DIR}/bench/rust/src/*.rs)
+  string(REPLACE ";" " " _rust_sources "${_rust_sources}")
   add_test(NAME rust_lint
-    COMMAND ${CMAKE_COMMAND} -E env ${_rust_env}
+    COMMAND ${CMAKE_COMMAND} -E env ${_rust_env} "FFIRT_RUST_SOURCES=${_rust_sources}"
       sh ${PROJECT_SOURCE_DIR}/tests/rust/lint.sh ${FFIRT_CARGO} $<TARGET_FILE:ffirt-gen>
       ${_rust_crates} ${CMAKE_BINARY_DIR}/tests/rust-shapes ${_rust_shapes})
   set_tests_properties(rust_lint PROPERTIES LABELS "nosan;unit" TIMEOUT 900 RESOURCE_LOCK cargo_target)

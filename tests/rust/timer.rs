@@ -18,22 +18,39 @@ fn timer(name: &str) -> MyTimerCtx {
 }
 
 fn req(message: &str, delay_ms: i64) -> EchoRequest {
-    EchoRequest { message: message.into(), delay_ms }
+    EchoRequest {
+        message: message.into(),
+        delay_ms,
+    }
 }
 
 fn job(name: &str) -> JobSpec {
-    JobSpec { name: name.into(), payload: vec!["a".into()], priority: 1 }
+    JobSpec {
+        name: name.into(),
+        payload: vec!["a".into()],
+        priority: 1,
+    }
 }
 
 fn retry(max_attempts: i64) -> RetryPolicy {
-    RetryPolicy { max_attempts, backoff_ms: 250, retry_on: vec!["timeout".into()] }
+    RetryPolicy {
+        max_attempts,
+        backoff_ms: 250,
+        retry_on: vec!["timeout".into()],
+    }
 }
 
 #[test]
 fn echo_version_complex_schedule_sync() {
     let t = timer("t1");
     let r = t.echo(req("hi", 0)).unwrap();
-    assert_eq!(r, EchoResponse { echoed: "hi".into(), timer_name: "t1".into() });
+    assert_eq!(
+        r,
+        EchoResponse {
+            echoed: "hi".into(),
+            timer_name: "t1".into()
+        }
+    );
     assert_eq!(t.version().unwrap(), "timer v0.1.0");
 
     let c = t
@@ -48,13 +65,26 @@ fn echo_version_complex_schedule_sync() {
     assert_eq!(c.item_count, 2);
     assert!(c.has_note);
     let c = t
-        .complex(ComplexRequest { messages: vec![], tags: vec![], note: None, retries: None })
+        .complex(ComplexRequest {
+            messages: vec![],
+            tags: vec![],
+            note: None,
+            retries: None,
+        })
         .unwrap();
     assert_eq!(c.summary, "received 0 messages, note=<none>, retries=0");
     assert!(!c.has_note);
 
     let s = t
-        .schedule(job("job"), retry(3), ScheduleConfig { start_at_ms: 1000, interval_ms: 7000, jitter: Some(5) })
+        .schedule(
+            job("job"),
+            retry(3),
+            ScheduleConfig {
+                start_at_ms: 1000,
+                interval_ms: 7000,
+                jitter: Some(5),
+            },
+        )
         .unwrap();
     assert_eq!(
         s,
@@ -66,7 +96,15 @@ fn echo_version_complex_schedule_sync() {
         }
     );
     let s = t
-        .schedule(job("j"), retry(1), ScheduleConfig { start_at_ms: 7, interval_ms: 0, jitter: None })
+        .schedule(
+            job("j"),
+            retry(1),
+            ScheduleConfig {
+                start_at_ms: 7,
+                interval_ms: 0,
+                jitter: None,
+            },
+        )
         .unwrap();
     assert_eq!((s.will_run_count, s.first_run_at_ms), (1, 7));
 }
@@ -74,24 +112,49 @@ fn echo_version_complex_schedule_sync() {
 #[test]
 fn library_errors_are_the_librarys_texts() {
     let t = timer("t1");
-    let sc = ScheduleConfig { start_at_ms: 0, interval_ms: 1000, jitter: None };
-    assert_eq!(t.schedule(job(""), retry(1), sc.clone()).unwrap_err(), "job name must not be empty");
-    assert_eq!(t.schedule(job("j"), retry(0), sc).unwrap_err(), "retry.maxAttempts must be positive");
+    let sc = ScheduleConfig {
+        start_at_ms: 0,
+        interval_ms: 1000,
+        jitter: None,
+    };
+    assert_eq!(
+        t.schedule(job(""), retry(1), sc.clone()).unwrap_err(),
+        "job name must not be empty"
+    );
+    assert_eq!(
+        t.schedule(job("j"), retry(0), sc).unwrap_err(),
+        "retry.maxAttempts must be positive"
+    );
 }
 
 #[test]
 fn arguments_that_have_no_native_form_are_refused_before_the_call() {
     let t = timer("t1");
-    assert_eq!(t.echo(req("a\0b", 0)).unwrap_err(), "req.message: contains a NUL byte at 1");
-    let bad = ComplexRequest { messages: vec![req("ok", 0), req("\0", 0)], tags: vec![], note: None, retries: None };
-    assert_eq!(t.complex(bad).unwrap_err(), "req.messages[1].message: contains a NUL byte at 0");
+    assert_eq!(
+        t.echo(req("a\0b", 0)).unwrap_err(),
+        "req.message: contains a NUL byte at 1"
+    );
+    let bad = ComplexRequest {
+        messages: vec![req("ok", 0), req("\0", 0)],
+        tags: vec![],
+        note: None,
+        retries: None,
+    };
+    assert_eq!(
+        t.complex(bad).unwrap_err(),
+        "req.messages[1].message: contains a NUL byte at 0"
+    );
     let err = MyTimerCtx::create(TimerConfig { name: "x\0".into() }, LONG).unwrap_err();
     assert_eq!(err, "config.name: contains a NUL byte at 1");
 }
 
 #[test]
 fn async_forms_on_a_hand_rolled_block_on() {
-    let t = block_on(MyTimerCtx::new_async(TimerConfig { name: "a1".into() }, LONG)).unwrap();
+    let t = block_on(MyTimerCtx::new_async(
+        TimerConfig { name: "a1".into() },
+        LONG,
+    ))
+    .unwrap();
     let r = block_on(t.echo_async(req("hey", 20))).unwrap();
     assert_eq!((r.echoed.as_str(), r.timer_name.as_str()), ("hey", "a1"));
     assert_eq!(block_on(t.version_async()).unwrap(), "timer v0.1.0");
@@ -106,7 +169,11 @@ fn async_forms_on_a_hand_rolled_block_on() {
     let e = block_on(t.schedule_async(
         job(""),
         retry(1),
-        ScheduleConfig { start_at_ms: 0, interval_ms: 0, jitter: None },
+        ScheduleConfig {
+            start_at_ms: 0,
+            interval_ms: 0,
+            jitter: None,
+        },
     ));
     assert_eq!(e.unwrap_err(), "job name must not be empty");
 }
@@ -114,8 +181,14 @@ fn async_forms_on_a_hand_rolled_block_on() {
 // The prior art's programs: `new_async(...).await?` in a function returning
 // Result<(), Box<dyn Error>>.
 async fn prior_art_program() -> Result<(), Box<dyn std::error::Error>> {
-    let t = MyTimerCtx::new_async(TimerConfig { name: "x".into() }, Duration::from_secs(30)).await?;
-    let r = t.echo_async(EchoRequest { message: "m".into(), delay_ms: 0 }).await?;
+    let t =
+        MyTimerCtx::new_async(TimerConfig { name: "x".into() }, Duration::from_secs(30)).await?;
+    let r = t
+        .echo_async(EchoRequest {
+            message: "m".into(),
+            delay_ms: 0,
+        })
+        .await?;
     assert_eq!(r.timer_name, "x");
     Ok(())
 }
@@ -131,7 +204,10 @@ fn assert_send<T: Send>(_: &T) {}
 fn futures_are_send_and_run_on_a_thread_pool() {
     let t = Arc::new(timer("pool"));
     assert_send(&t.echo_async(req("x", 0)));
-    assert_send(&MyTimerCtx::new_async(TimerConfig { name: "p".into() }, LONG));
+    assert_send(&MyTimerCtx::new_async(
+        TimerConfig { name: "p".into() },
+        LONG,
+    ));
     let pool = Pool::new(3);
     let started = Instant::now();
     // 40 concurrent echoes of 100 ms each: they overlap on the worker (the
@@ -146,7 +222,11 @@ fn futures_are_send_and_run_on_a_thread_pool() {
         let r = rx.recv_timeout(LONG).unwrap().unwrap();
         assert_eq!(r.echoed, format!("m{i}"));
     }
-    assert!(started.elapsed() < Duration::from_secs(4), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
     pool.shutdown();
 }
 
@@ -160,7 +240,10 @@ fn a_slow_request_does_not_block_the_worker() {
         assert_eq!(t.version().unwrap(), "timer v0.1.0");
         let fast = started.elapsed();
         assert_eq!(slow.join().unwrap().unwrap().echoed, "slow");
-        assert!(fast < started.elapsed(), "version answered before the slow echo");
+        assert!(
+            fast < started.elapsed(),
+            "version answered before the slow echo"
+        );
     });
 }
 
@@ -193,12 +276,21 @@ fn typed_listener_gets_the_event_of_every_echo() {
     assert_eq!(
         *got.lock().unwrap(),
         vec![
-            EchoEvent { message: "one".into(), echo_count: 1 },
-            EchoEvent { message: "two".into(), echo_count: 1 }
+            EchoEvent {
+                message: "one".into(),
+                echo_count: 1
+            },
+            EchoEvent {
+                message: "two".into(),
+                echo_count: 1
+            }
         ]
     );
     assert!(t.remove_event_listener(h));
-    assert!(!t.remove_event_listener(h), "a second removal finds nothing");
+    assert!(
+        !t.remove_event_listener(h),
+        "a second removal finds nothing"
+    );
     t.echo(req("three", 0)).unwrap();
     thread::sleep(Duration::from_millis(100));
     assert_eq!(got.lock().unwrap().len(), 2);
@@ -213,7 +305,11 @@ fn wildcard_listener_gets_the_envelope_and_decodes_it() {
         g.lock().unwrap().push((ret, name.to_owned(), env.to_vec()));
     });
     t.echo(req("hi", 0)).unwrap();
-    assert!(wait_until(LONG, || got.lock().unwrap().iter().any(|(_, n, _)| n == "on_echo_fired")));
+    assert!(wait_until(LONG, || got
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|(_, n, _)| n == "on_echo_fired")));
     let all = got.lock().unwrap();
     let (ret, _, env) = all.iter().find(|(_, n, _)| n == "on_echo_fired").unwrap();
     assert_eq!(*ret, 0);
@@ -223,12 +319,21 @@ fn wildcard_listener_gets_the_envelope_and_decodes_it() {
         b"\xa2\x69eventType\x6don_echo_fired\x67payload\xa2\x67message\x62hi\x69echoCount\x01"
     );
     let e: EchoEvent = decode_event_payload(env).unwrap();
-    assert_eq!(e, EchoEvent { message: "hi".into(), echo_count: 1 });
+    assert_eq!(
+        e,
+        EchoEvent {
+            message: "hi".into(),
+            echo_count: 1
+        }
+    );
     assert_eq!(
         decode_event_payload::<EchoResponse>(env).unwrap_err(),
         "payload: unknown key \"message\""
     );
-    assert_eq!(decode_event_payload::<EchoEvent>(b"\xa0").unwrap_err(), "envelope.eventType: missing required key");
+    assert_eq!(
+        decode_event_payload::<EchoEvent>(b"\xa0").unwrap_err(),
+        "envelope.eventType: missing required key"
+    );
 }
 
 #[test]
@@ -261,7 +366,10 @@ fn a_listener_removes_itself_from_inside() {
         c.fetch_add(1, SeqCst);
         let h = m.lock().unwrap().take();
         if let (Some(h), Some(t)) = (h, weak.upgrade()) {
-            assert!(t.remove_event_listener(h), "removal from inside returns at once");
+            assert!(
+                t.remove_event_listener(h),
+                "removal from inside returns at once"
+            );
         }
     });
     *me.lock().unwrap() = Some(h);
@@ -292,8 +400,15 @@ fn dropping_a_subscription_removes_and_waits_for_the_running_listener() {
     t.echo(req("x", 0)).unwrap();
     assert!(wait_until(LONG, || running.load(SeqCst) == 1));
     drop(sub); // waits for the listener's current call
-    assert_eq!(done.load(SeqCst), 1, "the drop returned while the listener ran");
-    assert!(!t.remove_event_listener(ListenerHandle { id: 1 }), "already removed");
+    assert_eq!(
+        done.load(SeqCst),
+        1,
+        "the drop returned while the listener ran"
+    );
+    assert!(
+        !t.remove_event_listener(ListenerHandle { id: 1 }),
+        "already removed"
+    );
     let sub = t.subscription(t.add_on_echo_fired_listener(|_| {}));
     assert!(sub.unsubscribe());
 }
@@ -310,7 +425,10 @@ fn a_panicking_listener_is_contained() {
     t.add_event_listener(|_, _, _| panic!("wildcard bug"));
     t.echo(req("boom", 0)).unwrap();
     t.echo(req("boom", 0)).unwrap();
-    assert!(wait_until(LONG, || after.load(SeqCst) == 2), "later listeners still run");
+    assert!(
+        wait_until(LONG, || after.load(SeqCst) == 2),
+        "later listeners still run"
+    );
     assert_eq!(t.version().unwrap(), "timer v0.1.0");
 }
 
@@ -335,7 +453,13 @@ fn a_listener_may_call_the_library_blocking_or_not() {
 
 #[test]
 fn timeouts_leave_late_replies_harmless() {
-    let t = MyTimerCtx::create(TimerConfig { name: "slow".into() }, Duration::from_millis(300)).unwrap();
+    let t = MyTimerCtx::create(
+        TimerConfig {
+            name: "slow".into(),
+        },
+        Duration::from_millis(300),
+    )
+    .unwrap();
     let fired = Arc::new(AtomicUsize::new(0));
     let f = Arc::clone(&fired);
     t.add_on_echo_fired_listener(move |_| {
@@ -364,7 +488,11 @@ fn dropping_the_last_owner_inside_a_listener_destroys_it_elsewhere() {
     let holder = Arc::new(Mutex::new(Some(Arc::clone(&t))));
     let main_dropped = Arc::new(AtomicUsize::new(0));
     let dropped = Arc::new(AtomicUsize::new(0));
-    let (h, m, d) = (Arc::clone(&holder), Arc::clone(&main_dropped), Arc::clone(&dropped));
+    let (h, m, d) = (
+        Arc::clone(&holder),
+        Arc::clone(&main_dropped),
+        Arc::clone(&dropped),
+    );
     t.add_on_echo_fired_listener(move |_| {
         wait_until(LONG, || m.load(SeqCst) == 1);
         if let Some(t) = h.lock().unwrap().take() {

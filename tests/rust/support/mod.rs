@@ -82,7 +82,10 @@ impl Pool {
                     let mut slot = task.fut.lock().unwrap();
                     if let Some(mut f) = slot.take() {
                         let waker = Waker::from(Arc::clone(&task));
-                        if f.as_mut().poll(&mut Context::from_waker(&waker)).is_pending() {
+                        if f.as_mut()
+                            .poll(&mut Context::from_waker(&waker))
+                            .is_pending()
+                        {
                             *slot = Some(f);
                         }
                     }

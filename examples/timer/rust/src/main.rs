@@ -15,7 +15,12 @@ use std::time::Duration;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Every call on this context gives up after 5 s.
-    let timer = MyTimerCtx::create(TimerConfig { name: "rusty".into() }, Duration::from_secs(5))?;
+    let timer = MyTimerCtx::create(
+        TimerConfig {
+            name: "rusty".into(),
+        },
+        Duration::from_secs(5),
+    )?;
     println!("{}", timer.version()?);
 
     // Typed events: the closure runs on the context's event thread. The
@@ -35,19 +40,37 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     });
 
-    let reply = timer.echo(EchoRequest { message: "hello from Rust".into(), delay_ms: 10 })?;
+    let reply = timer.echo(EchoRequest {
+        message: "hello from Rust".into(),
+        delay_ms: 10,
+    })?;
     println!("echoed: {} (timer {})", reply.echoed, reply.timer_name);
     println!("event: {}", rx.recv_timeout(Duration::from_secs(5))?);
 
-    let reply = block_on(timer.echo_async(EchoRequest { message: "async".into(), delay_ms: 10 }))?;
+    let reply = block_on(timer.echo_async(EchoRequest {
+        message: "async".into(),
+        delay_ms: 10,
+    }))?;
     println!("async echoed: {}", reply.echoed);
 
     // Errors are the library's texts.
     let err = timer
         .schedule(
-            JobSpec { name: String::new(), payload: vec![], priority: 0 },
-            RetryPolicy { max_attempts: 1, backoff_ms: 0, retry_on: vec![] },
-            ScheduleConfig { start_at_ms: 0, interval_ms: 0, jitter: None },
+            JobSpec {
+                name: String::new(),
+                payload: vec![],
+                priority: 0,
+            },
+            RetryPolicy {
+                max_attempts: 1,
+                backoff_ms: 0,
+                retry_on: vec![],
+            },
+            ScheduleConfig {
+                start_at_ms: 0,
+                interval_ms: 0,
+                jitter: None,
+            },
         )
         .unwrap_err();
     println!("schedule error: {err}");
