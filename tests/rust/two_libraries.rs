@@ -54,7 +54,7 @@ fn both_libraries_answer_side_by_side() {
             }
         });
     });
-    // A handle of one library means nothing to the other.
+    // Destroying one leaves the other working.
     drop(t);
     assert_eq!(e.version().unwrap(), "echo v0.1.0");
 }
