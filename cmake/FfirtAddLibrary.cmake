@@ -11,6 +11,9 @@
 #  - PUBLIC include dirs: the generated dir's parent (#include <NAME/NAME.h>)
 #    and the dir itself (#include "NAME.h").
 #  - the host bindings, one block per language below (# --- <lang> binding).
+#  - the Rust crate <NAME> in ${FFIRT_RUST_DIR}/<NAME>/ (build/rust/<NAME>/ in
+#    this project; target <NAME>_rust), whose build.rs links lib<NAME>.so
+#    from the directory it is built into here.
 # Works in this source tree (target ffirt-gen) and from an installed package
 # (find_package(ffirt) provides ffirt::ffirt-gen).
 function(ffirt_add_library NAME)
@@ -43,6 +46,26 @@ function(ffirt_add_library NAME)
     DEPENDS "${idl}" ${gen_target}
     COMMENT "ffirt-gen ${NAME} from ${A_IDL}"
     VERBATIM)
+
+  # --- rust binding: a Cargo crate per library (docs/guide-rust.md)
+  if(DEFINED FFIRT_RUST_DIR)
+    set(rust_out "${FFIRT_RUST_DIR}/${NAME}")
+  else()
+    set(rust_out "${CMAKE_BINARY_DIR}/rust/${NAME}")
+  endif()
+  set(rust_files "${rust_out}/Cargo.toml" "${rust_out}/build.rs" "${rust_out}/src/lib.rs"
+    "${rust_out}/src/ffi.rs" "${rust_out}/src/wire.rs" "${rust_out}/src/rt.rs"
+    "${rust_out}/src/cbor.rs")
+  add_custom_command(OUTPUT ${rust_files}
+    COMMAND ${CMAKE_COMMAND} -E make_directory "${rust_out}"
+    COMMAND $<TARGET_FILE:${gen_target}> --lang rust --lib-dir "${CMAKE_BINARY_DIR}/lib"
+      -o "${rust_out}" "${idl}"
+    COMMAND ${CMAKE_COMMAND} -E touch_nocreate ${rust_files}
+    DEPENDS "${idl}" ${gen_target}
+    COMMENT "ffirt-gen --lang rust ${NAME}"
+    VERBATIM)
+  add_custom_target(${NAME}_rust ALL DEPENDS ${rust_files})
+  # --- end rust binding
 
   set(map "${CMAKE_CURRENT_BINARY_DIR}/${NAME}.map")
   file(WRITE "${map}.in" "/* Exports of lib${NAME}.so: the ${NAME}_ prefix only. */\n{\n  global:\n    ${NAME}_*;\n  local:\n    *;\n};\n")
