@@ -507,12 +507,13 @@ static int build_raw(ffirt__rec *c, const char *name, const uint8_t *payload, si
 
 int ffirt_events_emit_cbor(ffirt_events *ev, const char *name, const uint8_t *payload, size_t len) {
   if (!ev || !name || !name[0] || !payload || !len) return FFIRT_EINVAL;
-  if (!atomic_load_explicit(&ev->total, memory_order_relaxed))
-    return atomic_load_explicit(&ev->closed, memory_order_relaxed) ? FFIRT_ECLOSED : 0;
+  /* Validated even when nobody listens: bad input is an error every time. */
   size_t n;
   uint64_t h = ffirt__name_hash(name, &n);
   if (!ffirt_utf8_valid((const uint8_t *)name, n)) return FFIRT_EINVAL;
   if (ffirt_cbor_validate(payload, len, 64, NULL, NULL) != 0) return FFIRT_EINVAL;
+  if (!atomic_load_explicit(&ev->total, memory_order_relaxed))
+    return atomic_load_explicit(&ev->closed, memory_order_relaxed) ? FFIRT_ECLOSED : 0;
   ffirt__channel *ch = ffirt__channel_find(ev, name, n, h);
   uint32_t nc = atomic_load_explicit(&ev->wild.count[FFIRT_LISTENER_CBOR], memory_order_relaxed);
   if (ch) nc += atomic_load_explicit(&ch->count[FFIRT_LISTENER_CBOR], memory_order_relaxed);

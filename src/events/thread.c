@@ -113,18 +113,20 @@ static inline void call(ffirt_events *ev, ffirt__listener *l, int ret, const voi
 
 /* Loads the array published in *list and announces it in hazard slot i:
  * store the hazard, reload, retry until both agree (registry.c frees an
- * array only when no hazard names it after it was replaced). */
+ * array only when no hazard names it after it was replaced). The slot is
+ * NULL between deliveries, so an empty channel costs one load. */
 static ffirt__larray *hold(ffirt_events *ev, int i, _Atomic(ffirt__larray *) *list) {
   ffirt__larray *a = atomic_load_explicit(list, memory_order_acquire);
-  for (;;) {
+  while (a) {
     /* seq_cst (store and reload): the Dekker with a writer's seq_cst
      * publication and its seq_cst hazard loads. */
     atomic_store_explicit(&ev->hazard[i], a, memory_order_seq_cst);
-    if (!a) return NULL;
     ffirt__larray *b = atomic_load_explicit(list, memory_order_seq_cst);
     if (b == a) return a;
     a = b;
   }
+  atomic_store_explicit(&ev->hazard[i], NULL, memory_order_release);
+  return NULL;
 }
 
 void ffirt__deliver(ffirt_events *ev, const ffirt__delivery *d) {
