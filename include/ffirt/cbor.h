@@ -208,6 +208,23 @@ const char *ffirt_cbor_dec_error(const ffirt_cbor_dec *d, char *buf, size_t size
 int ffirt_utf8_valid(const uint8_t *p, size_t n);
 
 /*
+ * The length of the longest prefix of s[0..n) that is at most max bytes,
+ * ends at a character boundary and is valid UTF-8 (it stops before the
+ * first byte that does not start a valid character). For quoting user text
+ * in error messages: `"%.*s", (int)ffirt_utf8_cut(s, n, 64), s`.
+ */
+size_t ffirt_utf8_cut(const char *s, size_t n, size_t max);
+
+/*
+ * Copies src[0..n) into dst (cap bytes, cap >= 1) as valid UTF-8: each
+ * maximal invalid subpart (a byte that starts no valid character, or a
+ * truncated sequence) becomes U+FFFD (EF BF BD). Cuts at a character
+ * boundary when it does not fit; always NUL-terminates. Returns the length
+ * written (without the NUL).
+ */
+size_t ffirt_utf8_sanitize(char *dst, size_t cap, const char *src, size_t n);
+
+/*
  * Writes RFC 8949 diagnostic notation of one item (e.g.
  * {"eventType": "on_echo_fired", "payload": {"message": "hi"}}) into a
  * dynamic NUL-terminated string (free with ffirt_free). Returns 0 or an
