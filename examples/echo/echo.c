@@ -6,7 +6,7 @@
  *  - All handlers run on the context's worker thread; the ~1 ms waits of
  *    `create` and `shout` are libuv timers on ffirt_ctx_loop(), never sleeps.
  *  - A waiting op keeps pointers to its _impl arguments (borrowed until the
- *    call is finished) and is linked into its EchoState until it fires;
+ *    call is finished) and is linked into its Echo until it fires;
  *    echo_destroy_impl() closes what is still pending without touching the
  *    calls (the runtime has answered them by then). Op memory is freed only
  *    in the uv_close callback.
@@ -26,14 +26,14 @@
 typedef struct echo_op {
   uv_timer_t timer; /* first member: the close callback casts back */
   ffirt_call *call;
-  EchoState *self;           /* NULL while constructing */
+  Echo *self;                /* NULL while constructing */
   uint64_t due_ns;           /* uv_hrtime() when the wait is over */
   const EchoConfig *config;  /* create */
   const ShoutRequest *shout; /* shout */
   struct echo_op *prev, *next;
 } echo_op;
 
-struct EchoState {
+struct Echo {
   char *prefix;
   echo_op *pending;
 };
@@ -52,7 +52,7 @@ static void op_unlink(echo_op *op) {
 
 static void op_fired(uv_timer_t *timer);
 
-static void op_start(ffirt_call *call, EchoState *self, const EchoConfig *config,
+static void op_start(ffirt_call *call, Echo *self, const EchoConfig *config,
                      const ShoutRequest *shout) {
   echo_op *op = calloc(1, sizeof *op);
   if (!op) {
@@ -85,7 +85,7 @@ static void op_start(ffirt_call *call, EchoState *self, const EchoConfig *config
 
 static void finish_create(echo_op *op) {
   const char *prefix = op->config->prefix ? op->config->prefix : "";
-  EchoState *state = calloc(1, sizeof *state);
+  Echo *state = calloc(1, sizeof *state);
   char *copy = malloc(strlen(prefix) + 1);
   if (!state || !copy) {
     free(state);
@@ -137,16 +137,16 @@ void echo_create_impl(ffirt_call *call, const EchoConfig *config) {
   op_start(call, NULL, config, NULL);
 }
 
-void echo_shout_impl(ffirt_call *call, EchoState *self, const ShoutRequest *req) {
+void echo_shout_impl(ffirt_call *call, Echo *self, const ShoutRequest *req) {
   op_start(call, self, NULL, req);
 }
 
-void echo_version_impl(ffirt_call *call, EchoState *self) {
+void echo_version_impl(ffirt_call *call, Echo *self) {
   (void)self;
   echo_version_ok(call, ECHO_VERSION);
 }
 
-void echo_destroy_impl(ffirt_ctx *ctx, EchoState *state) {
+void echo_destroy_impl(ffirt_ctx *ctx, Echo *state) {
   (void)ctx;
   if (!state) return;
   while (state->pending) {

@@ -35,26 +35,45 @@ static const char usage[] =
     "\n"
     "exit status: 0 success, 1 errors in the IDL, 2 usage error\n";
 
-enum { LANG_C = 1, LANG_CDDL = 2 };
+/* Every output kind, in the order --lang lists them. A language is one row
+ * (and one emitter in src/gen/c/ or src/gen/lang/). */
+typedef int (*emit_fn)(const ffirt__gen_model *m, const char *outdir);
+static const struct target {
+  const char *name;
+  emit_fn emit[3]; /* run in order; NULL-terminated */
+} targets[] = {
+    {"c", {ffirt__gen_emit_c_glue, ffirt__gen_emit_c_host, ffirt__gen_emit_c_cbor_host}},
+    {"cddl", {ffirt__gen_emit_cddl}},
+};
+enum { NTARGETS = sizeof targets / sizeof targets[0] };
 
-static int parse_langs(const char *s, int *mask) {
+static void known_langs(FILE *f) {
+  for (size_t i = 0; i < NTARGETS; i++)
+    fprintf(f, "%s%s", i ? ", " : "", targets[i].name);
+}
+
+static int parse_langs(const char *s, unsigned *mask) {
   *mask = 0;
   while (*s) {
     const char *comma = strchr(s, ',');
     size_t n = comma ? (size_t)(comma - s) : strlen(s);
-    if (n == 1 && strncmp(s, "c", 1) == 0)
-      *mask |= LANG_C;
-    else if (n == 4 && strncmp(s, "cddl", 4) == 0)
-      *mask |= LANG_CDDL;
-    else {
-      fprintf(stderr, "ffirt-gen: unknown language '%.*s' (known: c, cddl)\n", (int)n, s);
+    size_t i = 0;
+    while (i < NTARGETS && !(strlen(targets[i].name) == n && strncmp(s, targets[i].name, n) == 0))
+      i++;
+    if (i == NTARGETS) {
+      fprintf(stderr, "ffirt-gen: unknown language '%.*s' (known: ", (int)n, s);
+      known_langs(stderr);
+      fprintf(stderr, ")\n");
       return -1;
     }
+    *mask |= 1u << i;
     s += n;
     if (*s == ',') s++;
   }
   if (*mask == 0) {
-    fprintf(stderr, "ffirt-gen: --lang needs at least one language (c, cddl)\n");
+    fprintf(stderr, "ffirt-gen: --lang needs at least one language (");
+    known_langs(stderr);
+    fprintf(stderr, ")\n");
     return -1;
   }
   return 0;
@@ -112,7 +131,7 @@ static char *read_file(const char *path, size_t *len) {
 int main(int argc, char **argv) {
   const char *outdir = "";
   const char *file = NULL;
-  int langs = LANG_C | LANG_CDDL;
+  unsigned langs = 1u << 0 | 1u << 1; /* c, cddl */
   int check_only = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -174,11 +193,10 @@ int main(int argc, char **argv) {
     rc = 1;
   }
   if (rc == 0 && !check_only) {
-    if ((langs & LANG_C) &&
-        (ffirt__gen_emit_c_glue(m, outdir) != 0 || ffirt__gen_emit_c_host(m, outdir) != 0 ||
-         ffirt__gen_emit_c_cbor_host(m, outdir) != 0))
-      rc = 1;
-    if ((langs & LANG_CDDL) && ffirt__gen_emit_cddl(m, outdir) != 0) rc = 1;
+    for (size_t i = 0; i < NTARGETS && rc == 0; i++)
+      if (langs & 1u << i)
+        for (size_t k = 0; k < 3 && targets[i].emit[k] && rc == 0; k++)
+          if (targets[i].emit[k](m, outdir) != 0) rc = 1;
   }
   ffirt__gen_model_free(m);
   ffirt__gen_diag_free(&d);

@@ -82,4 +82,100 @@ const char *ffirt__gen_c_comment(ffirt__gen_names *n, const char *s);
  * outputs do not depend on where the checkout is). Borrowed from path. */
 const char *ffirt__gen_base_name(const char *path);
 
+/* ------------------------------------------------------------------------
+ * Names and types in the host languages (naming_lang.c).
+ *
+ * Every language emitter (src/gen/lang/emit_<lang>.c) spells identifiers and
+ * types through these, so a rule (snake_case fields in Python, `r#type` in
+ * Rust, the Go package name) lives in one table, not in an emitter.
+ *
+ * Design notes:
+ *  - Case conversion works on IDL identifiers ([A-Za-z_][A-Za-z0-9_]*):
+ *    words split at '_' and at lower->upper and acronym->word boundaries
+ *    ("delayMs" -> delay_ms, "HTTPServer" -> http_server, "on_echo_fired" ->
+ *    OnEchoFired). Digits stay with the word before them ("utf8Text" ->
+ *    utf8_text).
+ *  - A converted name that is a keyword (or otherwise reserved) of the
+ *    target language is escaped by the language's rule (`class_` in Python,
+ *    `r#type` in Rust, `new_` in C++); the wire names never change.
+ *  - All results live in the caller's pool (ffirt__gen_names).
+ * ------------------------------------------------------------------------ */
+
+typedef enum ffirt__gen_case {
+  GEN_CASE_ASIS,   /* as written in the IDL */
+  GEN_CASE_SNAKE,  /* delay_ms */
+  GEN_CASE_PASCAL, /* DelayMs */
+  GEN_CASE_CAMEL,  /* delayMs */
+  GEN_CASE_UPPER   /* DELAY_MS */
+} ffirt__gen_case;
+
+/* The identifier s in case c (no keyword escaping). */
+const char *ffirt__gen_case_convert(ffirt__gen_names *n, const char *s, ffirt__gen_case c);
+
+/* What an identifier is, for ffirt__gen_lang_ident. */
+typedef enum ffirt__gen_role {
+  GEN_ROLE_TYPE,       /* struct, enum, generated payload struct */
+  GEN_ROLE_FIELD,      /* struct field */
+  GEN_ROLE_PARAM,      /* procedure or event parameter */
+  GEN_ROLE_METHOD,     /* method, static, ctor (as a function name) */
+  GEN_ROLE_CONST,      /* IDL constant */
+  GEN_ROLE_ENUMERATOR, /* member of an enum (see ffirt__gen_lang_enumerator) */
+  GEN_ROLE_COUNT
+} ffirt__gen_role;
+
+typedef enum ffirt__gen_lang_id {
+  GEN_LANG_CPP,
+  GEN_LANG_PYTHON,
+  GEN_LANG_RUST,
+  GEN_LANG_GO
+} ffirt__gen_lang_id;
+
+/* One host language's naming and type-mapping rules. */
+typedef struct ffirt__gen_lang {
+  ffirt__gen_lang_id id;
+  const char *name; /* "cpp", "python", "rust", "go" */
+  ffirt__gen_case role_case[GEN_ROLE_COUNT];
+  const char *const *reserved; /* NULL-terminated: keywords and names
+                                  the binding itself defines */
+  const char *escape_fmt;      /* "%s_", "r#%s" (one %s) */
+  /* Types: scalar kinds GEN_BOOL..GEN_F64 plus GEN_STRING and GEN_BYTES. */
+  const char *scalar[GEN_BYTES + 1];
+  const char *seq_fmt;      /* "std::vector<%s>" */
+  const char *optional_fmt; /* "std::optional<%s>" */
+  const char *async_fmt;    /* name of the async form of a method: "%sAsync";
+                               NULL where the language has none (Go) */
+} ffirt__gen_lang;
+
+const ffirt__gen_lang *ffirt__gen_lang_get(ffirt__gen_lang_id id);
+
+/* An IDL identifier in its role, converted and escaped for lang. */
+const char *ffirt__gen_lang_ident(ffirt__gen_names *n, const ffirt__gen_lang *lang,
+                                  ffirt__gen_role role, const char *idl_name);
+/* The spelled type of t in lang: "std::vector<std::optional<std::string>>",
+ * "list[Optional[str]]", "Vec<Option<String>>", "[]*string". Struct and enum
+ * names go through GEN_ROLE_TYPE. */
+const char *ffirt__gen_lang_type(ffirt__gen_names *n, const ffirt__gen_lang *lang,
+                                 const ffirt__gen_type *t);
+/* A member of enum `enum_name`: C++ `item` (enum class), Python `ITEM`,
+ * Rust `Item`, Go `EnumItem` (Go constants live in the package scope). */
+const char *ffirt__gen_lang_enumerator(ffirt__gen_names *n, const ffirt__gen_lang *lang,
+                                       const char *enum_name, const char *item);
+/* The async form of method name m ("echoAsync", "echo_async"); NULL for Go. */
+const char *ffirt__gen_lang_async(ffirt__gen_names *n, const ffirt__gen_lang *lang, const char *m);
+/* The context class of the library, named after the IDL state: C++ and Rust
+ * "<State>Ctx" (MyTimerCtx, EchoCtx), Python and Go "<State>" (MyTimer). */
+const char *ffirt__gen_lang_ctx_class(ffirt__gen_names *n, const ffirt__gen_lang *lang,
+                                      const char *state);
+/* The module of the library: C++ namespace, Python package and Rust crate
+ * "my_timer"; Go package "mytimer" (underscores dropped). */
+const char *ffirt__gen_lang_module(ffirt__gen_names *n, const ffirt__gen_lang *lang,
+                                   const char *library);
+/* The per-event subscription entry point, from the event's wire name:
+ * C++ addOnEchoFiredListener (Pascal case of the name without its "on_"
+ * prefix, after "addOn"), Python on_echo_fired ("on_" + snake case of the
+ * name without "on_"), Rust add_on_echo_fired_listener (the wire name),
+ * Go OnEchoFired. */
+const char *ffirt__gen_lang_event_subscribe(ffirt__gen_names *n, const ffirt__gen_lang *lang,
+                                            const char *wire);
+
 #endif /* FFIRT_GEN_NAMING_H */

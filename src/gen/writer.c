@@ -44,8 +44,9 @@ static void put_text(ffirt__gen_writer *w, const char *s) {
     const char *nl = strchr(s, '\n');
     size_t n = nl ? (size_t)(nl - s) : strlen(s);
     if (n > 0 && w->at_line_start) {
+      const char *unit = w->indent_unit ? w->indent_unit : "  ";
       for (int i = 0; i < w->indent; i++)
-        put(w, "  ", 2);
+        put(w, unit, strlen(unit));
       w->at_line_start = 0;
     }
     put(w, s, n);
@@ -101,6 +102,8 @@ void ffirt__gen_w_blank(ffirt__gen_writer *w) {
 
 void ffirt__gen_w_indent(ffirt__gen_writer *w) { w->indent++; }
 
+void ffirt__gen_w_set_indent(ffirt__gen_writer *w, const char *unit) { w->indent_unit = unit; }
+
 void ffirt__gen_w_dedent(ffirt__gen_writer *w) {
   if (w->indent > 0) w->indent--;
 }
@@ -118,7 +121,11 @@ void ffirt__gen_w_doc(ffirt__gen_writer *w, const ffirt__gen_doc *doc, ffirt__ge
     ffirt__gen_w_line(w, " */");
     return;
   }
-  const char *lead = style == GEN_DOC_C_LINE ? "///" : style == GEN_DOC_HASH ? "#" : ";";
+  const char *lead = style == GEN_DOC_C_LINE   ? "///"
+                     : style == GEN_DOC_HASH   ? "#"
+                     : style == GEN_DOC_SLASH2 ? "//"
+                     : style == GEN_DOC_INNER  ? "//!"
+                                               : ";";
   for (size_t i = 0; i < doc->count; i++)
     ffirt__gen_w_line(w, doc->lines[i][0] ? "%s %s" : "%s", lead, doc->lines[i]);
 }

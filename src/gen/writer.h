@@ -19,6 +19,7 @@ typedef struct ffirt__gen_writer {
   char *buf;
   size_t len, cap;
   int indent;
+  const char *indent_unit; /* NULL: two spaces (C); see ffirt__gen_w_set_indent */
   int at_line_start;
   int oom;
 } ffirt__gen_writer;
@@ -39,13 +40,18 @@ void ffirt__gen_w_line(ffirt__gen_writer *w, const char *fmt, ...)
     ;
 void ffirt__gen_w_blank(ffirt__gen_writer *w); /* an empty line */
 void ffirt__gen_w_indent(ffirt__gen_writer *w);
+/* The text of one indentation level: "  " (the default, C and C++), "    "
+ * (Python, Rust) or "\t" (Go). Borrowed; set it before writing. */
+void ffirt__gen_w_set_indent(ffirt__gen_writer *w, const char *unit);
 void ffirt__gen_w_dedent(ffirt__gen_writer *w);
 
 typedef enum ffirt__gen_doc_style {
   GEN_DOC_C_BLOCK, /* slash-star-star ... star-slash block */
   GEN_DOC_C_LINE,  /* "/// text" lines (also C++) */
   GEN_DOC_HASH,    /* "# text" (Python, CMake) */
-  GEN_DOC_SEMI     /* "; text" (CDDL) */
+  GEN_DOC_SEMI,    /* "; text" (CDDL) */
+  GEN_DOC_SLASH2,  /* "// text" (Go) */
+  GEN_DOC_INNER    /* "//! text" (Rust crate and module docs) */
 } ffirt__gen_doc_style;
 /* Writes doc (nothing when it has no lines). */
 void ffirt__gen_w_doc(ffirt__gen_writer *w, const ffirt__gen_doc *doc, ffirt__gen_doc_style style);

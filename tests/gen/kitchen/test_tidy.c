@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "gen/emit_c.h"
+#include "gen/c/emit_c.h"
 
 static char *tidy(const char *in) {
   ffirt__gen_writer w;
