@@ -1,6 +1,6 @@
 /*
  * worker.c - the worker thread of a context: its libuv loop, the drain /
- * spin / park cycle over the request queue, the heartbeat, and the stop
+ * spin / park cycle over the request queue, the liveness beat, and the stop
  * phase of destroy (queued calls refused, running calls' grace, the
  * library's teardown, closing every loop handle).
  *
