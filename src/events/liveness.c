@@ -17,9 +17,9 @@
  *    wakes it, so a thread that stops being idle is always watched.
  *  - An idle thread is waiting for work, not stuck: a check that finds it
  *    idle counts as progress, and so does the first check after one that
- *    found it idle (its stall, if any, began after that check). IDLE_CHECKS such checks in a row without a
- *    beat let the event thread park without a clock (hysteresis: a context
- *    that gets a call every second never pays the extra wake-up).
+ *    found it idle (its stall, if any, began after that check). IDLE_CHECKS such checks in a row
+ * without a beat let the event thread park without a clock (hysteresis: a context that gets a call
+ * every second never pays the extra wake-up).
  *  - not_responding is emitted once per stall: when, after the start-up
  *    grace, beat has not changed for stall_ms. responding is emitted once
  *    when beat changes again after a not_responding. Both are dispatched
