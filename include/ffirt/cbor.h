@@ -50,6 +50,13 @@ void ffirt_cbor_enc_init(ffirt_cbor_enc *e, uint8_t *buf, size_t cap);
  * take the bytes with ffirt_cbor_enc_take(). */
 void ffirt_cbor_enc_init_dynamic(ffirt_cbor_enc *e);
 
+/* Makes room for n more bytes in one step, so that an encoder whose final
+ * size is known (e.g. from a first attempt into a fixed buffer, see
+ * ffirt_cbor_enc_size) allocates once instead of growing by doubling.
+ * Returns 0, FFIRT_ENOSPC (fixed buffer too small) or FFIRT_ENOMEM; neither
+ * is sticky (the writers still grow the buffer or fail on their own). */
+int ffirt_cbor_enc_reserve(ffirt_cbor_enc *e, size_t n);
+
 /* Each writer returns e->err after the write (0 while all is well). */
 int ffirt_cbor_enc_uint(ffirt_cbor_enc *e, uint64_t v);
 int ffirt_cbor_enc_int(ffirt_cbor_enc *e, int64_t v);

@@ -114,6 +114,23 @@ int ffirt_call_submit(const ffirt_library *lib, void *handle, const ffirt_call_d
 int ffirt_ctx_check(const ffirt_library *lib, void *handle, FFICallBack cb, void *ud);
 
 /*
+ * ffirt_ctx_check that keeps the context: on RET_OK *ctx holds a reference
+ * to it (destroy waits for it), which the caller hands to exactly one of
+ * ffirt_call_submit_entered (queues a call, then releases it) or
+ * ffirt_ctx_leave (releases it, e.g. before rejecting bad arguments). The
+ * holder must not call user code or block in between. On any other return
+ * *ctx is NULL and cb was answered as by ffirt_ctx_check. This is how a
+ * native export validates its handle once per call. Any thread.
+ */
+int ffirt_ctx_enter(const ffirt_library *lib, void *handle, FFICallBack cb, void *ud,
+                    ffirt_ctx **ctx);
+void ffirt_ctx_leave(ffirt_ctx *ctx);
+/* ffirt_call_submit on an entered context (no second handle check); always
+ * consumes the reference, frees args on failure, same returns. */
+int ffirt_call_submit_entered(ffirt_ctx *ctx, const ffirt_call_desc *desc, void *args,
+                              FFICallBack cb, void *ud);
+
+/*
  * Runs a context-free (IDL static) call on the library's shared static
  * worker, started lazily on first use. Same returns as ffirt_call_submit.
  */

@@ -187,6 +187,14 @@ uint64_t ffirt_events_failed(ffirt_events *ev);
  * atomic increment; cheap). Any thread. */
 void ffirt_events_beat(ffirt_events *ev);
 
+/* Liveness: the monitored thread calls this with idle = 1 just before it
+ * blocks waiting for work and with idle = 0 as soon as it runs again. While
+ * it is idle no stall is reported, and once it has stayed idle for a few
+ * checks the event thread sleeps without any periodic wake-up until the
+ * next event or ffirt_events_idle(ev, 0). Never called: the thread is
+ * watched all the time (a check every stall_ms / 4). Any thread; cheap. */
+void ffirt_events_idle(ffirt_events *ev, int idle);
+
 /* 1 when called on ev's event-delivery thread. */
 int ffirt_events_on_thread(ffirt_events *ev);
 

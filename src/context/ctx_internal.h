@@ -14,7 +14,7 @@
  *    returned (the graveyard), or, when the runtime finished it during
  *    destroy, only when the worker exits (late finishes by the library then
  *    find it still allocated and are ignored).
- *  - The worker's libuv handles (loop, wake, beat) live inside ffirt_ctx;
+ *  - The worker's libuv handles (loop, wake) live inside ffirt_ctx;
  *    the worker closes them in its stop phase, after destroy's last
  *    uv_async_send on wake (stop_woken).
  */
@@ -28,6 +28,7 @@
 #include <uv.h>
 
 #include "context/queue.h"
+#include "context/spin.h"
 #include "ffirt/context.h"
 
 enum { CTOR_PENDING = 0, CTOR_OK = 1, CTOR_FAILED = 2 };
@@ -75,9 +76,9 @@ struct ffirt_ctx {
   /* worker */
   uv_loop_t loop;
   uv_async_t wake;
-  uv_timer_t beat;
   uv_timer_t grace;
-  int loop_ready, wake_ready, beat_ready;
+  int loop_ready, wake_ready;
+  ffirt__spinner spinner; /* the worker's spin policy state (spin.h) */
   int ctor_state;
   char *ctor_err;
   void *state;
@@ -144,7 +145,7 @@ void *ffirt__static_handle(const ffirt_library *lib);
 /* --- test hooks ------------------------------------------------------ */
 /*
  * When set, called at every thread/loop/handle creation site of create
- * ("loop", "async", "timer", "thread", "events"); a non-zero return makes
+ * ("loop", "async", "thread", "events"); a non-zero return makes
  * that creation fail as if the system refused it. Also called (return
  * ignored) at "destroy-wake", between destroy's stop flag and its wake-up,
  * so a test can stall the destroyer exactly there. Tests only; set it while

@@ -26,7 +26,7 @@
  *    ring and calls listeners with the per-listener running/removed
  *    handshake that lets remove() wait for a running listener.
  *  - Liveness (liveness.c): heartbeat counter bumped by the owner, checked by
- *    the event thread.
+ *    the event thread while the owner is not idle (ffirt_events_idle).
  */
 #ifndef FFIRT_EVENTS_INTERNAL_H
 #define FFIRT_EVENTS_INTERNAL_H
@@ -36,6 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "context/spin.h"
 #include "ffirt/events.h"
 
 #define FFIRT__EV_INLINE_NATIVE 48 /* native payloads up to this size live in the cell */
@@ -43,6 +44,8 @@
 #define FFIRT__EV_MAX_ID ((uint64_t)1 << 53)
 #define FFIRT__EV_MAX_CAPACITY ((size_t)1 << 24)
 #define FFIRT__EV_MAX_CHANNELS 4096 /* distinct event names a registry keeps */
+#define FFIRT__EV_PARK_TIMED 1      /* parked with the liveness tick as timeout */
+#define FFIRT__EV_PARK_DEEP 2       /* parked without a clock (nothing to watch) */
 
 typedef struct ffirt__channel ffirt__channel;
 
@@ -166,10 +169,10 @@ struct ffirt_events {
   atomic_int space_waiters;
 
   /* ---- event thread (thread.c) */
-  pthread_mutex_t wake_lock;
-  pthread_cond_t wake_cv;
-  atomic_int sleeping; /* the event thread is (about to be) parked */
-  atomic_int stop;     /* destroy asks the thread to drain and exit */
+  /* 0 awake, FFIRT__EV_PARK_TIMED / _DEEP while (about to be) parked: the
+   * futex word of the park; a waker exchanges it to 0 and wakes. seq_cst. */
+  atomic_int sleeping;
+  atomic_int stop; /* destroy asks the thread to drain and exit; seq_cst */
   pthread_t thread;
   /* Exit handshake (exit_lock): the thread sets exited as its last act; a
    * destroyer that stopped waiting sets abandoned, and then the thread
@@ -178,9 +181,12 @@ struct ffirt_events {
   pthread_cond_t exit_cv;
   int exited;
   int abandoned;
+  ffirt__spinner spinner; /* event thread only */
 
-  /* ---- liveness (liveness.c); all but beat are event-thread only */
+  /* ---- liveness (liveness.c); all but beat and idle are event-thread only */
   _Alignas(64) atomic_uint_fast64_t beat;
+  atomic_int idle;      /* the monitored thread waits for work (ffirt_events_idle); seq_cst */
+  unsigned idle_checks; /* consecutive checks that found it idle without a beat */
   uint64_t live_last_beat;
   uint64_t live_last_change_ns;
   uint64_t live_start_ns;
@@ -285,6 +291,9 @@ int ffirt__events_destroy_until(ffirt_events *ev, uint64_t deadline_ns);
 void ffirt__liveness_init(ffirt_events *ev, uint64_t now_ns);
 /* Event thread: emits not_responding / responding as needed. */
 void ffirt__liveness_check(ffirt_events *ev, uint64_t now_ns);
+/* Event thread: 1 when it may park without a clock: liveness is off, or the
+ * monitored thread has been idle (without a beat) for IDLE_CHECKS checks. */
+int ffirt__liveness_may_sleep(ffirt_events *ev);
 uint64_t ffirt__now_ns(void);
 
 #endif /* FFIRT_EVENTS_INTERNAL_H */

@@ -28,13 +28,22 @@
  *    delivered as RET_ERR with a text naming the event and the reason to
  *    its CBOR listeners (per-event, then wildcard), once each; native
  *    listeners are not called (there is nothing to give them).
- *  - Parking: spin a little, then store sleeping = 1 (seq_cst), recheck the
- *    ring and reclaim_pending (seq_cst loads), and wait on wake_cv under
- *    wake_lock with a timeout (the liveness tick). Producers publish a cell
- *    (and removers defer a release) with a seq_cst store and then load
- *    sleeping (seq_cst) and signal only when it is set; wake_lock makes the
- *    signal impossible to lose. (Seq_cst operations rather than fences:
- *    GCC's ThreadSanitizer does not model fences.)
+ *  - Parking: spin as spin.h's shared policy allows (adaptive budget of at
+ *    most SPIN_NS, sched_yield after the first microseconds, none when the
+ *    process's spin slots are taken or after a preemption), then store
+ *    sleeping = TIMED or DEEP (seq_cst), recheck the ring, stop and reclaim_pending (seq_cst
+ *    loads), and futex-wait on sleeping. TIMED waits at most the liveness
+ *    tick (stall_ms / 4) and is used while the monitored thread is awake;
+ *    DEEP has no timeout and is used when nothing needs a clock (liveness
+ *    off, or the monitored thread idle for a few checks, liveness.c): an
+ *    idle context's event thread then never wakes. Producers publish a cell
+ *    (and removers defer a release, registry.c) with a seq_cst store, then
+ *    load sleeping (seq_cst) and, only when it
+ *    is set, exchange it to 0 and futex-wake: one wake-up per park, none
+ *    while the thread runs. ffirt_events_idle(ev, 0) wakes a DEEP sleeper
+ *    the same way (Dekker on idle/sleeping, see liveness.c). (Seq_cst
+ *    operations rather than fences: GCC's ThreadSanitizer does not model
+ *    fences.)
  *  - dropped_events: when the thread claims an event (so the queue has room
  *    again) and drops are pending, it reports them first, in-thread. Built-in
  *    events (dropped_events, liveness) never enter the queue, so a full queue
@@ -54,8 +63,9 @@
  *  idle_waiters  | seq_cst: the remover's increment / our load          | no lost wake-up
  *  hazard[i]     | seq_cst store + list reload <- writer's publish and  | the array stays alive
  *                |   hazard loads (registry.c); NULL store release      |   while held
- *  sleeping      | seq_cst store, then seq_cst ring / reclaim recheck   | no lost wake-up
- *  stop          | acquire <- destroy's release store (after the drain) | every publication
+ *  sleeping      | seq_cst store, then seq_cst ring / stop / reclaim    | no lost wake-up
+ *                |   recheck; producers' seq_cst exchange to 0 + wake   |
+ *  stop          | acquire <- destroy's seq_cst store (after the drain) | every publication
  *  exited,       | under exit_lock                                      | who frees ev
  *   abandoned    |                                                      |
  */
@@ -69,8 +79,7 @@
 #include "events/events_internal.h"
 
 #define LIVENESS_EVERY 32 /* events between two liveness checks while busy */
-#define SPIN_ROUNDS 200   /* polls of the ring before yielding */
-#define YIELD_ROUNDS 20   /* yields before parking */
+#define SPIN_NS 20000u    /* longest spin for the next event before parking */
 
 static _Thread_local ffirt_events *tls_events; /* set on the event thread */
 
@@ -84,14 +93,6 @@ void ffirt_events_config_init(ffirt_events_config *cfg) {
   cfg->on_destroy = FFIRT_ON_DESTROY_DELIVER;
   cfg->liveness_grace_ms = 10000;
   cfg->stall_ms = 1000;
-}
-
-static inline void cpu_relax(void) {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  __asm__ __volatile__("yield");
-#endif
 }
 
 static inline void call(ffirt_events *ev, ffirt__listener *l, int ret, const void *msg,
@@ -185,12 +186,11 @@ int ffirt__events_dispatch(ffirt_events *ev, const ffirt_event_type *type, const
 void ffirt__wake_consumer(ffirt_events *ev) {
   /* seq_cst: Dekker with park(): the producer's seq_cst publication of the
    * cell, then this load; the consumer's seq_cst store of sleeping, then
-   * its seq_cst load of the cell. One of the two sees the other's store. */
-  if (atomic_load_explicit(&ev->sleeping, memory_order_seq_cst)) {
-    pthread_mutex_lock(&ev->wake_lock);
-    pthread_cond_signal(&ev->wake_cv);
-    pthread_mutex_unlock(&ev->wake_lock);
-  }
+   * its seq_cst load of the cell. One of the two sees the other's store.
+   * The exchange makes one producer per park pay the wake-up. */
+  if (atomic_load_explicit(&ev->sleeping, memory_order_seq_cst) &&
+      atomic_exchange_explicit(&ev->sleeping, 0, memory_order_seq_cst))
+    ffirt__futex_wake(&ev->sleeping, 1);
 }
 
 static void report_drops(ffirt_events *ev) {
@@ -252,42 +252,36 @@ static void consume(ffirt_events *ev, ffirt__rec *r, ffirt__cell *c, size_t pos,
   }
 }
 
-static uint32_t tick_ms(const ffirt_events *ev) {
-  uint32_t t = 100; /* reclaim and stop checks even when nothing happens */
-  if (ev->cfg.stall_ms) {
-    uint32_t s = ev->cfg.stall_ms / 4;
-    if (s < 1) s = 1;
-    if (s < t) t = s;
-  }
-  return t;
+/* The liveness tick: how often a TIMED park wakes (stall_ms / 4). */
+static uint64_t tick_ns(const ffirt_events *ev) {
+  uint64_t t = ev->cfg.stall_ms / 4;
+  return (t ? t : 1) * 1000000u;
+}
+
+static int has_work(void *p) {
+  ffirt_events *ev = p;
+  return ffirt__queue_ready(ev) || atomic_load_explicit(&ev->stop, memory_order_relaxed);
 }
 
 static void park(ffirt_events *ev) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  uint32_t ms = tick_ms(ev);
-  ts.tv_sec += ms / 1000;
-  ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-  if (ts.tv_nsec >= 1000000000L) {
-    ts.tv_sec++;
-    ts.tv_nsec -= 1000000000L;
+  int mode = ffirt__liveness_may_sleep(ev) ? FFIRT__EV_PARK_DEEP : FFIRT__EV_PARK_TIMED;
+  /* seq_cst: see ffirt__wake_consumer and ffirt_events_idle. */
+  atomic_store_explicit(&ev->sleeping, mode, memory_order_seq_cst);
+  if (mode == FFIRT__EV_PARK_DEEP && ev->cfg.stall_ms &&
+      !atomic_load_explicit(&ev->idle, memory_order_seq_cst)) {
+    mode = FFIRT__EV_PARK_TIMED; /* the watched thread just woke: keep the clock */
+    atomic_store_explicit(&ev->sleeping, mode, memory_order_seq_cst);
   }
-  pthread_mutex_lock(&ev->wake_lock);
-  /* seq_cst: see ffirt__wake_consumer. */
-  atomic_store_explicit(&ev->sleeping, 1, memory_order_seq_cst);
-  if (!ffirt__queue_ready_sc(ev) && !atomic_load_explicit(&ev->stop, memory_order_relaxed) &&
+  if (!ffirt__queue_ready_sc(ev) && !atomic_load_explicit(&ev->stop, memory_order_seq_cst) &&
       !atomic_load_explicit(&ev->reclaim_pending, memory_order_seq_cst))
-    pthread_cond_timedwait(&ev->wake_cv, &ev->wake_lock, &ts);
+    ffirt__futex_wait(&ev->sleeping, mode, mode == FFIRT__EV_PARK_DEEP ? 0 : tick_ns(ev));
   atomic_store_explicit(&ev->sleeping, 0, memory_order_relaxed);
-  pthread_mutex_unlock(&ev->wake_lock);
 }
 
 /* After the thread exited: releases the registry and frees ev. */
 static void free_all(ffirt_events *ev) {
   ffirt__registry_fini(ev);
   ffirt__queue_fini(ev);
-  pthread_cond_destroy(&ev->wake_cv);
-  pthread_mutex_destroy(&ev->wake_lock);
   pthread_cond_destroy(&ev->exit_cv);
   pthread_mutex_destroy(&ev->exit_lock);
   ffirt_free(ev);
@@ -296,6 +290,7 @@ static void free_all(ffirt_events *ev) {
 static void *event_thread(void *arg) {
   ffirt_events *ev = arg;
   tls_events = ev;
+  ffirt__spinner_init(&ev->spinner);
   unsigned since_check = 0;
   ffirt__rec r = {0};
   for (;;) {
@@ -319,17 +314,11 @@ static void *event_thread(void *arg) {
       break;
     }
     report_drops(ev);
-    int ready = 0;
-    for (int i = 0; i < SPIN_ROUNDS && !ready; i++) {
-      cpu_relax();
-      ready = ffirt__queue_ready(ev);
+    uint64_t t0;
+    if (!ffirt__spin(&ev->spinner, SPIN_NS, has_work, NULL, ev, &t0)) {
+      park(ev);
+      ffirt__spin_done(&ev->spinner, t0);
     }
-    /* Then yield: when producers share our core this lets them run. */
-    for (int i = 0; i < YIELD_ROUNDS && !ready; i++) {
-      sched_yield();
-      ready = ffirt__queue_ready(ev);
-    }
-    if (!ready) park(ev);
     if (ev->cfg.stall_ms) {
       since_check = 0;
       ffirt__liveness_check(ev, ffirt__now_ns());
@@ -371,20 +360,9 @@ int ffirt_events_create(const ffirt_events_config *cfg, ffirt_events **out) {
   pthread_condattr_t ca;
   pthread_condattr_init(&ca);
   pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-  rc = pthread_mutex_init(&ev->wake_lock, NULL) ? FFIRT_ETHREAD : 0;
-  if (!rc && pthread_cond_init(&ev->wake_cv, &ca)) {
-    pthread_mutex_destroy(&ev->wake_lock);
-    rc = FFIRT_ETHREAD;
-  }
-  if (!rc && pthread_mutex_init(&ev->exit_lock, NULL)) {
-    pthread_cond_destroy(&ev->wake_cv);
-    pthread_mutex_destroy(&ev->wake_lock);
-    rc = FFIRT_ETHREAD;
-  }
+  rc = pthread_mutex_init(&ev->exit_lock, NULL) ? FFIRT_ETHREAD : 0;
   if (!rc && pthread_cond_init(&ev->exit_cv, &ca)) {
     pthread_mutex_destroy(&ev->exit_lock);
-    pthread_cond_destroy(&ev->wake_cv);
-    pthread_mutex_destroy(&ev->wake_lock);
     rc = FFIRT_ETHREAD;
   }
   pthread_condattr_destroy(&ca);
@@ -393,8 +371,6 @@ int ffirt_events_create(const ffirt_events_config *cfg, ffirt_events **out) {
     rc = FFIRT_ETHREAD;
     pthread_cond_destroy(&ev->exit_cv);
     pthread_mutex_destroy(&ev->exit_lock);
-    pthread_cond_destroy(&ev->wake_cv);
-    pthread_mutex_destroy(&ev->wake_lock);
     goto fail_queue;
   }
   *out = ev;
@@ -420,11 +396,12 @@ int ffirt__events_destroy_until(ffirt_events *ev, uint64_t deadline_ns) {
    * and it sees closed in its wait loop. */
   while (atomic_load_explicit(&ev->producers, memory_order_seq_cst))
     sched_yield();
-  pthread_mutex_lock(&ev->wake_lock);
-  /* release: the thread's acquire load of stop sees every publication. */
-  atomic_store_explicit(&ev->stop, 1, memory_order_release);
-  pthread_cond_signal(&ev->wake_cv);
-  pthread_mutex_unlock(&ev->wake_lock);
+  /* seq_cst: the thread's acquire load of stop sees every publication, and
+   * park's seq_cst store of sleeping then load of stop cannot both miss
+   * this store and the exchange below (Dekker). */
+  atomic_store_explicit(&ev->stop, 1, memory_order_seq_cst);
+  atomic_exchange_explicit(&ev->sleeping, 0, memory_order_seq_cst);
+  ffirt__futex_wake(&ev->sleeping, 1);
   if (deadline_ns) {
     struct timespec ts = {(time_t)(deadline_ns / 1000000000u), (long)(deadline_ns % 1000000000u)};
     pthread_mutex_lock(&ev->exit_lock);

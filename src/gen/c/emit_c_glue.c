@@ -9,8 +9,10 @@
  *    what depends on the IDL (argument structs, codecs, deep copies).
  *  - Native exports deep-copy their arguments before returning (validation
  *    included: a NULL pointer with a length is an error naming the path);
- *    a method checks its handle first (ffirt_ctx_check), so a bad ctx gets
- *    the handle's error whatever its arguments are (abi.md 3.1);
+ *    a method enters its context first (ffirt_ctx_enter: the handle is
+ *    checked once and held until ffirt_call_submit_entered, or left before
+ *    a rejection), so a bad ctx gets the handle's error whatever its
+ *    arguments are (abi.md 3.1);
  *    _cbor exports copy the request bytes and decode them on the worker,
  *    except constructors, which decode before anything is created.
  *  - A _cbor request block starts with the argument struct, so one run and
@@ -711,7 +713,9 @@ static void ok_function(glue *x, const ffirt__gen_proc *p) {
       ffirt__gen_c_enc_value(&x->g, x->w, &x->fl, t, 0, "result");
     L("if (ffirt_cbor_enc_finish(e) == FFIRT_ENOSPC) {");
     IN();
+    L("size_t need = ffirt_cbor_enc_size(e);");
     L("ffirt_cbor_enc_init_dynamic(e);");
+    L("(void)ffirt_cbor_enc_reserve(e, need); /* the final size at once: no doubling */");
     if (stmt)
       L("%s", stmt);
     else
@@ -802,10 +806,15 @@ static void procedure(glue *x, const ffirt__gen_proc *p) {
     L("static %s@%s_submit(%sFFICallBack cb, void *ud, const @%s_args *in) {",
       p->kind == GEN_CTOR ? "void *" : "int ", n, ctx_param, n);
     IN();
+    /* a method enters its context once: the handle is checked here and the
+     * reference is used by the submit (or left before a rejection) */
+    const char *leave = p->kind == GEN_METHOD ? "ffirt_ctx_leave(c);" : NULL;
     if (p->kind == GEN_METHOD) {
       /* abi.md 3.1: a bad handle is reported before any argument is read */
-      L("int rc = ffirt_ctx_check(&@library, ctx, cb, ud);");
+      L("ffirt_ctx *c;");
+      L("int rc = ffirt_ctx_enter(&@library, ctx, cb, ud, &c);");
       L("if (rc != RET_OK) return rc;");
+      submit = F("ffirt_call_submit_entered(c, &@%s_native, args, cb, ud)", n);
     } else {
       L("if (!cb) return %s;", p->kind == GEN_CTOR ? "NULL" : "RET_MISSING_CALLBACK");
     }
@@ -815,6 +824,13 @@ static void procedure(glue *x, const ffirt__gen_proc *p) {
       IN();
       L("@reject_text(cb, ud, \"out of memory\");");
       L("return NULL;");
+      OUT();
+      L("}");
+    } else if (leave) {
+      L("if (!args) {");
+      IN();
+      L("%s", leave);
+      L("return @reject_text(cb, ud, \"out of memory\");");
       OUT();
       L("}");
     } else {
@@ -828,6 +844,7 @@ static void procedure(glue *x, const ffirt__gen_proc *p) {
       L("if (@copy_%s(args, in, &err)) {", args->stem);
       IN();
       L("%s(args);", free_fn);
+      if (leave) L("%s", leave);
       if (p->kind == GEN_CTOR) {
         L("@reject(cb, ud, &err);");
         L("return NULL;");

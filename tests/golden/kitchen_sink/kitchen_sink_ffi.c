@@ -1868,7 +1868,9 @@ void kitchen_sink_echo_scalars_ok(ffirt_call *call, const Scalars *result) {
   ffirt_cbor_enc_init(e, buf, sizeof buf);
   kitchen_sink__ffi_encode_Scalars(e, result);
   if (ffirt_cbor_enc_finish(e) == FFIRT_ENOSPC) {
+    size_t need = ffirt_cbor_enc_size(e);
     ffirt_cbor_enc_init_dynamic(e);
+    (void)ffirt_cbor_enc_reserve(e, need); /* the final size at once: no doubling */
     kitchen_sink__ffi_encode_Scalars(e, result);
   }
   kitchen_sink__ffi_reply_encoded(call, e);
@@ -1916,19 +1918,23 @@ static const ffirt_call_desc kitchen_sink__ffi_echo_scalars_cbor = {"echo_scalar
 
 static int kitchen_sink__ffi_echo_scalars_submit(void *ctx, FFICallBack cb, void *ud,
                                                  const kitchen_sink__ffi_echo_scalars_args *in) {
-  int rc = ffirt_ctx_check(&kitchen_sink__ffi_library, ctx, cb, ud);
+  ffirt_ctx *c;
+  int rc = ffirt_ctx_enter(&kitchen_sink__ffi_library, ctx, cb, ud, &c);
   if (rc != RET_OK) return rc;
   kitchen_sink__ffi_echo_scalars_args *args =
       (kitchen_sink__ffi_echo_scalars_args *)ffirt_malloc(sizeof *args);
-  if (!args) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
+  if (!args) {
+    ffirt_ctx_leave(c);
+    return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
+  }
   kitchen_sink__ffi_gen_err err;
   kitchen_sink__ffi_err_init(&err);
   if (kitchen_sink__ffi_copy__echo_scalars_args(args, in, &err)) {
     kitchen_sink__ffi_echo_scalars_free(args);
+    ffirt_ctx_leave(c);
     return kitchen_sink__ffi_reject(cb, ud, &err);
   }
-  return ffirt_call_submit(&kitchen_sink__ffi_library, ctx, &kitchen_sink__ffi_echo_scalars_native,
-                           args, cb, ud);
+  return ffirt_call_submit_entered(c, &kitchen_sink__ffi_echo_scalars_native, args, cb, ud);
 }
 
 int kitchen_sink_echo_scalars(void *ctx, FFICallBack cb, void *ud, Scalars s) {
@@ -1976,7 +1982,9 @@ void kitchen_sink_echo_containers_ok(ffirt_call *call, const Containers *result)
   ffirt_cbor_enc_init(e, buf, sizeof buf);
   kitchen_sink__ffi_encode_Containers(e, result);
   if (ffirt_cbor_enc_finish(e) == FFIRT_ENOSPC) {
+    size_t need = ffirt_cbor_enc_size(e);
     ffirt_cbor_enc_init_dynamic(e);
+    (void)ffirt_cbor_enc_reserve(e, need); /* the final size at once: no doubling */
     kitchen_sink__ffi_encode_Containers(e, result);
   }
   kitchen_sink__ffi_reply_encoded(call, e);
@@ -2023,19 +2031,23 @@ static const ffirt_call_desc kitchen_sink__ffi_echo_containers_cbor = {"echo_con
 
 static int kitchen_sink__ffi_echo_containers_submit(
     void *ctx, FFICallBack cb, void *ud, const kitchen_sink__ffi_echo_containers_args *in) {
-  int rc = ffirt_ctx_check(&kitchen_sink__ffi_library, ctx, cb, ud);
+  ffirt_ctx *c;
+  int rc = ffirt_ctx_enter(&kitchen_sink__ffi_library, ctx, cb, ud, &c);
   if (rc != RET_OK) return rc;
   kitchen_sink__ffi_echo_containers_args *args =
       (kitchen_sink__ffi_echo_containers_args *)ffirt_malloc(sizeof *args);
-  if (!args) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
+  if (!args) {
+    ffirt_ctx_leave(c);
+    return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
+  }
   kitchen_sink__ffi_gen_err err;
   kitchen_sink__ffi_err_init(&err);
   if (kitchen_sink__ffi_copy__echo_containers_args(args, in, &err)) {
     kitchen_sink__ffi_echo_containers_free(args);
+    ffirt_ctx_leave(c);
     return kitchen_sink__ffi_reject(cb, ud, &err);
   }
-  return ffirt_call_submit(&kitchen_sink__ffi_library, ctx,
-                           &kitchen_sink__ffi_echo_containers_native, args, cb, ud);
+  return ffirt_call_submit_entered(c, &kitchen_sink__ffi_echo_containers_native, args, cb, ud);
 }
 
 int kitchen_sink_echo_containers(void *ctx, FFICallBack cb, void *ud, Containers c) {
@@ -2083,7 +2095,9 @@ void kitchen_sink_echo_everything_ok(ffirt_call *call, const Everything *result)
   ffirt_cbor_enc_init(e, buf, sizeof buf);
   kitchen_sink__ffi_encode_Everything(e, result);
   if (ffirt_cbor_enc_finish(e) == FFIRT_ENOSPC) {
+    size_t need = ffirt_cbor_enc_size(e);
     ffirt_cbor_enc_init_dynamic(e);
+    (void)ffirt_cbor_enc_reserve(e, need); /* the final size at once: no doubling */
     kitchen_sink__ffi_encode_Everything(e, result);
   }
   kitchen_sink__ffi_reply_encoded(call, e);
@@ -2130,19 +2144,23 @@ static const ffirt_call_desc kitchen_sink__ffi_echo_everything_cbor = {"echo_eve
 
 static int kitchen_sink__ffi_echo_everything_submit(
     void *ctx, FFICallBack cb, void *ud, const kitchen_sink__ffi_echo_everything_args *in) {
-  int rc = ffirt_ctx_check(&kitchen_sink__ffi_library, ctx, cb, ud);
+  ffirt_ctx *c;
+  int rc = ffirt_ctx_enter(&kitchen_sink__ffi_library, ctx, cb, ud, &c);
   if (rc != RET_OK) return rc;
   kitchen_sink__ffi_echo_everything_args *args =
       (kitchen_sink__ffi_echo_everything_args *)ffirt_malloc(sizeof *args);
-  if (!args) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
+  if (!args) {
+    ffirt_ctx_leave(c);
+    return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
+  }
   kitchen_sink__ffi_gen_err err;
   kitchen_sink__ffi_err_init(&err);
   if (kitchen_sink__ffi_copy__echo_everything_args(args, in, &err)) {
     kitchen_sink__ffi_echo_everything_free(args);
+    ffirt_ctx_leave(c);
     return kitchen_sink__ffi_reject(cb, ud, &err);
   }
-  return ffirt_call_submit(&kitchen_sink__ffi_library, ctx,
-                           &kitchen_sink__ffi_echo_everything_native, args, cb, ud);
+  return ffirt_call_submit_entered(c, &kitchen_sink__ffi_echo_everything_native, args, cb, ud);
 }
 
 int kitchen_sink_echo_everything(void *ctx, FFICallBack cb, void *ud, Everything e) {
@@ -2218,19 +2236,23 @@ static const ffirt_call_desc kitchen_sink__ffi_set_many_cbor = {"set_many", 1,
 
 static int kitchen_sink__ffi_set_many_submit(void *ctx, FFICallBack cb, void *ud,
                                              const kitchen_sink__ffi_set_many_args *in) {
-  int rc = ffirt_ctx_check(&kitchen_sink__ffi_library, ctx, cb, ud);
+  ffirt_ctx *c;
+  int rc = ffirt_ctx_enter(&kitchen_sink__ffi_library, ctx, cb, ud, &c);
   if (rc != RET_OK) return rc;
   kitchen_sink__ffi_set_many_args *args =
       (kitchen_sink__ffi_set_many_args *)ffirt_malloc(sizeof *args);
-  if (!args) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
+  if (!args) {
+    ffirt_ctx_leave(c);
+    return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
+  }
   kitchen_sink__ffi_gen_err err;
   kitchen_sink__ffi_err_init(&err);
   if (kitchen_sink__ffi_copy__set_many_args(args, in, &err)) {
     kitchen_sink__ffi_set_many_free(args);
+    ffirt_ctx_leave(c);
     return kitchen_sink__ffi_reject(cb, ud, &err);
   }
-  return ffirt_call_submit(&kitchen_sink__ffi_library, ctx, &kitchen_sink__ffi_set_many_native,
-                           args, cb, ud);
+  return ffirt_call_submit_entered(c, &kitchen_sink__ffi_set_many_native, args, cb, ud);
 }
 
 int kitchen_sink_set_many(void *ctx, FFICallBack cb, void *ud, int32_t a, const char *b,
@@ -2307,19 +2329,23 @@ static const ffirt_call_desc kitchen_sink__ffi_emit_all_cbor = {"emit_all", 1,
 
 static int kitchen_sink__ffi_emit_all_submit(void *ctx, FFICallBack cb, void *ud,
                                              const kitchen_sink__ffi_emit_all_args *in) {
-  int rc = ffirt_ctx_check(&kitchen_sink__ffi_library, ctx, cb, ud);
+  ffirt_ctx *c;
+  int rc = ffirt_ctx_enter(&kitchen_sink__ffi_library, ctx, cb, ud, &c);
   if (rc != RET_OK) return rc;
   kitchen_sink__ffi_emit_all_args *args =
       (kitchen_sink__ffi_emit_all_args *)ffirt_malloc(sizeof *args);
-  if (!args) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
+  if (!args) {
+    ffirt_ctx_leave(c);
+    return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
+  }
   kitchen_sink__ffi_gen_err err;
   kitchen_sink__ffi_err_init(&err);
   if (kitchen_sink__ffi_copy__emit_all_args(args, in, &err)) {
     kitchen_sink__ffi_emit_all_free(args);
+    ffirt_ctx_leave(c);
     return kitchen_sink__ffi_reject(cb, ud, &err);
   }
-  return ffirt_call_submit(&kitchen_sink__ffi_library, ctx, &kitchen_sink__ffi_emit_all_native,
-                           args, cb, ud);
+  return ffirt_call_submit_entered(c, &kitchen_sink__ffi_emit_all_native, args, cb, ud);
 }
 
 int kitchen_sink_emit_all(void *ctx, FFICallBack cb, void *ud, Everything e) {
@@ -2357,7 +2383,9 @@ void kitchen_sink_counter_ok(ffirt_call *call, uint64_t result) {
   ffirt_cbor_enc_init(e, buf, sizeof buf);
   ffirt_cbor_enc_uint(e, result);
   if (ffirt_cbor_enc_finish(e) == FFIRT_ENOSPC) {
+    size_t need = ffirt_cbor_enc_size(e);
     ffirt_cbor_enc_init_dynamic(e);
+    (void)ffirt_cbor_enc_reserve(e, need); /* the final size at once: no doubling */
     ffirt_cbor_enc_uint(e, result);
   }
   kitchen_sink__ffi_reply_encoded(call, e);
@@ -2432,7 +2460,9 @@ void kitchen_sink_nested_ok(ffirt_call *call, const kitchen_sink_seq_opt_string 
   ffirt_cbor_enc_init(e, buf, sizeof buf);
   kitchen_sink__ffi_encode_kitchen_sink_seq_opt_string(e, result);
   if (ffirt_cbor_enc_finish(e) == FFIRT_ENOSPC) {
+    size_t need = ffirt_cbor_enc_size(e);
     ffirt_cbor_enc_init_dynamic(e);
+    (void)ffirt_cbor_enc_reserve(e, need); /* the final size at once: no doubling */
     kitchen_sink__ffi_encode_kitchen_sink_seq_opt_string(e, result);
   }
   kitchen_sink__ffi_reply_encoded(call, e);
@@ -2506,7 +2536,9 @@ void kitchen_sink_maybe_blob_ok(ffirt_call *call, const kitchen_sink_opt_bytes *
   ffirt_cbor_enc_init(e, buf, sizeof buf);
   kitchen_sink__ffi_encode_kitchen_sink_opt_bytes(e, result);
   if (ffirt_cbor_enc_finish(e) == FFIRT_ENOSPC) {
+    size_t need = ffirt_cbor_enc_size(e);
     ffirt_cbor_enc_init_dynamic(e);
+    (void)ffirt_cbor_enc_reserve(e, need); /* the final size at once: no doubling */
     kitchen_sink__ffi_encode_kitchen_sink_opt_bytes(e, result);
   }
   kitchen_sink__ffi_reply_encoded(call, e);
@@ -2579,7 +2611,9 @@ void kitchen_sink_lib_version_ok(ffirt_call *call, const char *result) {
   ffirt_cbor_enc_init(e, buf, sizeof buf);
   ffirt_cbor_enc_text_z(e, result);
   if (ffirt_cbor_enc_finish(e) == FFIRT_ENOSPC) {
+    size_t need = ffirt_cbor_enc_size(e);
     ffirt_cbor_enc_init_dynamic(e);
+    (void)ffirt_cbor_enc_reserve(e, need); /* the final size at once: no doubling */
     ffirt_cbor_enc_text_z(e, result);
   }
   kitchen_sink__ffi_reply_encoded(call, e);
@@ -2649,7 +2683,9 @@ void kitchen_sink_add_ok(ffirt_call *call, int64_t result) {
   ffirt_cbor_enc_init(e, buf, sizeof buf);
   ffirt_cbor_enc_int(e, result);
   if (ffirt_cbor_enc_finish(e) == FFIRT_ENOSPC) {
+    size_t need = ffirt_cbor_enc_size(e);
     ffirt_cbor_enc_init_dynamic(e);
+    (void)ffirt_cbor_enc_reserve(e, need); /* the final size at once: no doubling */
     ffirt_cbor_enc_int(e, result);
   }
   kitchen_sink__ffi_reply_encoded(call, e);

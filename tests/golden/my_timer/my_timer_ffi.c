@@ -1023,7 +1023,9 @@ void my_timer_echo_ok(ffirt_call *call, const EchoResponse *result) {
   ffirt_cbor_enc_init(e, buf, sizeof buf);
   my_timer__ffi_encode_EchoResponse(e, result);
   if (ffirt_cbor_enc_finish(e) == FFIRT_ENOSPC) {
+    size_t need = ffirt_cbor_enc_size(e);
     ffirt_cbor_enc_init_dynamic(e);
+    (void)ffirt_cbor_enc_reserve(e, need); /* the final size at once: no doubling */
     my_timer__ffi_encode_EchoResponse(e, result);
   }
   my_timer__ffi_reply_encoded(call, e);
@@ -1066,17 +1068,22 @@ static const ffirt_call_desc my_timer__ffi_echo_cbor = {"echo", 1, my_timer__ffi
 
 static int my_timer__ffi_echo_submit(void *ctx, FFICallBack cb, void *ud,
                                      const my_timer__ffi_echo_args *in) {
-  int rc = ffirt_ctx_check(&my_timer__ffi_library, ctx, cb, ud);
+  ffirt_ctx *c;
+  int rc = ffirt_ctx_enter(&my_timer__ffi_library, ctx, cb, ud, &c);
   if (rc != RET_OK) return rc;
   my_timer__ffi_echo_args *args = (my_timer__ffi_echo_args *)ffirt_malloc(sizeof *args);
-  if (!args) return my_timer__ffi_reject_text(cb, ud, "out of memory");
+  if (!args) {
+    ffirt_ctx_leave(c);
+    return my_timer__ffi_reject_text(cb, ud, "out of memory");
+  }
   my_timer__ffi_gen_err err;
   my_timer__ffi_err_init(&err);
   if (my_timer__ffi_copy__echo_args(args, in, &err)) {
     my_timer__ffi_echo_free(args);
+    ffirt_ctx_leave(c);
     return my_timer__ffi_reject(cb, ud, &err);
   }
-  return ffirt_call_submit(&my_timer__ffi_library, ctx, &my_timer__ffi_echo_native, args, cb, ud);
+  return ffirt_call_submit_entered(c, &my_timer__ffi_echo_native, args, cb, ud);
 }
 
 int my_timer_echo(void *ctx, FFICallBack cb, void *ud, EchoRequest req) {
@@ -1111,7 +1118,9 @@ void my_timer_version_ok(ffirt_call *call, const char *result) {
   ffirt_cbor_enc_init(e, buf, sizeof buf);
   ffirt_cbor_enc_text_z(e, result);
   if (ffirt_cbor_enc_finish(e) == FFIRT_ENOSPC) {
+    size_t need = ffirt_cbor_enc_size(e);
     ffirt_cbor_enc_init_dynamic(e);
+    (void)ffirt_cbor_enc_reserve(e, need); /* the final size at once: no doubling */
     ffirt_cbor_enc_text_z(e, result);
   }
   my_timer__ffi_reply_encoded(call, e);
@@ -1184,7 +1193,9 @@ void my_timer_complex_ok(ffirt_call *call, const ComplexResponse *result) {
   ffirt_cbor_enc_init(e, buf, sizeof buf);
   my_timer__ffi_encode_ComplexResponse(e, result);
   if (ffirt_cbor_enc_finish(e) == FFIRT_ENOSPC) {
+    size_t need = ffirt_cbor_enc_size(e);
     ffirt_cbor_enc_init_dynamic(e);
+    (void)ffirt_cbor_enc_reserve(e, need); /* the final size at once: no doubling */
     my_timer__ffi_encode_ComplexResponse(e, result);
   }
   my_timer__ffi_reply_encoded(call, e);
@@ -1229,18 +1240,22 @@ static const ffirt_call_desc my_timer__ffi_complex_cbor = {"complex", 1,
 
 static int my_timer__ffi_complex_submit(void *ctx, FFICallBack cb, void *ud,
                                         const my_timer__ffi_complex_args *in) {
-  int rc = ffirt_ctx_check(&my_timer__ffi_library, ctx, cb, ud);
+  ffirt_ctx *c;
+  int rc = ffirt_ctx_enter(&my_timer__ffi_library, ctx, cb, ud, &c);
   if (rc != RET_OK) return rc;
   my_timer__ffi_complex_args *args = (my_timer__ffi_complex_args *)ffirt_malloc(sizeof *args);
-  if (!args) return my_timer__ffi_reject_text(cb, ud, "out of memory");
+  if (!args) {
+    ffirt_ctx_leave(c);
+    return my_timer__ffi_reject_text(cb, ud, "out of memory");
+  }
   my_timer__ffi_gen_err err;
   my_timer__ffi_err_init(&err);
   if (my_timer__ffi_copy__complex_args(args, in, &err)) {
     my_timer__ffi_complex_free(args);
+    ffirt_ctx_leave(c);
     return my_timer__ffi_reject(cb, ud, &err);
   }
-  return ffirt_call_submit(&my_timer__ffi_library, ctx, &my_timer__ffi_complex_native, args, cb,
-                           ud);
+  return ffirt_call_submit_entered(c, &my_timer__ffi_complex_native, args, cb, ud);
 }
 
 int my_timer_complex(void *ctx, FFICallBack cb, void *ud, ComplexRequest req) {
@@ -1279,7 +1294,9 @@ void my_timer_schedule_ok(ffirt_call *call, const ScheduleResult *result) {
   ffirt_cbor_enc_init(e, buf, sizeof buf);
   my_timer__ffi_encode_ScheduleResult(e, result);
   if (ffirt_cbor_enc_finish(e) == FFIRT_ENOSPC) {
+    size_t need = ffirt_cbor_enc_size(e);
     ffirt_cbor_enc_init_dynamic(e);
+    (void)ffirt_cbor_enc_reserve(e, need); /* the final size at once: no doubling */
     my_timer__ffi_encode_ScheduleResult(e, result);
   }
   my_timer__ffi_reply_encoded(call, e);
@@ -1324,18 +1341,22 @@ static const ffirt_call_desc my_timer__ffi_schedule_cbor = {"schedule", 1,
 
 static int my_timer__ffi_schedule_submit(void *ctx, FFICallBack cb, void *ud,
                                          const my_timer__ffi_schedule_args *in) {
-  int rc = ffirt_ctx_check(&my_timer__ffi_library, ctx, cb, ud);
+  ffirt_ctx *c;
+  int rc = ffirt_ctx_enter(&my_timer__ffi_library, ctx, cb, ud, &c);
   if (rc != RET_OK) return rc;
   my_timer__ffi_schedule_args *args = (my_timer__ffi_schedule_args *)ffirt_malloc(sizeof *args);
-  if (!args) return my_timer__ffi_reject_text(cb, ud, "out of memory");
+  if (!args) {
+    ffirt_ctx_leave(c);
+    return my_timer__ffi_reject_text(cb, ud, "out of memory");
+  }
   my_timer__ffi_gen_err err;
   my_timer__ffi_err_init(&err);
   if (my_timer__ffi_copy__schedule_args(args, in, &err)) {
     my_timer__ffi_schedule_free(args);
+    ffirt_ctx_leave(c);
     return my_timer__ffi_reject(cb, ud, &err);
   }
-  return ffirt_call_submit(&my_timer__ffi_library, ctx, &my_timer__ffi_schedule_native, args, cb,
-                           ud);
+  return ffirt_call_submit_entered(c, &my_timer__ffi_schedule_native, args, cb, ud);
 }
 
 int my_timer_schedule(void *ctx, FFICallBack cb, void *ud, JobSpec job, RetryPolicy retry,
