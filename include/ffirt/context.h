@@ -141,6 +141,39 @@ void ffirt_call_err_text(ffirt_call *call, const char *text, size_t len);
  * ASCII decimal (native) or a CBOR text string (CBOR ctor). Worker thread. */
 void ffirt_call_ctor_ok(ffirt_call *call, void *state);
 
+/* --- delayed work owned by a call ---------------------------------------- */
+
+typedef void (*ffirt_call_after_cb)(ffirt_call *call, void *arg);
+
+/*
+ * Runs fn(call, arg) on the worker once, at least ms milliseconds from now,
+ * while the call is still unfinished: its arguments (borrowed until the
+ * finish) and the library state are valid then, and fn usually finishes the
+ * call (or starts another wait). No libuv handle or bookkeeping is needed in
+ * the library: the wait belongs to the call.
+ *
+ * Cancellation: finishing the call, by the library or by the runtime (the
+ * context is destroyed: running calls are answered RET_ERR after destroy's
+ * grace), cancels and frees every wait still pending on it; fn then never
+ * runs. arg is borrowed and never freed by the runtime: point it at the
+ * call's arguments or the state, not at memory only fn would free.
+ *
+ * Returns 0; FFIRT_EINVAL (call NULL, or not on the call's worker: logged,
+ * nothing happens); FFIRT_ESTATE (the call is already finished: nothing
+ * happens); FFIRT_EINVAL/FFIRT_ENOMEM after answering the call RET_ERR with
+ * the reason (fn NULL, out of memory, libuv refused the timer) - so a
+ * handler may simply return after calling it. Worker thread (a handler, a
+ * loop callback, or fn itself).
+ */
+int ffirt_call_after(ffirt_call *call, uint64_t ms, ffirt_call_after_cb fn, void *arg);
+
+/* The typed form behind the generated <lib>_<method>_after() helpers: user
+ * is the author's handler (any function pointer type, cast to ffirt_fn),
+ * given back to fn, which casts it back and calls it. Same rules. */
+typedef void (*ffirt_fn)(void);
+typedef void (*ffirt_call_after_fn_cb)(ffirt_call *call, ffirt_fn user);
+int ffirt_call_after_fn(ffirt_call *call, uint64_t ms, ffirt_call_after_fn_cb fn, ffirt_fn user);
+
 /* --- the context -------------------------------------------------------- */
 
 /* The worker's libuv loop. Use it only on the worker thread. */
