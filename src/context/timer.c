@@ -99,7 +99,7 @@ static int start(ffirt_call *call, uint64_t ms, ffirt__timer *proto) {
                 "ffirt_call_after on call '%s', which is already finished: ignored", name);
     return FFIRT_ESTATE;
   }
-  if (!proto->fn && !proto->tfn) {
+  if (!proto->fn && !(proto->tfn && proto->u.user)) {
     ffirt_call_err(call, "%s: ffirt_call_after without a callback (library bug)", name);
     return FFIRT_EINVAL;
   }

@@ -25,7 +25,7 @@
  *    built from IDL names never start with "<lib>__" (check.c refuses names
  *    starting with '_'); an IDL type spelt "<lib>__..." itself is not
  *    refused yet. Per-procedure statics end in _args, _request, _free,
- *    _run, _run_cbor, _native, _cbor or _submit, per-event ones in _copy,
+ *    _run, _run_cbor, _due, _native, _cbor or _submit, per-event ones in _copy,
  *    _release, _encode, _event or _deliver, and no helper name ends in
  *    either set, so a method and an event of the same name, a method
  *    "reply" or an event "handlers" cannot collide with each other or a
@@ -195,6 +195,16 @@ static void author_header(glue *x) {
     else
       L("/** Finishes with success. Worker thread. */");
     L("void %s_%s_ok(%s);", lib, p->name, ok_params(x, p));
+    L("/** A later step of %s: the arguments of %s_%s_impl, still borrowed. */", p->name, lib,
+      p->name);
+    L("typedef void (*%s_%s_fn)(%s);", lib, p->name, impl_params(x, p));
+    L("/**");
+    L(" * Runs fn with the call's arguments on the worker at least ms milliseconds");
+    L(" * from now (ffirt_call_after): no timer to keep, cancelled when the call is");
+    L(" * finished or the context destroyed first. Returns 0, or an FFIRT_E* code");
+    L(" * (the call is then answered RET_ERR when it can be). Worker thread.");
+    L(" */");
+    L("int %s_%s_after(ffirt_call *call, uint64_t ms, %s_%s_fn fn);", lib, p->name, lib, p->name);
   }
   for (size_t i = 0; i < m->nevents; i++) {
     const ffirt__gen_event *ev = &m->events[i];
@@ -694,6 +704,19 @@ static void procedure(glue *x, const ffirt__gen_proc *p) {
   IN();
   if (has_params) L("@%s_args *a = (@%s_args *)ffirt_call_args(call);", n, n);
   L("%s_%s_impl(%s);", lib, n, impl_args(x, p, "a"));
+  OUT();
+  L("}");
+  B();
+  L("static void @%s_due(ffirt_call *call, ffirt_fn fn) {", n);
+  IN();
+  if (has_params) L("@%s_args *a = (@%s_args *)ffirt_call_args(call);", n, n);
+  L("((%s_%s_fn)fn)(%s);", lib, n, impl_args(x, p, "a"));
+  OUT();
+  L("}");
+  B();
+  L("int %s_%s_after(ffirt_call *call, uint64_t ms, %s_%s_fn fn) {", lib, n, lib, n);
+  IN();
+  L("return ffirt_call_after_fn(call, ms, @%s_due, (ffirt_fn)fn);", n);
   OUT();
   L("}");
   if (p->kind != GEN_CTOR) {

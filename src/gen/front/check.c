@@ -1141,8 +1141,8 @@ static void check_procs_events(checker *c) {
     }
     check_params(c, p->params, p->nparams, ffirt__gen_sprintf(c->a, "%s '%s'", kind, p->name), 1);
     char *owner = ffirt__gen_sprintf(c->a, "%s '%s' (line %d)", kind, p->name, p->loc.line);
-    static const char *const suffixes[] = {"", "_cbor", "_impl", "_ok"};
-    for (int k = 0; k < 4; k++)
+    static const char *const suffixes[] = {"", "_cbor", "_impl", "_ok", "_fn", "_after"};
+    for (int k = 0; k < 6; k++)
       if (sym_add(c, &syms, p->loc, owner,
                   ffirt__gen_sprintf(c->a, "%s_%s%s", lib, p->name, suffixes[k])) != 0)
         break;

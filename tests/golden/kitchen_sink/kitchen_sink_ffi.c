@@ -1693,6 +1693,15 @@ static void kitchen_sink__ffi_create_run(ffirt_call *call) {
   kitchen_sink_create_impl(call, &a->config);
 }
 
+static void kitchen_sink__ffi_create_due(ffirt_call *call, ffirt_fn fn) {
+  kitchen_sink__ffi_create_args *a = (kitchen_sink__ffi_create_args *)ffirt_call_args(call);
+  ((kitchen_sink_create_fn)fn)(call, &a->config);
+}
+
+int kitchen_sink_create_after(ffirt_call *call, uint64_t ms, kitchen_sink_create_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_create_due, (ffirt_fn)fn);
+}
+
 static const ffirt_call_desc kitchen_sink__ffi_create_native = {"create", 0,
                                                                 kitchen_sink__ffi_create_run,
                                                                 kitchen_sink__ffi_create_free};
@@ -1782,6 +1791,17 @@ static void kitchen_sink__ffi_echo_scalars_run(ffirt_call *call) {
   kitchen_sink__ffi_echo_scalars_args *a =
       (kitchen_sink__ffi_echo_scalars_args *)ffirt_call_args(call);
   kitchen_sink_echo_scalars_impl(call, (KitchenState *)ffirt_call_state(call), &a->s);
+}
+
+static void kitchen_sink__ffi_echo_scalars_due(ffirt_call *call, ffirt_fn fn) {
+  kitchen_sink__ffi_echo_scalars_args *a =
+      (kitchen_sink__ffi_echo_scalars_args *)ffirt_call_args(call);
+  ((kitchen_sink_echo_scalars_fn)fn)(call, (KitchenState *)ffirt_call_state(call), &a->s);
+}
+
+int kitchen_sink_echo_scalars_after(ffirt_call *call, uint64_t ms,
+                                    kitchen_sink_echo_scalars_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_echo_scalars_due, (ffirt_fn)fn);
 }
 
 static void kitchen_sink__ffi_echo_scalars_run_cbor(ffirt_call *call) {
@@ -1882,6 +1902,17 @@ static void kitchen_sink__ffi_echo_containers_run(ffirt_call *call) {
   kitchen_sink_echo_containers_impl(call, (KitchenState *)ffirt_call_state(call), &a->c);
 }
 
+static void kitchen_sink__ffi_echo_containers_due(ffirt_call *call, ffirt_fn fn) {
+  kitchen_sink__ffi_echo_containers_args *a =
+      (kitchen_sink__ffi_echo_containers_args *)ffirt_call_args(call);
+  ((kitchen_sink_echo_containers_fn)fn)(call, (KitchenState *)ffirt_call_state(call), &a->c);
+}
+
+int kitchen_sink_echo_containers_after(ffirt_call *call, uint64_t ms,
+                                       kitchen_sink_echo_containers_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_echo_containers_due, (ffirt_fn)fn);
+}
+
 static void kitchen_sink__ffi_echo_containers_run_cbor(ffirt_call *call) {
   kitchen_sink__ffi_echo_containers_request *r =
       (kitchen_sink__ffi_echo_containers_request *)ffirt_call_args(call);
@@ -1979,6 +2010,17 @@ static void kitchen_sink__ffi_echo_everything_run(ffirt_call *call) {
   kitchen_sink_echo_everything_impl(call, (KitchenState *)ffirt_call_state(call), &a->e);
 }
 
+static void kitchen_sink__ffi_echo_everything_due(ffirt_call *call, ffirt_fn fn) {
+  kitchen_sink__ffi_echo_everything_args *a =
+      (kitchen_sink__ffi_echo_everything_args *)ffirt_call_args(call);
+  ((kitchen_sink_echo_everything_fn)fn)(call, (KitchenState *)ffirt_call_state(call), &a->e);
+}
+
+int kitchen_sink_echo_everything_after(ffirt_call *call, uint64_t ms,
+                                       kitchen_sink_echo_everything_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_echo_everything_due, (ffirt_fn)fn);
+}
+
 static void kitchen_sink__ffi_echo_everything_run_cbor(ffirt_call *call) {
   kitchen_sink__ffi_echo_everything_request *r =
       (kitchen_sink__ffi_echo_everything_request *)ffirt_call_args(call);
@@ -2061,6 +2103,16 @@ static void kitchen_sink__ffi_set_many_run(ffirt_call *call) {
   kitchen_sink__ffi_set_many_args *a = (kitchen_sink__ffi_set_many_args *)ffirt_call_args(call);
   kitchen_sink_set_many_impl(call, (KitchenState *)ffirt_call_state(call), a->a, a->b, a->c,
                              a->c_len, a->d, &a->e, &a->f, &a->g);
+}
+
+static void kitchen_sink__ffi_set_many_due(ffirt_call *call, ffirt_fn fn) {
+  kitchen_sink__ffi_set_many_args *a = (kitchen_sink__ffi_set_many_args *)ffirt_call_args(call);
+  ((kitchen_sink_set_many_fn)fn)(call, (KitchenState *)ffirt_call_state(call), a->a, a->b, a->c,
+                                 a->c_len, a->d, &a->e, &a->f, &a->g);
+}
+
+int kitchen_sink_set_many_after(ffirt_call *call, uint64_t ms, kitchen_sink_set_many_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_set_many_due, (ffirt_fn)fn);
 }
 
 static void kitchen_sink__ffi_set_many_run_cbor(ffirt_call *call) {
@@ -2146,6 +2198,15 @@ static void kitchen_sink__ffi_emit_all_free(void *p) {
 static void kitchen_sink__ffi_emit_all_run(ffirt_call *call) {
   kitchen_sink__ffi_emit_all_args *a = (kitchen_sink__ffi_emit_all_args *)ffirt_call_args(call);
   kitchen_sink_emit_all_impl(call, (KitchenState *)ffirt_call_state(call), &a->e);
+}
+
+static void kitchen_sink__ffi_emit_all_due(ffirt_call *call, ffirt_fn fn) {
+  kitchen_sink__ffi_emit_all_args *a = (kitchen_sink__ffi_emit_all_args *)ffirt_call_args(call);
+  ((kitchen_sink_emit_all_fn)fn)(call, (KitchenState *)ffirt_call_state(call), &a->e);
+}
+
+int kitchen_sink_emit_all_after(ffirt_call *call, uint64_t ms, kitchen_sink_emit_all_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_emit_all_due, (ffirt_fn)fn);
 }
 
 static void kitchen_sink__ffi_emit_all_run_cbor(ffirt_call *call) {
@@ -2234,6 +2295,14 @@ static void kitchen_sink__ffi_counter_run(ffirt_call *call) {
   kitchen_sink_counter_impl(call, (KitchenState *)ffirt_call_state(call));
 }
 
+static void kitchen_sink__ffi_counter_due(ffirt_call *call, ffirt_fn fn) {
+  ((kitchen_sink_counter_fn)fn)(call, (KitchenState *)ffirt_call_state(call));
+}
+
+int kitchen_sink_counter_after(ffirt_call *call, uint64_t ms, kitchen_sink_counter_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_counter_due, (ffirt_fn)fn);
+}
+
 static void kitchen_sink__ffi_counter_run_cbor(ffirt_call *call) {
   kitchen_sink__ffi_counter_request *r = (kitchen_sink__ffi_counter_request *)ffirt_call_args(call);
   kitchen_sink__ffi_gen_dec c;
@@ -2303,6 +2372,14 @@ typedef struct kitchen_sink__ffi_nested_request {
 
 static void kitchen_sink__ffi_nested_run(ffirt_call *call) {
   kitchen_sink_nested_impl(call, (KitchenState *)ffirt_call_state(call));
+}
+
+static void kitchen_sink__ffi_nested_due(ffirt_call *call, ffirt_fn fn) {
+  ((kitchen_sink_nested_fn)fn)(call, (KitchenState *)ffirt_call_state(call));
+}
+
+int kitchen_sink_nested_after(ffirt_call *call, uint64_t ms, kitchen_sink_nested_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_nested_due, (ffirt_fn)fn);
 }
 
 static void kitchen_sink__ffi_nested_run_cbor(ffirt_call *call) {
@@ -2375,6 +2452,14 @@ static void kitchen_sink__ffi_maybe_blob_run(ffirt_call *call) {
   kitchen_sink_maybe_blob_impl(call, (KitchenState *)ffirt_call_state(call));
 }
 
+static void kitchen_sink__ffi_maybe_blob_due(ffirt_call *call, ffirt_fn fn) {
+  ((kitchen_sink_maybe_blob_fn)fn)(call, (KitchenState *)ffirt_call_state(call));
+}
+
+int kitchen_sink_maybe_blob_after(ffirt_call *call, uint64_t ms, kitchen_sink_maybe_blob_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_maybe_blob_due, (ffirt_fn)fn);
+}
+
 static void kitchen_sink__ffi_maybe_blob_run_cbor(ffirt_call *call) {
   kitchen_sink__ffi_maybe_blob_request *r =
       (kitchen_sink__ffi_maybe_blob_request *)ffirt_call_args(call);
@@ -2442,6 +2527,14 @@ typedef struct kitchen_sink__ffi_lib_version_request {
 
 static void kitchen_sink__ffi_lib_version_run(ffirt_call *call) {
   kitchen_sink_lib_version_impl(call);
+}
+
+static void kitchen_sink__ffi_lib_version_due(ffirt_call *call, ffirt_fn fn) {
+  ((kitchen_sink_lib_version_fn)fn)(call);
+}
+
+int kitchen_sink_lib_version_after(ffirt_call *call, uint64_t ms, kitchen_sink_lib_version_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_lib_version_due, (ffirt_fn)fn);
 }
 
 static void kitchen_sink__ffi_lib_version_run_cbor(ffirt_call *call) {
@@ -2514,6 +2607,15 @@ static void kitchen_sink__ffi_add_run(ffirt_call *call) {
   kitchen_sink_add_impl(call, a->a, a->b);
 }
 
+static void kitchen_sink__ffi_add_due(ffirt_call *call, ffirt_fn fn) {
+  kitchen_sink__ffi_add_args *a = (kitchen_sink__ffi_add_args *)ffirt_call_args(call);
+  ((kitchen_sink_add_fn)fn)(call, a->a, a->b);
+}
+
+int kitchen_sink_add_after(ffirt_call *call, uint64_t ms, kitchen_sink_add_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_add_due, (ffirt_fn)fn);
+}
+
 static void kitchen_sink__ffi_add_run_cbor(ffirt_call *call) {
   kitchen_sink__ffi_add_request *r = (kitchen_sink__ffi_add_request *)ffirt_call_args(call);
   kitchen_sink__ffi_gen_dec c;
@@ -2575,6 +2677,14 @@ typedef struct kitchen_sink__ffi_ping_request {
 } kitchen_sink__ffi_ping_request;
 
 static void kitchen_sink__ffi_ping_run(ffirt_call *call) { kitchen_sink_ping_impl(call); }
+
+static void kitchen_sink__ffi_ping_due(ffirt_call *call, ffirt_fn fn) {
+  ((kitchen_sink_ping_fn)fn)(call);
+}
+
+int kitchen_sink_ping_after(ffirt_call *call, uint64_t ms, kitchen_sink_ping_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_ping_due, (ffirt_fn)fn);
+}
 
 static void kitchen_sink__ffi_ping_run_cbor(ffirt_call *call) {
   kitchen_sink__ffi_ping_request *r = (kitchen_sink__ffi_ping_request *)ffirt_call_args(call);

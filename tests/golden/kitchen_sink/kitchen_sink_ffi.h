@@ -26,6 +26,15 @@ typedef struct KitchenState KitchenState;
 void kitchen_sink_create_impl(ffirt_call *call, const Config *config);
 /** Finishes the constructor with success: the context owns state from now on. */
 void kitchen_sink_create_ok(ffirt_call *call, KitchenState *state);
+/** A later step of create: the arguments of kitchen_sink_create_impl, still borrowed. */
+typedef void (*kitchen_sink_create_fn)(ffirt_call *call, const Config *config);
+/**
+ * Runs fn with the call's arguments on the worker at least ms milliseconds
+ * from now (ffirt_call_after): no timer to keep, cancelled when the call is
+ * finished or the context destroyed first. Returns 0, or an FFIRT_E* code
+ * (the call is then answered RET_ERR when it can be). Worker thread.
+ */
+int kitchen_sink_create_after(ffirt_call *call, uint64_t ms, kitchen_sink_create_fn fn);
 
 /**
  * Echoes its argument back.
@@ -35,6 +44,16 @@ void kitchen_sink_create_ok(ffirt_call *call, KitchenState *state);
 void kitchen_sink_echo_scalars_impl(ffirt_call *call, KitchenState *self, const Scalars *s);
 /** Finishes with success; result is borrowed (used before this returns). */
 void kitchen_sink_echo_scalars_ok(ffirt_call *call, const Scalars *result);
+/** A later step of echo_scalars: the arguments of kitchen_sink_echo_scalars_impl, still borrowed. */
+typedef void (*kitchen_sink_echo_scalars_fn)(ffirt_call *call, KitchenState *self,
+                                             const Scalars *s);
+/**
+ * Runs fn with the call's arguments on the worker at least ms milliseconds
+ * from now (ffirt_call_after): no timer to keep, cancelled when the call is
+ * finished or the context destroyed first. Returns 0, or an FFIRT_E* code
+ * (the call is then answered RET_ERR when it can be). Worker thread.
+ */
+int kitchen_sink_echo_scalars_after(ffirt_call *call, uint64_t ms, kitchen_sink_echo_scalars_fn fn);
 
 /**
  * Echoes its argument back.
@@ -44,6 +63,17 @@ void kitchen_sink_echo_scalars_ok(ffirt_call *call, const Scalars *result);
 void kitchen_sink_echo_containers_impl(ffirt_call *call, KitchenState *self, const Containers *c);
 /** Finishes with success; result is borrowed (used before this returns). */
 void kitchen_sink_echo_containers_ok(ffirt_call *call, const Containers *result);
+/** A later step of echo_containers: the arguments of kitchen_sink_echo_containers_impl, still borrowed. */
+typedef void (*kitchen_sink_echo_containers_fn)(ffirt_call *call, KitchenState *self,
+                                                const Containers *c);
+/**
+ * Runs fn with the call's arguments on the worker at least ms milliseconds
+ * from now (ffirt_call_after): no timer to keep, cancelled when the call is
+ * finished or the context destroyed first. Returns 0, or an FFIRT_E* code
+ * (the call is then answered RET_ERR when it can be). Worker thread.
+ */
+int kitchen_sink_echo_containers_after(ffirt_call *call, uint64_t ms,
+                                       kitchen_sink_echo_containers_fn fn);
 
 /**
  * Echoes its argument back.
@@ -53,6 +83,17 @@ void kitchen_sink_echo_containers_ok(ffirt_call *call, const Containers *result)
 void kitchen_sink_echo_everything_impl(ffirt_call *call, KitchenState *self, const Everything *e);
 /** Finishes with success; result is borrowed (used before this returns). */
 void kitchen_sink_echo_everything_ok(ffirt_call *call, const Everything *result);
+/** A later step of echo_everything: the arguments of kitchen_sink_echo_everything_impl, still borrowed. */
+typedef void (*kitchen_sink_echo_everything_fn)(ffirt_call *call, KitchenState *self,
+                                                const Everything *e);
+/**
+ * Runs fn with the call's arguments on the worker at least ms milliseconds
+ * from now (ffirt_call_after): no timer to keep, cancelled when the call is
+ * finished or the context destroyed first. Returns 0, or an FFIRT_E* code
+ * (the call is then answered RET_ERR when it can be). Worker thread.
+ */
+int kitchen_sink_echo_everything_after(ffirt_call *call, uint64_t ms,
+                                       kitchen_sink_echo_everything_fn fn);
 
 /**
  * Several parameters of several kinds, no result.
@@ -64,6 +105,18 @@ void kitchen_sink_set_many_impl(ffirt_call *call, KitchenState *self, int32_t a,
                                 const kitchen_sink_seq_string *f, const kitchen_sink_opt_i64 *g);
 /** Finishes with success. Worker thread. */
 void kitchen_sink_set_many_ok(ffirt_call *call);
+/** A later step of set_many: the arguments of kitchen_sink_set_many_impl, still borrowed. */
+typedef void (*kitchen_sink_set_many_fn)(ffirt_call *call, KitchenState *self, int32_t a,
+                                         const char *b, const uint8_t *c, size_t c_len, Color d,
+                                         const Point *e, const kitchen_sink_seq_string *f,
+                                         const kitchen_sink_opt_i64 *g);
+/**
+ * Runs fn with the call's arguments on the worker at least ms milliseconds
+ * from now (ffirt_call_after): no timer to keep, cancelled when the call is
+ * finished or the context destroyed first. Returns 0, or an FFIRT_E* code
+ * (the call is then answered RET_ERR when it can be). Worker thread.
+ */
+int kitchen_sink_set_many_after(ffirt_call *call, uint64_t ms, kitchen_sink_set_many_fn fn);
 
 /**
  * Emits on_everything, pair_seen and tick.
@@ -73,6 +126,15 @@ void kitchen_sink_set_many_ok(ffirt_call *call);
 void kitchen_sink_emit_all_impl(ffirt_call *call, KitchenState *self, const Everything *e);
 /** Finishes with success. Worker thread. */
 void kitchen_sink_emit_all_ok(ffirt_call *call);
+/** A later step of emit_all: the arguments of kitchen_sink_emit_all_impl, still borrowed. */
+typedef void (*kitchen_sink_emit_all_fn)(ffirt_call *call, KitchenState *self, const Everything *e);
+/**
+ * Runs fn with the call's arguments on the worker at least ms milliseconds
+ * from now (ffirt_call_after): no timer to keep, cancelled when the call is
+ * finished or the context destroyed first. Returns 0, or an FFIRT_E* code
+ * (the call is then answered RET_ERR when it can be). Worker thread.
+ */
+int kitchen_sink_emit_all_after(ffirt_call *call, uint64_t ms, kitchen_sink_emit_all_fn fn);
 
 /**
  * How many calls the state has served.
@@ -82,6 +144,15 @@ void kitchen_sink_emit_all_ok(ffirt_call *call);
 void kitchen_sink_counter_impl(ffirt_call *call, KitchenState *self);
 /** Finishes with success. Worker thread. */
 void kitchen_sink_counter_ok(ffirt_call *call, uint64_t result);
+/** A later step of counter: the arguments of kitchen_sink_counter_impl, still borrowed. */
+typedef void (*kitchen_sink_counter_fn)(ffirt_call *call, KitchenState *self);
+/**
+ * Runs fn with the call's arguments on the worker at least ms milliseconds
+ * from now (ffirt_call_after): no timer to keep, cancelled when the call is
+ * finished or the context destroyed first. Returns 0, or an FFIRT_E* code
+ * (the call is then answered RET_ERR when it can be). Worker thread.
+ */
+int kitchen_sink_counter_after(ffirt_call *call, uint64_t ms, kitchen_sink_counter_fn fn);
 
 /**
  * A nested container as a result: ["a", absent, "c"].
@@ -91,6 +162,15 @@ void kitchen_sink_counter_ok(ffirt_call *call, uint64_t result);
 void kitchen_sink_nested_impl(ffirt_call *call, KitchenState *self);
 /** Finishes with success; result is borrowed (used before this returns). */
 void kitchen_sink_nested_ok(ffirt_call *call, const kitchen_sink_seq_opt_string *result);
+/** A later step of nested: the arguments of kitchen_sink_nested_impl, still borrowed. */
+typedef void (*kitchen_sink_nested_fn)(ffirt_call *call, KitchenState *self);
+/**
+ * Runs fn with the call's arguments on the worker at least ms milliseconds
+ * from now (ffirt_call_after): no timer to keep, cancelled when the call is
+ * finished or the context destroyed first. Returns 0, or an FFIRT_E* code
+ * (the call is then answered RET_ERR when it can be). Worker thread.
+ */
+int kitchen_sink_nested_after(ffirt_call *call, uint64_t ms, kitchen_sink_nested_fn fn);
 
 /**
  * An optional result: absent on even calls.
@@ -100,6 +180,15 @@ void kitchen_sink_nested_ok(ffirt_call *call, const kitchen_sink_seq_opt_string 
 void kitchen_sink_maybe_blob_impl(ffirt_call *call, KitchenState *self);
 /** Finishes with success; result is borrowed (used before this returns). */
 void kitchen_sink_maybe_blob_ok(ffirt_call *call, const kitchen_sink_opt_bytes *result);
+/** A later step of maybe_blob: the arguments of kitchen_sink_maybe_blob_impl, still borrowed. */
+typedef void (*kitchen_sink_maybe_blob_fn)(ffirt_call *call, KitchenState *self);
+/**
+ * Runs fn with the call's arguments on the worker at least ms milliseconds
+ * from now (ffirt_call_after): no timer to keep, cancelled when the call is
+ * finished or the context destroyed first. Returns 0, or an FFIRT_E* code
+ * (the call is then answered RET_ERR when it can be). Worker thread.
+ */
+int kitchen_sink_maybe_blob_after(ffirt_call *call, uint64_t ms, kitchen_sink_maybe_blob_fn fn);
 
 /**
  * Needs no state.
@@ -109,6 +198,15 @@ void kitchen_sink_maybe_blob_ok(ffirt_call *call, const kitchen_sink_opt_bytes *
 void kitchen_sink_lib_version_impl(ffirt_call *call);
 /** Finishes with success. Worker thread. */
 void kitchen_sink_lib_version_ok(ffirt_call *call, const char *result);
+/** A later step of lib_version: the arguments of kitchen_sink_lib_version_impl, still borrowed. */
+typedef void (*kitchen_sink_lib_version_fn)(ffirt_call *call);
+/**
+ * Runs fn with the call's arguments on the worker at least ms milliseconds
+ * from now (ffirt_call_after): no timer to keep, cancelled when the call is
+ * finished or the context destroyed first. Returns 0, or an FFIRT_E* code
+ * (the call is then answered RET_ERR when it can be). Worker thread.
+ */
+int kitchen_sink_lib_version_after(ffirt_call *call, uint64_t ms, kitchen_sink_lib_version_fn fn);
 
 /**
  * a + b, without a context.
@@ -118,6 +216,15 @@ void kitchen_sink_lib_version_ok(ffirt_call *call, const char *result);
 void kitchen_sink_add_impl(ffirt_call *call, int64_t a, int64_t b);
 /** Finishes with success. Worker thread. */
 void kitchen_sink_add_ok(ffirt_call *call, int64_t result);
+/** A later step of add: the arguments of kitchen_sink_add_impl, still borrowed. */
+typedef void (*kitchen_sink_add_fn)(ffirt_call *call, int64_t a, int64_t b);
+/**
+ * Runs fn with the call's arguments on the worker at least ms milliseconds
+ * from now (ffirt_call_after): no timer to keep, cancelled when the call is
+ * finished or the context destroyed first. Returns 0, or an FFIRT_E* code
+ * (the call is then answered RET_ERR when it can be). Worker thread.
+ */
+int kitchen_sink_add_after(ffirt_call *call, uint64_t ms, kitchen_sink_add_fn fn);
 
 /**
  * Does nothing, returns nothing.
@@ -127,6 +234,15 @@ void kitchen_sink_add_ok(ffirt_call *call, int64_t result);
 void kitchen_sink_ping_impl(ffirt_call *call);
 /** Finishes with success. Worker thread. */
 void kitchen_sink_ping_ok(ffirt_call *call);
+/** A later step of ping: the arguments of kitchen_sink_ping_impl, still borrowed. */
+typedef void (*kitchen_sink_ping_fn)(ffirt_call *call);
+/**
+ * Runs fn with the call's arguments on the worker at least ms milliseconds
+ * from now (ffirt_call_after): no timer to keep, cancelled when the call is
+ * finished or the context destroyed first. Returns 0, or an FFIRT_E* code
+ * (the call is then answered RET_ERR when it can be). Worker thread.
+ */
+int kitchen_sink_ping_after(ffirt_call *call, uint64_t ms, kitchen_sink_ping_fn fn);
 
 /**
  * Frees the state.

@@ -918,6 +918,15 @@ static void my_timer__ffi_create_run(ffirt_call *call) {
   my_timer_create_impl(call, &a->config);
 }
 
+static void my_timer__ffi_create_due(ffirt_call *call, ffirt_fn fn) {
+  my_timer__ffi_create_args *a = (my_timer__ffi_create_args *)ffirt_call_args(call);
+  ((my_timer_create_fn)fn)(call, &a->config);
+}
+
+int my_timer_create_after(ffirt_call *call, uint64_t ms, my_timer_create_fn fn) {
+  return ffirt_call_after_fn(call, ms, my_timer__ffi_create_due, (ffirt_fn)fn);
+}
+
 static const ffirt_call_desc my_timer__ffi_create_native = {"create", 0, my_timer__ffi_create_run,
                                                             my_timer__ffi_create_free};
 static const ffirt_call_desc my_timer__ffi_create_cbor = {"create", 1, my_timer__ffi_create_run,
@@ -1002,6 +1011,15 @@ static void my_timer__ffi_echo_run(ffirt_call *call) {
   my_timer_echo_impl(call, (MyTimer *)ffirt_call_state(call), &a->req);
 }
 
+static void my_timer__ffi_echo_due(ffirt_call *call, ffirt_fn fn) {
+  my_timer__ffi_echo_args *a = (my_timer__ffi_echo_args *)ffirt_call_args(call);
+  ((my_timer_echo_fn)fn)(call, (MyTimer *)ffirt_call_state(call), &a->req);
+}
+
+int my_timer_echo_after(ffirt_call *call, uint64_t ms, my_timer_echo_fn fn) {
+  return ffirt_call_after_fn(call, ms, my_timer__ffi_echo_due, (ffirt_fn)fn);
+}
+
 static void my_timer__ffi_echo_run_cbor(ffirt_call *call) {
   my_timer__ffi_echo_request *r = (my_timer__ffi_echo_request *)ffirt_call_args(call);
   my_timer__ffi_gen_dec c;
@@ -1080,6 +1098,14 @@ static void my_timer__ffi_version_run(ffirt_call *call) {
   my_timer_version_impl(call, (MyTimer *)ffirt_call_state(call));
 }
 
+static void my_timer__ffi_version_due(ffirt_call *call, ffirt_fn fn) {
+  ((my_timer_version_fn)fn)(call, (MyTimer *)ffirt_call_state(call));
+}
+
+int my_timer_version_after(ffirt_call *call, uint64_t ms, my_timer_version_fn fn) {
+  return ffirt_call_after_fn(call, ms, my_timer__ffi_version_due, (ffirt_fn)fn);
+}
+
 static void my_timer__ffi_version_run_cbor(ffirt_call *call) {
   my_timer__ffi_version_request *r = (my_timer__ffi_version_request *)ffirt_call_args(call);
   my_timer__ffi_gen_dec c;
@@ -1153,6 +1179,15 @@ static void my_timer__ffi_complex_free(void *p) {
 static void my_timer__ffi_complex_run(ffirt_call *call) {
   my_timer__ffi_complex_args *a = (my_timer__ffi_complex_args *)ffirt_call_args(call);
   my_timer_complex_impl(call, (MyTimer *)ffirt_call_state(call), &a->req);
+}
+
+static void my_timer__ffi_complex_due(ffirt_call *call, ffirt_fn fn) {
+  my_timer__ffi_complex_args *a = (my_timer__ffi_complex_args *)ffirt_call_args(call);
+  ((my_timer_complex_fn)fn)(call, (MyTimer *)ffirt_call_state(call), &a->req);
+}
+
+int my_timer_complex_after(ffirt_call *call, uint64_t ms, my_timer_complex_fn fn) {
+  return ffirt_call_after_fn(call, ms, my_timer__ffi_complex_due, (ffirt_fn)fn);
 }
 
 static void my_timer__ffi_complex_run_cbor(ffirt_call *call) {
@@ -1244,6 +1279,16 @@ static void my_timer__ffi_schedule_free(void *p) {
 static void my_timer__ffi_schedule_run(ffirt_call *call) {
   my_timer__ffi_schedule_args *a = (my_timer__ffi_schedule_args *)ffirt_call_args(call);
   my_timer_schedule_impl(call, (MyTimer *)ffirt_call_state(call), &a->job, &a->retry, &a->schedule);
+}
+
+static void my_timer__ffi_schedule_due(ffirt_call *call, ffirt_fn fn) {
+  my_timer__ffi_schedule_args *a = (my_timer__ffi_schedule_args *)ffirt_call_args(call);
+  ((my_timer_schedule_fn)fn)(call, (MyTimer *)ffirt_call_state(call), &a->job, &a->retry,
+                             &a->schedule);
+}
+
+int my_timer_schedule_after(ffirt_call *call, uint64_t ms, my_timer_schedule_fn fn) {
+  return ffirt_call_after_fn(call, ms, my_timer__ffi_schedule_due, (ffirt_fn)fn);
 }
 
 static void my_timer__ffi_schedule_run_cbor(ffirt_call *call) {

@@ -24,6 +24,15 @@ typedef struct MyTimer MyTimer;
 void my_timer_create_impl(ffirt_call *call, const TimerConfig *config);
 /** Finishes the constructor with success: the context owns state from now on. */
 void my_timer_create_ok(ffirt_call *call, MyTimer *state);
+/** A later step of create: the arguments of my_timer_create_impl, still borrowed. */
+typedef void (*my_timer_create_fn)(ffirt_call *call, const TimerConfig *config);
+/**
+ * Runs fn with the call's arguments on the worker at least ms milliseconds
+ * from now (ffirt_call_after): no timer to keep, cancelled when the call is
+ * finished or the context destroyed first. Returns 0, or an FFIRT_E* code
+ * (the call is then answered RET_ERR when it can be). Worker thread.
+ */
+int my_timer_create_after(ffirt_call *call, uint64_t ms, my_timer_create_fn fn);
 
 /**
  * Waits `delayMs` without blocking, fires `on_echo_fired`, echoes back.
@@ -33,6 +42,15 @@ void my_timer_create_ok(ffirt_call *call, MyTimer *state);
 void my_timer_echo_impl(ffirt_call *call, MyTimer *self, const EchoRequest *req);
 /** Finishes with success; result is borrowed (used before this returns). */
 void my_timer_echo_ok(ffirt_call *call, const EchoResponse *result);
+/** A later step of echo: the arguments of my_timer_echo_impl, still borrowed. */
+typedef void (*my_timer_echo_fn)(ffirt_call *call, MyTimer *self, const EchoRequest *req);
+/**
+ * Runs fn with the call's arguments on the worker at least ms milliseconds
+ * from now (ffirt_call_after): no timer to keep, cancelled when the call is
+ * finished or the context destroyed first. Returns 0, or an FFIRT_E* code
+ * (the call is then answered RET_ERR when it can be). Worker thread.
+ */
+int my_timer_echo_after(ffirt_call *call, uint64_t ms, my_timer_echo_fn fn);
 
 /**
  * Runs on the worker thread; finish the call exactly once with the _ok
@@ -41,6 +59,15 @@ void my_timer_echo_ok(ffirt_call *call, const EchoResponse *result);
 void my_timer_version_impl(ffirt_call *call, MyTimer *self);
 /** Finishes with success. Worker thread. */
 void my_timer_version_ok(ffirt_call *call, const char *result);
+/** A later step of version: the arguments of my_timer_version_impl, still borrowed. */
+typedef void (*my_timer_version_fn)(ffirt_call *call, MyTimer *self);
+/**
+ * Runs fn with the call's arguments on the worker at least ms milliseconds
+ * from now (ffirt_call_after): no timer to keep, cancelled when the call is
+ * finished or the context destroyed first. Returns 0, or an FFIRT_E* code
+ * (the call is then answered RET_ERR when it can be). Worker thread.
+ */
+int my_timer_version_after(ffirt_call *call, uint64_t ms, my_timer_version_fn fn);
 
 /**
  * Runs on the worker thread; finish the call exactly once with the _ok
@@ -49,6 +76,15 @@ void my_timer_version_ok(ffirt_call *call, const char *result);
 void my_timer_complex_impl(ffirt_call *call, MyTimer *self, const ComplexRequest *req);
 /** Finishes with success; result is borrowed (used before this returns). */
 void my_timer_complex_ok(ffirt_call *call, const ComplexResponse *result);
+/** A later step of complex: the arguments of my_timer_complex_impl, still borrowed. */
+typedef void (*my_timer_complex_fn)(ffirt_call *call, MyTimer *self, const ComplexRequest *req);
+/**
+ * Runs fn with the call's arguments on the worker at least ms milliseconds
+ * from now (ffirt_call_after): no timer to keep, cancelled when the call is
+ * finished or the context destroyed first. Returns 0, or an FFIRT_E* code
+ * (the call is then answered RET_ERR when it can be). Worker thread.
+ */
+int my_timer_complex_after(ffirt_call *call, uint64_t ms, my_timer_complex_fn fn);
 
 /**
  * Runs on the worker thread; finish the call exactly once with the _ok
@@ -58,6 +94,16 @@ void my_timer_schedule_impl(ffirt_call *call, MyTimer *self, const JobSpec *job,
                             const RetryPolicy *retry, const ScheduleConfig *schedule);
 /** Finishes with success; result is borrowed (used before this returns). */
 void my_timer_schedule_ok(ffirt_call *call, const ScheduleResult *result);
+/** A later step of schedule: the arguments of my_timer_schedule_impl, still borrowed. */
+typedef void (*my_timer_schedule_fn)(ffirt_call *call, MyTimer *self, const JobSpec *job,
+                                     const RetryPolicy *retry, const ScheduleConfig *schedule);
+/**
+ * Runs fn with the call's arguments on the worker at least ms milliseconds
+ * from now (ffirt_call_after): no timer to keep, cancelled when the call is
+ * finished or the context destroyed first. Returns 0, or an FFIRT_E* code
+ * (the call is then answered RET_ERR when it can be). Worker thread.
+ */
+int my_timer_schedule_after(ffirt_call *call, uint64_t ms, my_timer_schedule_fn fn);
 
 /**
  * Destructor: runs on the worker thread during teardown, after a successful
