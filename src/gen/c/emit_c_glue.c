@@ -1135,7 +1135,7 @@ static void glue_file(glue *x, ffirt__gen_writer *body) {
   L("               .overflow = %s,", overflow_name(m->opt_event_overflow));
   L("               .block_timeout_ms = %u,", (unsigned)m->opt_event_block_ms);
   L("               .on_destroy = FFIRT_ON_DESTROY_DELIVER,");
-  L("               .liveness_grace_ms = 10000,");
+  L("               .liveness_grace_ms = %u,", (unsigned)m->opt_liveness_grace_ms);
   L("               .stall_ms = 1000},");
   L("    .dtor = %s,", dtor ? F("@library_dtor") : "NULL");
   L("};");

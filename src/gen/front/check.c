@@ -1095,9 +1095,13 @@ static void check_procs_events(checker *c) {
   const char *lib = m->library ? m->library : "lib";
   name_set procs = {0}, events = {0};
   symtab syms = {0};
-  static const char *const fixed[] = {"add_event_listener",    "add_event_listener_cbor",
-                                      "remove_event_listener", "add_event_handlers",
-                                      "event_handlers",        NULL};
+  static const char *const fixed[] = {"add_event_listener",
+                                      "add_event_listener_cbor",
+                                      "remove_event_listener",
+                                      "add_event_handlers",
+                                      "event_handlers",
+                                      "abi_fingerprint",
+                                      NULL};
   for (int i = 0; fixed[i]; i++)
     sym_add(c, &syms, (ffirt__gen_loc){0}, "", ffirt__gen_sprintf(c->a, "%s_%s", lib, fixed[i]));
   for (size_t i = 0; i < syms.n; i++)
@@ -1367,7 +1371,8 @@ static void check_options(checker *c) {
       continue;
     }
     uint32_t v;
-    if (strcmp(o->key, "stale_warn_ms") == 0 || strcmp(o->key, "event_block_timeout_ms") == 0) {
+    if (strcmp(o->key, "stale_warn_ms") == 0 || strcmp(o->key, "event_block_timeout_ms") == 0 ||
+        strcmp(o->key, "liveness_grace_ms") == 0) {
       if (parse_u32(o->value, &v) != 0)
         ffirt__gen_error(c->d, o->loc,
                          "option %s needs milliseconds as an integer from 0 to 4294967295, "
@@ -1375,6 +1380,8 @@ static void check_options(checker *c) {
                          o->key, o->value);
       else if (o->key[0] == 's')
         m->opt_stale_warn_ms = v;
+      else if (o->key[0] == 'l')
+        m->opt_liveness_grace_ms = v;
       else
         m->opt_event_block_ms = v;
     } else if (strcmp(o->key, "event_capacity") == 0) {
@@ -1401,8 +1408,9 @@ static void check_options(checker *c) {
                          hint ? "'?)" : "");
       }
     } else {
-      static const char *const known[] = {"stale_warn_ms", "event_capacity", "event_overflow",
-                                          "event_block_timeout_ms", NULL};
+      static const char *const known[] = {"stale_warn_ms",     "event_capacity",
+                                          "event_overflow",    "event_block_timeout_ms",
+                                          "liveness_grace_ms", NULL};
       const char *hint = ffirt__gen_suggest(o->key, known);
       if (hint)
         ffirt__gen_warning(c->d, o->loc, "unknown option '%s' is ignored (did you mean '%s'?)",
@@ -1410,7 +1418,8 @@ static void check_options(checker *c) {
       else
         ffirt__gen_warning(c->d, o->loc,
                            "unknown option '%s' is ignored (known: stale_warn_ms, "
-                           "event_capacity, event_overflow, event_block_timeout_ms)",
+                           "event_capacity, event_overflow, event_block_timeout_ms, "
+                           "liveness_grace_ms)",
                            o->key);
     }
   }

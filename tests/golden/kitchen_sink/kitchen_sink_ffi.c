@@ -21,7 +21,7 @@ static const ffirt_library kitchen_sink__ffi_library = {
                .overflow = FFIRT_OVERFLOW_DROP_OLDEST,
                .block_timeout_ms = 250,
                .on_destroy = FFIRT_ON_DESTROY_DELIVER,
-               .liveness_grace_ms = 10000,
+               .liveness_grace_ms = 3000,
                .stall_ms = 1000},
     .dtor = kitchen_sink__ffi_library_dtor,
 };
