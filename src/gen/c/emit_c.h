@@ -101,6 +101,10 @@ void ffirt__gen_c_types_block(gen_c *g, ffirt__gen_writer *w);
 void ffirt__gen_c_field_decl(gen_c *g, ffirt__gen_writer *w, const gen_field *f);
 /* Writes the verbatim FFIRT_ABI_TYPES_DEFINED block of include/ffirt/abi.h. */
 void ffirt__gen_c_abi_block(ffirt__gen_writer *w);
+/* Writes the guarded ABI-check block that <lib>.h and <lib>_cbor.h share:
+ * <LIB>_ABI_FINGERPRINT, <lib>_abi_fingerprint(), <LIB>_CHECK_ABI(). Needs
+ * <stdio.h> and <stdint.h>. */
+void ffirt__gen_c_abi_check_block(gen_c *g, ffirt__gen_writer *w);
 
 /* --------------------------------------------------------------- codecs */
 

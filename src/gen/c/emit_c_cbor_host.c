@@ -876,6 +876,8 @@ int ffirt__gen_emit_c_cbor_host(const ffirt__gen_model *m, const char *outdir) {
     lib);
   L("int %s_remove_event_listener(void *ctx, uint64_t listenerId);", lib);
   B();
+  ffirt__gen_c_abi_check_block(&x->g, &w);
+  B();
   L("#ifdef __cplusplus");
   L("}");
   L("#endif");

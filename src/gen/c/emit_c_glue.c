@@ -1128,6 +1128,10 @@ static void glue_file(glue *x, ffirt__gen_writer *body) {
     L("}");
   }
   B();
+  L("/* The ABI fingerprint of the IDL (docs/abi.md): what <LIB>_CHECK_ABI() compares. */");
+  L("uint64_t %s_abi_fingerprint(void) { return UINT64_C(0x%016llx); }", lib,
+    (unsigned long long)ffirt__gen_fingerprint(m));
+  B();
   L("static const ffirt_library @library = {");
   L("    .name = \"%s\",", lib);
   L("    .stale_warn_ms = %u,", (unsigned)m->opt_stale_warn_ms);

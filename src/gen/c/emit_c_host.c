@@ -104,6 +104,46 @@ void ffirt__gen_c_banner(gen_c *g, ffirt__gen_writer *w, const char *file, const
   ffirt__gen_w_line(w, " */");
 }
 
+void ffirt__gen_c_abi_check_block(gen_c *g, ffirt__gen_writer *w) {
+  const char *lib = g->lib;
+  const char *up = ffirt__gen_upper(&g->names, lib);
+  unsigned long long fp = (unsigned long long)ffirt__gen_fingerprint(g->m);
+  ffirt__gen_w_line(
+      w, "/* The ABI check: this header and the loaded library must come from one IDL. */");
+  ffirt__gen_w_line(w, "#ifndef %s_ABI_FINGERPRINT", up);
+  ffirt__gen_w_line(w,
+                    "/** The fingerprint of the IDL this header was generated from: FNV-1a 64 of");
+  ffirt__gen_w_line(w, " * the normalised IDL (docs/abi.md). */");
+  ffirt__gen_w_line(w, "#define %s_ABI_FINGERPRINT UINT64_C(0x%016llx)", up, fp);
+  ffirt__gen_w_line(w, "/** The fingerprint compiled into the loaded library. Any thread. */");
+  ffirt__gen_w_line(w, "uint64_t %s_abi_fingerprint(void);", lib);
+  ffirt__gen_w_line(w, "/**");
+  ffirt__gen_w_line(w,
+                    " * 0 when the loaded library was built from the IDL this header comes from;");
+  ffirt__gen_w_line(w,
+                    " * otherwise prints both fingerprints to stderr and returns -1 (calling the");
+  ffirt__gen_w_line(w,
+                    " * library would then be undefined behaviour). Once, before the first call:");
+  ffirt__gen_w_line(w, " * `if (%s_CHECK_ABI() != 0) return 1;`", up);
+  ffirt__gen_w_line(w, " */");
+  ffirt__gen_w_line(w, "#define %s_CHECK_ABI() %s__check_abi(%s_ABI_FINGERPRINT)", up, lib, up);
+  ffirt__gen_w_line(w, "static inline int %s__check_abi(uint64_t header) {", lib);
+  ffirt__gen_w_indent(w);
+  ffirt__gen_w_line(w, "uint64_t library = %s_abi_fingerprint();", lib);
+  ffirt__gen_w_line(w, "if (library == header) return 0;");
+  ffirt__gen_w_line(w, "fprintf(stderr,");
+  ffirt__gen_w_line(
+      w, "        \"%s: ABI mismatch: the header was generated with fingerprint %%016llx, \"", lib);
+  ffirt__gen_w_line(
+      w, "        \"the loaded library has %%016llx; rebuild the host with the library's own \"");
+  ffirt__gen_w_line(w, "        \"headers\\n\",");
+  ffirt__gen_w_line(w, "        (unsigned long long)header, (unsigned long long)library);");
+  ffirt__gen_w_line(w, "return -1;");
+  ffirt__gen_w_dedent(w);
+  ffirt__gen_w_line(w, "}");
+  ffirt__gen_w_line(w, "#endif /* %s_ABI_FINGERPRINT */", up);
+}
+
 static const char *pointee(gen_c *g, const char *ctype) {
   size_t n = strlen(ctype);
   return ffirt__gen_fmt(&g->names, n && ctype[n - 1] == '*' ? "%sconst *" : "const %s *", ctype);
@@ -236,6 +276,7 @@ int ffirt__gen_emit_c_host(const ffirt__gen_model *m, const char *outdir) {
   ffirt__gen_w_blank(&w);
   ffirt__gen_w_line(&w, "#include <stddef.h>");
   ffirt__gen_w_line(&w, "#include <stdint.h>");
+  ffirt__gen_w_line(&w, "#include <stdio.h>");
   ffirt__gen_w_blank(&w);
   ffirt__gen_c_abi_block(&w);
   ffirt__gen_w_blank(&w);
@@ -244,6 +285,8 @@ int ffirt__gen_emit_c_host(const ffirt__gen_model *m, const char *outdir) {
   ffirt__gen_w_line(&w, "#endif");
   ffirt__gen_w_blank(&w);
   ffirt__gen_c_types_block(&g, &w);
+  ffirt__gen_w_blank(&w);
+  ffirt__gen_c_abi_check_block(&g, &w);
   ffirt__gen_w_blank(&w);
   ffirt__gen_w_line(&w, "/*");
   ffirt__gen_w_line(&w,

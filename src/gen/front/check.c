@@ -1253,7 +1253,8 @@ static void check_const_name(checker *c, const ffirt__gen_const *k) {
     char *up = ffirt__gen_strndup(c->a, lib, n);
     for (char *p = up; *p; p++)
       if (*p >= 'a' && *p <= 'z') *p = (char)(*p - 'a' + 'A');
-    static const char *const suffixes[] = {"_H", "_FFI_H", "_CBOR_H", "_TYPES_DEFINED", NULL};
+    static const char *const suffixes[] = {
+        "_H", "_FFI_H", "_CBOR_H", "_TYPES_DEFINED", "_ABI_FINGERPRINT", "_CHECK_ABI", NULL};
     for (int i = 0; suffixes[i] && !guard; i++)
       guard = strncmp(k->name, up, n) == 0 && strcmp(k->name + n, suffixes[i]) == 0;
   }

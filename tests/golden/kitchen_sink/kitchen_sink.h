@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifndef FFIRT_ABI_TYPES_DEFINED
 #define FFIRT_ABI_TYPES_DEFINED
@@ -266,6 +267,32 @@ struct kitchen_sink_opt_Point {
 };
 
 #endif /* KITCHEN_SINK_TYPES_DEFINED */
+
+/* The ABI check: this header and the loaded library must come from one IDL. */
+#ifndef KITCHEN_SINK_ABI_FINGERPRINT
+/** The fingerprint of the IDL this header was generated from: FNV-1a 64 of
+ * the normalised IDL (docs/abi.md). */
+#define KITCHEN_SINK_ABI_FINGERPRINT UINT64_C(0x7b2c3425021ba0ec)
+/** The fingerprint compiled into the loaded library. Any thread. */
+uint64_t kitchen_sink_abi_fingerprint(void);
+/**
+ * 0 when the loaded library was built from the IDL this header comes from;
+ * otherwise prints both fingerprints to stderr and returns -1 (calling the
+ * library would then be undefined behaviour). Once, before the first call:
+ * `if (KITCHEN_SINK_CHECK_ABI() != 0) return 1;`
+ */
+#define KITCHEN_SINK_CHECK_ABI() kitchen_sink__check_abi(KITCHEN_SINK_ABI_FINGERPRINT)
+static inline int kitchen_sink__check_abi(uint64_t header) {
+  uint64_t library = kitchen_sink_abi_fingerprint();
+  if (library == header) return 0;
+  fprintf(stderr,
+          "kitchen_sink: ABI mismatch: the header was generated with fingerprint %016llx, "
+          "the loaded library has %016llx; rebuild the host with the library's own "
+          "headers\n",
+          (unsigned long long)header, (unsigned long long)library);
+  return -1;
+}
+#endif /* KITCHEN_SINK_ABI_FINGERPRINT */
 
 /*
  * The exports (abi.md 2-4). All may be called from any thread, also from

@@ -292,6 +292,32 @@ uint64_t kitchen_sink_add_event_listener_cbor(void *ctx, const char *eventName, 
                                               void *ud);
 int kitchen_sink_remove_event_listener(void *ctx, uint64_t listenerId);
 
+/* The ABI check: this header and the loaded library must come from one IDL. */
+#ifndef KITCHEN_SINK_ABI_FINGERPRINT
+/** The fingerprint of the IDL this header was generated from: FNV-1a 64 of
+ * the normalised IDL (docs/abi.md). */
+#define KITCHEN_SINK_ABI_FINGERPRINT UINT64_C(0x7b2c3425021ba0ec)
+/** The fingerprint compiled into the loaded library. Any thread. */
+uint64_t kitchen_sink_abi_fingerprint(void);
+/**
+ * 0 when the loaded library was built from the IDL this header comes from;
+ * otherwise prints both fingerprints to stderr and returns -1 (calling the
+ * library would then be undefined behaviour). Once, before the first call:
+ * `if (KITCHEN_SINK_CHECK_ABI() != 0) return 1;`
+ */
+#define KITCHEN_SINK_CHECK_ABI() kitchen_sink__check_abi(KITCHEN_SINK_ABI_FINGERPRINT)
+static inline int kitchen_sink__check_abi(uint64_t header) {
+  uint64_t library = kitchen_sink_abi_fingerprint();
+  if (library == header) return 0;
+  fprintf(stderr,
+          "kitchen_sink: ABI mismatch: the header was generated with fingerprint %016llx, "
+          "the loaded library has %016llx; rebuild the host with the library's own "
+          "headers\n",
+          (unsigned long long)header, (unsigned long long)library);
+  return -1;
+}
+#endif /* KITCHEN_SINK_ABI_FINGERPRINT */
+
 #ifdef __cplusplus
 }
 #endif

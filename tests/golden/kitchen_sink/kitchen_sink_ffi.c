@@ -14,6 +14,9 @@ static void kitchen_sink__ffi_library_dtor(ffirt_ctx *ctx, void *state) {
   kitchen_sink_destroy_impl(ctx, (KitchenState *)state);
 }
 
+/* The ABI fingerprint of the IDL (docs/abi.md): what <LIB>_CHECK_ABI() compares. */
+uint64_t kitchen_sink_abi_fingerprint(void) { return UINT64_C(0x7b2c3425021ba0ec); }
+
 static const ffirt_library kitchen_sink__ffi_library = {
     .name = "kitchen_sink",
     .stale_warn_ms = 2000,

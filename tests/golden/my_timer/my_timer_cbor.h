@@ -130,6 +130,32 @@ uint64_t my_timer_add_event_listener_cbor(void *ctx, const char *eventName, FFIC
                                           void *ud);
 int my_timer_remove_event_listener(void *ctx, uint64_t listenerId);
 
+/* The ABI check: this header and the loaded library must come from one IDL. */
+#ifndef MY_TIMER_ABI_FINGERPRINT
+/** The fingerprint of the IDL this header was generated from: FNV-1a 64 of
+ * the normalised IDL (docs/abi.md). */
+#define MY_TIMER_ABI_FINGERPRINT UINT64_C(0x2691b0a0015e14a0)
+/** The fingerprint compiled into the loaded library. Any thread. */
+uint64_t my_timer_abi_fingerprint(void);
+/**
+ * 0 when the loaded library was built from the IDL this header comes from;
+ * otherwise prints both fingerprints to stderr and returns -1 (calling the
+ * library would then be undefined behaviour). Once, before the first call:
+ * `if (MY_TIMER_CHECK_ABI() != 0) return 1;`
+ */
+#define MY_TIMER_CHECK_ABI() my_timer__check_abi(MY_TIMER_ABI_FINGERPRINT)
+static inline int my_timer__check_abi(uint64_t header) {
+  uint64_t library = my_timer_abi_fingerprint();
+  if (library == header) return 0;
+  fprintf(stderr,
+          "my_timer: ABI mismatch: the header was generated with fingerprint %016llx, "
+          "the loaded library has %016llx; rebuild the host with the library's own "
+          "headers\n",
+          (unsigned long long)header, (unsigned long long)library);
+  return -1;
+}
+#endif /* MY_TIMER_ABI_FINGERPRINT */
+
 #ifdef __cplusplus
 }
 #endif

@@ -12,6 +12,9 @@ static void my_timer__ffi_library_dtor(ffirt_ctx *ctx, void *state) {
   my_timer_destroy_impl(ctx, (MyTimer *)state);
 }
 
+/* The ABI fingerprint of the IDL (docs/abi.md): what <LIB>_CHECK_ABI() compares. */
+uint64_t my_timer_abi_fingerprint(void) { return UINT64_C(0x2691b0a0015e14a0); }
+
 static const ffirt_library my_timer__ffi_library = {
     .name = "my_timer",
     .stale_warn_ms = 5000,
