@@ -4,10 +4,11 @@
 #  - runs ffirt-gen at build time (again whenever the IDL or ffirt-gen
 #    changes) into ${FFIRT_GENERATED_INCLUDE_DIR}/<NAME>/ (build/include/<NAME>/
 #    in this project): <NAME>.h, <NAME>_cbor.h, <NAME>_ffi.h, <NAME>_ffi.c,
-#    <NAME>.cddl. The IDL's `library` name must be NAME.
+#    <NAME>.cddl, <NAME>.map. The IDL's `library` name must be NAME.
 #  - compiles the glue <NAME>_ffi.c with SOURCES into a SHARED library in
 #    build/lib/, linked to the shared runtime (ffirt::ffirt), exporting only
-#    the <NAME>_ symbols (version script).
+#    its ABI: the exports of docs/abi.md 2, <NAME>_abi_fingerprint and
+#    <NAME>_ffirt_* (the version script <NAME>.map that ffirt-gen writes).
 #  - PUBLIC include dirs: the generated dir's parent (#include <NAME/NAME.h>)
 #    and the dir itself (#include "NAME.h").
 # Works in this source tree (target ffirt-gen) and from an installed package
@@ -32,7 +33,7 @@ function(ffirt_add_library NAME)
   endif()
   set(out "${base}/${NAME}")
   set(files "${out}/${NAME}.h" "${out}/${NAME}_cbor.h" "${out}/${NAME}_ffi.h"
-    "${out}/${NAME}_ffi.c" "${out}/${NAME}.cddl")
+    "${out}/${NAME}_ffi.c" "${out}/${NAME}.cddl" "${out}/${NAME}.map")
   # ffirt-gen rewrites only files whose content changed; the touch keeps
   # make from re-running the command when nothing did.
   add_custom_command(OUTPUT ${files}
@@ -43,9 +44,8 @@ function(ffirt_add_library NAME)
     COMMENT "ffirt-gen ${NAME} from ${A_IDL}"
     VERBATIM)
 
-  set(map "${CMAKE_CURRENT_BINARY_DIR}/${NAME}.map")
-  file(WRITE "${map}.in" "/* Exports of lib${NAME}.so: the ${NAME}_ prefix only. */\n{\n  global:\n    ${NAME}_*;\n  local:\n    *;\n};\n")
-  configure_file("${map}.in" "${map}" COPYONLY)
+  # The version script ffirt-gen writes from the IDL: the library's ABI only.
+  set(map "${out}/${NAME}.map")
 
   add_library(${NAME} SHARED ${A_SOURCES} "${out}/${NAME}_ffi.c")
   target_include_directories(${NAME} PUBLIC $<BUILD_INTERFACE:${base}> $<BUILD_INTERFACE:${out}>)
