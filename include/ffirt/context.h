@@ -269,6 +269,33 @@ int ffirt_static_call_wait(const ffirt_library *lib, const ffirt_call_desc *desc
 /* Frees out->msg and zeroes *out (NULL allowed). Any thread. */
 void ffirt_reply_clear(ffirt_reply *out);
 
+/* --- bounded synchronous calls (generated <lib>_<method>_wait) --------------- */
+
+/* Submits one call through an export: handle (NULL for a static call), cb
+ * and cb_ud go to the export; ud is the caller's (the arguments). Returns
+ * what the export returns. */
+typedef int (*ffirt_submit_fn)(void *handle, FFICallBack cb, void *cb_ud, void *ud);
+/* Copies a RET_OK reply msg[0..len) into the caller's result dst: 0 or an
+ * FFIRT_E* code (then dst holds nothing to free). Generated code only: it
+ * runs on the replying thread while the waiter waits, under its lock. */
+typedef int (*ffirt_take_fn)(const char *msg, size_t len, void *dst);
+
+/*
+ * Runs submit(handle, cb, cb_ud, submit_ud) and blocks until the call's
+ * terminal reply or timeout_ms (0 = no bound). On RET_OK, take(msg, len,
+ * dst) fills the caller's result (take may be NULL: nothing to copy).
+ * Returns RET_OK, or RET_ERR with a NUL-terminated text in err[0..err_size)
+ * (truncated; err may be NULL): the call's own error (entry errors
+ * included), "<name>: no reply within <ms> ms" (the call goes on, its reply
+ * is dropped, dst is never written after the return), the copy's failure, or
+ * the deadlock refusal: called on the context's own worker thread (for a
+ * static call, the library's static worker), which would have to run the
+ * call, nothing is submitted. Any other thread, listeners included.
+ */
+int ffirt_call_wait_into(const ffirt_library *lib, void *handle, const char *name,
+                         uint32_t timeout_ms, ffirt_submit_fn submit, void *submit_ud,
+                         ffirt_take_fn take, void *dst, char *err, size_t err_size);
+
 #ifdef __cplusplus
 }
 #endif

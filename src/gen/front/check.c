@@ -1000,8 +1000,9 @@ static void check_enums(checker *c) {
 
 /* Parameters and locals of the generated functions that also take the IDL
  * parameters (native exports, _impl, emitters, CBOR request encoders). */
-static const char *const reserved_params[] = {"ctx", "cb",      "ud",  "call", "self",
-                                              "out", "out_len", "enc", NULL};
+static const char *const reserved_params[] = {"ctx",     "cb",      "ud",        "call",
+                                              "self",    "out",     "out_len",   "enc",
+                                              "errText", "errSize", "timeoutMs", NULL};
 
 static const char *proc_kind_name(ffirt__gen_proc_kind k) {
   switch (k) {
@@ -1049,7 +1050,8 @@ static void check_params(checker *c, ffirt__gen_param *ps, size_t n, const char 
     if (in_list(reserved_params, pa->name))
       ffirt__gen_error(c->d, pa->loc,
                        "parameter name '%s' clashes with a parameter or local of the generated "
-                       "functions (ctx, cb, ud, call, self, out, out_len, enc)",
+                       "functions (ctx, cb, ud, call, self, out, out_len, enc, errText, errSize, "
+                       "timeoutMs)",
                        pa->name);
     else if (check_dups && (first = name_add(c, &names, pa->name, pa->loc)) != NULL)
       ffirt__gen_error(c->d, pa->loc, "duplicate parameter '%s' of %s", pa->name, owner);
@@ -1145,8 +1147,10 @@ static void check_procs_events(checker *c) {
     }
     check_params(c, p->params, p->nparams, ffirt__gen_sprintf(c->a, "%s '%s'", kind, p->name), 1);
     char *owner = ffirt__gen_sprintf(c->a, "%s '%s' (line %d)", kind, p->name, p->loc.line);
-    static const char *const suffixes[] = {"", "_cbor", "_impl", "_ok", "_fn", "_after"};
-    for (int k = 0; k < 6; k++)
+    static const char *const suffixes[] = {"",      "_cbor",       "_impl",  "_ok",
+                                           "_fn",   "_after",      "_typed", "_reply_cb",
+                                           "_wait", "_result_free"};
+    for (int k = 0; k < 10; k++)
       if (sym_add(c, &syms, p->loc, owner,
                   ffirt__gen_sprintf(c->a, "%s_%s%s", lib, p->name, suffixes[k])) != 0)
         break;

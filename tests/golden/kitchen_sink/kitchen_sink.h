@@ -320,6 +320,26 @@ void *kitchen_sink_create_cbor(const uint8_t *req, size_t len, FFICallBack cb, v
 int kitchen_sink_echo_scalars(void *ctx, FFICallBack cb, void *ud, Scalars s);
 int kitchen_sink_echo_scalars_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
                                    size_t len);
+/** The typed reply of kitchen_sink_echo_scalars: on success err is NULL, else err is
+ * the error text (NUL-terminated); everything borrowed for the call. */
+typedef void (*kitchen_sink_echo_scalars_reply_cb)(const Scalars *result, const char *err,
+                                                   void *ud);
+/** kitchen_sink_echo_scalars with a typed callback: cb runs exactly once, as for the
+ * plain export (progress warnings are not passed on); same returns. */
+int kitchen_sink_echo_scalars_typed(void *ctx, kitchen_sink_echo_scalars_reply_cb cb, void *ud,
+                                    Scalars s);
+/**
+ * kitchen_sink_echo_scalars, blocking until the reply or timeoutMs (0: no bound): RET_OK
+ * with *out filled (yours: free it with kitchen_sink_echo_scalars_result_free), or RET_ERR
+ * with the reason in errText[0..errSize)
+ * (NUL-terminated): the call's error, a timeout (the call goes on, its
+ * reply is dropped) or the refusal on the context's own worker thread
+ * (it would deadlock). Any other thread.
+ */
+int kitchen_sink_echo_scalars_wait(void *ctx, uint32_t timeoutMs, Scalars *out, char *errText,
+                                   size_t errSize, Scalars s);
+/** Frees what kitchen_sink_echo_scalars_wait put in *out, and clears it (NULL allowed). */
+void kitchen_sink_echo_scalars_result_free(Scalars *out);
 
 /**
  * Echoes its argument back.
@@ -328,6 +348,26 @@ int kitchen_sink_echo_scalars_cbor(void *ctx, FFICallBack cb, void *ud, const ui
 int kitchen_sink_echo_containers(void *ctx, FFICallBack cb, void *ud, Containers c);
 int kitchen_sink_echo_containers_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
                                       size_t len);
+/** The typed reply of kitchen_sink_echo_containers: on success err is NULL, else err is
+ * the error text (NUL-terminated); everything borrowed for the call. */
+typedef void (*kitchen_sink_echo_containers_reply_cb)(const Containers *result, const char *err,
+                                                      void *ud);
+/** kitchen_sink_echo_containers with a typed callback: cb runs exactly once, as for the
+ * plain export (progress warnings are not passed on); same returns. */
+int kitchen_sink_echo_containers_typed(void *ctx, kitchen_sink_echo_containers_reply_cb cb,
+                                       void *ud, Containers c);
+/**
+ * kitchen_sink_echo_containers, blocking until the reply or timeoutMs (0: no bound): RET_OK
+ * with *out filled (yours: free it with kitchen_sink_echo_containers_result_free), or RET_ERR
+ * with the reason in errText[0..errSize)
+ * (NUL-terminated): the call's error, a timeout (the call goes on, its
+ * reply is dropped) or the refusal on the context's own worker thread
+ * (it would deadlock). Any other thread.
+ */
+int kitchen_sink_echo_containers_wait(void *ctx, uint32_t timeoutMs, Containers *out, char *errText,
+                                      size_t errSize, Containers c);
+/** Frees what kitchen_sink_echo_containers_wait put in *out, and clears it (NULL allowed). */
+void kitchen_sink_echo_containers_result_free(Containers *out);
 
 /**
  * Echoes its argument back.
@@ -336,6 +376,26 @@ int kitchen_sink_echo_containers_cbor(void *ctx, FFICallBack cb, void *ud, const
 int kitchen_sink_echo_everything(void *ctx, FFICallBack cb, void *ud, Everything e);
 int kitchen_sink_echo_everything_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
                                       size_t len);
+/** The typed reply of kitchen_sink_echo_everything: on success err is NULL, else err is
+ * the error text (NUL-terminated); everything borrowed for the call. */
+typedef void (*kitchen_sink_echo_everything_reply_cb)(const Everything *result, const char *err,
+                                                      void *ud);
+/** kitchen_sink_echo_everything with a typed callback: cb runs exactly once, as for the
+ * plain export (progress warnings are not passed on); same returns. */
+int kitchen_sink_echo_everything_typed(void *ctx, kitchen_sink_echo_everything_reply_cb cb,
+                                       void *ud, Everything e);
+/**
+ * kitchen_sink_echo_everything, blocking until the reply or timeoutMs (0: no bound): RET_OK
+ * with *out filled (yours: free it with kitchen_sink_echo_everything_result_free), or RET_ERR
+ * with the reason in errText[0..errSize)
+ * (NUL-terminated): the call's error, a timeout (the call goes on, its
+ * reply is dropped) or the refusal on the context's own worker thread
+ * (it would deadlock). Any other thread.
+ */
+int kitchen_sink_echo_everything_wait(void *ctx, uint32_t timeoutMs, Everything *out, char *errText,
+                                      size_t errSize, Everything e);
+/** Frees what kitchen_sink_echo_everything_wait put in *out, and clears it (NULL allowed). */
+void kitchen_sink_echo_everything_result_free(Everything *out);
 
 /**
  * Several parameters of several kinds, no result.
@@ -345,6 +405,25 @@ int kitchen_sink_set_many(void *ctx, FFICallBack cb, void *ud, int32_t a, const 
                           const uint8_t *c, size_t c_len, Color d, Point e, const char *const *f,
                           size_t f_len, int g_present, int64_t g);
 int kitchen_sink_set_many_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len);
+/** The typed reply of kitchen_sink_set_many: on success err is NULL (no result), else err is
+ * the error text (NUL-terminated); everything borrowed for the call. */
+typedef void (*kitchen_sink_set_many_reply_cb)(const char *err, void *ud);
+/** kitchen_sink_set_many with a typed callback: cb runs exactly once, as for the
+ * plain export (progress warnings are not passed on); same returns. */
+int kitchen_sink_set_many_typed(void *ctx, kitchen_sink_set_many_reply_cb cb, void *ud, int32_t a,
+                                const char *b, const uint8_t *c, size_t c_len, Color d, Point e,
+                                const char *const *f, size_t f_len, int g_present, int64_t g);
+/**
+ * kitchen_sink_set_many, blocking until the reply or timeoutMs (0: no bound): RET_OK
+ * on success, or RET_ERR with the reason in errText[0..errSize)
+ * (NUL-terminated): the call's error, a timeout (the call goes on, its
+ * reply is dropped) or the refusal on the context's own worker thread
+ * (it would deadlock). Any other thread.
+ */
+int kitchen_sink_set_many_wait(void *ctx, uint32_t timeoutMs, char *errText, size_t errSize,
+                               int32_t a, const char *b, const uint8_t *c, size_t c_len, Color d,
+                               Point e, const char *const *f, size_t f_len, int g_present,
+                               int64_t g);
 
 /**
  * Emits on_everything, pair_seen and tick.
@@ -352,6 +431,22 @@ int kitchen_sink_set_many_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_
  */
 int kitchen_sink_emit_all(void *ctx, FFICallBack cb, void *ud, Everything e);
 int kitchen_sink_emit_all_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len);
+/** The typed reply of kitchen_sink_emit_all: on success err is NULL (no result), else err is
+ * the error text (NUL-terminated); everything borrowed for the call. */
+typedef void (*kitchen_sink_emit_all_reply_cb)(const char *err, void *ud);
+/** kitchen_sink_emit_all with a typed callback: cb runs exactly once, as for the
+ * plain export (progress warnings are not passed on); same returns. */
+int kitchen_sink_emit_all_typed(void *ctx, kitchen_sink_emit_all_reply_cb cb, void *ud,
+                                Everything e);
+/**
+ * kitchen_sink_emit_all, blocking until the reply or timeoutMs (0: no bound): RET_OK
+ * on success, or RET_ERR with the reason in errText[0..errSize)
+ * (NUL-terminated): the call's error, a timeout (the call goes on, its
+ * reply is dropped) or the refusal on the context's own worker thread
+ * (it would deadlock). Any other thread.
+ */
+int kitchen_sink_emit_all_wait(void *ctx, uint32_t timeoutMs, char *errText, size_t errSize,
+                               Everything e);
 
 /**
  * How many calls the state has served.
@@ -359,6 +454,21 @@ int kitchen_sink_emit_all_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_
  */
 int kitchen_sink_counter(void *ctx, FFICallBack cb, void *ud);
 int kitchen_sink_counter_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len);
+/** The typed reply of kitchen_sink_counter: on success err is NULL, else err is
+ * the error text (NUL-terminated); everything borrowed for the call. */
+typedef void (*kitchen_sink_counter_reply_cb)(const uint64_t *result, const char *err, void *ud);
+/** kitchen_sink_counter with a typed callback: cb runs exactly once, as for the
+ * plain export (progress warnings are not passed on); same returns. */
+int kitchen_sink_counter_typed(void *ctx, kitchen_sink_counter_reply_cb cb, void *ud);
+/**
+ * kitchen_sink_counter, blocking until the reply or timeoutMs (0: no bound): RET_OK
+ * with *out filled, or RET_ERR with the reason in errText[0..errSize)
+ * (NUL-terminated): the call's error, a timeout (the call goes on, its
+ * reply is dropped) or the refusal on the context's own worker thread
+ * (it would deadlock). Any other thread.
+ */
+int kitchen_sink_counter_wait(void *ctx, uint32_t timeoutMs, uint64_t *out, char *errText,
+                              size_t errSize);
 
 /**
  * A nested container as a result: ["a", absent, "c"].
@@ -366,6 +476,25 @@ int kitchen_sink_counter_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t
  */
 int kitchen_sink_nested(void *ctx, FFICallBack cb, void *ud);
 int kitchen_sink_nested_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len);
+/** The typed reply of kitchen_sink_nested: on success err is NULL, else err is
+ * the error text (NUL-terminated); everything borrowed for the call. */
+typedef void (*kitchen_sink_nested_reply_cb)(const kitchen_sink_seq_opt_string *result,
+                                             const char *err, void *ud);
+/** kitchen_sink_nested with a typed callback: cb runs exactly once, as for the
+ * plain export (progress warnings are not passed on); same returns. */
+int kitchen_sink_nested_typed(void *ctx, kitchen_sink_nested_reply_cb cb, void *ud);
+/**
+ * kitchen_sink_nested, blocking until the reply or timeoutMs (0: no bound): RET_OK
+ * with *out filled (yours: free it with kitchen_sink_nested_result_free), or RET_ERR
+ * with the reason in errText[0..errSize)
+ * (NUL-terminated): the call's error, a timeout (the call goes on, its
+ * reply is dropped) or the refusal on the context's own worker thread
+ * (it would deadlock). Any other thread.
+ */
+int kitchen_sink_nested_wait(void *ctx, uint32_t timeoutMs, kitchen_sink_seq_opt_string *out,
+                             char *errText, size_t errSize);
+/** Frees what kitchen_sink_nested_wait put in *out, and clears it (NULL allowed). */
+void kitchen_sink_nested_result_free(kitchen_sink_seq_opt_string *out);
 
 /**
  * An optional result: absent on even calls.
@@ -374,6 +503,25 @@ int kitchen_sink_nested_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t 
 int kitchen_sink_maybe_blob(void *ctx, FFICallBack cb, void *ud);
 int kitchen_sink_maybe_blob_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
                                  size_t len);
+/** The typed reply of kitchen_sink_maybe_blob: on success err is NULL, else err is
+ * the error text (NUL-terminated); everything borrowed for the call. */
+typedef void (*kitchen_sink_maybe_blob_reply_cb)(const kitchen_sink_opt_bytes *result,
+                                                 const char *err, void *ud);
+/** kitchen_sink_maybe_blob with a typed callback: cb runs exactly once, as for the
+ * plain export (progress warnings are not passed on); same returns. */
+int kitchen_sink_maybe_blob_typed(void *ctx, kitchen_sink_maybe_blob_reply_cb cb, void *ud);
+/**
+ * kitchen_sink_maybe_blob, blocking until the reply or timeoutMs (0: no bound): RET_OK
+ * with *out filled (yours: free it with kitchen_sink_maybe_blob_result_free), or RET_ERR
+ * with the reason in errText[0..errSize)
+ * (NUL-terminated): the call's error, a timeout (the call goes on, its
+ * reply is dropped) or the refusal on the context's own worker thread
+ * (it would deadlock). Any other thread.
+ */
+int kitchen_sink_maybe_blob_wait(void *ctx, uint32_t timeoutMs, kitchen_sink_opt_bytes *out,
+                                 char *errText, size_t errSize);
+/** Frees what kitchen_sink_maybe_blob_wait put in *out, and clears it (NULL allowed). */
+void kitchen_sink_maybe_blob_result_free(kitchen_sink_opt_bytes *out);
 
 /**
  * Needs no state.
@@ -382,6 +530,23 @@ int kitchen_sink_maybe_blob_cbor(void *ctx, FFICallBack cb, void *ud, const uint
  */
 int kitchen_sink_lib_version(FFICallBack cb, void *ud);
 int kitchen_sink_lib_version_cbor(FFICallBack cb, void *ud, const uint8_t *req, size_t len);
+/** The typed reply of kitchen_sink_lib_version: on success err is NULL (result: a NUL-terminated copy), else err is
+ * the error text (NUL-terminated); everything borrowed for the call. */
+typedef void (*kitchen_sink_lib_version_reply_cb)(const char *result, const char *err, void *ud);
+/** kitchen_sink_lib_version with a typed callback: cb runs exactly once, as for the
+ * plain export (progress warnings are not passed on); same returns. */
+int kitchen_sink_lib_version_typed(kitchen_sink_lib_version_reply_cb cb, void *ud);
+/**
+ * kitchen_sink_lib_version, blocking until the reply or timeoutMs (0: no bound): RET_OK
+ * with *out filled (yours: free it with kitchen_sink_lib_version_result_free), or RET_ERR
+ * with the reason in errText[0..errSize)
+ * (NUL-terminated): the call's error, a timeout (the call goes on, its
+ * reply is dropped) or the refusal on the context's own worker thread
+ * (it would deadlock). Any other thread.
+ */
+int kitchen_sink_lib_version_wait(uint32_t timeoutMs, char **out, char *errText, size_t errSize);
+/** Frees what kitchen_sink_lib_version_wait put in *out, and clears it (NULL allowed). */
+void kitchen_sink_lib_version_result_free(char **out);
 
 /**
  * a + b, without a context.
@@ -390,6 +555,21 @@ int kitchen_sink_lib_version_cbor(FFICallBack cb, void *ud, const uint8_t *req, 
  */
 int kitchen_sink_add(FFICallBack cb, void *ud, int64_t a, int64_t b);
 int kitchen_sink_add_cbor(FFICallBack cb, void *ud, const uint8_t *req, size_t len);
+/** The typed reply of kitchen_sink_add: on success err is NULL, else err is
+ * the error text (NUL-terminated); everything borrowed for the call. */
+typedef void (*kitchen_sink_add_reply_cb)(const int64_t *result, const char *err, void *ud);
+/** kitchen_sink_add with a typed callback: cb runs exactly once, as for the
+ * plain export (progress warnings are not passed on); same returns. */
+int kitchen_sink_add_typed(kitchen_sink_add_reply_cb cb, void *ud, int64_t a, int64_t b);
+/**
+ * kitchen_sink_add, blocking until the reply or timeoutMs (0: no bound): RET_OK
+ * with *out filled, or RET_ERR with the reason in errText[0..errSize)
+ * (NUL-terminated): the call's error, a timeout (the call goes on, its
+ * reply is dropped) or the refusal on the context's own worker thread
+ * (it would deadlock). Any other thread.
+ */
+int kitchen_sink_add_wait(uint32_t timeoutMs, int64_t *out, char *errText, size_t errSize,
+                          int64_t a, int64_t b);
 
 /**
  * Does nothing, returns nothing.
@@ -398,6 +578,20 @@ int kitchen_sink_add_cbor(FFICallBack cb, void *ud, const uint8_t *req, size_t l
  */
 int kitchen_sink_ping(FFICallBack cb, void *ud);
 int kitchen_sink_ping_cbor(FFICallBack cb, void *ud, const uint8_t *req, size_t len);
+/** The typed reply of kitchen_sink_ping: on success err is NULL (no result), else err is
+ * the error text (NUL-terminated); everything borrowed for the call. */
+typedef void (*kitchen_sink_ping_reply_cb)(const char *err, void *ud);
+/** kitchen_sink_ping with a typed callback: cb runs exactly once, as for the
+ * plain export (progress warnings are not passed on); same returns. */
+int kitchen_sink_ping_typed(kitchen_sink_ping_reply_cb cb, void *ud);
+/**
+ * kitchen_sink_ping, blocking until the reply or timeoutMs (0: no bound): RET_OK
+ * on success, or RET_ERR with the reason in errText[0..errSize)
+ * (NUL-terminated): the call's error, a timeout (the call goes on, its
+ * reply is dropped) or the refusal on the context's own worker thread
+ * (it would deadlock). Any other thread.
+ */
+int kitchen_sink_ping_wait(uint32_t timeoutMs, char *errText, size_t errSize);
 
 /**
  * Frees the state.

@@ -167,19 +167,91 @@ void *my_timer_create_cbor(const uint8_t *req, size_t len, FFICallBack cb, void 
  */
 int my_timer_echo(void *ctx, FFICallBack cb, void *ud, EchoRequest req);
 int my_timer_echo_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len);
+/** The typed reply of my_timer_echo: on success err is NULL, else err is
+ * the error text (NUL-terminated); everything borrowed for the call. */
+typedef void (*my_timer_echo_reply_cb)(const EchoResponse *result, const char *err, void *ud);
+/** my_timer_echo with a typed callback: cb runs exactly once, as for the
+ * plain export (progress warnings are not passed on); same returns. */
+int my_timer_echo_typed(void *ctx, my_timer_echo_reply_cb cb, void *ud, EchoRequest req);
+/**
+ * my_timer_echo, blocking until the reply or timeoutMs (0: no bound): RET_OK
+ * with *out filled (yours: free it with my_timer_echo_result_free), or RET_ERR
+ * with the reason in errText[0..errSize)
+ * (NUL-terminated): the call's error, a timeout (the call goes on, its
+ * reply is dropped) or the refusal on the context's own worker thread
+ * (it would deadlock). Any other thread.
+ */
+int my_timer_echo_wait(void *ctx, uint32_t timeoutMs, EchoResponse *out, char *errText,
+                       size_t errSize, EchoRequest req);
+/** Frees what my_timer_echo_wait put in *out, and clears it (NULL allowed). */
+void my_timer_echo_result_free(EchoResponse *out);
 
 /** Reply: the UTF-8 bytes of the string (native) / CBOR text (_cbor). */
 int my_timer_version(void *ctx, FFICallBack cb, void *ud);
 int my_timer_version_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len);
+/** The typed reply of my_timer_version: on success err is NULL (result: a NUL-terminated copy), else err is
+ * the error text (NUL-terminated); everything borrowed for the call. */
+typedef void (*my_timer_version_reply_cb)(const char *result, const char *err, void *ud);
+/** my_timer_version with a typed callback: cb runs exactly once, as for the
+ * plain export (progress warnings are not passed on); same returns. */
+int my_timer_version_typed(void *ctx, my_timer_version_reply_cb cb, void *ud);
+/**
+ * my_timer_version, blocking until the reply or timeoutMs (0: no bound): RET_OK
+ * with *out filled (yours: free it with my_timer_version_result_free), or RET_ERR
+ * with the reason in errText[0..errSize)
+ * (NUL-terminated): the call's error, a timeout (the call goes on, its
+ * reply is dropped) or the refusal on the context's own worker thread
+ * (it would deadlock). Any other thread.
+ */
+int my_timer_version_wait(void *ctx, uint32_t timeoutMs, char **out, char *errText, size_t errSize);
+/** Frees what my_timer_version_wait put in *out, and clears it (NULL allowed). */
+void my_timer_version_result_free(char **out);
 
 /** Reply: msg = const ComplexResponse *, len = sizeof (native) / CBOR (_cbor). */
 int my_timer_complex(void *ctx, FFICallBack cb, void *ud, ComplexRequest req);
 int my_timer_complex_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len);
+/** The typed reply of my_timer_complex: on success err is NULL, else err is
+ * the error text (NUL-terminated); everything borrowed for the call. */
+typedef void (*my_timer_complex_reply_cb)(const ComplexResponse *result, const char *err, void *ud);
+/** my_timer_complex with a typed callback: cb runs exactly once, as for the
+ * plain export (progress warnings are not passed on); same returns. */
+int my_timer_complex_typed(void *ctx, my_timer_complex_reply_cb cb, void *ud, ComplexRequest req);
+/**
+ * my_timer_complex, blocking until the reply or timeoutMs (0: no bound): RET_OK
+ * with *out filled (yours: free it with my_timer_complex_result_free), or RET_ERR
+ * with the reason in errText[0..errSize)
+ * (NUL-terminated): the call's error, a timeout (the call goes on, its
+ * reply is dropped) or the refusal on the context's own worker thread
+ * (it would deadlock). Any other thread.
+ */
+int my_timer_complex_wait(void *ctx, uint32_t timeoutMs, ComplexResponse *out, char *errText,
+                          size_t errSize, ComplexRequest req);
+/** Frees what my_timer_complex_wait put in *out, and clears it (NULL allowed). */
+void my_timer_complex_result_free(ComplexResponse *out);
 
 /** Reply: msg = const ScheduleResult *, len = sizeof (native) / CBOR (_cbor). */
 int my_timer_schedule(void *ctx, FFICallBack cb, void *ud, JobSpec job, RetryPolicy retry,
                       ScheduleConfig schedule);
 int my_timer_schedule_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len);
+/** The typed reply of my_timer_schedule: on success err is NULL, else err is
+ * the error text (NUL-terminated); everything borrowed for the call. */
+typedef void (*my_timer_schedule_reply_cb)(const ScheduleResult *result, const char *err, void *ud);
+/** my_timer_schedule with a typed callback: cb runs exactly once, as for the
+ * plain export (progress warnings are not passed on); same returns. */
+int my_timer_schedule_typed(void *ctx, my_timer_schedule_reply_cb cb, void *ud, JobSpec job,
+                            RetryPolicy retry, ScheduleConfig schedule);
+/**
+ * my_timer_schedule, blocking until the reply or timeoutMs (0: no bound): RET_OK
+ * with *out filled (yours: free it with my_timer_schedule_result_free), or RET_ERR
+ * with the reason in errText[0..errSize)
+ * (NUL-terminated): the call's error, a timeout (the call goes on, its
+ * reply is dropped) or the refusal on the context's own worker thread
+ * (it would deadlock). Any other thread.
+ */
+int my_timer_schedule_wait(void *ctx, uint32_t timeoutMs, ScheduleResult *out, char *errText,
+                           size_t errSize, JobSpec job, RetryPolicy retry, ScheduleConfig schedule);
+/** Frees what my_timer_schedule_wait put in *out, and clears it (NULL allowed). */
+void my_timer_schedule_result_free(ScheduleResult *out);
 
 /**
  * Destroys the context synchronously: 0 = destroyed, 1 otherwise (bad or
