@@ -29,7 +29,7 @@ endfunction()
 set(_e2e ${PROJECT_SOURCE_DIR}/tests/e2e)
 ffirt__e2e_test(test_e2e_timer SOURCES ${_e2e}/test_e2e_timer.c)
 foreach(_t test_e2e_two_libraries test_e2e_events test_e2e_stress test_e2e_cbor_host
-    test_e2e_typed)
+    test_e2e_typed test_e2e_nimffi)
   if(EXISTS ${_e2e}/${_t}.c)
     ffirt__e2e_test(${_t} SOURCES ${_e2e}/${_t}.c)
   endif()
