@@ -11,3 +11,11 @@ if(TARGET my_timer)
       ${PROJECT_SOURCE_DIR}/tests/build/my_timer.exports)
   set_tests_properties(exports_my_timer PROPERTIES LABELS "unit;nosan" TIMEOUT 60)
 endif()
+
+# A generated library installs (ffirt_add_library ... INSTALL) and a host
+# finds it with find_package(my_timer) or pkg-config my_timer.
+if(TARGET my_timer)
+  add_test(NAME install_generated_library
+    COMMAND ${PROJECT_SOURCE_DIR}/tests/build/lib_install_test.sh ${PROJECT_SOURCE_DIR} ${CMAKE_BINARY_DIR})
+  set_tests_properties(install_generated_library PROPERTIES LABELS "unit;nosan" TIMEOUT 300)
+endif()
