@@ -2,10 +2,15 @@
 # Installs the Debian packages ffirt needs, only those that are missing.
 # `apt-get update` runs first only when something is missing.
 # Usage: scripts/deps.sh            (everything make test needs)
+#        scripts/deps.sh build      (only what building and installing need)
 set -euo pipefail
-PKGS=(cmake make gcc g++ clang libclang-rt-14-dev pkg-config clang-format
-      libuv1-dev libcmocka-dev libcbor-dev libglib2.0-dev
-      googletest libgtest-dev python3 python3-pytest python3-cbor2 valgrind)
+if [ "${1:-}" = build ]; then
+  PKGS=(cmake make gcc pkg-config libuv1-dev)
+else
+  PKGS=(cmake make gcc g++ clang libclang-rt-14-dev pkg-config clang-format
+        libuv1-dev libcmocka-dev libcbor-dev libglib2.0-dev
+        googletest libgtest-dev python3 python3-pytest python3-cbor2 valgrind)
+fi
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -26,7 +26,7 @@
 
 /* The embedded codec; '@' stands for the <lib>__ prefix. */
 static const char codec_template[] =
-    "/* ---- embedded CBOR codec (abi.md 6), private to this header */\n"
+    "/* ---- embedded CBOR codec (docs/abi.md 6), private to this header */\n"
     "\n"
     "typedef struct @err {\n"
     "  int truncated;\n"

@@ -158,7 +158,7 @@ static void author_header(glue *x) {
   const char *lib = x->g.lib;
   const char *file = F("%s_ffi.h", lib);
   const char *guard = F("%s_FFI_H", ffirt__gen_upper(&x->g.names, lib));
-  ffirt__gen_c_banner(&x->g, x->w, file, "the library author's side (idl.md).");
+  ffirt__gen_c_banner(&x->g, x->w, file, "the library author's side (docs/idl.md).");
   L("#ifndef %s", guard);
   L("#define %s", guard);
   B();

@@ -293,7 +293,7 @@ static void listeners(gen_c *g, ffirt__gen_writer *w) {
   ffirt__gen_w_blank(w);
   ffirt__gen_w_line(w, "/*");
   ffirt__gen_w_line(
-      w, " * Event listeners (abi.md 4). eventName NULL or \"\" listens to every event.");
+      w, " * Event listeners (docs/abi.md 4). eventName NULL or \"\" listens to every event.");
   ffirt__gen_w_line(
       w, " * Each returns the listener id (never 0), or 0 on a bad ctx or NULL callback.");
   ffirt__gen_w_line(w, " */");
@@ -363,7 +363,7 @@ int ffirt__gen_emit_c_host(const ffirt__gen_model *m, const char *outdir) {
   ffirt__gen_w_init(&w);
   const char *file = ffirt__gen_fmt(&g.names, "%s.h", g.lib);
   const char *guard = ffirt__gen_fmt(&g.names, "%s_H", ffirt__gen_upper(&g.names, g.lib));
-  ffirt__gen_c_banner(&g, &w, file, "the native host header (abi.md).");
+  ffirt__gen_c_banner(&g, &w, file, "the native host header (docs/abi.md).");
   ffirt__gen_w_line(&w, "#ifndef %s", guard);
   ffirt__gen_w_line(&w, "#define %s", guard);
   ffirt__gen_w_blank(&w);
@@ -382,8 +382,8 @@ int ffirt__gen_emit_c_host(const ffirt__gen_model *m, const char *outdir) {
   ffirt__gen_c_abi_check_block(&g, &w);
   ffirt__gen_w_blank(&w);
   ffirt__gen_w_line(&w, "/*");
-  ffirt__gen_w_line(&w,
-                    " * The exports (abi.md 2-4). All may be called from any thread, also from");
+  ffirt__gen_w_line(
+      &w, " * The exports (docs/abi.md 2-4). All may be called from any thread, also from");
   ffirt__gen_w_line(&w, " * inside a reply callback or an event listener. Requests return RET_OK");
   ffirt__gen_w_line(&w, " * and then call cb exactly once with RET_OK or RET_ERR (RET_STALE_WARN");
   ffirt__gen_w_line(&w, " * may come before it), possibly before they return; entry errors call");

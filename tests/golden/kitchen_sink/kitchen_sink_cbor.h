@@ -34,7 +34,7 @@ typedef void (*FFICallBack)(int callerRet, const char *msg, size_t len, void *us
 #define RET_MISSING_CALLBACK 2 /* returned by an export whose callback was NULL  */
 #define RET_STALE_WARN 3       /* NOT terminal: handler still running            */
 
-/* What a native wildcard listener receives (abi.md 4.2). */
+/* What a native wildcard listener receives (docs/abi.md 4.2). */
 typedef struct {
   const char *eventType; /* wire name, NUL-terminated */
   const void *payload;   /* the event's native payload (const T *) */
@@ -839,7 +839,7 @@ static inline char *ffi_decode_text(const uint8_t *data, size_t len) {
 
 /* ==== The implementation: private to this header, nothing to call below */
 
-/* ---- embedded CBOR codec (abi.md 6), private to this header */
+/* ---- embedded CBOR codec (docs/abi.md 6), private to this header */
 
 typedef struct kitchen_sink__err {
   int truncated;
