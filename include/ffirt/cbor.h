@@ -35,11 +35,13 @@ extern "C" {
 /* ---------------------------------------------------------------- encoder */
 
 typedef struct ffirt_cbor_enc {
-  uint8_t *buf; /* output; owned by the encoder when dynamic */
-  size_t cap;   /* bytes available in buf */
-  size_t len;   /* bytes needed so far (may exceed cap for a fixed buffer) */
-  int dynamic;  /* 1 when buf grows through the ffirt allocator */
-  int err;      /* first error (sticky), 0 if none */
+  uint8_t *buf;   /* output; owned by the encoder when dynamic */
+  size_t cap;     /* bytes available in buf */
+  size_t len;     /* bytes needed so far (may exceed cap for a fixed buffer) */
+  int dynamic;    /* 1 when buf grows through the ffirt allocator */
+  int err;        /* first error (sticky), 0 if none */
+  unsigned depth; /* for the caller: generated encoders of recursive types
+                     count their nesting here (0 after init) */
 } ffirt_cbor_enc;
 
 /* Encode into buf[0..cap) (buf may be NULL when cap == 0, to size an item). */
@@ -54,9 +56,12 @@ int ffirt_cbor_enc_int(ffirt_cbor_enc *e, int64_t v);
 /* Major type 1 with argument n, i.e. the value -1 - n (full negative range). */
 int ffirt_cbor_enc_negative(ffirt_cbor_enc *e, uint64_t n);
 int ffirt_cbor_enc_bytes(ffirt_cbor_enc *e, const void *p, size_t n);
-/* Text must be valid UTF-8; the encoder does not check (decoders do). */
+/* Text the caller knows is valid UTF-8 (keys, wire names): not checked
+ * (decoders do). */
 int ffirt_cbor_enc_text(ffirt_cbor_enc *e, const char *s, size_t n);
-/* NUL-terminated text; NULL encodes as "". */
+/* NUL-terminated text from native code; NULL encodes as "". Checked: text
+ * that is not valid UTF-8 writes nothing and sets the sticky error
+ * FFIRT_EMALFORMED (a strict decoder would reject the item). */
 int ffirt_cbor_enc_text_z(ffirt_cbor_enc *e, const char *s);
 int ffirt_cbor_enc_array(ffirt_cbor_enc *e, uint64_t count);
 int ffirt_cbor_enc_map(ffirt_cbor_enc *e, uint64_t pairs);

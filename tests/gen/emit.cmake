@@ -90,3 +90,12 @@ foreach(_ffi ${_shapes})
   target_compile_definitions(test_gen_shape_${_n} PRIVATE "SHAPE_HOST=\"${_n}.h\""
     "SHAPE_CBOR=\"${_n}_cbor.h\"" "SHAPE_FFI=\"${_n}_ffi.h\"")
 endforeach()
+
+# The glue and the CBOR host header against hostile native input (deep and
+# cyclic graphs, bad UTF-8, bad enums, lengths near SIZE_MAX), compiled in.
+ffirt_add_unit_test(test_gen_kitchen_limits
+  SOURCES ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/test_kitchen_limits.c
+    ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/kitchen.c
+  INCLUDES ${FFIRT_GENERATED_INCLUDE_DIR}/kitchen_sink ${PROJECT_SOURCE_DIR}/tests/gen/kitchen
+  LABELS unit)
+add_dependencies(test_gen_kitchen_limits kitchen_sink)
