@@ -215,7 +215,7 @@ static void test_destroy_mid_wait(void **st) {
   uint64_t t0 = mono_ms();
   assert_int_equal(ffirt_ctx_destroy(&lib_t, h), 0);
   assert_true(mono_ms() - t0 < 2000); /* not the 10 s wait */
-  assert_int_equal(r.terminal, 8); /* one each */
+  assert_int_equal(r.terminal, 8);    /* one each */
   for (int i = 0; i < 8; i++) {
     assert_int_equal(r.e[i].ret, RET_ERR);
     assert_non_null(strstr(r.e[i].msg, "context destroyed"));
