@@ -1,7 +1,8 @@
 /*
  * ctx_internal.h - the context and call objects shared by the files of
- * src/context (handle.c, queue.c, worker.c, call.c, ctx.c, wait.c), and the
- * test hooks. Not installed; tests include it through the src/ include path.
+ * src/context (handle.c, queue.c, worker.c, call.c, ctx.c, wait.c, timer.c,
+ * sync.c), and the test hooks. Not installed; tests include it through the
+ * src/ include path.
  *
  * Design notes (who touches what):
  *  - ffirt_ctx fields marked "worker" are read and written only on the
