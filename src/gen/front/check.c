@@ -1107,7 +1107,9 @@ static void check_procs_events(checker *c) {
   for (int i = 0; fixed[i]; i++)
     sym_add(c, &syms, (ffirt__gen_loc){0}, "", ffirt__gen_sprintf(c->a, "%s_%s", lib, fixed[i]));
   for (size_t i = 0; i < syms.n; i++)
-    syms.owners[i] = "the runtime's listener API of the library";
+    syms.owners[i] = strcmp(fixed[i], "abi_fingerprint") == 0
+                         ? "the library's ABI fingerprint function"
+                         : "the runtime's listener API of the library";
   /* type names share C's ordinary identifier namespace with the functions
    * (duplicates among them were reported by check_type_names) */
   for (size_t i = 0; i < m->nstructs; i++)
@@ -1260,11 +1262,13 @@ static void check_const_name(checker *c, const ffirt__gen_const *k) {
     static const char *const suffixes[] = {
         "_H", "_FFI_H", "_CBOR_H", "_TYPES_DEFINED", "_ABI_FINGERPRINT", "_CHECK_ABI", NULL};
     for (int i = 0; suffixes[i] && !guard; i++)
-      guard = strncmp(k->name, up, n) == 0 && strcmp(k->name + n, suffixes[i]) == 0;
+      if (strncmp(k->name, up, n) == 0 && strcmp(k->name + n, suffixes[i]) == 0)
+        guard = i < 4 ? 1 : 2; /* an include guard, or an ABI check macro */
   }
   const char *victim;
   if (guard)
-    ffirt__gen_error(c->d, k->loc, "constant '%s' clashes with a generated include guard", k->name);
+    ffirt__gen_error(c->d, k->loc, "constant '%s' clashes with a generated %s", k->name,
+                     guard == 1 ? "include guard" : "ABI check macro");
   else if (in_list(std_macros, k->name) || strncmp(k->name, "UV_", 3) == 0)
     ffirt__gen_error(c->d, k->loc, "constant '%s' clashes with a macro of the C library or libuv",
                      k->name);
