@@ -12,12 +12,14 @@
 #    <NAME>_ffirt_* (the version script <NAME>.map that ffirt-gen writes).
 #  - PUBLIC include dirs: the generated dir's parent (#include <NAME/NAME.h>)
 #    and the dir itself (#include "NAME.h").
+#  - the host bindings, one block per language below (# --- <lang> binding).
 #  - INSTALL: `cmake --install` puts, under the prefix, lib<NAME>.so in the
 #    libdir; <NAME>.h, <NAME>_cbor.h and any other generated host header
 #    (*.h but the author's <NAME>_ffi.h, *.hpp) in include/<NAME>/;
 #    <NAME>.cddl in share/<NAME>/; every other generated output (binding
-#    files and directories, e.g. python/, rust/, go/) in
-#    share/<NAME>/bindings/; a pkg-config file (<NAME>.pc, which requires
+#    files and directories, e.g. python/, rust/) in share/<NAME>/bindings/,
+#    the Go module in share/<NAME>/bindings/go/<pkg>/ (cgo flags pointing
+#    at the installed library); a pkg-config file (<NAME>.pc, which requires
 #    ffirt's) and a CMake package (find_package(<NAME>) -> target
 #    <NAME>::<NAME>, which finds ffirt). VERSION (default: the project's, or
 #    0) is the package version; the rules belong to COMPONENT (default NAME);
@@ -70,13 +72,51 @@ function(ffirt_add_library NAME)
   set_target_properties(${NAME} PROPERTIES
     LIBRARY_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/lib"
     LINK_DEPENDS "${map}")
+
+  # --- go binding
+  # The Go module <pkg> (the name without underscores: my_timer -> mytimer)
+  # in build/go/<pkg>/: go.mod, <NAME>.go, <NAME>_cgo.go and a copy of
+  # <NAME>.h from `ffirt-gen --lang go`, plus cgo_flags.go written here with
+  # the -L and rpath of this build tree's library directory. CGO_LDFLAGS
+  # comes first on the link line, so it overrides them. Programs use it with
+  # `require <pkg> v0.0.0` and `replace <pkg> => <this directory>`.
+  string(REPLACE "_" "" go_pkg "${NAME}")
+  string(TOLOWER "${go_pkg}" go_pkg)
+  if(DEFINED FFIRT_GO_OUTPUT_DIR)
+    set(go_out "${FFIRT_GO_OUTPUT_DIR}/${go_pkg}")
+  else()
+    set(go_out "${CMAKE_BINARY_DIR}/go/${go_pkg}")
+  endif()
+  set(go_files "${go_out}/go.mod" "${go_out}/${NAME}.go" "${go_out}/${NAME}_cgo.go"
+    "${go_out}/${NAME}.h")
+  add_custom_command(OUTPUT ${go_files}
+    COMMAND ${CMAKE_COMMAND} -E make_directory "${go_out}"
+    COMMAND $<TARGET_FILE:${gen_target}> --lang go -o "${go_out}" "${idl}"
+    COMMAND ${CMAKE_COMMAND} -E touch_nocreate ${go_files}
+    DEPENDS "${idl}" ${gen_target}
+    COMMENT "ffirt-gen --lang go ${NAME} -> go/${go_pkg}"
+    VERBATIM)
+  set(go_libdir "${CMAKE_BINARY_DIR}/lib")
+  file(GENERATE OUTPUT "${go_out}/cgo_flags.go" CONTENT
+"// Written by ffirt_add_library(): where this build tree keeps lib${NAME}.so.
+// CGO_LDFLAGS comes first on the link line, so it overrides these.
+
+package ${go_pkg}
+
+// #cgo LDFLAGS: -L${go_libdir} -Wl,-rpath,${go_libdir}
+import \"C\"
+")
+  add_custom_target(${NAME}_go ALL DEPENDS ${go_files})
+  set_target_properties(${NAME} PROPERTIES FFIRT_GO_DIR "${go_out}")
+
   if(A_INSTALL)
-    ffirt__install_library(${NAME} "${out}" "${A_VERSION}" "${A_COMPONENT}" ${A_EXCLUDE_FROM_ALL})
+    ffirt__install_library(${NAME} "${out}" "${go_out}" "${go_pkg}" "${A_VERSION}"
+      "${A_COMPONENT}" "${A_EXCLUDE_FROM_ALL}")
   endif()
 endfunction()
 
 # The install rules of ffirt_add_library(... INSTALL).
-function(ffirt__install_library NAME out version component exclude)
+function(ffirt__install_library NAME out go_out go_pkg version component exclude)
   include(GNUInstallDirs)
   include(CMakePackageConfigHelpers)
   if(NOT version)
@@ -130,6 +170,9 @@ function(ffirt__install_library NAME out version component exclude)
     "set(name \"${NAME}\")\n"
     "set(incdir \"${CMAKE_INSTALL_INCLUDEDIR}\")\n"
     "set(datadir \"${CMAKE_INSTALL_DATADIR}\")\n"
+    "set(libdir \"${CMAKE_INSTALL_LIBDIR}\")\n"
+    "set(go_out \"${go_out}\")\n"
+    "set(go_pkg \"${go_pkg}\")\n"
     [=[
 set(dst "${CMAKE_INSTALL_PREFIX}")
 file(GLOB items LIST_DIRECTORIES true "${out}/*")
@@ -148,6 +191,18 @@ foreach(item ${items})
     file(INSTALL "${item}" DESTINATION "${dst}/${datadir}/${name}/bindings")
   endif()
 endforeach()
+# The Go module (built beside, in build/go/<pkg>): its cgo flags point at
+# the installed library instead of the build tree's.
+if(go_out AND IS_DIRECTORY "${go_out}")
+  file(INSTALL "${go_out}" DESTINATION "${dst}/${datadir}/${name}/bindings/go"
+    PATTERN "cgo_flags.go" EXCLUDE)
+  file(WRITE "$ENV{DESTDIR}${dst}/${datadir}/${name}/bindings/go/${go_pkg}/cgo_flags.go"
+    "// Written by the install of ${name}: where the installed lib${name}.so is.\n"
+    "// CGO_LDFLAGS comes first on the link line, so it overrides these.\n\n"
+    "package ${go_pkg}\n\n"
+    "// #cgo LDFLAGS: -L${dst}/${libdir} -Wl,-rpath,${dst}/${libdir}\n"
+    "import \"C\"\n")
+endif()
 ]=])
   install(SCRIPT "${pkg}/install-generated.cmake" COMPONENT ${component} ${ex})
 endfunction()

@@ -15,6 +15,10 @@ missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Go (the Go binding's tests): any go on PATH will do, else Debian's.
+command -v go >/dev/null 2>&1 ||
+  dpkg-query -W -f='${Status}' golang-go 2>/dev/null | grep -q "install ok installed" ||
+  missing+=(golang-go)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "deps: installing missing Debian packages: ${missing[*]}"
   SUDO=""

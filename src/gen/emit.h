@@ -17,4 +17,8 @@ int ffirt__gen_emit_c_cbor_host(const ffirt__gen_model *m, const char *outdir);
 /* <lib>.cddl: the wire schema (emit_cddl.c). */
 int ffirt__gen_emit_cddl(const ffirt__gen_model *m, const char *outdir);
 
+/* The Go module of the library: go.mod, <lib>.go, <lib>_cgo.go and a copy
+ * of <lib>.h (emit_go.c). */
+int ffirt__gen_emit_go(const ffirt__gen_model *m, const char *outdir);
+
 #endif /* FFIRT_GEN_EMIT_H */

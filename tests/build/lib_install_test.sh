@@ -27,6 +27,12 @@ done
 for f in include/my_timer/my_timer_ffi.h include/my_timer/my_timer_ffi.c include/my_timer/my_timer.map; do
   [ ! -e "$p/$f" ] || { echo "installed but private to the library: $f"; exit 1; }
 done
+# The Go module, when this build made one, with cgo flags for the prefix.
+if [ -d "$build/go/mytimer" ]; then
+  g="$p/share/my_timer/bindings/go/mytimer"
+  [ -f "$g/go.mod" ] || { echo "the Go module was not installed"; exit 1; }
+  grep -q -- "-L$p/lib" "$g/cgo_flags.go" || { echo "installed cgo_flags.go does not point into the prefix"; exit 1; }
+fi
 cmake -S "$src/tests/build/lib_consumer" -B "$work/c" -DCMAKE_PREFIX_PATH="$p" >/dev/null
 cmake --build "$work/c" >/dev/null
 LD_LIBRARY_PATH="$p/lib" "$work/c/lib_consumer"
