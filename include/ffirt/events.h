@@ -1,6 +1,6 @@
 /*
  * ffirt/events.h - listener registry, dual native/CBOR delivery, the event
- * thread and liveness monitoring (shared/spec/abi.md section 4).
+ * thread and liveness monitoring (docs/abi.md section 4).
  *
  * An ffirt_events object belongs to one context (ffirt_ctx_events()) but is
  * usable on its own (tests, benchmarks). It owns:

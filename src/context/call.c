@@ -275,6 +275,7 @@ static int finish_begin(ffirt_call *call, const char *how) {
     call->running = 0;
   }
   if (call->stale_active) uv_timer_stop(&call->stale);
+  if (call->timers) ffirt__timer_cancel_call(call); /* fn never runs on a finished call */
   return 1;
 }
 

@@ -1,7 +1,8 @@
 /*
  * ctx_internal.h - the context and call objects shared by the files of
- * src/context (handle.c, queue.c, worker.c, call.c, ctx.c, wait.c), and the
- * test hooks. Not installed; tests include it through the src/ include path.
+ * src/context (handle.c, queue.c, worker.c, call.c, ctx.c, wait.c, timer.c,
+ * sync.c), and the test hooks. Not installed; tests include it through the
+ * src/ include path.
  *
  * Design notes (who touches what):
  *  - ffirt_ctx fields marked "worker" are read and written only on the
@@ -43,10 +44,11 @@ struct ffirt_call {
   uint64_t start_ms;              /* worker: when the handler started */
   struct ffirt_call *prev, *next; /* worker: running list / held list / graveyard */
   unsigned is_ctor : 1;
-  unsigned running : 1;      /* in ctx->running */
-  unsigned finished : 1;     /* the terminal callback was made */
-  unsigned by_runtime : 1;   /* finished by destroy: late finishes are ignored quietly */
-  unsigned stale_active : 1; /* stale timer initialised (must be closed before free) */
+  unsigned running : 1;        /* in ctx->running */
+  unsigned finished : 1;       /* the terminal callback was made */
+  unsigned by_runtime : 1;     /* finished by destroy: late finishes are ignored quietly */
+  unsigned stale_active : 1;   /* stale timer initialised (must be closed before free) */
+  struct ffirt__timer *timers; /* worker: pending ffirt_call_after waits (timer.c) */
   /* Last, and not zeroed at submit (FFIRT__CALL_HEAD): initialised by
    * uv_timer_init only when run() returns with the call unfinished. */
   uv_timer_t stale;
@@ -130,6 +132,11 @@ void ffirt__call_release_held(ffirt_ctx *ctx);
 void ffirt__list_push(ffirt__call_list *l, ffirt_call *c);
 void ffirt__list_remove(ffirt__call_list *l, ffirt_call *c);
 ffirt_call *ffirt__list_pop(ffirt__call_list *l);
+
+/* --- timer.c --------------------------------------------------------- */
+/* Cancels and frees every ffirt_call_after wait of call (worker; from the
+ * finish, before the terminal callback). */
+void ffirt__timer_cancel_call(ffirt_call *call);
 
 /* --- ctx.c ----------------------------------------------------------- */
 /* Frees everything the context owns once the worker is gone. */

@@ -15,6 +15,14 @@ set_target_properties(test_gen_kitchen PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMA
 add_test(NAME test_gen_kitchen COMMAND test_gen_kitchen)
 set_tests_properties(test_gen_kitchen PROPERTIES TIMEOUT 120 LABELS "unit;concurrency")
 
+# The typed-callback and blocking forms (<lib>_<m>_typed/_wait/_result_free)
+# for every result shape.
+add_executable(test_gen_kitchen_typed ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/test_kitchen_typed.c)
+target_link_libraries(test_gen_kitchen_typed PRIVATE kitchen_sink PkgConfig::CMOCKA Threads::Threads)
+set_target_properties(test_gen_kitchen_typed PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+add_test(NAME test_gen_kitchen_typed COMMAND test_gen_kitchen_typed)
+set_tests_properties(test_gen_kitchen_typed PROPERTIES TIMEOUT 120 LABELS "unit;concurrency")
+
 # The host headers of two libraries in one TU, as C11 and as C++17, with
 # -pedantic. my_timer's headers are generated here from tests/gen/my_timer.ffi
 # (the example library target may not exist in this build).
