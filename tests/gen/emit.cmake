@@ -7,13 +7,21 @@ if(NOT COMMAND ffirt_add_library OR NOT TARGET ffirt-gen)
 endif()
 
 ffirt_add_library(kitchen_sink IDL ${PROJECT_SOURCE_DIR}/tests/gen/kitchen_sink.ffi
-  SOURCES ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/kitchen.c NO_INSTALL)
+  SOURCES ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/kitchen.c)
 
 add_executable(test_gen_kitchen ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/test_kitchen.c)
 target_link_libraries(test_gen_kitchen PRIVATE kitchen_sink PkgConfig::CMOCKA Threads::Threads)
 set_target_properties(test_gen_kitchen PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
 add_test(NAME test_gen_kitchen COMMAND test_gen_kitchen)
 set_tests_properties(test_gen_kitchen PROPERTIES TIMEOUT 120 LABELS "unit;concurrency")
+
+# The typed-callback and blocking forms (<lib>_<m>_typed/_wait/_result_free)
+# for every result shape.
+add_executable(test_gen_kitchen_typed ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/test_kitchen_typed.c)
+target_link_libraries(test_gen_kitchen_typed PRIVATE kitchen_sink PkgConfig::CMOCKA Threads::Threads)
+set_target_properties(test_gen_kitchen_typed PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+add_test(NAME test_gen_kitchen_typed COMMAND test_gen_kitchen_typed)
+set_tests_properties(test_gen_kitchen_typed PROPERTIES TIMEOUT 120 LABELS "unit;concurrency")
 
 # The host headers of two libraries in one TU, as C11 and as C++17, with
 # -pedantic. my_timer's headers are generated here from tests/gen/my_timer.ffi
@@ -56,7 +64,7 @@ add_dependencies(test_gen_kitchen_oom kitchen_sink)
 
 # Shapes the kitchen sink does not cover (edges.ffi), same setup.
 ffirt_add_library(edges IDL ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/edges.ffi
-  SOURCES ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/edges.c NO_INSTALL)
+  SOURCES ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/edges.c)
 add_executable(test_gen_edges ${PROJECT_SOURCE_DIR}/tests/gen/kitchen/test_edges.c)
 target_link_libraries(test_gen_edges PRIVATE edges PkgConfig::CMOCKA Threads::Threads)
 set_target_properties(test_gen_edges PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)

@@ -96,7 +96,7 @@ static void diagnostic_format_is_exact_with_tabs_and_count(void **state) {
                                "\t^\n"
                                "t.ffi:9:13: warning: unknown option 'zz' is ignored (known: "
                                "stale_warn_ms, event_capacity, event_overflow, "
-                               "event_block_timeout_ms)\n"
+                               "event_block_timeout_ms, liveness_grace_ms)\n"
                                "option zz = 1;\n"
                                "            ^\n"
                                "1 error, 1 warning generated.\n");

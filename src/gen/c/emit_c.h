@@ -111,6 +111,18 @@ void ffirt__gen_c_types_block(gen_c *g, ffirt__gen_writer *w);
 void ffirt__gen_c_field_decl(gen_c *g, ffirt__gen_writer *w, const gen_field *f);
 /* Writes the verbatim FFIRT_ABI_TYPES_DEFINED block of include/ffirt/abi.h. */
 void ffirt__gen_c_abi_block(ffirt__gen_writer *w);
+/* The typed-callback and blocking forms of a method or static (<lib>.h
+ * declares them, the glue defines them): the <lib>_<p>_reply_cb typedef's
+ * parameters, the three signatures, and "" for a result without memory to
+ * free (no _result_free then). */
+const char *ffirt__gen_c_reply_cb_params(gen_c *g, const ffirt__gen_proc *p);
+const char *ffirt__gen_c_sig_typed(gen_c *g, const ffirt__gen_proc *p);
+const char *ffirt__gen_c_sig_wait(gen_c *g, const ffirt__gen_proc *p);
+const char *ffirt__gen_c_sig_result_free(gen_c *g, const ffirt__gen_proc *p);
+/* Writes the guarded ABI-check block that <lib>.h and <lib>_cbor.h share:
+ * <LIB>_ABI_FINGERPRINT, <lib>_abi_fingerprint(), <LIB>_CHECK_ABI(). Needs
+ * <stdio.h> and <stdint.h>. */
+void ffirt__gen_c_abi_check_block(gen_c *g, ffirt__gen_writer *w);
 
 /* --------------------------------------------------------------- codecs */
 

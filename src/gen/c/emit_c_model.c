@@ -444,7 +444,7 @@ void ffirt__gen_c_abi_block(ffirt__gen_writer *w) {
       "#define RET_MISSING_CALLBACK 2 /* returned by an export whose callback was NULL  */",
       "#define RET_STALE_WARN 3       /* NOT terminal: handler still running            */",
       "",
-      "/* What a native wildcard listener receives (abi.md 4.2). */",
+      "/* What a native wildcard listener receives (docs/abi.md 4.2). */",
       "typedef struct {",
       "  const char *eventType; /* wire name, NUL-terminated */",
       "  const void *payload;   /* the event's native payload (const T *) */",

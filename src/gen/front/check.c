@@ -1155,8 +1155,9 @@ static void check_enums(checker *c) {
 
 /* Parameters and locals of the generated functions that also take the IDL
  * parameters (native exports, _impl, emitters, CBOR request encoders). */
-static const char *const reserved_params[] = {"ctx", "cb",      "ud",  "call", "self",
-                                              "out", "out_len", "enc", NULL};
+static const char *const reserved_params[] = {"ctx",     "cb",      "ud",        "call",
+                                              "self",    "out",     "out_len",   "enc",
+                                              "errText", "errSize", "timeoutMs", NULL};
 
 static const char *proc_kind_name(ffirt__gen_proc_kind k) {
   switch (k) {
@@ -1204,7 +1205,8 @@ static void check_params(checker *c, ffirt__gen_param *ps, size_t n, const char 
     if (in_list(reserved_params, pa->name))
       ffirt__gen_error(c->d, pa->loc,
                        "parameter name '%s' clashes with a parameter or local of the generated "
-                       "functions (ctx, cb, ud, call, self, out, out_len, enc)",
+                       "functions (ctx, cb, ud, call, self, out, out_len, enc, errText, errSize, "
+                       "timeoutMs)",
                        pa->name);
     else if (check_dups && (first = name_add(c, &names, pa->name, pa->loc)) != NULL)
       ffirt__gen_error(c->d, pa->loc, "duplicate parameter '%s' of %s", pa->name, owner);
@@ -1250,13 +1252,19 @@ static void check_procs_events(checker *c) {
   const char *lib = m->library ? m->library : "lib";
   name_set procs = {0}, events = {0};
   symtab syms = {0};
-  static const char *const fixed[] = {"add_event_listener",    "add_event_listener_cbor",
-                                      "remove_event_listener", "add_event_handlers",
-                                      "event_handlers",        NULL};
+  static const char *const fixed[] = {"add_event_listener",
+                                      "add_event_listener_cbor",
+                                      "remove_event_listener",
+                                      "add_event_handlers",
+                                      "event_handlers",
+                                      "abi_fingerprint",
+                                      NULL};
   for (int i = 0; fixed[i]; i++)
     sym_add(c, &syms, (ffirt__gen_loc){0}, "", ffirt__gen_sprintf(c->a, "%s_%s", lib, fixed[i]));
   for (size_t i = 0; i < syms.n; i++)
-    syms.owners[i] = "the runtime's listener API of the library";
+    syms.owners[i] = strcmp(fixed[i], "abi_fingerprint") == 0
+                         ? "the library's ABI fingerprint function"
+                         : "the runtime's listener API of the library";
   /* type names share C's ordinary identifier namespace with the functions
    * (duplicates among them were reported by check_type_names) */
   for (size_t i = 0; i < m->nstructs; i++)
@@ -1296,8 +1304,10 @@ static void check_procs_events(checker *c) {
     }
     check_params(c, p->params, p->nparams, ffirt__gen_sprintf(c->a, "%s '%s'", kind, p->name), 1);
     char *owner = ffirt__gen_sprintf(c->a, "%s '%s' (line %d)", kind, p->name, p->loc.line);
-    static const char *const suffixes[] = {"", "_cbor", "_impl", "_ok"};
-    for (int k = 0; k < 4; k++)
+    static const char *const suffixes[] = {"",      "_cbor",       "_impl",  "_ok",
+                                           "_fn",   "_after",      "_typed", "_reply_cb",
+                                           "_wait", "_result_free"};
+    for (int k = 0; k < 10; k++)
       if (sym_add(c, &syms, p->loc, owner,
                   ffirt__gen_sprintf(c->a, "%s_%s%s", lib, p->name, suffixes[k])) != 0)
         break;
@@ -1499,13 +1509,16 @@ static void check_const_name(checker *c, const ffirt__gen_const *k) {
     char *up = ffirt__gen_strndup(c->a, lib, n);
     for (char *p = up; *p; p++)
       if (*p >= 'a' && *p <= 'z') *p = (char)(*p - 'a' + 'A');
-    static const char *const suffixes[] = {"_H", "_FFI_H", "_CBOR_H", "_TYPES_DEFINED", NULL};
+    static const char *const suffixes[] = {
+        "_H", "_FFI_H", "_CBOR_H", "_TYPES_DEFINED", "_ABI_FINGERPRINT", "_CHECK_ABI", NULL};
     for (int i = 0; suffixes[i] && !guard; i++)
-      guard = strncmp(k->name, up, n) == 0 && strcmp(k->name + n, suffixes[i]) == 0;
+      if (strncmp(k->name, up, n) == 0 && strcmp(k->name + n, suffixes[i]) == 0)
+        guard = i < 4 ? 1 : 2; /* an include guard, or an ABI check macro */
   }
   const char *victim;
   if (guard)
-    ffirt__gen_error(c->d, k->loc, "constant '%s' clashes with a generated include guard", k->name);
+    ffirt__gen_error(c->d, k->loc, "constant '%s' clashes with a generated %s", k->name,
+                     guard == 1 ? "include guard" : "ABI check macro");
   else if (in_list(std_macros, k->name) || strncmp(k->name, "UV_", 3) == 0)
     ffirt__gen_error(c->d, k->loc, "constant '%s' clashes with a macro of the C library or libuv",
                      k->name);
@@ -1617,7 +1630,8 @@ static void check_options(checker *c) {
       continue;
     }
     uint32_t v;
-    if (strcmp(o->key, "stale_warn_ms") == 0 || strcmp(o->key, "event_block_timeout_ms") == 0) {
+    if (strcmp(o->key, "stale_warn_ms") == 0 || strcmp(o->key, "event_block_timeout_ms") == 0 ||
+        strcmp(o->key, "liveness_grace_ms") == 0) {
       if (parse_u32(o->value, &v) != 0)
         ffirt__gen_error(c->d, o->loc,
                          "option %s needs milliseconds as an integer from 0 to 4294967295, "
@@ -1625,6 +1639,8 @@ static void check_options(checker *c) {
                          o->key, o->value);
       else if (o->key[0] == 's')
         m->opt_stale_warn_ms = v;
+      else if (o->key[0] == 'l')
+        m->opt_liveness_grace_ms = v;
       else
         m->opt_event_block_ms = v;
     } else if (strcmp(o->key, "event_capacity") == 0) {
@@ -1651,8 +1667,9 @@ static void check_options(checker *c) {
                          hint ? "'?)" : "");
       }
     } else {
-      static const char *const known[] = {"stale_warn_ms", "event_capacity", "event_overflow",
-                                          "event_block_timeout_ms", NULL};
+      static const char *const known[] = {"stale_warn_ms",     "event_capacity",
+                                          "event_overflow",    "event_block_timeout_ms",
+                                          "liveness_grace_ms", NULL};
       const char *hint = ffirt__gen_suggest(o->key, known);
       if (hint)
         ffirt__gen_warning(c->d, o->loc, "unknown option '%s' is ignored (did you mean '%s'?)",
@@ -1660,7 +1677,8 @@ static void check_options(checker *c) {
       else
         ffirt__gen_warning(c->d, o->loc,
                            "unknown option '%s' is ignored (known: stale_warn_ms, "
-                           "event_capacity, event_overflow, event_block_timeout_ms)",
+                           "event_capacity, event_overflow, event_block_timeout_ms, "
+                           "liveness_grace_ms)",
                            o->key);
     }
   }

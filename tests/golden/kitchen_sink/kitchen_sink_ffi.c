@@ -14,6 +14,9 @@ static void kitchen_sink__ffi_library_dtor(ffirt_ctx *ctx, void *state) {
   kitchen_sink_destroy_impl(ctx, (KitchenState *)state);
 }
 
+/* The ABI fingerprint of the IDL (docs/abi.md): what <LIB>_CHECK_ABI() compares. */
+uint64_t kitchen_sink_abi_fingerprint(void) { return UINT64_C(0x7b2c3425021ba0ec); }
+
 static const ffirt_library kitchen_sink__ffi_library = {
     .name = "kitchen_sink",
     .stale_warn_ms = 2000,
@@ -21,7 +24,7 @@ static const ffirt_library kitchen_sink__ffi_library = {
                .overflow = FFIRT_OVERFLOW_DROP_OLDEST,
                .block_timeout_ms = 250,
                .on_destroy = FFIRT_ON_DESTROY_DELIVER,
-               .liveness_grace_ms = 10000,
+               .liveness_grace_ms = 3000,
                .stall_ms = 1000},
     .dtor = kitchen_sink__ffi_library_dtor,
 };
@@ -523,8 +526,16 @@ static int kitchen_sink__ffi_decode_kitchen_sink_seq_string(kitchen_sink__ffi_ge
                                                             kitchen_sink_seq_string *out);
 static int kitchen_sink__ffi_decode_kitchen_sink_opt_i64(kitchen_sink__ffi_gen_dec *c,
                                                          kitchen_sink_opt_i64 *out);
+static int kitchen_sink__ffi_copy_kitchen_sink_seq_opt_string(
+    kitchen_sink_seq_opt_string *dst, const kitchen_sink_seq_opt_string *src,
+    kitchen_sink__ffi_gen_err *err);
+static void kitchen_sink__ffi_free_kitchen_sink_seq_opt_string(kitchen_sink_seq_opt_string *v);
 static int kitchen_sink__ffi_encode_kitchen_sink_seq_opt_string(
     ffirt_cbor_enc *e, const kitchen_sink_seq_opt_string *v);
+static int kitchen_sink__ffi_copy_kitchen_sink_opt_bytes(kitchen_sink_opt_bytes *dst,
+                                                         const kitchen_sink_opt_bytes *src,
+                                                         kitchen_sink__ffi_gen_err *err);
+static void kitchen_sink__ffi_free_kitchen_sink_opt_bytes(kitchen_sink_opt_bytes *v);
 static int kitchen_sink__ffi_encode_kitchen_sink_opt_bytes(ffirt_cbor_enc *e,
                                                            const kitchen_sink_opt_bytes *v);
 static int kitchen_sink__ffi_copy__create_args(kitchen_sink__ffi_create_args *dst,
@@ -1417,12 +1428,55 @@ static int kitchen_sink__ffi_decode_kitchen_sink_opt_i64(kitchen_sink__ffi_gen_d
   return 0;
 }
 
+static int kitchen_sink__ffi_copy_kitchen_sink_seq_opt_string(
+    kitchen_sink_seq_opt_string *dst, const kitchen_sink_seq_opt_string *src,
+    kitchen_sink__ffi_gen_err *err) {
+  memset(dst, 0, sizeof *dst);
+  if (src->items_len) {
+    if (!src->items) return kitchen_sink__ffi_err_null(err, NULL, src->items_len);
+    if (!(dst->items = (kitchen_sink_opt_string *)ffirt_calloc(src->items_len, sizeof *dst->items)))
+      return kitchen_sink__ffi_err_nomem(err);
+    dst->items_len = src->items_len;
+    for (size_t i = 0; i < src->items_len; i++) {
+      if (kitchen_sink__ffi_copy_kitchen_sink_opt_string(&dst->items[i], &src->items[i], err))
+        return kitchen_sink__ffi_err_at_index(err, NULL, i);
+    }
+  }
+  return 0;
+}
+
+static void kitchen_sink__ffi_free_kitchen_sink_seq_opt_string(kitchen_sink_seq_opt_string *v) {
+  for (size_t i = 0; i < v->items_len; i++) {
+    kitchen_sink__ffi_free_kitchen_sink_opt_string(&v->items[i]);
+  }
+  ffirt_free(v->items);
+}
+
 static int kitchen_sink__ffi_encode_kitchen_sink_seq_opt_string(
     ffirt_cbor_enc *e, const kitchen_sink_seq_opt_string *v) {
   ffirt_cbor_enc_array(e, v->items_len);
   for (size_t i = 0; i < v->items_len && !(e)->err; i++)
     kitchen_sink__ffi_encode_kitchen_sink_opt_string(e, &v->items[i]);
   return e->err;
+}
+
+static int kitchen_sink__ffi_copy_kitchen_sink_opt_bytes(kitchen_sink_opt_bytes *dst,
+                                                         const kitchen_sink_opt_bytes *src,
+                                                         kitchen_sink__ffi_gen_err *err) {
+  memset(dst, 0, sizeof *dst);
+  dst->value_present = src->value_present;
+  if (src->value_present) {
+    if (src->value_len && !src->value) return kitchen_sink__ffi_err_null(err, NULL, src->value_len);
+    if (!(dst->value = (uint8_t *)ffirt_malloc(src->value_len ? src->value_len : 1)))
+      return kitchen_sink__ffi_err_nomem(err);
+    if (src->value_len) memcpy(dst->value, src->value, src->value_len);
+    dst->value_len = src->value_len;
+  }
+  return 0;
+}
+
+static void kitchen_sink__ffi_free_kitchen_sink_opt_bytes(kitchen_sink_opt_bytes *v) {
+  ffirt_free(v->value);
 }
 
 static int kitchen_sink__ffi_encode_kitchen_sink_opt_bytes(ffirt_cbor_enc *e,
@@ -1792,6 +1846,15 @@ static void kitchen_sink__ffi_create_run(ffirt_call *call) {
   kitchen_sink_create_impl(call, &a->config);
 }
 
+static void kitchen_sink__ffi_create_due(ffirt_call *call, ffirt_fn fn) {
+  kitchen_sink__ffi_create_args *a = (kitchen_sink__ffi_create_args *)ffirt_call_args(call);
+  ((kitchen_sink_create_fn)fn)(call, &a->config);
+}
+
+int kitchen_sink_create_after(ffirt_call *call, uint64_t ms, kitchen_sink_create_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_create_due, (ffirt_fn)fn);
+}
+
 static const ffirt_call_desc kitchen_sink__ffi_create_native = {"create", 0,
                                                                 kitchen_sink__ffi_create_run,
                                                                 kitchen_sink__ffi_create_free};
@@ -1868,7 +1931,9 @@ void kitchen_sink_echo_scalars_ok(ffirt_call *call, const Scalars *result) {
   ffirt_cbor_enc_init(e, buf, sizeof buf);
   kitchen_sink__ffi_encode_Scalars(e, result);
   if (ffirt_cbor_enc_finish(e) == FFIRT_ENOSPC) {
+    size_t need = ffirt_cbor_enc_size(e);
     ffirt_cbor_enc_init_dynamic(e);
+    (void)ffirt_cbor_enc_reserve(e, need); /* the final size at once: no doubling */
     kitchen_sink__ffi_encode_Scalars(e, result);
   }
   kitchen_sink__ffi_reply_encoded(call, e);
@@ -1891,6 +1956,17 @@ static void kitchen_sink__ffi_echo_scalars_run(ffirt_call *call) {
   kitchen_sink__ffi_echo_scalars_args *a =
       (kitchen_sink__ffi_echo_scalars_args *)ffirt_call_args(call);
   kitchen_sink_echo_scalars_impl(call, (KitchenState *)ffirt_call_state(call), &a->s);
+}
+
+static void kitchen_sink__ffi_echo_scalars_due(ffirt_call *call, ffirt_fn fn) {
+  kitchen_sink__ffi_echo_scalars_args *a =
+      (kitchen_sink__ffi_echo_scalars_args *)ffirt_call_args(call);
+  ((kitchen_sink_echo_scalars_fn)fn)(call, (KitchenState *)ffirt_call_state(call), &a->s);
+}
+
+int kitchen_sink_echo_scalars_after(ffirt_call *call, uint64_t ms,
+                                    kitchen_sink_echo_scalars_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_echo_scalars_due, (ffirt_fn)fn);
 }
 
 static void kitchen_sink__ffi_echo_scalars_run_cbor(ffirt_call *call) {
@@ -1916,19 +1992,23 @@ static const ffirt_call_desc kitchen_sink__ffi_echo_scalars_cbor = {"echo_scalar
 
 static int kitchen_sink__ffi_echo_scalars_submit(void *ctx, FFICallBack cb, void *ud,
                                                  const kitchen_sink__ffi_echo_scalars_args *in) {
-  int rc = ffirt_ctx_check(&kitchen_sink__ffi_library, ctx, cb, ud);
+  ffirt_ctx *c;
+  int rc = ffirt_ctx_enter(&kitchen_sink__ffi_library, ctx, cb, ud, &c);
   if (rc != RET_OK) return rc;
   kitchen_sink__ffi_echo_scalars_args *args =
       (kitchen_sink__ffi_echo_scalars_args *)ffirt_malloc(sizeof *args);
-  if (!args) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
+  if (!args) {
+    ffirt_ctx_leave(c);
+    return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
+  }
   kitchen_sink__ffi_gen_err err;
   kitchen_sink__ffi_err_init(&err);
   if (kitchen_sink__ffi_copy__echo_scalars_args(args, in, &err)) {
     kitchen_sink__ffi_echo_scalars_free(args);
+    ffirt_ctx_leave(c);
     return kitchen_sink__ffi_reject(cb, ud, &err);
   }
-  return ffirt_call_submit(&kitchen_sink__ffi_library, ctx, &kitchen_sink__ffi_echo_scalars_native,
-                           args, cb, ud);
+  return ffirt_call_submit_entered(c, &kitchen_sink__ffi_echo_scalars_native, args, cb, ud);
 }
 
 int kitchen_sink_echo_scalars(void *ctx, FFICallBack cb, void *ud, Scalars s) {
@@ -1954,6 +2034,78 @@ int kitchen_sink_echo_scalars_cbor(void *ctx, FFICallBack cb, void *ud, const ui
                            cb, ud);
 }
 
+typedef struct kitchen_sink__ffi_echo_scalars_typed_ud {
+  kitchen_sink_echo_scalars_reply_cb cb;
+  void *ud;
+} kitchen_sink__ffi_echo_scalars_typed_ud;
+
+static void kitchen_sink__ffi_echo_scalars_typed_reply(int ret, const char *msg, size_t len,
+                                                       void *ud) {
+  kitchen_sink__ffi_echo_scalars_typed_ud *t = (kitchen_sink__ffi_echo_scalars_typed_ud *)ud;
+  if (ret == RET_STALE_WARN) return;
+  if (ret == RET_OK) {
+    (void)len;
+    t->cb((const Scalars *)(const void *)msg, NULL, t->ud);
+  } else {
+    char *e = ffirt_strndup(msg, len);
+    t->cb(NULL, e ? e : "echo_scalars: out of memory copying the error text", t->ud);
+    ffirt_free(e);
+  }
+  ffirt_free(t);
+}
+
+int kitchen_sink_echo_scalars_typed(void *ctx, kitchen_sink_echo_scalars_reply_cb cb, void *ud,
+                                    Scalars s) {
+  if (!cb) return RET_MISSING_CALLBACK;
+  kitchen_sink__ffi_echo_scalars_typed_ud *t =
+      (kitchen_sink__ffi_echo_scalars_typed_ud *)ffirt_malloc(sizeof *t);
+  if (!t) {
+    cb(NULL, "echo_scalars: out of memory", ud);
+    return RET_ERR;
+  }
+  t->cb = cb;
+  t->ud = ud;
+  return kitchen_sink__ffi_echo_scalars_submit(
+      ctx, kitchen_sink__ffi_echo_scalars_typed_reply, t,
+      &(const kitchen_sink__ffi_echo_scalars_args){.s = s});
+}
+
+static int kitchen_sink__ffi_echo_scalars_wait_submit(void *ctx, FFICallBack cb, void *cb_ud,
+                                                      void *in) {
+  return kitchen_sink__ffi_echo_scalars_submit(ctx, cb, cb_ud,
+                                               (const kitchen_sink__ffi_echo_scalars_args *)in);
+}
+
+static int kitchen_sink__ffi_echo_scalars_take(const char *msg, size_t len, void *dst) {
+  if (len != sizeof(Scalars)) return FFIRT_ETYPE;
+  kitchen_sink__ffi_gen_err err;
+  kitchen_sink__ffi_err_init(&err);
+  if (kitchen_sink__ffi_copy_Scalars((Scalars *)dst, (const Scalars *)(const void *)msg, &err) == 0)
+    return 0;
+  kitchen_sink__ffi_free_Scalars((Scalars *)dst);
+  return err.code;
+}
+
+int kitchen_sink_echo_scalars_wait(void *ctx, uint32_t timeoutMs, Scalars *out, char *errText,
+                                   size_t errSize, Scalars s) {
+  if (!out) {
+    if (errText && errSize)
+      snprintf(errText, errSize, "echo_scalars: no place for the result (out is NULL)");
+    return RET_ERR;
+  }
+  memset(out, 0, sizeof *out);
+  return ffirt_call_wait_into(&kitchen_sink__ffi_library, ctx, "echo_scalars", timeoutMs,
+                              kitchen_sink__ffi_echo_scalars_wait_submit,
+                              (void *)&(const kitchen_sink__ffi_echo_scalars_args){.s = s},
+                              kitchen_sink__ffi_echo_scalars_take, out, errText, errSize);
+}
+
+void kitchen_sink_echo_scalars_result_free(Scalars *out) {
+  if (!out) return;
+  kitchen_sink__ffi_free_Scalars(out);
+  memset(out, 0, sizeof *out);
+}
+
 /* ---- echo_containers */
 
 void kitchen_sink_echo_containers_ok(ffirt_call *call, const Containers *result) {
@@ -1976,7 +2128,9 @@ void kitchen_sink_echo_containers_ok(ffirt_call *call, const Containers *result)
   ffirt_cbor_enc_init(e, buf, sizeof buf);
   kitchen_sink__ffi_encode_Containers(e, result);
   if (ffirt_cbor_enc_finish(e) == FFIRT_ENOSPC) {
+    size_t need = ffirt_cbor_enc_size(e);
     ffirt_cbor_enc_init_dynamic(e);
+    (void)ffirt_cbor_enc_reserve(e, need); /* the final size at once: no doubling */
     kitchen_sink__ffi_encode_Containers(e, result);
   }
   kitchen_sink__ffi_reply_encoded(call, e);
@@ -2001,6 +2155,17 @@ static void kitchen_sink__ffi_echo_containers_run(ffirt_call *call) {
   kitchen_sink_echo_containers_impl(call, (KitchenState *)ffirt_call_state(call), &a->c);
 }
 
+static void kitchen_sink__ffi_echo_containers_due(ffirt_call *call, ffirt_fn fn) {
+  kitchen_sink__ffi_echo_containers_args *a =
+      (kitchen_sink__ffi_echo_containers_args *)ffirt_call_args(call);
+  ((kitchen_sink_echo_containers_fn)fn)(call, (KitchenState *)ffirt_call_state(call), &a->c);
+}
+
+int kitchen_sink_echo_containers_after(ffirt_call *call, uint64_t ms,
+                                       kitchen_sink_echo_containers_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_echo_containers_due, (ffirt_fn)fn);
+}
+
 static void kitchen_sink__ffi_echo_containers_run_cbor(ffirt_call *call) {
   kitchen_sink__ffi_echo_containers_request *r =
       (kitchen_sink__ffi_echo_containers_request *)ffirt_call_args(call);
@@ -2023,19 +2188,23 @@ static const ffirt_call_desc kitchen_sink__ffi_echo_containers_cbor = {"echo_con
 
 static int kitchen_sink__ffi_echo_containers_submit(
     void *ctx, FFICallBack cb, void *ud, const kitchen_sink__ffi_echo_containers_args *in) {
-  int rc = ffirt_ctx_check(&kitchen_sink__ffi_library, ctx, cb, ud);
+  ffirt_ctx *c;
+  int rc = ffirt_ctx_enter(&kitchen_sink__ffi_library, ctx, cb, ud, &c);
   if (rc != RET_OK) return rc;
   kitchen_sink__ffi_echo_containers_args *args =
       (kitchen_sink__ffi_echo_containers_args *)ffirt_malloc(sizeof *args);
-  if (!args) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
+  if (!args) {
+    ffirt_ctx_leave(c);
+    return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
+  }
   kitchen_sink__ffi_gen_err err;
   kitchen_sink__ffi_err_init(&err);
   if (kitchen_sink__ffi_copy__echo_containers_args(args, in, &err)) {
     kitchen_sink__ffi_echo_containers_free(args);
+    ffirt_ctx_leave(c);
     return kitchen_sink__ffi_reject(cb, ud, &err);
   }
-  return ffirt_call_submit(&kitchen_sink__ffi_library, ctx,
-                           &kitchen_sink__ffi_echo_containers_native, args, cb, ud);
+  return ffirt_call_submit_entered(c, &kitchen_sink__ffi_echo_containers_native, args, cb, ud);
 }
 
 int kitchen_sink_echo_containers(void *ctx, FFICallBack cb, void *ud, Containers c) {
@@ -2061,6 +2230,79 @@ int kitchen_sink_echo_containers_cbor(void *ctx, FFICallBack cb, void *ud, const
                            r, cb, ud);
 }
 
+typedef struct kitchen_sink__ffi_echo_containers_typed_ud {
+  kitchen_sink_echo_containers_reply_cb cb;
+  void *ud;
+} kitchen_sink__ffi_echo_containers_typed_ud;
+
+static void kitchen_sink__ffi_echo_containers_typed_reply(int ret, const char *msg, size_t len,
+                                                          void *ud) {
+  kitchen_sink__ffi_echo_containers_typed_ud *t = (kitchen_sink__ffi_echo_containers_typed_ud *)ud;
+  if (ret == RET_STALE_WARN) return;
+  if (ret == RET_OK) {
+    (void)len;
+    t->cb((const Containers *)(const void *)msg, NULL, t->ud);
+  } else {
+    char *e = ffirt_strndup(msg, len);
+    t->cb(NULL, e ? e : "echo_containers: out of memory copying the error text", t->ud);
+    ffirt_free(e);
+  }
+  ffirt_free(t);
+}
+
+int kitchen_sink_echo_containers_typed(void *ctx, kitchen_sink_echo_containers_reply_cb cb,
+                                       void *ud, Containers c) {
+  if (!cb) return RET_MISSING_CALLBACK;
+  kitchen_sink__ffi_echo_containers_typed_ud *t =
+      (kitchen_sink__ffi_echo_containers_typed_ud *)ffirt_malloc(sizeof *t);
+  if (!t) {
+    cb(NULL, "echo_containers: out of memory", ud);
+    return RET_ERR;
+  }
+  t->cb = cb;
+  t->ud = ud;
+  return kitchen_sink__ffi_echo_containers_submit(
+      ctx, kitchen_sink__ffi_echo_containers_typed_reply, t,
+      &(const kitchen_sink__ffi_echo_containers_args){.c = c});
+}
+
+static int kitchen_sink__ffi_echo_containers_wait_submit(void *ctx, FFICallBack cb, void *cb_ud,
+                                                         void *in) {
+  return kitchen_sink__ffi_echo_containers_submit(
+      ctx, cb, cb_ud, (const kitchen_sink__ffi_echo_containers_args *)in);
+}
+
+static int kitchen_sink__ffi_echo_containers_take(const char *msg, size_t len, void *dst) {
+  if (len != sizeof(Containers)) return FFIRT_ETYPE;
+  kitchen_sink__ffi_gen_err err;
+  kitchen_sink__ffi_err_init(&err);
+  if (kitchen_sink__ffi_copy_Containers((Containers *)dst, (const Containers *)(const void *)msg,
+                                        &err) == 0)
+    return 0;
+  kitchen_sink__ffi_free_Containers((Containers *)dst);
+  return err.code;
+}
+
+int kitchen_sink_echo_containers_wait(void *ctx, uint32_t timeoutMs, Containers *out, char *errText,
+                                      size_t errSize, Containers c) {
+  if (!out) {
+    if (errText && errSize)
+      snprintf(errText, errSize, "echo_containers: no place for the result (out is NULL)");
+    return RET_ERR;
+  }
+  memset(out, 0, sizeof *out);
+  return ffirt_call_wait_into(&kitchen_sink__ffi_library, ctx, "echo_containers", timeoutMs,
+                              kitchen_sink__ffi_echo_containers_wait_submit,
+                              (void *)&(const kitchen_sink__ffi_echo_containers_args){.c = c},
+                              kitchen_sink__ffi_echo_containers_take, out, errText, errSize);
+}
+
+void kitchen_sink_echo_containers_result_free(Containers *out) {
+  if (!out) return;
+  kitchen_sink__ffi_free_Containers(out);
+  memset(out, 0, sizeof *out);
+}
+
 /* ---- echo_everything */
 
 void kitchen_sink_echo_everything_ok(ffirt_call *call, const Everything *result) {
@@ -2083,7 +2325,9 @@ void kitchen_sink_echo_everything_ok(ffirt_call *call, const Everything *result)
   ffirt_cbor_enc_init(e, buf, sizeof buf);
   kitchen_sink__ffi_encode_Everything(e, result);
   if (ffirt_cbor_enc_finish(e) == FFIRT_ENOSPC) {
+    size_t need = ffirt_cbor_enc_size(e);
     ffirt_cbor_enc_init_dynamic(e);
+    (void)ffirt_cbor_enc_reserve(e, need); /* the final size at once: no doubling */
     kitchen_sink__ffi_encode_Everything(e, result);
   }
   kitchen_sink__ffi_reply_encoded(call, e);
@@ -2108,6 +2352,17 @@ static void kitchen_sink__ffi_echo_everything_run(ffirt_call *call) {
   kitchen_sink_echo_everything_impl(call, (KitchenState *)ffirt_call_state(call), &a->e);
 }
 
+static void kitchen_sink__ffi_echo_everything_due(ffirt_call *call, ffirt_fn fn) {
+  kitchen_sink__ffi_echo_everything_args *a =
+      (kitchen_sink__ffi_echo_everything_args *)ffirt_call_args(call);
+  ((kitchen_sink_echo_everything_fn)fn)(call, (KitchenState *)ffirt_call_state(call), &a->e);
+}
+
+int kitchen_sink_echo_everything_after(ffirt_call *call, uint64_t ms,
+                                       kitchen_sink_echo_everything_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_echo_everything_due, (ffirt_fn)fn);
+}
+
 static void kitchen_sink__ffi_echo_everything_run_cbor(ffirt_call *call) {
   kitchen_sink__ffi_echo_everything_request *r =
       (kitchen_sink__ffi_echo_everything_request *)ffirt_call_args(call);
@@ -2130,19 +2385,23 @@ static const ffirt_call_desc kitchen_sink__ffi_echo_everything_cbor = {"echo_eve
 
 static int kitchen_sink__ffi_echo_everything_submit(
     void *ctx, FFICallBack cb, void *ud, const kitchen_sink__ffi_echo_everything_args *in) {
-  int rc = ffirt_ctx_check(&kitchen_sink__ffi_library, ctx, cb, ud);
+  ffirt_ctx *c;
+  int rc = ffirt_ctx_enter(&kitchen_sink__ffi_library, ctx, cb, ud, &c);
   if (rc != RET_OK) return rc;
   kitchen_sink__ffi_echo_everything_args *args =
       (kitchen_sink__ffi_echo_everything_args *)ffirt_malloc(sizeof *args);
-  if (!args) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
+  if (!args) {
+    ffirt_ctx_leave(c);
+    return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
+  }
   kitchen_sink__ffi_gen_err err;
   kitchen_sink__ffi_err_init(&err);
   if (kitchen_sink__ffi_copy__echo_everything_args(args, in, &err)) {
     kitchen_sink__ffi_echo_everything_free(args);
+    ffirt_ctx_leave(c);
     return kitchen_sink__ffi_reject(cb, ud, &err);
   }
-  return ffirt_call_submit(&kitchen_sink__ffi_library, ctx,
-                           &kitchen_sink__ffi_echo_everything_native, args, cb, ud);
+  return ffirt_call_submit_entered(c, &kitchen_sink__ffi_echo_everything_native, args, cb, ud);
 }
 
 int kitchen_sink_echo_everything(void *ctx, FFICallBack cb, void *ud, Everything e) {
@@ -2166,6 +2425,79 @@ int kitchen_sink_echo_everything_cbor(void *ctx, FFICallBack cb, void *ud, const
   if (req && len) memcpy(r->bytes, req, len);
   return ffirt_call_submit(&kitchen_sink__ffi_library, ctx, &kitchen_sink__ffi_echo_everything_cbor,
                            r, cb, ud);
+}
+
+typedef struct kitchen_sink__ffi_echo_everything_typed_ud {
+  kitchen_sink_echo_everything_reply_cb cb;
+  void *ud;
+} kitchen_sink__ffi_echo_everything_typed_ud;
+
+static void kitchen_sink__ffi_echo_everything_typed_reply(int ret, const char *msg, size_t len,
+                                                          void *ud) {
+  kitchen_sink__ffi_echo_everything_typed_ud *t = (kitchen_sink__ffi_echo_everything_typed_ud *)ud;
+  if (ret == RET_STALE_WARN) return;
+  if (ret == RET_OK) {
+    (void)len;
+    t->cb((const Everything *)(const void *)msg, NULL, t->ud);
+  } else {
+    char *e = ffirt_strndup(msg, len);
+    t->cb(NULL, e ? e : "echo_everything: out of memory copying the error text", t->ud);
+    ffirt_free(e);
+  }
+  ffirt_free(t);
+}
+
+int kitchen_sink_echo_everything_typed(void *ctx, kitchen_sink_echo_everything_reply_cb cb,
+                                       void *ud, Everything e) {
+  if (!cb) return RET_MISSING_CALLBACK;
+  kitchen_sink__ffi_echo_everything_typed_ud *t =
+      (kitchen_sink__ffi_echo_everything_typed_ud *)ffirt_malloc(sizeof *t);
+  if (!t) {
+    cb(NULL, "echo_everything: out of memory", ud);
+    return RET_ERR;
+  }
+  t->cb = cb;
+  t->ud = ud;
+  return kitchen_sink__ffi_echo_everything_submit(
+      ctx, kitchen_sink__ffi_echo_everything_typed_reply, t,
+      &(const kitchen_sink__ffi_echo_everything_args){.e = e});
+}
+
+static int kitchen_sink__ffi_echo_everything_wait_submit(void *ctx, FFICallBack cb, void *cb_ud,
+                                                         void *in) {
+  return kitchen_sink__ffi_echo_everything_submit(
+      ctx, cb, cb_ud, (const kitchen_sink__ffi_echo_everything_args *)in);
+}
+
+static int kitchen_sink__ffi_echo_everything_take(const char *msg, size_t len, void *dst) {
+  if (len != sizeof(Everything)) return FFIRT_ETYPE;
+  kitchen_sink__ffi_gen_err err;
+  kitchen_sink__ffi_err_init(&err);
+  if (kitchen_sink__ffi_copy_Everything((Everything *)dst, (const Everything *)(const void *)msg,
+                                        &err) == 0)
+    return 0;
+  kitchen_sink__ffi_free_Everything((Everything *)dst);
+  return err.code;
+}
+
+int kitchen_sink_echo_everything_wait(void *ctx, uint32_t timeoutMs, Everything *out, char *errText,
+                                      size_t errSize, Everything e) {
+  if (!out) {
+    if (errText && errSize)
+      snprintf(errText, errSize, "echo_everything: no place for the result (out is NULL)");
+    return RET_ERR;
+  }
+  memset(out, 0, sizeof *out);
+  return ffirt_call_wait_into(&kitchen_sink__ffi_library, ctx, "echo_everything", timeoutMs,
+                              kitchen_sink__ffi_echo_everything_wait_submit,
+                              (void *)&(const kitchen_sink__ffi_echo_everything_args){.e = e},
+                              kitchen_sink__ffi_echo_everything_take, out, errText, errSize);
+}
+
+void kitchen_sink_echo_everything_result_free(Everything *out) {
+  if (!out) return;
+  kitchen_sink__ffi_free_Everything(out);
+  memset(out, 0, sizeof *out);
 }
 
 /* ---- set_many */
@@ -2196,6 +2528,16 @@ static void kitchen_sink__ffi_set_many_run(ffirt_call *call) {
                              a->c_len, a->d, &a->e, &a->f, &a->g);
 }
 
+static void kitchen_sink__ffi_set_many_due(ffirt_call *call, ffirt_fn fn) {
+  kitchen_sink__ffi_set_many_args *a = (kitchen_sink__ffi_set_many_args *)ffirt_call_args(call);
+  ((kitchen_sink_set_many_fn)fn)(call, (KitchenState *)ffirt_call_state(call), a->a, a->b, a->c,
+                                 a->c_len, a->d, &a->e, &a->f, &a->g);
+}
+
+int kitchen_sink_set_many_after(ffirt_call *call, uint64_t ms, kitchen_sink_set_many_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_set_many_due, (ffirt_fn)fn);
+}
+
 static void kitchen_sink__ffi_set_many_run_cbor(ffirt_call *call) {
   kitchen_sink__ffi_set_many_request *r =
       (kitchen_sink__ffi_set_many_request *)ffirt_call_args(call);
@@ -2218,19 +2560,23 @@ static const ffirt_call_desc kitchen_sink__ffi_set_many_cbor = {"set_many", 1,
 
 static int kitchen_sink__ffi_set_many_submit(void *ctx, FFICallBack cb, void *ud,
                                              const kitchen_sink__ffi_set_many_args *in) {
-  int rc = ffirt_ctx_check(&kitchen_sink__ffi_library, ctx, cb, ud);
+  ffirt_ctx *c;
+  int rc = ffirt_ctx_enter(&kitchen_sink__ffi_library, ctx, cb, ud, &c);
   if (rc != RET_OK) return rc;
   kitchen_sink__ffi_set_many_args *args =
       (kitchen_sink__ffi_set_many_args *)ffirt_malloc(sizeof *args);
-  if (!args) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
+  if (!args) {
+    ffirt_ctx_leave(c);
+    return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
+  }
   kitchen_sink__ffi_gen_err err;
   kitchen_sink__ffi_err_init(&err);
   if (kitchen_sink__ffi_copy__set_many_args(args, in, &err)) {
     kitchen_sink__ffi_set_many_free(args);
+    ffirt_ctx_leave(c);
     return kitchen_sink__ffi_reject(cb, ud, &err);
   }
-  return ffirt_call_submit(&kitchen_sink__ffi_library, ctx, &kitchen_sink__ffi_set_many_native,
-                           args, cb, ud);
+  return ffirt_call_submit_entered(c, &kitchen_sink__ffi_set_many_native, args, cb, ud);
 }
 
 int kitchen_sink_set_many(void *ctx, FFICallBack cb, void *ud, int32_t a, const char *b,
@@ -2256,6 +2602,65 @@ int kitchen_sink_set_many_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_
   if (req && len) memcpy(r->bytes, req, len);
   return ffirt_call_submit(&kitchen_sink__ffi_library, ctx, &kitchen_sink__ffi_set_many_cbor, r, cb,
                            ud);
+}
+
+typedef struct kitchen_sink__ffi_set_many_typed_ud {
+  kitchen_sink_set_many_reply_cb cb;
+  void *ud;
+} kitchen_sink__ffi_set_many_typed_ud;
+
+static void kitchen_sink__ffi_set_many_typed_reply(int ret, const char *msg, size_t len, void *ud) {
+  kitchen_sink__ffi_set_many_typed_ud *t = (kitchen_sink__ffi_set_many_typed_ud *)ud;
+  if (ret == RET_STALE_WARN) return;
+  if (ret == RET_OK) {
+    (void)msg;
+    (void)len;
+    t->cb(NULL, t->ud);
+  } else {
+    char *e = ffirt_strndup(msg, len);
+    t->cb(e ? e : "set_many: out of memory copying the error text", t->ud);
+    ffirt_free(e);
+  }
+  ffirt_free(t);
+}
+
+int kitchen_sink_set_many_typed(void *ctx, kitchen_sink_set_many_reply_cb cb, void *ud, int32_t a,
+                                const char *b, const uint8_t *c, size_t c_len, Color d, Point e,
+                                const char *const *f, size_t f_len, int g_present, int64_t g) {
+  if (!cb) return RET_MISSING_CALLBACK;
+  kitchen_sink__ffi_set_many_typed_ud *t =
+      (kitchen_sink__ffi_set_many_typed_ud *)ffirt_malloc(sizeof *t);
+  if (!t) {
+    cb("set_many: out of memory", ud);
+    return RET_ERR;
+  }
+  t->cb = cb;
+  t->ud = ud;
+  return kitchen_sink__ffi_set_many_submit(ctx, kitchen_sink__ffi_set_many_typed_reply, t,
+                                           &(const kitchen_sink__ffi_set_many_args){.a = a, .b = b, .c = (uint8_t *)c, .c_len = c_len, .d = d, .e = e, .f = {(const char **)f, f_len}, .g = {g_present, g}});
+}
+
+static int kitchen_sink__ffi_set_many_wait_submit(void *ctx, FFICallBack cb, void *cb_ud,
+                                                  void *in) {
+  return kitchen_sink__ffi_set_many_submit(ctx, cb, cb_ud,
+                                           (const kitchen_sink__ffi_set_many_args *)in);
+}
+
+int kitchen_sink_set_many_wait(void *ctx, uint32_t timeoutMs, char *errText, size_t errSize,
+                               int32_t a, const char *b, const uint8_t *c, size_t c_len, Color d,
+                               Point e, const char *const *f, size_t f_len, int g_present,
+                               int64_t g) {
+  return ffirt_call_wait_into(&kitchen_sink__ffi_library, ctx, "set_many", timeoutMs,
+                              kitchen_sink__ffi_set_many_wait_submit,
+                              (void *)&(const kitchen_sink__ffi_set_many_args){.a = a,
+                                                                               .b = b,
+                                                                               .c = (uint8_t *)c,
+                                                                               .c_len = c_len,
+                                                                               .d = d,
+                                                                               .e = e,
+                                                                               .f = {(const char **)f, f_len},
+                                                                               .g = {g_present, g}},
+                              NULL, NULL, errText, errSize);
 }
 
 /* ---- emit_all */
@@ -2285,6 +2690,15 @@ static void kitchen_sink__ffi_emit_all_run(ffirt_call *call) {
   kitchen_sink_emit_all_impl(call, (KitchenState *)ffirt_call_state(call), &a->e);
 }
 
+static void kitchen_sink__ffi_emit_all_due(ffirt_call *call, ffirt_fn fn) {
+  kitchen_sink__ffi_emit_all_args *a = (kitchen_sink__ffi_emit_all_args *)ffirt_call_args(call);
+  ((kitchen_sink_emit_all_fn)fn)(call, (KitchenState *)ffirt_call_state(call), &a->e);
+}
+
+int kitchen_sink_emit_all_after(ffirt_call *call, uint64_t ms, kitchen_sink_emit_all_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_emit_all_due, (ffirt_fn)fn);
+}
+
 static void kitchen_sink__ffi_emit_all_run_cbor(ffirt_call *call) {
   kitchen_sink__ffi_emit_all_request *r =
       (kitchen_sink__ffi_emit_all_request *)ffirt_call_args(call);
@@ -2307,19 +2721,23 @@ static const ffirt_call_desc kitchen_sink__ffi_emit_all_cbor = {"emit_all", 1,
 
 static int kitchen_sink__ffi_emit_all_submit(void *ctx, FFICallBack cb, void *ud,
                                              const kitchen_sink__ffi_emit_all_args *in) {
-  int rc = ffirt_ctx_check(&kitchen_sink__ffi_library, ctx, cb, ud);
+  ffirt_ctx *c;
+  int rc = ffirt_ctx_enter(&kitchen_sink__ffi_library, ctx, cb, ud, &c);
   if (rc != RET_OK) return rc;
   kitchen_sink__ffi_emit_all_args *args =
       (kitchen_sink__ffi_emit_all_args *)ffirt_malloc(sizeof *args);
-  if (!args) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
+  if (!args) {
+    ffirt_ctx_leave(c);
+    return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
+  }
   kitchen_sink__ffi_gen_err err;
   kitchen_sink__ffi_err_init(&err);
   if (kitchen_sink__ffi_copy__emit_all_args(args, in, &err)) {
     kitchen_sink__ffi_emit_all_free(args);
+    ffirt_ctx_leave(c);
     return kitchen_sink__ffi_reject(cb, ud, &err);
   }
-  return ffirt_call_submit(&kitchen_sink__ffi_library, ctx, &kitchen_sink__ffi_emit_all_native,
-                           args, cb, ud);
+  return ffirt_call_submit_entered(c, &kitchen_sink__ffi_emit_all_native, args, cb, ud);
 }
 
 int kitchen_sink_emit_all(void *ctx, FFICallBack cb, void *ud, Everything e) {
@@ -2345,6 +2763,55 @@ int kitchen_sink_emit_all_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_
                            ud);
 }
 
+typedef struct kitchen_sink__ffi_emit_all_typed_ud {
+  kitchen_sink_emit_all_reply_cb cb;
+  void *ud;
+} kitchen_sink__ffi_emit_all_typed_ud;
+
+static void kitchen_sink__ffi_emit_all_typed_reply(int ret, const char *msg, size_t len, void *ud) {
+  kitchen_sink__ffi_emit_all_typed_ud *t = (kitchen_sink__ffi_emit_all_typed_ud *)ud;
+  if (ret == RET_STALE_WARN) return;
+  if (ret == RET_OK) {
+    (void)msg;
+    (void)len;
+    t->cb(NULL, t->ud);
+  } else {
+    char *e = ffirt_strndup(msg, len);
+    t->cb(e ? e : "emit_all: out of memory copying the error text", t->ud);
+    ffirt_free(e);
+  }
+  ffirt_free(t);
+}
+
+int kitchen_sink_emit_all_typed(void *ctx, kitchen_sink_emit_all_reply_cb cb, void *ud,
+                                Everything e) {
+  if (!cb) return RET_MISSING_CALLBACK;
+  kitchen_sink__ffi_emit_all_typed_ud *t =
+      (kitchen_sink__ffi_emit_all_typed_ud *)ffirt_malloc(sizeof *t);
+  if (!t) {
+    cb("emit_all: out of memory", ud);
+    return RET_ERR;
+  }
+  t->cb = cb;
+  t->ud = ud;
+  return kitchen_sink__ffi_emit_all_submit(ctx, kitchen_sink__ffi_emit_all_typed_reply, t,
+                                           &(const kitchen_sink__ffi_emit_all_args){.e = e});
+}
+
+static int kitchen_sink__ffi_emit_all_wait_submit(void *ctx, FFICallBack cb, void *cb_ud,
+                                                  void *in) {
+  return kitchen_sink__ffi_emit_all_submit(ctx, cb, cb_ud,
+                                           (const kitchen_sink__ffi_emit_all_args *)in);
+}
+
+int kitchen_sink_emit_all_wait(void *ctx, uint32_t timeoutMs, char *errText, size_t errSize,
+                               Everything e) {
+  return ffirt_call_wait_into(&kitchen_sink__ffi_library, ctx, "emit_all", timeoutMs,
+                              kitchen_sink__ffi_emit_all_wait_submit,
+                              (void *)&(const kitchen_sink__ffi_emit_all_args){.e = e}, NULL, NULL,
+                              errText, errSize);
+}
+
 /* ---- counter */
 
 void kitchen_sink_counter_ok(ffirt_call *call, uint64_t result) {
@@ -2357,7 +2824,9 @@ void kitchen_sink_counter_ok(ffirt_call *call, uint64_t result) {
   ffirt_cbor_enc_init(e, buf, sizeof buf);
   ffirt_cbor_enc_uint(e, result);
   if (ffirt_cbor_enc_finish(e) == FFIRT_ENOSPC) {
+    size_t need = ffirt_cbor_enc_size(e);
     ffirt_cbor_enc_init_dynamic(e);
+    (void)ffirt_cbor_enc_reserve(e, need); /* the final size at once: no doubling */
     ffirt_cbor_enc_uint(e, result);
   }
   kitchen_sink__ffi_reply_encoded(call, e);
@@ -2373,6 +2842,14 @@ typedef struct kitchen_sink__ffi_counter_request {
 
 static void kitchen_sink__ffi_counter_run(ffirt_call *call) {
   kitchen_sink_counter_impl(call, (KitchenState *)ffirt_call_state(call));
+}
+
+static void kitchen_sink__ffi_counter_due(ffirt_call *call, ffirt_fn fn) {
+  ((kitchen_sink_counter_fn)fn)(call, (KitchenState *)ffirt_call_state(call));
+}
+
+int kitchen_sink_counter_after(ffirt_call *call, uint64_t ms, kitchen_sink_counter_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_counter_due, (ffirt_fn)fn);
 }
 
 static void kitchen_sink__ffi_counter_run_cbor(ffirt_call *call) {
@@ -2416,6 +2893,64 @@ int kitchen_sink_counter_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t
                            ud);
 }
 
+typedef struct kitchen_sink__ffi_counter_typed_ud {
+  kitchen_sink_counter_reply_cb cb;
+  void *ud;
+} kitchen_sink__ffi_counter_typed_ud;
+
+static void kitchen_sink__ffi_counter_typed_reply(int ret, const char *msg, size_t len, void *ud) {
+  kitchen_sink__ffi_counter_typed_ud *t = (kitchen_sink__ffi_counter_typed_ud *)ud;
+  if (ret == RET_STALE_WARN) return;
+  if (ret == RET_OK) {
+    (void)len;
+    t->cb((const uint64_t *)(const void *)msg, NULL, t->ud);
+  } else {
+    char *e = ffirt_strndup(msg, len);
+    t->cb(NULL, e ? e : "counter: out of memory copying the error text", t->ud);
+    ffirt_free(e);
+  }
+  ffirt_free(t);
+}
+
+int kitchen_sink_counter_typed(void *ctx, kitchen_sink_counter_reply_cb cb, void *ud) {
+  if (!cb) return RET_MISSING_CALLBACK;
+  kitchen_sink__ffi_counter_typed_ud *t =
+      (kitchen_sink__ffi_counter_typed_ud *)ffirt_malloc(sizeof *t);
+  if (!t) {
+    cb(NULL, "counter: out of memory", ud);
+    return RET_ERR;
+  }
+  t->cb = cb;
+  t->ud = ud;
+  return ffirt_call_submit(&kitchen_sink__ffi_library, ctx, &kitchen_sink__ffi_counter_native, NULL,
+                           kitchen_sink__ffi_counter_typed_reply, t);
+}
+
+static int kitchen_sink__ffi_counter_wait_submit(void *ctx, FFICallBack cb, void *cb_ud, void *in) {
+  (void)in;
+  return ffirt_call_submit(&kitchen_sink__ffi_library, ctx, &kitchen_sink__ffi_counter_native, NULL,
+                           cb, cb_ud);
+}
+
+static int kitchen_sink__ffi_counter_take(const char *msg, size_t len, void *dst) {
+  if (len != sizeof(uint64_t)) return FFIRT_ETYPE;
+  memcpy(dst, msg, sizeof(uint64_t));
+  return 0;
+}
+
+int kitchen_sink_counter_wait(void *ctx, uint32_t timeoutMs, uint64_t *out, char *errText,
+                              size_t errSize) {
+  if (!out) {
+    if (errText && errSize)
+      snprintf(errText, errSize, "counter: no place for the result (out is NULL)");
+    return RET_ERR;
+  }
+  memset(out, 0, sizeof *out);
+  return ffirt_call_wait_into(&kitchen_sink__ffi_library, ctx, "counter", timeoutMs,
+                              kitchen_sink__ffi_counter_wait_submit, NULL,
+                              kitchen_sink__ffi_counter_take, out, errText, errSize);
+}
+
 /* ---- nested */
 
 void kitchen_sink_nested_ok(ffirt_call *call, const kitchen_sink_seq_opt_string *result) {
@@ -2432,7 +2967,9 @@ void kitchen_sink_nested_ok(ffirt_call *call, const kitchen_sink_seq_opt_string 
   ffirt_cbor_enc_init(e, buf, sizeof buf);
   kitchen_sink__ffi_encode_kitchen_sink_seq_opt_string(e, result);
   if (ffirt_cbor_enc_finish(e) == FFIRT_ENOSPC) {
+    size_t need = ffirt_cbor_enc_size(e);
     ffirt_cbor_enc_init_dynamic(e);
+    (void)ffirt_cbor_enc_reserve(e, need); /* the final size at once: no doubling */
     kitchen_sink__ffi_encode_kitchen_sink_seq_opt_string(e, result);
   }
   kitchen_sink__ffi_reply_encoded(call, e);
@@ -2448,6 +2985,14 @@ typedef struct kitchen_sink__ffi_nested_request {
 
 static void kitchen_sink__ffi_nested_run(ffirt_call *call) {
   kitchen_sink_nested_impl(call, (KitchenState *)ffirt_call_state(call));
+}
+
+static void kitchen_sink__ffi_nested_due(ffirt_call *call, ffirt_fn fn) {
+  ((kitchen_sink_nested_fn)fn)(call, (KitchenState *)ffirt_call_state(call));
+}
+
+int kitchen_sink_nested_after(ffirt_call *call, uint64_t ms, kitchen_sink_nested_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_nested_due, (ffirt_fn)fn);
 }
 
 static void kitchen_sink__ffi_nested_run_cbor(ffirt_call *call) {
@@ -2490,6 +3035,76 @@ int kitchen_sink_nested_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t 
                            ud);
 }
 
+typedef struct kitchen_sink__ffi_nested_typed_ud {
+  kitchen_sink_nested_reply_cb cb;
+  void *ud;
+} kitchen_sink__ffi_nested_typed_ud;
+
+static void kitchen_sink__ffi_nested_typed_reply(int ret, const char *msg, size_t len, void *ud) {
+  kitchen_sink__ffi_nested_typed_ud *t = (kitchen_sink__ffi_nested_typed_ud *)ud;
+  if (ret == RET_STALE_WARN) return;
+  if (ret == RET_OK) {
+    (void)len;
+    t->cb((const kitchen_sink_seq_opt_string *)(const void *)msg, NULL, t->ud);
+  } else {
+    char *e = ffirt_strndup(msg, len);
+    t->cb(NULL, e ? e : "nested: out of memory copying the error text", t->ud);
+    ffirt_free(e);
+  }
+  ffirt_free(t);
+}
+
+int kitchen_sink_nested_typed(void *ctx, kitchen_sink_nested_reply_cb cb, void *ud) {
+  if (!cb) return RET_MISSING_CALLBACK;
+  kitchen_sink__ffi_nested_typed_ud *t =
+      (kitchen_sink__ffi_nested_typed_ud *)ffirt_malloc(sizeof *t);
+  if (!t) {
+    cb(NULL, "nested: out of memory", ud);
+    return RET_ERR;
+  }
+  t->cb = cb;
+  t->ud = ud;
+  return ffirt_call_submit(&kitchen_sink__ffi_library, ctx, &kitchen_sink__ffi_nested_native, NULL,
+                           kitchen_sink__ffi_nested_typed_reply, t);
+}
+
+static int kitchen_sink__ffi_nested_wait_submit(void *ctx, FFICallBack cb, void *cb_ud, void *in) {
+  (void)in;
+  return ffirt_call_submit(&kitchen_sink__ffi_library, ctx, &kitchen_sink__ffi_nested_native, NULL,
+                           cb, cb_ud);
+}
+
+static int kitchen_sink__ffi_nested_take(const char *msg, size_t len, void *dst) {
+  if (len != sizeof(kitchen_sink_seq_opt_string)) return FFIRT_ETYPE;
+  kitchen_sink__ffi_gen_err err;
+  kitchen_sink__ffi_err_init(&err);
+  if (kitchen_sink__ffi_copy_kitchen_sink_seq_opt_string(
+      (kitchen_sink_seq_opt_string *)dst, (const kitchen_sink_seq_opt_string *)(const void *)msg,
+      &err) == 0)
+    return 0;
+  kitchen_sink__ffi_free_kitchen_sink_seq_opt_string((kitchen_sink_seq_opt_string *)dst);
+  return err.code;
+}
+
+int kitchen_sink_nested_wait(void *ctx, uint32_t timeoutMs, kitchen_sink_seq_opt_string *out,
+                             char *errText, size_t errSize) {
+  if (!out) {
+    if (errText && errSize)
+      snprintf(errText, errSize, "nested: no place for the result (out is NULL)");
+    return RET_ERR;
+  }
+  memset(out, 0, sizeof *out);
+  return ffirt_call_wait_into(&kitchen_sink__ffi_library, ctx, "nested", timeoutMs,
+                              kitchen_sink__ffi_nested_wait_submit, NULL,
+                              kitchen_sink__ffi_nested_take, out, errText, errSize);
+}
+
+void kitchen_sink_nested_result_free(kitchen_sink_seq_opt_string *out) {
+  if (!out) return;
+  kitchen_sink__ffi_free_kitchen_sink_seq_opt_string(out);
+  memset(out, 0, sizeof *out);
+}
+
 /* ---- maybe_blob */
 
 void kitchen_sink_maybe_blob_ok(ffirt_call *call, const kitchen_sink_opt_bytes *result) {
@@ -2506,7 +3121,9 @@ void kitchen_sink_maybe_blob_ok(ffirt_call *call, const kitchen_sink_opt_bytes *
   ffirt_cbor_enc_init(e, buf, sizeof buf);
   kitchen_sink__ffi_encode_kitchen_sink_opt_bytes(e, result);
   if (ffirt_cbor_enc_finish(e) == FFIRT_ENOSPC) {
+    size_t need = ffirt_cbor_enc_size(e);
     ffirt_cbor_enc_init_dynamic(e);
+    (void)ffirt_cbor_enc_reserve(e, need); /* the final size at once: no doubling */
     kitchen_sink__ffi_encode_kitchen_sink_opt_bytes(e, result);
   }
   kitchen_sink__ffi_reply_encoded(call, e);
@@ -2522,6 +3139,14 @@ typedef struct kitchen_sink__ffi_maybe_blob_request {
 
 static void kitchen_sink__ffi_maybe_blob_run(ffirt_call *call) {
   kitchen_sink_maybe_blob_impl(call, (KitchenState *)ffirt_call_state(call));
+}
+
+static void kitchen_sink__ffi_maybe_blob_due(ffirt_call *call, ffirt_fn fn) {
+  ((kitchen_sink_maybe_blob_fn)fn)(call, (KitchenState *)ffirt_call_state(call));
+}
+
+int kitchen_sink_maybe_blob_after(ffirt_call *call, uint64_t ms, kitchen_sink_maybe_blob_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_maybe_blob_due, (ffirt_fn)fn);
 }
 
 static void kitchen_sink__ffi_maybe_blob_run_cbor(ffirt_call *call) {
@@ -2567,6 +3192,77 @@ int kitchen_sink_maybe_blob_cbor(void *ctx, FFICallBack cb, void *ud, const uint
                            cb, ud);
 }
 
+typedef struct kitchen_sink__ffi_maybe_blob_typed_ud {
+  kitchen_sink_maybe_blob_reply_cb cb;
+  void *ud;
+} kitchen_sink__ffi_maybe_blob_typed_ud;
+
+static void kitchen_sink__ffi_maybe_blob_typed_reply(int ret, const char *msg, size_t len,
+                                                     void *ud) {
+  kitchen_sink__ffi_maybe_blob_typed_ud *t = (kitchen_sink__ffi_maybe_blob_typed_ud *)ud;
+  if (ret == RET_STALE_WARN) return;
+  if (ret == RET_OK) {
+    (void)len;
+    t->cb((const kitchen_sink_opt_bytes *)(const void *)msg, NULL, t->ud);
+  } else {
+    char *e = ffirt_strndup(msg, len);
+    t->cb(NULL, e ? e : "maybe_blob: out of memory copying the error text", t->ud);
+    ffirt_free(e);
+  }
+  ffirt_free(t);
+}
+
+int kitchen_sink_maybe_blob_typed(void *ctx, kitchen_sink_maybe_blob_reply_cb cb, void *ud) {
+  if (!cb) return RET_MISSING_CALLBACK;
+  kitchen_sink__ffi_maybe_blob_typed_ud *t =
+      (kitchen_sink__ffi_maybe_blob_typed_ud *)ffirt_malloc(sizeof *t);
+  if (!t) {
+    cb(NULL, "maybe_blob: out of memory", ud);
+    return RET_ERR;
+  }
+  t->cb = cb;
+  t->ud = ud;
+  return ffirt_call_submit(&kitchen_sink__ffi_library, ctx, &kitchen_sink__ffi_maybe_blob_native,
+                           NULL, kitchen_sink__ffi_maybe_blob_typed_reply, t);
+}
+
+static int kitchen_sink__ffi_maybe_blob_wait_submit(void *ctx, FFICallBack cb, void *cb_ud,
+                                                    void *in) {
+  (void)in;
+  return ffirt_call_submit(&kitchen_sink__ffi_library, ctx, &kitchen_sink__ffi_maybe_blob_native,
+                           NULL, cb, cb_ud);
+}
+
+static int kitchen_sink__ffi_maybe_blob_take(const char *msg, size_t len, void *dst) {
+  if (len != sizeof(kitchen_sink_opt_bytes)) return FFIRT_ETYPE;
+  kitchen_sink__ffi_gen_err err;
+  kitchen_sink__ffi_err_init(&err);
+  if (kitchen_sink__ffi_copy_kitchen_sink_opt_bytes(
+      (kitchen_sink_opt_bytes *)dst, (const kitchen_sink_opt_bytes *)(const void *)msg, &err) == 0)
+    return 0;
+  kitchen_sink__ffi_free_kitchen_sink_opt_bytes((kitchen_sink_opt_bytes *)dst);
+  return err.code;
+}
+
+int kitchen_sink_maybe_blob_wait(void *ctx, uint32_t timeoutMs, kitchen_sink_opt_bytes *out,
+                                 char *errText, size_t errSize) {
+  if (!out) {
+    if (errText && errSize)
+      snprintf(errText, errSize, "maybe_blob: no place for the result (out is NULL)");
+    return RET_ERR;
+  }
+  memset(out, 0, sizeof *out);
+  return ffirt_call_wait_into(&kitchen_sink__ffi_library, ctx, "maybe_blob", timeoutMs,
+                              kitchen_sink__ffi_maybe_blob_wait_submit, NULL,
+                              kitchen_sink__ffi_maybe_blob_take, out, errText, errSize);
+}
+
+void kitchen_sink_maybe_blob_result_free(kitchen_sink_opt_bytes *out) {
+  if (!out) return;
+  kitchen_sink__ffi_free_kitchen_sink_opt_bytes(out);
+  memset(out, 0, sizeof *out);
+}
+
 /* ---- lib_version */
 
 void kitchen_sink_lib_version_ok(ffirt_call *call, const char *result) {
@@ -2579,7 +3275,9 @@ void kitchen_sink_lib_version_ok(ffirt_call *call, const char *result) {
   ffirt_cbor_enc_init(e, buf, sizeof buf);
   ffirt_cbor_enc_text_z(e, result);
   if (ffirt_cbor_enc_finish(e) == FFIRT_ENOSPC) {
+    size_t need = ffirt_cbor_enc_size(e);
     ffirt_cbor_enc_init_dynamic(e);
+    (void)ffirt_cbor_enc_reserve(e, need); /* the final size at once: no doubling */
     ffirt_cbor_enc_text_z(e, result);
   }
   kitchen_sink__ffi_reply_encoded(call, e);
@@ -2595,6 +3293,14 @@ typedef struct kitchen_sink__ffi_lib_version_request {
 
 static void kitchen_sink__ffi_lib_version_run(ffirt_call *call) {
   kitchen_sink_lib_version_impl(call);
+}
+
+static void kitchen_sink__ffi_lib_version_due(ffirt_call *call, ffirt_fn fn) {
+  ((kitchen_sink_lib_version_fn)fn)(call);
+}
+
+int kitchen_sink_lib_version_after(ffirt_call *call, uint64_t ms, kitchen_sink_lib_version_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_lib_version_due, (ffirt_fn)fn);
 }
 
 static void kitchen_sink__ffi_lib_version_run_cbor(ffirt_call *call) {
@@ -2637,6 +3343,77 @@ int kitchen_sink_lib_version_cbor(FFICallBack cb, void *ud, const uint8_t *req, 
                              ud);
 }
 
+typedef struct kitchen_sink__ffi_lib_version_typed_ud {
+  kitchen_sink_lib_version_reply_cb cb;
+  void *ud;
+} kitchen_sink__ffi_lib_version_typed_ud;
+
+static void kitchen_sink__ffi_lib_version_typed_reply(int ret, const char *msg, size_t len,
+                                                      void *ud) {
+  kitchen_sink__ffi_lib_version_typed_ud *t = (kitchen_sink__ffi_lib_version_typed_ud *)ud;
+  if (ret == RET_STALE_WARN) return;
+  if (ret == RET_OK) {
+    char *s = ffirt_strndup(msg, len);
+    if (s)
+      t->cb(s, NULL, t->ud);
+    else
+      t->cb(NULL, "lib_version: out of memory copying the reply", t->ud);
+    ffirt_free(s);
+  } else {
+    char *e = ffirt_strndup(msg, len);
+    t->cb(NULL, e ? e : "lib_version: out of memory copying the error text", t->ud);
+    ffirt_free(e);
+  }
+  ffirt_free(t);
+}
+
+int kitchen_sink_lib_version_typed(kitchen_sink_lib_version_reply_cb cb, void *ud) {
+  if (!cb) return RET_MISSING_CALLBACK;
+  kitchen_sink__ffi_lib_version_typed_ud *t =
+      (kitchen_sink__ffi_lib_version_typed_ud *)ffirt_malloc(sizeof *t);
+  if (!t) {
+    cb(NULL, "lib_version: out of memory", ud);
+    return RET_ERR;
+  }
+  t->cb = cb;
+  t->ud = ud;
+  return ffirt_static_submit(&kitchen_sink__ffi_library, &kitchen_sink__ffi_lib_version_native,
+                             NULL, kitchen_sink__ffi_lib_version_typed_reply, t);
+}
+
+static int kitchen_sink__ffi_lib_version_wait_submit(void *ctx, FFICallBack cb, void *cb_ud,
+                                                     void *in) {
+  (void)ctx;
+  (void)in;
+  return ffirt_static_submit(&kitchen_sink__ffi_library, &kitchen_sink__ffi_lib_version_native,
+                             NULL, cb, cb_ud);
+}
+
+static int kitchen_sink__ffi_lib_version_take(const char *msg, size_t len, void *dst) {
+  char *s = ffirt_strndup(msg, len);
+  if (!s) return FFIRT_ENOMEM;
+  *(char **)dst = s;
+  return 0;
+}
+
+int kitchen_sink_lib_version_wait(uint32_t timeoutMs, char **out, char *errText, size_t errSize) {
+  if (!out) {
+    if (errText && errSize)
+      snprintf(errText, errSize, "lib_version: no place for the result (out is NULL)");
+    return RET_ERR;
+  }
+  memset(out, 0, sizeof *out);
+  return ffirt_call_wait_into(&kitchen_sink__ffi_library, NULL, "lib_version", timeoutMs,
+                              kitchen_sink__ffi_lib_version_wait_submit, NULL,
+                              kitchen_sink__ffi_lib_version_take, out, errText, errSize);
+}
+
+void kitchen_sink_lib_version_result_free(char **out) {
+  if (!out) return;
+  ffirt_free(*out);
+  *out = NULL;
+}
+
 /* ---- add */
 
 void kitchen_sink_add_ok(ffirt_call *call, int64_t result) {
@@ -2649,7 +3426,9 @@ void kitchen_sink_add_ok(ffirt_call *call, int64_t result) {
   ffirt_cbor_enc_init(e, buf, sizeof buf);
   ffirt_cbor_enc_int(e, result);
   if (ffirt_cbor_enc_finish(e) == FFIRT_ENOSPC) {
+    size_t need = ffirt_cbor_enc_size(e);
     ffirt_cbor_enc_init_dynamic(e);
+    (void)ffirt_cbor_enc_reserve(e, need); /* the final size at once: no doubling */
     ffirt_cbor_enc_int(e, result);
   }
   kitchen_sink__ffi_reply_encoded(call, e);
@@ -2666,6 +3445,15 @@ typedef struct kitchen_sink__ffi_add_request {
 static void kitchen_sink__ffi_add_run(ffirt_call *call) {
   kitchen_sink__ffi_add_args *a = (kitchen_sink__ffi_add_args *)ffirt_call_args(call);
   kitchen_sink_add_impl(call, a->a, a->b);
+}
+
+static void kitchen_sink__ffi_add_due(ffirt_call *call, ffirt_fn fn) {
+  kitchen_sink__ffi_add_args *a = (kitchen_sink__ffi_add_args *)ffirt_call_args(call);
+  ((kitchen_sink_add_fn)fn)(call, a->a, a->b);
+}
+
+int kitchen_sink_add_after(ffirt_call *call, uint64_t ms, kitchen_sink_add_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_add_due, (ffirt_fn)fn);
 }
 
 static void kitchen_sink__ffi_add_run_cbor(ffirt_call *call) {
@@ -2712,6 +3500,63 @@ int kitchen_sink_add_cbor(FFICallBack cb, void *ud, const uint8_t *req, size_t l
   return ffirt_static_submit(&kitchen_sink__ffi_library, &kitchen_sink__ffi_add_cbor, r, cb, ud);
 }
 
+typedef struct kitchen_sink__ffi_add_typed_ud {
+  kitchen_sink_add_reply_cb cb;
+  void *ud;
+} kitchen_sink__ffi_add_typed_ud;
+
+static void kitchen_sink__ffi_add_typed_reply(int ret, const char *msg, size_t len, void *ud) {
+  kitchen_sink__ffi_add_typed_ud *t = (kitchen_sink__ffi_add_typed_ud *)ud;
+  if (ret == RET_STALE_WARN) return;
+  if (ret == RET_OK) {
+    (void)len;
+    t->cb((const int64_t *)(const void *)msg, NULL, t->ud);
+  } else {
+    char *e = ffirt_strndup(msg, len);
+    t->cb(NULL, e ? e : "add: out of memory copying the error text", t->ud);
+    ffirt_free(e);
+  }
+  ffirt_free(t);
+}
+
+int kitchen_sink_add_typed(kitchen_sink_add_reply_cb cb, void *ud, int64_t a, int64_t b) {
+  if (!cb) return RET_MISSING_CALLBACK;
+  kitchen_sink__ffi_add_typed_ud *t = (kitchen_sink__ffi_add_typed_ud *)ffirt_malloc(sizeof *t);
+  if (!t) {
+    cb(NULL, "add: out of memory", ud);
+    return RET_ERR;
+  }
+  t->cb = cb;
+  t->ud = ud;
+  return kitchen_sink__ffi_add_submit(kitchen_sink__ffi_add_typed_reply, t,
+                                      &(const kitchen_sink__ffi_add_args){.a = a, .b = b});
+}
+
+static int kitchen_sink__ffi_add_wait_submit(void *ctx, FFICallBack cb, void *cb_ud, void *in) {
+  (void)ctx;
+  return kitchen_sink__ffi_add_submit(cb, cb_ud, (const kitchen_sink__ffi_add_args *)in);
+}
+
+static int kitchen_sink__ffi_add_take(const char *msg, size_t len, void *dst) {
+  if (len != sizeof(int64_t)) return FFIRT_ETYPE;
+  memcpy(dst, msg, sizeof(int64_t));
+  return 0;
+}
+
+int kitchen_sink_add_wait(uint32_t timeoutMs, int64_t *out, char *errText, size_t errSize,
+                          int64_t a, int64_t b) {
+  if (!out) {
+    if (errText && errSize)
+      snprintf(errText, errSize, "add: no place for the result (out is NULL)");
+    return RET_ERR;
+  }
+  memset(out, 0, sizeof *out);
+  return ffirt_call_wait_into(&kitchen_sink__ffi_library, NULL, "add", timeoutMs,
+                              kitchen_sink__ffi_add_wait_submit,
+                              (void *)&(const kitchen_sink__ffi_add_args){.a = a, .b = b},
+                              kitchen_sink__ffi_add_take, out, errText, errSize);
+}
+
 /* ---- ping */
 
 void kitchen_sink_ping_ok(ffirt_call *call) {
@@ -2730,6 +3575,14 @@ typedef struct kitchen_sink__ffi_ping_request {
 } kitchen_sink__ffi_ping_request;
 
 static void kitchen_sink__ffi_ping_run(ffirt_call *call) { kitchen_sink_ping_impl(call); }
+
+static void kitchen_sink__ffi_ping_due(ffirt_call *call, ffirt_fn fn) {
+  ((kitchen_sink_ping_fn)fn)(call);
+}
+
+int kitchen_sink_ping_after(ffirt_call *call, uint64_t ms, kitchen_sink_ping_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_ping_due, (ffirt_fn)fn);
+}
 
 static void kitchen_sink__ffi_ping_run_cbor(ffirt_call *call) {
   kitchen_sink__ffi_ping_request *r = (kitchen_sink__ffi_ping_request *)ffirt_call_args(call);
@@ -2765,6 +3618,52 @@ int kitchen_sink_ping_cbor(FFICallBack cb, void *ud, const uint8_t *req, size_t 
   r->len = len;
   if (req && len) memcpy(r->bytes, req, len);
   return ffirt_static_submit(&kitchen_sink__ffi_library, &kitchen_sink__ffi_ping_cbor, r, cb, ud);
+}
+
+typedef struct kitchen_sink__ffi_ping_typed_ud {
+  kitchen_sink_ping_reply_cb cb;
+  void *ud;
+} kitchen_sink__ffi_ping_typed_ud;
+
+static void kitchen_sink__ffi_ping_typed_reply(int ret, const char *msg, size_t len, void *ud) {
+  kitchen_sink__ffi_ping_typed_ud *t = (kitchen_sink__ffi_ping_typed_ud *)ud;
+  if (ret == RET_STALE_WARN) return;
+  if (ret == RET_OK) {
+    (void)msg;
+    (void)len;
+    t->cb(NULL, t->ud);
+  } else {
+    char *e = ffirt_strndup(msg, len);
+    t->cb(e ? e : "ping: out of memory copying the error text", t->ud);
+    ffirt_free(e);
+  }
+  ffirt_free(t);
+}
+
+int kitchen_sink_ping_typed(kitchen_sink_ping_reply_cb cb, void *ud) {
+  if (!cb) return RET_MISSING_CALLBACK;
+  kitchen_sink__ffi_ping_typed_ud *t = (kitchen_sink__ffi_ping_typed_ud *)ffirt_malloc(sizeof *t);
+  if (!t) {
+    cb("ping: out of memory", ud);
+    return RET_ERR;
+  }
+  t->cb = cb;
+  t->ud = ud;
+  return ffirt_static_submit(&kitchen_sink__ffi_library, &kitchen_sink__ffi_ping_native, NULL,
+                             kitchen_sink__ffi_ping_typed_reply, t);
+}
+
+static int kitchen_sink__ffi_ping_wait_submit(void *ctx, FFICallBack cb, void *cb_ud, void *in) {
+  (void)ctx;
+  (void)in;
+  return ffirt_static_submit(&kitchen_sink__ffi_library, &kitchen_sink__ffi_ping_native, NULL, cb,
+                             cb_ud);
+}
+
+int kitchen_sink_ping_wait(uint32_t timeoutMs, char *errText, size_t errSize) {
+  return ffirt_call_wait_into(&kitchen_sink__ffi_library, NULL, "ping", timeoutMs,
+                              kitchen_sink__ffi_ping_wait_submit, NULL, NULL, NULL, errText,
+                              errSize);
 }
 
 /* ---- destroy */
