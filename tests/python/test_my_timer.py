@@ -424,3 +424,22 @@ def test_exit_with_an_unclosed_busy_context():
     """
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
     assert r.returncode == 0 and r.stdout == "bye\n", r.stderr
+
+
+def test_refused_constructor_raises_error():
+    # The runtime refuses a context over its limit: the constructor's
+    # callback says why on the caller's thread and no handle comes back.
+    ffirt = ctypes.CDLL(os.path.join(os.path.dirname(mt._lib._name), "libffirt.so"))
+    ffirt.ffirt_ctx_max_contexts.restype = ctypes.c_size_t
+    ffirt.ffirt_ctx_set_max_contexts.argtypes = [ctypes.c_size_t]
+    old = ffirt.ffirt_ctx_max_contexts()
+    with mt.MyTimer.create(mt.TimerConfig(name="first")):
+        assert ffirt.ffirt_ctx_set_max_contexts(1) == 0
+        try:
+            with pytest.raises(mt.Error, match="limit"):
+                mt.MyTimer.create(mt.TimerConfig(name="second"))
+            with pytest.raises(mt.Error, match="limit"):
+                asyncio.run(mt.MyTimer.create_async(mt.TimerConfig(name="third")))
+        finally:
+            ffirt.ffirt_ctx_set_max_contexts(old)
+    assert not rt._pending
