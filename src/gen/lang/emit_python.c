@@ -850,6 +850,31 @@ static const char *proc_sig(py *p, const ffirt__gen_proc *pr) {
   return sig;
 }
 
+/* Writes `<kw> <name>(<first><params>, *, timeout: Optional[float] = <dflt>)
+ * -> <rtype>:` on one line when it fits in 99 columns (4 of indentation
+ * included), else one parameter per line. */
+static void write_def(py *p, const char *kw, const char *name, const char *first,
+                      const ffirt__gen_proc *pr, const char *dflt, const char *rtype) {
+  ffirt__gen_writer *w = p->w;
+  const char *line =
+      ffirt__gen_fmt(&p->n, "%s %s(%s%s, *, timeout: Optional[float] = %s) -> %s:", kw, name, first,
+                     proc_sig(p, pr), dflt, rtype);
+  if (strlen(line) + 4 <= 99) {
+    ffirt__gen_w_line(w, "%s", line);
+    return;
+  }
+  ffirt__gen_w_line(w, "%s %s(", kw, name);
+  ffirt__gen_w_indent(w);
+  ffirt__gen_w_line(w, "%s,", first);
+  for (size_t k = 0; k < pr->nparams; k++)
+    ffirt__gen_w_line(w, "%s: %s,", param_name(p, pr->params[k].name),
+                      ffirt__gen_lang_type(&p->n, p->L, pr->params[k].type));
+  ffirt__gen_w_line(w, "*,");
+  ffirt__gen_w_line(w, "timeout: Optional[float] = %s,", dflt);
+  ffirt__gen_w_dedent(w);
+  ffirt__gen_w_line(w, ") -> %s:", rtype);
+}
+
 /* Writes `return <head>(<fixed>, <the converted parameters>)`: on one line
  * without parameters, else one argument per line. */
 static void write_call(py *p, const char *head, const char *fixed, const ffirt__gen_proc *pr) {
@@ -875,7 +900,6 @@ static const char *result_type(py *p, const ffirt__gen_proc *pr) {
 
 static void emit_method(py *p, const ffirt__gen_proc *pr, int async) {
   ffirt__gen_writer *w = p->w;
-  const char *sig = proc_sig(p, pr);
   const char *name = async ? ffirt__gen_lang_async(&p->n, p->L, pr->name)
                            : ffirt__gen_lang_ident(&p->n, p->L, GEN_ROLE_METHOD, pr->name);
   const char *what = ffirt__gen_fmt(&p->n, "\"%s.%s\"", p->lib, pr->name);
@@ -883,9 +907,8 @@ static void emit_method(py *p, const ffirt__gen_proc *pr, int async) {
   int is_static = pr->kind == GEN_STATIC;
   ffirt__gen_w_blank(w);
   if (is_static) ffirt__gen_w_line(w, "@classmethod");
-  ffirt__gen_w_line(w, "def %s(%s%s, *, timeout: Optional[float] = %s) -> %s:", name,
-                    is_static ? "cls" : "self", sig, is_static ? "_DEFAULT_TIMEOUT" : "None",
-                    async ? ffirt__gen_fmt(&p->n, "asyncio.Future[%s]", rtype) : rtype);
+  write_def(p, "def", name, is_static ? "cls" : "self", pr, is_static ? "_DEFAULT_TIMEOUT" : "None",
+            async ? ffirt__gen_fmt(&p->n, "asyncio.Future[%s]", rtype) : rtype);
   ffirt__gen_w_indent(w);
   const char *extra =
       async       ? "Returns an asyncio future completed from the reply callback (await it);\n"
@@ -907,13 +930,11 @@ static void emit_method(py *p, const ffirt__gen_proc *pr, int async) {
 
 static void emit_ctor(py *p, const ffirt__gen_proc *pr, const char *cls, int async) {
   ffirt__gen_writer *w = p->w;
-  const char *sig = proc_sig(p, pr);
   const char *name = async ? ffirt__gen_lang_async(&p->n, p->L, pr->name)
                            : ffirt__gen_lang_ident(&p->n, p->L, GEN_ROLE_METHOD, pr->name);
   ffirt__gen_w_blank(w);
   ffirt__gen_w_line(w, "@classmethod");
-  ffirt__gen_w_line(w, "%sdef %s(cls%s, *, timeout: Optional[float] = _DEFAULT_TIMEOUT) -> %s:",
-                    async ? "async " : "", name, sig, cls);
+  write_def(p, async ? "async def" : "def", name, "cls", pr, "_DEFAULT_TIMEOUT", cls);
   ffirt__gen_w_indent(w);
   docstring(p, &pr->doc,
             ffirt__gen_fmt(&p->n,
