@@ -1360,7 +1360,7 @@ typedef struct py_name {
   size_t owner; /* the declaration it belongs to (a method and its async form) */
   int derived;  /* 1: an async form (two of them clash only when their methods do);
                    2: an event's subscription method (events and procedures may
-                   share a name in C) */
+                   share a name in C); 3: a member of every context class */
 } py_name;
 
 /* Reports every name of one scope (a struct's fields, a procedure's
@@ -1381,9 +1381,14 @@ static void py_collisions(checker *c, const py_name *v, size_t n, const char *sc
     if (v[k].owner == v[i].owner || (v[k].derived == 1 && v[i].derived == 1) ||
         ((v[k].derived == 2) == (v[i].derived == 2) && strcmp(v[k].idl, v[i].idl) == 0))
       continue; /* the same name twice is reported as a duplicate elsewhere */
-    ffirt__gen_error(c->d, v[i].loc,
-                     "%s '%s' and %s '%s' (line %d) of %s are both '%s' in Python: rename one",
-                     v[i].what, v[i].idl, v[k].what, v[k].idl, v[k].loc.line, scope, v[i].py);
+    if (v[k].derived == 3)
+      ffirt__gen_error(c->d, v[i].loc,
+                       "%s '%s' is '%s' in Python, a member every context class has: rename it",
+                       v[i].what, v[i].idl, v[i].py);
+    else
+      ffirt__gen_error(c->d, v[i].loc,
+                       "%s '%s' and %s '%s' (line %d) of %s are both '%s' in Python: rename one",
+                       v[i].what, v[i].idl, v[k].what, v[k].idl, v[k].loc.line, scope, v[i].py);
   }
 }
 
@@ -1415,6 +1420,13 @@ static void check_python_names(checker *c) {
   }
   size_t nm = 0, capm = 0;
   py_name *methods = NULL;
+  /* what the binding's context class defines itself (close, closed and the
+   * like are escaped by the naming layer; these are what can still clash) */
+  static const char *const members[] = {"on_any",        "on_any_cbor",       "on_not_responding",
+                                        "on_responding", "on_dropped_events", NULL};
+  for (size_t i = 0; members[i]; i++)
+    *(py_name *)ffirt__gen_push(c->a, &methods, &nm, &capm, sizeof *methods) =
+        (py_name){members[i], members[i], "member", (ffirt__gen_loc){0}, SIZE_MAX - i, 3};
   for (size_t i = 0; i < m->nprocs; i++) {
     const ffirt__gen_proc *p = &m->procs[i];
     const char *kind = proc_kind_name(p->kind);
@@ -1439,14 +1451,17 @@ static void check_python_names(checker *c) {
                   i,
                   1};
   }
+  static const char *const builtin_events[] = {"not_responding", "responding", "dropped_events",
+                                               NULL};
   for (size_t i = 0; i < m->nevents; i++)
-    *(py_name *)ffirt__gen_push(c->a, &methods, &nm, &capm, sizeof *methods) =
-        (py_name){m->events[i].wire,
-                  ffirt__gen_lang_event_subscribe(&pool, py, m->events[i].wire),
-                  "the subscription method of event",
-                  m->events[i].loc,
-                  m->nprocs + i,
-                  2};
+    if (!in_list(builtin_events, m->events[i].wire)) /* those are refused already */
+      *(py_name *)ffirt__gen_push(c->a, &methods, &nm, &capm, sizeof *methods) =
+          (py_name){m->events[i].wire,
+                    ffirt__gen_lang_event_subscribe(&pool, py, m->events[i].wire),
+                    "the subscription method of event",
+                    m->events[i].loc,
+                    m->nprocs + i,
+                    2};
   py_collisions(c, methods, nm, "the context class", &pool);
   for (size_t i = 0; i < m->nenums; i++) {
     const ffirt__gen_enum *e = &m->enums[i];
