@@ -116,7 +116,7 @@ static const char *const rust_reserved[] = {
     /* prelude names a type or field of the same name would shadow, and the
      * binding's own (these cannot be raw identifiers: see rust_escape) */
     "String", "Vec", "Option", "Result", "Box", "Some", "None", "Ok", "Err", "ListenerHandle",
-    "Subscription", "timeout", NULL};
+    "Subscription", "timeout", "ABI_FINGERPRINT", NULL};
 
 static const char *const go_reserved[] = {
     "break", "case", "chan", "const", "continue", "default", "defer", "else", "fallthrough", "for",
@@ -128,7 +128,7 @@ static const char *const go_reserved[] = {
     "nil", "panic", "print", "println", "real", "recover", "rune", "string", "true", "uint",
     "uint8", "uint16", "uint32", "uint64", "uintptr",
     /* names the binding defines next to the library's */
-    "ctx", "Error", "Event", "Subscription", "Create",
+    "ctx", "Error", "Event", "Subscription", "Create", "ABIFingerprint", "CheckABI",
     /* methods of the context type (emit_go.c) an IDL method must not shadow */
     "Close", "Events", "OnAny", "OnAnyCBOR", NULL};
 

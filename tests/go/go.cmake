@@ -93,3 +93,28 @@ add_test(NAME go_bench_smoke
     -modfile=${_bmod} .
   WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}/bench/go)
 set_tests_properties(go_bench_smoke PROPERTIES LABELS "nosan;unit;bench" TIMEOUT 600)
+
+# The ABI check: package mytimer generated from tests/e2e/abi_skew.ffi (the
+# C side's skewed IDL), linked against the real libmy_timer.so, in a module
+# of its own (tests/go/abiskew): Create must fail with the mismatch error.
+set(_skew_go ${CMAKE_BINARY_DIR}/go-abi-skew/mytimer)
+add_custom_command(OUTPUT ${_skew_go}/my_timer.go
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${_skew_go}
+  COMMAND $<TARGET_FILE:ffirt-gen> --lang go -o ${_skew_go} ${PROJECT_SOURCE_DIR}/tests/e2e/abi_skew.ffi
+  DEPENDS ${PROJECT_SOURCE_DIR}/tests/e2e/abi_skew.ffi ffirt-gen VERBATIM)
+add_custom_target(go_abi_skew ALL DEPENDS ${_skew_go}/my_timer.go)
+file(GENERATE OUTPUT ${_skew_go}/cgo_flags.go CONTENT
+"// Written by tests/go/go.cmake: where this build tree keeps libmy_timer.so.
+
+package mytimer
+
+// #cgo LDFLAGS: -L${CMAKE_BINARY_DIR}/lib -Wl,-rpath,${CMAKE_BINARY_DIR}/lib
+import \"C\"
+")
+set(_skew_mod ${CMAKE_BINARY_DIR}/tests/go/abiskew/go.mod)
+file(CONFIGURE OUTPUT ${_skew_mod}
+  CONTENT "// Written by CMake (tests/go/go.cmake) for this build tree.\nmodule ffirtgoabiskew\n\ngo 1.19\n\nrequire mytimer v0.0.0\n\nreplace mytimer => ${_skew_go}\n")
+add_test(NAME go_abi_skew
+  COMMAND ${CMAKE_COMMAND} -E env ${go_env} ${FFIRT_GO} test -count=1 -modfile=${_skew_mod} .
+  WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}/tests/go/abiskew)
+set_tests_properties(go_abi_skew PROPERTIES LABELS "nosan;unit" TIMEOUT 600)

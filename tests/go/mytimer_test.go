@@ -36,6 +36,18 @@ func bg() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), wait)
 }
 
+func TestCheckABIPasses(t *testing.T) {
+	if err := mytimer.CheckABI(); err != nil {
+		t.Fatalf("CheckABI against the real library: %v", err)
+	}
+	if err := mytimer.CheckABI(); err != nil { // cached: the same answer
+		t.Fatalf("CheckABI again: %v", err)
+	}
+	if mytimer.ABIFingerprint == 0 {
+		t.Fatal("ABIFingerprint is 0")
+	}
+}
+
 func TestVersionAndEcho(t *testing.T) {
 	tm := newTimer(t, "t1")
 	ctx, cancel := bg()

@@ -45,6 +45,23 @@ add_test(NAME rust_binding
     ${FFIRT_CARGO} test --offline --quiet --manifest-path ${CMAKE_BINARY_DIR}/tests/rust/Cargo.toml)
 set_tests_properties(rust_binding PROPERTIES LABELS "nosan;unit" TIMEOUT 900 RESOURCE_LOCK cargo_target)
 
+# The ABI check: crate my_timer generated from tests/e2e/abi_skew.ffi (the C
+# side's skewed IDL), linked against the real libmy_timer.so, in a package
+# of its own (tests/rust/abi_skew): create must fail with the mismatch error.
+set(FFIRT_RUST_SKEW_CRATE ${CMAKE_BINARY_DIR}/rust-abi-skew/my_timer)
+add_custom_command(OUTPUT ${FFIRT_RUST_SKEW_CRATE}/src/lib.rs
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${FFIRT_RUST_SKEW_CRATE}
+  COMMAND $<TARGET_FILE:ffirt-gen> --lang rust --lib-dir ${CMAKE_BINARY_DIR}/lib
+    -o ${FFIRT_RUST_SKEW_CRATE} ${PROJECT_SOURCE_DIR}/tests/e2e/abi_skew.ffi
+  DEPENDS ${PROJECT_SOURCE_DIR}/tests/e2e/abi_skew.ffi ffirt-gen VERBATIM)
+add_custom_target(rust_abi_skew_crate ALL DEPENDS ${FFIRT_RUST_SKEW_CRATE}/src/lib.rs)
+configure_file(${PROJECT_SOURCE_DIR}/tests/rust/abi_skew/Cargo.toml.in
+  ${CMAKE_BINARY_DIR}/tests/rust-abi-skew/Cargo.toml @ONLY)
+add_test(NAME rust_abi_skew
+  COMMAND ${CMAKE_COMMAND} -E env ${_rust_env}
+    ${FFIRT_CARGO} test --offline --quiet --manifest-path ${CMAKE_BINARY_DIR}/tests/rust-abi-skew/Cargo.toml)
+set_tests_properties(rust_abi_skew PROPERTIES LABELS "nosan;unit" TIMEOUT 900 RESOURCE_LOCK cargo_target)
+
 # The crate's own tests (the CBOR reader) and its doc build; clippy and
 # rustfmt on every generated crate when clippy is installed (lint.sh).
 add_test(NAME rust_crate

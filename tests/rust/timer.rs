@@ -41,6 +41,13 @@ fn retry(max_attempts: i64) -> RetryPolicy {
 }
 
 #[test]
+fn abi_check_passes_against_the_real_library() {
+    assert_eq!(check_abi(), Ok(()));
+    assert_eq!(check_abi(), Ok(())); // cached: the same answer
+    assert_ne!(ABI_FINGERPRINT, 0);
+}
+
+#[test]
 fn echo_version_complex_schedule_sync() {
     let t = timer("t1");
     let r = t.echo(req("hi", 0)).unwrap();

@@ -4,10 +4,11 @@
  * module and package `mytimer`) that calls the NATIVE exports through cgo.
  *
  *   go.mod          module <pkg>, no requirements (no network, no deps)
- *   <lib>.go        the API: structs, enums, constants, Create, one method
- *                   per IDL method, package functions for statics, events,
- *                   and the runtime support (request table, arena, CBOR
- *                   envelope reader)
+ *   <lib>.go        the API: structs, enums, constants, the ABI check
+ *                   (ABIFingerprint, CheckABI), Create, one method per IDL
+ *                   method, package functions for statics, events, and the
+ *                   runtime support (request table, arena, CBOR envelope
+ *                   reader)
  *   <lib>_cgo.go    the //export entry points C calls back into
  *   <lib>.h         a copy of the native host header (emit_c_host.c)
  *
@@ -24,6 +25,11 @@
  *    static C trampolines in the preamble turn the integers back into
  *    pointers, so the Go code has no uintptr -> unsafe.Pointer conversion
  *    (`go vet` clean).
+ *  - Create and every static call CheckABI before anything else (a
+ *    sync.Once around <lib>_abi_fingerprint()): a package generated from
+ *    another IDL than the loaded library fails with an *Error instead of
+ *    handing the exports arguments in the wrong layout. Methods need no
+ *    check: they exist only on a context Create made.
  *  - A request's handle is deleted by its terminal callback only (never by a
  *    waiter that gave up on ctx.Done), so a late reply finds it valid; the
  *    callback closes a channel (never sends), so it cannot block the
@@ -702,7 +708,49 @@ static void proc_decl(gen_go *G, ffirt__gen_writer *w, const ffirt__gen_proc *p)
   else
     ffirt__gen_w_line(w, "func %s(%s) %s {", name, param_list(G, p), ret);
   ffirt__gen_w_indent(w);
+  if (p->kind == GEN_STATIC) {
+    ffirt__gen_w_line(w, "if err := CheckABI(); err != nil {");
+    ffirt__gen_w_line(w, "\treturn %serr", zero);
+    ffirt__gen_w_line(w, "}");
+  }
   proc_body(G, w, p, zero);
+  ffirt__gen_w_dedent(w);
+  ffirt__gen_w_line(w, "}");
+}
+
+/* ABIFingerprint and CheckABI: the binding's half of the ABI check of
+ * docs/abi.md (the C header's is <LIB>_CHECK_ABI). */
+static void abi_decl(gen_go *G, ffirt__gen_writer *w) {
+  ffirt__gen_w_blank(w);
+  ffirt__gen_w_line(w,
+                    "// ABIFingerprint is the fingerprint of the IDL this package was generated");
+  ffirt__gen_w_line(w, "// from (docs/abi.md): CheckABI compares it with the loaded library's.");
+  ffirt__gen_w_line(w, "const ABIFingerprint uint64 = 0x%016llx",
+                    (unsigned long long)ffirt__gen_fingerprint(G->m));
+  ffirt__gen_w_blank(w);
+  ffirt__gen_w_line(w, "var abiCheck struct {");
+  ffirt__gen_w_line(w, "\tonce sync.Once");
+  ffirt__gen_w_line(w, "\terr  error");
+  ffirt__gen_w_line(w, "}");
+  ffirt__gen_w_blank(w);
+  ffirt__gen_w_line(w, "// CheckABI returns nil when the loaded lib%s was built from the IDL this",
+                    G->lib);
+  ffirt__gen_w_line(w, "// package was generated from, else an *Error naming both fingerprints:");
+  ffirt__gen_w_line(w, "// calling the library would then be undefined behaviour. Create and the");
+  ffirt__gen_w_line(w, "// package functions call it before anything else; it compares once, so");
+  ffirt__gen_w_line(w, "// it is cheap to call again. Any goroutine.");
+  ffirt__gen_w_line(w, "func CheckABI() error {");
+  ffirt__gen_w_indent(w);
+  ffirt__gen_w_line(w, "abiCheck.once.Do(func() {");
+  ffirt__gen_w_indent(w);
+  ffirt__gen_w_line(w, "if lib := uint64(C.%s_abi_fingerprint()); lib != ABIFingerprint {", G->lib);
+  ffirt__gen_w_line(w, "\tabiCheck.err = &Error{Message: fmt.Sprintf(\"ABI mismatch: this \"+");
+  ffirt__gen_w_line(w, "\t\t\"package was generated with fingerprint %%016x, the loaded \"+");
+  ffirt__gen_w_line(w, "\t\t\"library has %%016x; regenerate the binding\", ABIFingerprint, lib)}");
+  ffirt__gen_w_line(w, "}");
+  ffirt__gen_w_dedent(w);
+  ffirt__gen_w_line(w, "})");
+  ffirt__gen_w_line(w, "return abiCheck.err");
   ffirt__gen_w_dedent(w);
   ffirt__gen_w_line(w, "}");
 }
@@ -721,6 +769,9 @@ static void ctor_decl(gen_go *G, ffirt__gen_writer *w) {
   }
   ffirt__gen_w_line(w, "func Create(%s) (*%s, error) {", param_list(G, p), G->cls);
   ffirt__gen_w_indent(w);
+  ffirt__gen_w_line(w, "if err := CheckABI(); err != nil {");
+  ffirt__gen_w_line(w, "\treturn nil, err");
+  ffirt__gen_w_line(w, "}");
   ffirt__gen_w_line(w, "if err := ctx.Err(); err != nil {");
   ffirt__gen_w_line(w, "\treturn nil, err");
   ffirt__gen_w_line(w, "}");
@@ -1360,6 +1411,7 @@ static int write_main(gen_go *G, const char *outdir) {
   ffirt__gen_w_blank(&w);
   ffirt__gen_w_line(&w, "import (");
   ffirt__gen_w_line(&w, "\t\"context\"");
+  ffirt__gen_w_line(&w, "\t\"fmt\"");
   ffirt__gen_w_line(&w, "\t\"runtime\"");
   ffirt__gen_w_line(&w, "\t\"runtime/cgo\"");
   if (m->nenums) ffirt__gen_w_line(&w, "\t\"strconv\"");
@@ -1377,6 +1429,7 @@ static int write_main(gen_go *G, const char *outdir) {
     struct_decl(G, &w, &m->structs[i]);
 
   tmpl(G, &w, support_types);
+  abi_decl(G, &w);
   ctor_decl(G, &w);
   for (size_t i = 0; i < m->nprocs; i++)
     if (m->procs[i].kind == GEN_METHOD) proc_decl(G, &w, &m->procs[i]);

@@ -5,8 +5,9 @@
  *   Cargo.toml    package <lib>, no dependencies, `links = "<lib>"`
  *   build.rs      links lib<lib>.so from FFIRT_LIB_DIR or the directory
  *                 given with --lib-dir (written in), with an rpath
- *   src/lib.rs    the API: types, constants, <State>Ctx with its methods,
- *                 listeners, decode_event_payload
+ *   src/lib.rs    the API: types, constants, the ABI check (ABI_FINGERPRINT,
+ *                 check_abi), <State>Ctx with its methods, listeners,
+ *                 decode_event_payload
  *   src/ffi.rs    the native layout (repr(C) mirrors of abi.md 5), the
  *                 exports, and the conversions between both
  *   src/wire.rs   CBOR decoding of every type (event payloads)
@@ -25,6 +26,11 @@
  *    rt::SeqBox / rt::OptBox, which have the layout of the C boxes; an
  *    optional struct field is flattened (flag, value) like in C, a seq or
  *    bytes field is a SeqBox (pointer-aligned, so the same layout).
+ *  - create_start and every static's _start call crate::check_abi()
+ *    first (a path: a parameter may be called check_abi), which asks
+ *    <lib>_abi_fingerprint() once (std::sync::Once): a crate generated from
+ *    another IDL than the loaded library fails with an Err instead of
+ *    handing the exports arguments in the wrong layout.
  *  - Generated code is laid out as rustfmt (default settings) would: lists
  *    wrap at 100 columns or, for call arguments, 60 (list_emit), chains
  *    past 60 break before the method. tests/rust/lint.sh checks it with
@@ -367,6 +373,7 @@ static void emit_externs(rs *r) {
   }
   ffirt__gen_w_line(
       w, "pub(crate) fn %s_remove_event_listener(ctx: *mut c_void, id: u64) -> c_int;", lib);
+  ffirt__gen_w_line(w, "pub(crate) fn %s_abi_fingerprint() -> u64;", lib);
   ffirt__gen_w_dedent(w);
   ffirt__gen_w_line(w, "}");
   ffirt__gen_w_blank(w);
@@ -636,6 +643,51 @@ static void emit_const(rs *r, const ffirt__gen_const *c) {
   }
 }
 
+/* ABI_FINGERPRINT and check_abi(): the binding's half of the ABI check of
+ * docs/abi.md (the C header's is <LIB>_CHECK_ABI). */
+static void emit_abi_check(rs *r) {
+  ffirt__gen_writer *w = r->w;
+  const char *lib = r->m->library;
+  ffirt__gen_w_line(w,
+                    "/// The fingerprint of the IDL this crate was generated from (docs/abi.md):");
+  ffirt__gen_w_line(w, "/// [`check_abi`] compares it with the loaded library's.");
+  ffirt__gen_w_line(w, "pub const ABI_FINGERPRINT: u64 = 0x%016llx;",
+                    (unsigned long long)ffirt__gen_fingerprint(r->m));
+  ffirt__gen_w_blank(w);
+  ffirt__gen_w_line(w, "/// `Ok` when the loaded `lib%s` was built from the IDL this crate was",
+                    lib);
+  ffirt__gen_w_line(w, "/// generated from, else an error naming both fingerprints: calling the");
+  ffirt__gen_w_line(w, "/// library would then be undefined behaviour. The constructors and the");
+  ffirt__gen_w_line(w, "/// statics call it before anything else; the library is asked once. Any");
+  ffirt__gen_w_line(w, "/// thread.");
+  ffirt__gen_w_line(w, "pub fn check_abi() -> Result<(), String> {");
+  ffirt__gen_w_indent(w);
+  ffirt__gen_w_line(w, "use std::sync::atomic::{AtomicU64, Ordering};");
+  ffirt__gen_w_line(w, "use std::sync::Once;");
+  ffirt__gen_w_line(w, "static ONCE: Once = Once::new();");
+  ffirt__gen_w_line(w, "static LOADED: AtomicU64 = AtomicU64::new(0);");
+  ffirt__gen_w_line(w, "ONCE.call_once(|| {");
+  ffirt__gen_w_line(w, "    // SAFETY: the export takes no arguments and returns a constant.");
+  ffirt__gen_w_line(w, "    let library = unsafe { ffi::%s_abi_fingerprint() };", lib);
+  ffirt__gen_w_line(w, "    LOADED.store(library, Ordering::Relaxed);");
+  ffirt__gen_w_line(w, "});");
+  ffirt__gen_w_line(w, "// Relaxed: call_once returns after the closure ran (happens-before).");
+  ffirt__gen_w_line(w, "let library = LOADED.load(Ordering::Relaxed);");
+  ffirt__gen_w_line(w, "if library == ABI_FINGERPRINT {");
+  ffirt__gen_w_line(w, "    return Ok(());");
+  ffirt__gen_w_line(w, "}");
+  ffirt__gen_w_line(w, "Err(format!(");
+  ffirt__gen_w_line(w,
+                    "    \"%s: ABI mismatch: this crate was generated with fingerprint "
+                    "{ABI_FINGERPRINT:016x}, \\",
+                    lib);
+  ffirt__gen_w_line(w, "     the loaded library has {library:016x}; regenerate the binding\"");
+  ffirt__gen_w_line(w, "))");
+  ffirt__gen_w_dedent(w);
+  ffirt__gen_w_line(w, "}");
+  ffirt__gen_w_blank(w);
+}
+
 static void emit_enum(rs *r, const ffirt__gen_enum *e) {
   ffirt__gen_writer *w = r->w;
   const char *name = ident(r, GEN_ROLE_TYPE, e->name);
@@ -867,6 +919,7 @@ static void emit_proc(rs *r, const ffirt__gen_proc *p) {
   list_emit(r, ffirt__gen_fmt(r->n, "fn %s(", start), &l,
             ffirt__gen_fmt(r->n, ") -> Result<Arc<rt::Call<%s>>, String> {", res), LIST_DECL, 1);
   ffirt__gen_w_indent(w);
+  if (is_static) ffirt__gen_w_line(w, "crate::check_abi()?;");
   params_to_c(r, p, keep);
   list_add(r, &l, rust_str(r, p->name));
   list_add(r, &l, is_static ? "timeout" : "self.timeout");
@@ -953,6 +1006,7 @@ static void emit_ctx(rs *r) {
   list_emit(r, "fn create_start(", &l, ") -> Result<(Option<Self>, Arc<rt::Call<()>>), String> {",
             LIST_DECL, 1);
   ffirt__gen_w_indent(w);
+  ffirt__gen_w_line(w, "crate::check_abi()?;");
   params_to_c(r, ctor, keep);
   ffirt__gen_w_line(w, "let %s = rt::Call::new(%s, timeout, rt::reply_unit);", call,
                     rust_str(r, ctor->name));
@@ -1116,6 +1170,7 @@ static void emit_lib(rs *r) {
   for (size_t i = 0; i < m->nconsts; i++)
     emit_const(r, &m->consts[i]);
   if (m->nconsts) ffirt__gen_w_blank(w);
+  emit_abi_check(r);
   for (size_t i = 0; i < m->nenums; i++)
     emit_enum(r, &m->enums[i]);
   for (size_t i = 0; i < m->nstructs; i++)
