@@ -25,7 +25,7 @@ if(TARGET my_timer AND TARGET echo AND TARGET kitchen_sink AND TARGET edges)
             ${PROJECT_SOURCE_DIR}/tests/python/test_kitchen_sink.py
             ${PROJECT_SOURCE_DIR}/tests/python/test_edges.py)
   set_tests_properties(python_binding PROPERTIES
-    ENVIRONMENT "PYTHONPATH=${CMAKE_BINARY_DIR}/python;PYTHONDONTWRITEBYTECODE=1"
+    ENVIRONMENT "PYTHONPATH=${CMAKE_BINARY_DIR}/python;PYTHONDONTWRITEBYTECODE=1;FFIRT_GEN=$<TARGET_FILE:ffirt-gen>"
     LABELS "nosan;unit" TIMEOUT 120)
 endif()
 

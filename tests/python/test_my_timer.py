@@ -443,3 +443,24 @@ def test_refused_constructor_raises_error():
         finally:
             ffirt.ffirt_ctx_set_max_contexts(old)
     assert not rt._pending
+
+
+def test_abi_mismatch_fails_at_import(tmp_path):
+    # A package generated from another IDL than the loaded library must not
+    # hand the exports a wrong layout: the import fails, naming both
+    # fingerprints (issue 16).
+    gen = os.environ.get("FFIRT_GEN")
+    if not gen:
+        pytest.skip("FFIRT_GEN (the ffirt-gen to use) is not set")
+    src = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "timer", "my_timer.ffi")
+    with open(src) as f:
+        idl = f.read().replace("i64 delayMs;", "i64 delayMs; i64 extra;")
+    (tmp_path / "my_timer.ffi").write_text(idl)
+    subprocess.run([gen, "--lang", "python", "-o", str(tmp_path / "out"),
+                    str(tmp_path / "my_timer.ffi")], check=True)
+    env = dict(os.environ, PYTHONPATH=str(tmp_path / "out"),
+               FFIRT_LIB_PATH=os.path.dirname(mt._lib._name))
+    r = subprocess.run([sys.executable, "-c", "import my_timer"], env=env, capture_output=True,
+                       text=True)
+    assert r.returncode != 0 and "ABI mismatch" in r.stderr, r.stderr
+    assert "%016x" % mt.ABI_FINGERPRINT in r.stderr

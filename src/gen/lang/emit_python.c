@@ -535,6 +535,7 @@ static void emit_header(py *p) {
   ffirt__gen_w_indent(w);
   ffirt__gen_w_line(w, "\"%s\",", ffirt__gen_lang_ctx_class(&p->n, p->L, m->state));
   ffirt__gen_w_line(w, "\"Error\", \"FfirtError\", \"Subscription\", \"Event\", \"EventStream\",");
+  ffirt__gen_w_line(w, "\"ABI_FINGERPRINT\",");
   for (size_t i = 0; i < m->nenums; i++)
     ffirt__gen_w_line(w, "\"%s\",", type_name(p, m->enums[i].name));
   for (size_t i = 0; i < m->nstructs; i++)
@@ -555,6 +556,12 @@ static void emit_header(py *p) {
   ffirt__gen_w_blank(w);
   ffirt__gen_w_line(
       w, "_lib = _rt.load_library(\"%s\", os.path.dirname(os.path.abspath(__file__)))", p->lib);
+  ffirt__gen_w_line(w,
+                    "# The fingerprint of the IDL this package was generated from: importing it");
+  ffirt__gen_w_line(w, "# against a library built from another IDL fails (ImportError).");
+  ffirt__gen_w_line(w, "ABI_FINGERPRINT = 0x%016llx",
+                    (unsigned long long)ffirt__gen_fingerprint(p->m));
+  ffirt__gen_w_line(w, "_rt.check_abi(_lib, \"%s\", ABI_FINGERPRINT)", p->lib);
   ffirt__gen_w_line(w, "_DEFAULT_TIMEOUT = 30.0  # seconds, for calls without a context");
 }
 
@@ -1320,6 +1327,16 @@ static const char *const runtime_py[] = {
     "    fn.restype = restype",
     "    fn.argtypes = argtypes",
     "    return fn",
+    "",
+    "",
+    "def check_abi(lib, name: str, expected: int) -> None:",
+    "    \"\"\"Refuses a library built from another IDL than the package: its exports",
+    "    would get arguments in the wrong layout.\"\"\"",
+    "    got = bind(lib, \"%s_abi_fingerprint\" % name, ctypes.c_uint64)()",
+    "    if got != expected:",
+    "        raise ImportError(\"%s: ABI mismatch: this package was generated with fingerprint \"",
+    "                          \"%016x, the loaded library %s has %016x; regenerate the binding\"",
+    "                          % (name, expected, lib._name, got))",
     "",
     "",
     "# ---------------------------------------------------------- calls in flight",
