@@ -17,4 +17,7 @@ int ffirt__gen_emit_c_cbor_host(const ffirt__gen_model *m, const char *outdir);
 /* <lib>.cddl: the wire schema (emit_cddl.c). */
 int ffirt__gen_emit_cddl(const ffirt__gen_model *m, const char *outdir);
 
+/* <lib>.hpp: the header-only C++20 binding (src/gen/lang/emit_cpp.c). */
+int ffirt__gen_emit_cpp(const ffirt__gen_model *m, const char *outdir);
+
 #endif /* FFIRT_GEN_EMIT_H */
