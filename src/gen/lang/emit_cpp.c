@@ -430,13 +430,13 @@ static const char *const common_lines[] = {
     "  }",
     "};",
     "",
-    "/// Submits through `submit(cb, ud)` (an export) and waits for the terminal",
-    "/// reply, at most `timeout`.",
-    "template <class T, class Submit>",
-    "Result<T> callSync(Submit &&submit, Convert<T> convert, Progress *progress,",
-    "                   std::chrono::milliseconds timeout) {",
+    "/// Submits `submit(ctx, cb, ud, args...)` (a generated call of an export)",
+    "/// and waits for the terminal reply, at most `timeout`.",
+    "template <class T, class Submit, class... A>",
+    "Result<T> callSync(Submit submit, void *ctx, Convert<T> convert, Progress *progress,",
+    "                   std::chrono::milliseconds timeout, const A &...args) {",
     "  auto *w = new Waiter<T>(convert, progress);",
-    "  int rc = submit(&Waiter<T>::onReply, static_cast<void *>(w));",
+    "  int rc = submit(ctx, &Waiter<T>::onReply, static_cast<void *>(w), args...);",
     "  if (rc != RET_OK && rc != RET_ERR) { // no callback will come",
     "    delete w;",
     "    return Result<T>::err(\"request refused (code \" + std::to_string(rc) + \")\");",
@@ -472,11 +472,13 @@ static const char *const common_lines[] = {
     "  }",
     "};",
     "",
-    "template <class T, class Submit>",
-    "std::future<Result<T>> callAsync(Submit &&submit, Convert<T> convert, Progress *progress) {",
+    "template <class T, class Submit, class... A>",
+    "std::future<Result<T>> callAsync(Submit submit, void *ctx, Convert<T> convert, Progress "
+    "*progress,",
+    "                                 const A &...args) {",
     "  auto *s = new Pending<T>(convert, progress);",
     "  std::future<Result<T>> f = s->promise.get_future();",
-    "  int rc = submit(&Pending<T>::onReply, static_cast<void *>(s));",
+    "  int rc = submit(ctx, &Pending<T>::onReply, static_cast<void *>(s), args...);",
     "  if (rc != RET_OK && rc != RET_ERR) {",
     "    s->promise.set_value(Result<T>::err(\"request refused (code \" + std::to_string(rc) + "
     "\")\"));",
@@ -629,6 +631,36 @@ static const char *const common_lines[] = {
     "      delete this;",
     "    }",
     "  }",
+    "",
+    "  /// Ctx::create: `submit(cb, ud, args...)` calls the constructor export.",
+    "  template <class Submit, class... A>",
+    "  static Result<std::unique_ptr<Ctx>> sync(Submit submit, Graves::Destroy destroy,",
+    "                                           std::chrono::milliseconds timeout, const A "
+    "&...args) {",
+    "    Graves::drain();",
+    "    void *ctx = nullptr;",
+    "    auto viaCtor = [&](void *, FFICallBack cb, void *ud) {",
+    "      ctx = submit(cb, ud, args...);",
+    "      return ctx ? RET_OK : RET_ERR; // NULL: cb already had the error",
+    "    };",
+    "    Result<void> r = callSync<void>(viaCtor, nullptr, &replyVoid, nullptr, timeout);",
+    "    if (!r) {",
+    "      if (ctx) destroy(ctx); // also after a timeout: answers the constructor",
+    "      return Result<std::unique_ptr<Ctx>>::err(r.error());",
+    "    }",
+    "    return Result<std::unique_ptr<Ctx>>::ok(std::unique_ptr<Ctx>(new Ctx(ctx, timeout)));",
+    "  }",
+    "  /// Ctx::createAsync.",
+    "  template <class Submit, class... A>",
+    "  static std::future<Result<std::unique_ptr<Ctx>>>",
+    "  async(Submit submit, Graves::Destroy destroy, std::chrono::milliseconds timeout,",
+    "        const A &...args) {",
+    "    Graves::drain();",
+    "    auto *s = new Creation(timeout, destroy);",
+    "    auto f = s->promise.get_future();",
+    "    s->submitted(submit(&Creation::onReply, s, args...));",
+    "    return f;",
+    "  }",
     "};",
     "",
     "} // namespace detail",
@@ -700,6 +732,17 @@ static const char *const common_lines[] = {
 
 static const char *cpp_type(gen_cpp *e, const ffirt__gen_type *t) {
   return ffirt__gen_lang_type(e->n, e->lang, t);
+}
+/* The C++ type of t spelled from any scope: the library's types as
+ * ::<lib>::Name (a parameter or member may share a type's name). */
+static const char *qual_type(gen_cpp *e, const ffirt__gen_type *t) {
+  switch (t->kind) {
+  case GEN_SEQ: return F(e->lang->seq_fmt, qual_type(e, t->elem));
+  case GEN_OPTIONAL: return F(e->lang->optional_fmt, qual_type(e, t->elem));
+  case GEN_STRUCT:
+  case GEN_ENUM: return F("::%s::%s", e->lib, cpp_type(e, t));
+  default: return cpp_type(e, t);
+  }
 }
 static const char *ident(gen_cpp *e, ffirt__gen_role role, const char *idl) {
   return ffirt__gen_lang_ident(e->n, e->lang, role, idl);
@@ -826,7 +869,7 @@ static const char *slot_args(gen_cpp *e, const ffirt__gen_type *t, const char *o
 static const char *read_value(gen_cpp *e, const ffirt__gen_type *t, const char *src) {
   switch (t->kind) {
   case GEN_BOOL: return F("(%s != 0)", src);
-  case GEN_ENUM: return F("static_cast<%s>(%s)", cpp_type(e, t), src);
+  case GEN_ENUM: return F("static_cast<%s>(%s)", qual_type(e, t), src);
   case GEN_STRING: return F("ffirt::detail::str(%s)", src);
   case GEN_STRUCT:
   case GEN_SEQ:
@@ -843,10 +886,10 @@ static const char *read_field(gen_cpp *e, const ffirt__gen_type *t, const char *
   case GEN_BYTES: return F("ffirt::detail::bytes(%s.%s, %s.%s_len)", obj, name, obj, name);
   case GEN_SEQ:
     return F("ffirt::detail::seq<%s>(%s.%s, %s.%s_len, [](const auto &x) { return %s; })",
-             cpp_type(e, t->elem), obj, name, obj, name, read_value(e, t->elem, "x"));
+             qual_type(e, t->elem), obj, name, obj, name, read_value(e, t->elem, "x"));
   case GEN_OPTIONAL:
     return F("%s.%s_present ? std::optional<%s>(%s) : std::nullopt", obj, name,
-             cpp_type(e, t->elem),
+             qual_type(e, t->elem),
              ffirt__gen_elem_is_boxed(GEN_OPTIONAL, t->elem)
                  ? read_value(e, t->elem, F("%s.%s", obj, name))
                  : read_field(e, t->elem, obj, name));
@@ -943,7 +986,8 @@ static void types_section(gen_cpp *e) {
 
 /* The C++ type a named C type (struct or box) converts from. */
 static const char *nt_cpp_type(gen_cpp *e, const gen_nt *nt) {
-  return nt->kind == NT_STRUCT ? ident(e, GEN_ROLE_TYPE, nt->s->name) : cpp_type(e, nt->type);
+  return nt->kind == NT_STRUCT ? F("::%s::%s", e->lib, ident(e, GEN_ROLE_TYPE, nt->s->name))
+                               : qual_type(e, nt->type);
 }
 static const char *nt_slug(gen_cpp *e, const gen_nt *nt) {
   return nt->kind == NT_STRUCT ? nt->s->name : slug(e, nt->type);
@@ -1000,25 +1044,36 @@ static void convert_section(gen_cpp *e) {
   for (size_t i = 0; i < m->nprocs; i++) {
     const ffirt__gen_proc *p = &m->procs[i];
     if (p->kind == GEN_DTOR) continue;
-    if (p->nparams) {
-      const char *params = "";
-      for (size_t k = 0; k < p->nparams; k++)
-        params = F("%sconst %s &%s, ", params, cpp_type(e, p->params[k].type),
-                   ident(e, GEN_ROLE_PARAM, p->params[k].name));
-      ffirt__gen_w_blank(e->w);
-      W("inline c::%s__%s_args argsToC_%s(%s[[maybe_unused]] ffirt::detail::Arena &arena) {",
-        e->lib, p->name, p->name, params);
-      ffirt__gen_w_indent(e->w);
-      W("c::%s__%s_args r{};", e->lib, p->name);
-      for (size_t k = 0; k < p->nparams; k++)
-        store_field(e, p->params[k].type, ident(e, GEN_ROLE_PARAM, p->params[k].name), "r",
-                    p->params[k].name);
-      W("return r;");
-      ffirt__gen_w_dedent(e->w);
-      W("}");
+    /* submit_<proc>: the arguments to the C layout, then the export; the
+     * parameters are p0, p1, ... so no IDL name meets a local */
+    const char *params = "", *cargs = "";
+    for (size_t k = 0; k < p->nparams; k++) {
+      params = F("%s, const %s &p%zu", params, qual_type(e, p->params[k].type), k);
+      cargs = F("%s, %s", cargs, slot_args(e, p->params[k].type, "args", p->params[k].name));
     }
+    ffirt__gen_w_blank(e->w);
+    if (p->kind == GEN_CTOR)
+      W("inline void *submit_%s(FFICallBack cb, void *ud%s) {", p->name, params);
+    else
+      W("inline int submit_%s(%svoid *ctx, FFICallBack cb, void *ud%s) {", p->name,
+        p->kind == GEN_STATIC ? "[[maybe_unused]] " : "", params);
+    ffirt__gen_w_indent(e->w);
+    if (p->nparams) {
+      W("[[maybe_unused]] ffirt::detail::Arena arena;");
+      W("c::%s__%s_args args{};", e->lib, p->name);
+      for (size_t k = 0; k < p->nparams; k++)
+        store_field(e, p->params[k].type, F("p%zu", k), "args", p->params[k].name);
+    }
+    if (p->kind == GEN_CTOR)
+      W("return c::%s_%s(%s%scb, ud);", e->lib, p->name, *cargs ? cargs + 2 : "",
+        *cargs ? ", " : "");
+    else
+      W("return c::%s_%s(%scb, ud%s);", e->lib, p->name, p->kind == GEN_STATIC ? "" : "ctx, ",
+        cargs);
+    ffirt__gen_w_dedent(e->w);
+    W("}");
     if (p->kind == GEN_CTOR) continue;
-    const char *rt = result_type(e, p);
+    const char *rt = p->result ? qual_type(e, p->result) : "void";
     ffirt__gen_w_blank(e->w);
     W("inline ffirt::Result<%s> reply_%s([[maybe_unused]] const char *msg,", rt, p->name);
     W("                    [[maybe_unused]] std::size_t len) {");
@@ -1053,74 +1108,53 @@ static const char *cpp_params(gen_cpp *e, const ffirt__gen_proc *p) {
           ident(e, GEN_ROLE_PARAM, p->params[k].name));
   return s;
 }
+/* ", a, b" : the C++ parameters passed on */
 static const char *cpp_args(gen_cpp *e, const ffirt__gen_proc *p) {
   const char *s = "";
   for (size_t k = 0; k < p->nparams; k++)
-    s = F("%s%s, ", s, ident(e, GEN_ROLE_PARAM, p->params[k].name));
-  return s;
-}
-static const char *c_args(gen_cpp *e, const ffirt__gen_proc *p) {
-  const char *s = "";
-  for (size_t k = 0; k < p->nparams; k++)
-    s = F("%s, %s", s, slot_args(e, p->params[k].type, "args", p->params[k].name));
+    s = F("%s, %s", s, ident(e, GEN_ROLE_PARAM, p->params[k].name));
   return s;
 }
 
-/* The submit lambda of a call: converts the arguments, calls the export. */
-static void submit_lambda(gen_cpp *e, const ffirt__gen_proc *p, const char *before) {
-  W("[&](FFICallBack cb_, void *ud_) {");
-  ffirt__gen_w_indent(e->w);
-  if (p->nparams) {
-    W("ffirt::detail::Arena arena;");
-    W("auto args = detail::argsToC_%s(%sarena);", p->name, cpp_args(e, p));
-  }
-  W("return detail::c::%s_%s(%scb_, ud_%s);", e->lib, p->name, before, c_args(e, p));
-  ffirt__gen_w_dedent(e->w);
-  W("},");
-}
-
+/* A method or static: bodies are one call (no locals beside the IDL's
+ * parameter names; members through this->). */
 static void method(gen_cpp *e, const ffirt__gen_proc *p) {
   int is_static = p->kind == GEN_STATIC;
   const char *rt = result_type(e, p);
   const char *name = ident(e, GEN_ROLE_METHOD, p->name);
-  const char *params = cpp_params(e, p);
+  const char *params = cpp_params(e, p), *args = cpp_args(e, p);
   ffirt__gen_w_blank(e->w);
   doc1(e, &p->doc,
        is_static ? "Blocks until the reply, at most `timeout`; needs no context."
                  : "Blocks until the reply, at most the context's timeout.");
-  if (is_static)
+  if (is_static) {
     W("static ffirt::Result<%s> %s(%s%sstd::chrono::milliseconds timeout = "
-      "std::chrono::seconds{30}) "
-      "{",
+      "std::chrono::seconds{30}) {",
       rt, name, params, *params ? ", " : "");
-  else
+    W("  return ffirt::detail::callSync<%s>(&detail::submit_%s, nullptr, &detail::reply_%s,", rt,
+      p->name, p->name);
+    W("                                     nullptr, timeout%s);", args);
+  } else {
     W("ffirt::Result<%s> %s(%s) const {", rt, name, params);
-  ffirt__gen_w_indent(e->w);
-  W("return ffirt::detail::callSync<%s>(", rt);
-  ffirt__gen_w_indent(e->w);
-  submit_lambda(e, p, is_static ? "" : "handle_, ");
-  W("&detail::reply_%s, %s);", p->name,
-    is_static ? "nullptr, timeout" : "&progress_, callTimeout_");
-  ffirt__gen_w_dedent(e->w);
-  ffirt__gen_w_dedent(e->w);
+    W("  return ffirt::detail::callSync<%s>(&detail::submit_%s, this->handle_, &detail::reply_%s,",
+      rt, p->name, p->name);
+    W("                                     &this->progress_, this->callTimeout_%s);", args);
+  }
   W("}");
   doc1(e, NULL, "The same, completed from the reply callback (no thread per call).");
   W("%sstd::future<ffirt::Result<%s>> %s(%s)%s {", is_static ? "static " : "", rt,
     ffirt__gen_lang_async(e->n, e->lang, p->name), params, is_static ? "" : " const");
-  ffirt__gen_w_indent(e->w);
-  W("return ffirt::detail::callAsync<%s>(", rt);
-  ffirt__gen_w_indent(e->w);
-  submit_lambda(e, p, is_static ? "" : "handle_, ");
-  W("&detail::reply_%s, %s);", p->name, is_static ? "nullptr" : "&progress_");
-  ffirt__gen_w_dedent(e->w);
-  ffirt__gen_w_dedent(e->w);
+  W("  return ffirt::detail::callAsync<%s>(&detail::submit_%s, %s, &detail::reply_%s, %s%s);", rt,
+    p->name, is_static ? "nullptr" : "this->handle_", p->name,
+    is_static ? "nullptr" : "&this->progress_", args);
   W("}");
 }
 
 static void ctor(gen_cpp *e, const ffirt__gen_proc *p) {
-  const char *cls = e->cls, *params = cpp_params(e, p);
+  const char *cls = e->cls, *params = cpp_params(e, p), *args = cpp_args(e, p);
   const char *sep = *params ? ", " : "";
   const char *ptr = F("std::unique_ptr<%s>", cls);
+  const char *dtor = F("&detail::c::%s_%s", e->lib, e->c.m->dtor->name);
   ffirt__gen_w_blank(e->w);
   static const char *const create_doc[] = {
       "Creates a context and waits for its constructor, at most `timeout`",
@@ -1129,48 +1163,15 @@ static void ctor(gen_cpp *e, const ffirt__gen_proc *p) {
   W("static ffirt::Result<%s> create(%s%sstd::chrono::milliseconds timeout = "
     "std::chrono::seconds{30}) {",
     ptr, params, sep);
-  ffirt__gen_w_indent(e->w);
-  W("ffirt::detail::Graves::drain();");
-  W("void *ctx = nullptr;");
-  W("ffirt::Result<void> r = ffirt::detail::callSync<void>(");
-  ffirt__gen_w_indent(e->w);
-  W("[&](FFICallBack cb_, void *ud_) {");
-  ffirt__gen_w_indent(e->w);
-  if (p->nparams) {
-    W("ffirt::detail::Arena arena;");
-    W("auto args = detail::argsToC_%s(%sarena);", p->name, cpp_args(e, p));
-  }
-  const char *ca = c_args(e, p);
-  W("ctx = detail::c::%s_%s(%s%scb_, ud_);", e->lib, p->name, *ca ? ca + 2 : "", *ca ? ", " : "");
-  W("return ctx ? RET_OK : RET_ERR;");
-  ffirt__gen_w_dedent(e->w);
-  W("},");
-  W("&ffirt::detail::replyVoid, nullptr, timeout);");
-  ffirt__gen_w_dedent(e->w);
-  W("if (!r) {");
-  W("  if (ctx) detail::c::%s_%s(ctx);", e->lib, e->c.m->dtor->name);
-  W("  return ffirt::Result<%s>::err(r.error());", ptr);
-  W("}");
-  W("return ffirt::Result<%s>::ok(%s(new %s(ctx, timeout)));", ptr, ptr, cls);
-  ffirt__gen_w_dedent(e->w);
+  W("  return ffirt::detail::Creation<%s>::sync(&detail::submit_%s, %s, timeout%s);", cls, p->name,
+    dtor, args);
   W("}");
   doc1(e, NULL, "The same, completed from the constructor's callback (no thread).");
   W("static std::future<ffirt::Result<%s>> createAsync(%s%sstd::chrono::milliseconds timeout = "
     "std::chrono::seconds{30}) {",
     ptr, params, sep);
-  ffirt__gen_w_indent(e->w);
-  W("ffirt::detail::Graves::drain();");
-  W("auto *state = new ffirt::detail::Creation<%s>(timeout, &detail::c::%s_%s);", cls, e->lib,
-    e->c.m->dtor->name);
-  W("auto future = state->promise.get_future();");
-  if (p->nparams) {
-    W("ffirt::detail::Arena arena;");
-    W("auto args = detail::argsToC_%s(%sarena);", p->name, cpp_args(e, p));
-  }
-  W("state->submitted(detail::c::%s_%s(%s%s&ffirt::detail::Creation<%s>::onReply, state));", e->lib,
-    p->name, *ca ? ca + 2 : "", *ca ? ", " : "", cls);
-  W("return future;");
-  ffirt__gen_w_dedent(e->w);
+  W("  return ffirt::detail::Creation<%s>::async(&detail::submit_%s, %s, timeout%s);", cls, p->name,
+    dtor, args);
   W("}");
 }
 
@@ -1241,7 +1242,7 @@ static void ctx_section(gen_cpp *e) {
   W("%s(const %s &) = delete;", cls, cls);
   W("%s &operator=(const %s &) = delete;", cls, cls);
   W("~%s() {", cls);
-  W("  if (detail::c::%s(handle_) == 0)", dtor);
+  W("  if (detail::c::%s(this->handle_) == 0)", dtor);
   W("    listeners_.clear();");
   W("  else // refused (called from one of its own callbacks): keep listeners valid");
   W("    listeners_.leak();");
