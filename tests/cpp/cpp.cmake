@@ -39,6 +39,13 @@ foreach(group
   set_tests_properties(cpp_${name} PROPERTIES LABELS "unit;concurrency" TIMEOUT 60)
 endforeach()
 
+# The C++ example host (examples/timer/cpp/) runs to its end.
+if(TARGET my_timer_cpp_demo)
+  add_test(NAME my_timer_cpp_demo COMMAND my_timer_cpp_demo)
+  set_tests_properties(my_timer_cpp_demo PROPERTIES TIMEOUT 60 LABELS "unit;e2e;concurrency"
+    PASS_REGULAR_EXPRESSION "6 event lines")
+endif()
+
 # Odd shapes (tests/gen/kitchen/shapes/*.ffi: names that are locals of
 # generated code, helper names, ...): each .hpp compiles as C++20 with
 # -pedantic alone and after its C header (the two ways the C layout is
