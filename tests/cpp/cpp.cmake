@@ -69,3 +69,11 @@ foreach(_ffi ${_cpp_shapes})
   target_compile_definitions(test_cpp_shape_${_n} PRIVATE "SHAPE_HOST=\"${_n}.h\""
     "SHAPE_HPP=\"${_n}.hpp\"")
 endforeach()
+
+# <lib>.h after <lib>.hpp: the C header refuses with a message naming the
+# order that works (the compiler runs as the test; its output is matched).
+add_test(NAME cpp_wrong_include_order
+  COMMAND ${CMAKE_CXX_COMPILER} -std=c++20 -fsyntax-only -I${FFIRT_GENERATED_INCLUDE_DIR}
+    ${PROJECT_SOURCE_DIR}/tests/cpp/wrong_include_order.cpp)
+set_tests_properties(cpp_wrong_include_order PROPERTIES LABELS unit
+  PASS_REGULAR_EXPRESSION "include <my_timer/my_timer.h> before <my_timer/my_timer.hpp>")

@@ -857,6 +857,8 @@ int ffirt__gen_emit_c_cbor_host(const ffirt__gen_model *m, const char *outdir) {
   L("#include <stdlib.h>");
   L("#include <string.h>");
   B();
+  ffirt__gen_c_cpp_order_check(&x->g, &w, file);
+  B();
   ffirt__gen_c_abi_block(&w);
   B();
   L("#ifdef __cplusplus");

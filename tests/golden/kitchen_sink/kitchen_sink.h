@@ -10,6 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* In C++, before <kitchen_sink/kitchen_sink.hpp> if both are used (docs/guide-cpp.md). */
+#if defined(__cplusplus) && defined(KITCHEN_SINK_HPP) && !defined(KITCHEN_SINK_HPP_C_TYPES_GLOBAL)
+#error "include <kitchen_sink/kitchen_sink.h> before <kitchen_sink/kitchen_sink.hpp> (docs/guide-cpp.md)"
+#endif
+
 #ifndef FFIRT_ABI_TYPES_DEFINED
 #define FFIRT_ABI_TYPES_DEFINED
 /*
