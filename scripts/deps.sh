@@ -6,10 +6,17 @@ set -euo pipefail
 PKGS=(cmake make gcc g++ clang libclang-rt-14-dev pkg-config clang-format
       libuv1-dev libcmocka-dev libcbor-dev libglib2.0-dev
       googletest libgtest-dev python3 python3-pytest python3-cbor2 valgrind)
+# cargo (the Rust binding's tests): Debian's package only when no cargo is
+# on the PATH or in ~/.cargo (a rustup toolchain does as well).
+command -v cargo >/dev/null 2>&1 || [ -x "$HOME/.cargo/bin/cargo" ] || PKGS+=(cargo)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Go (the Go binding's tests): any go on PATH will do, else Debian's.
+command -v go >/dev/null 2>&1 ||
+  dpkg-query -W -f='${Status}' golang-go 2>/dev/null | grep -q "install ok installed" ||
+  missing+=(golang-go)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "deps: installing missing Debian packages: ${missing[*]}"
   SUDO=""

@@ -74,11 +74,18 @@ void *ffirt_ctx_create(const ffirt_library *lib, const ffirt_call_desc *ctor, vo
  * Destroys the context behind handle: stops accepting calls, answers queued
  * calls RET_ERR ("context destroyed before the call ran"), gives running
  * calls a bounded grace then answers them RET_ERR, runs lib->dtor on the
- * worker (bounded), stops the event thread, joins and frees. Returns 0,
- * FFIRT_EBADCTX (invalid handle or another library's), FFIRT_EDEADLK (called
- * on the context's own worker or event thread: nothing happens), or
- * FFIRT_ETIMEDOUT (teardown overran its bound; resources were still freed
- * except a wedged thread, which is detached and logged). Any other thread.
+ * worker (bounded), stops the event thread, joins and frees. The whole of
+ * it is bounded by grace_ms + teardown_ms + 400 ms (see
+ * ffirt_ctx_set_destroy_timeouts), a listener that is running included.
+ * Returns 0, FFIRT_EBADCTX (invalid handle or another library's),
+ * FFIRT_EDEADLK (called on the context's own worker or event thread:
+ * nothing happens), or FFIRT_ETIMEDOUT (the worker's teardown or the event
+ * thread overran the bound; everything else was freed, the wedged thread
+ * is detached, logged, and frees what it holds if it ever finishes: a
+ * listener still running then may finish, and its release callback runs
+ * afterwards on that thread). Any other thread, listeners of other
+ * contexts included (two contexts destroying each other from their
+ * listeners both return, with FFIRT_ETIMEDOUT).
  */
 int ffirt_ctx_destroy(const ffirt_library *lib, void *handle);
 
@@ -153,10 +160,19 @@ ffirt_events *ffirt_ctx_events(ffirt_ctx *ctx);
  * the library owns while the context lives. */
 int ffirt_ctx_emit(ffirt_ctx *ctx, const ffirt_event_type *type, const void *payload);
 
+/* Emits an event known only by name with a pre-encoded CBOR payload
+ * (ffirt_events_emit_cbor: CBOR listeners only). Same threads as
+ * ffirt_ctx_emit. */
+int ffirt_ctx_emit_cbor(ffirt_ctx *ctx, const char *name, const uint8_t *payload, size_t len);
+
 /* Listener entry points behind the <lib>_add/remove_event_listener exports:
  * validate handle against lib, then ffirt_events_add/remove. add returns 0
  * on any failure; remove returns 0, FFIRT_EBADCTX or FFIRT_ENOTFOUND. Any
- * thread, including listeners. */
+ * thread, including listeners. On a context's worker thread (a handler or a
+ * result callback) remove does not wait for a running listener, exactly as
+ * inside a listener: the listener is not called again after its current
+ * call and its release callback runs on the event thread afterwards, so
+ * free userData in the release callback, not after remove returns. */
 uint64_t ffirt_ctx_add_listener(const ffirt_library *lib, void *handle, const char *name,
                                 ffirt_listener_kind kind, FFICallBack cb, void *ud,
                                 void (*release)(void *ud));

@@ -28,6 +28,7 @@ void ffirt_cbor_enc_init(ffirt_cbor_enc *e, uint8_t *buf, size_t cap) {
   e->len = 0;
   e->dynamic = 0;
   e->err = 0;
+  e->depth = 0;
 }
 
 void ffirt_cbor_enc_init_dynamic(ffirt_cbor_enc *e) {
@@ -36,6 +37,7 @@ void ffirt_cbor_enc_init_dynamic(ffirt_cbor_enc *e) {
   e->len = 0;
   e->dynamic = 1;
   e->err = 0;
+  e->depth = 0;
 }
 
 /* Slow path of room(): grows a dynamic buffer, or records the error and
@@ -185,7 +187,11 @@ int ffirt_cbor_enc_text(ffirt_cbor_enc *e, const char *s, size_t n) {
 }
 
 int ffirt_cbor_enc_text_z(ffirt_cbor_enc *e, const char *s) {
-  return s ? put_string(e, 0x60, s, strlen(s)) : put_string(e, 0x60, "", 0);
+  if (!s) return put_string(e, 0x60, "", 0);
+  size_t n = strlen(s);
+  if (FFIRT_LIKELY(ffirt_utf8_valid((const uint8_t *)s, n))) return put_string(e, 0x60, s, n);
+  if (!e->err) e->err = FFIRT_EMALFORMED;
+  return e->err;
 }
 
 int ffirt_cbor_enc_array(ffirt_cbor_enc *e, uint64_t count) { return put_head(e, 0x80, count); }

@@ -30,6 +30,7 @@
  *    the liveness monitor instead).
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -309,8 +310,26 @@ void ffirt_call_err_text(ffirt_call *call, const char *text, size_t len) {
     text = "unknown error (the library gave no text)";
     len = strlen(text);
   }
+  /* Hosts get valid UTF-8 (abi.md 1: RET_ERR carries UTF-8 text): invalid
+   * bytes become U+FFFD (at most 3 bytes each). */
+  char *clean = NULL;
+  if (!ffirt_utf8_valid((const uint8_t *)text, len)) {
+    size_t cap = len <= (SIZE_MAX - 1) / 3 ? len * 3 + 1 : 0;
+    clean = cap ? ffirt_malloc(cap) : NULL;
+    if (clean) {
+      len = ffirt_utf8_sanitize(clean, cap, text, len);
+      text = clean;
+    } else {
+      len = ffirt_utf8_cut(text, len, len); /* the valid prefix at least */
+      if (!len) {
+        text = "error text not valid UTF-8 (and no memory to repair it)";
+        len = strlen(text);
+      }
+    }
+  }
   ctor_failed(call, text, len);
   call->cb(RET_ERR, text, len, call->ud);
+  ffirt_free(clean);
   finish_end(call);
 }
 

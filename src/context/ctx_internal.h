@@ -133,6 +133,10 @@ ffirt_call *ffirt__list_pop(ffirt__call_list *l);
 /* --- ctx.c ----------------------------------------------------------- */
 /* Frees everything the context owns once the worker is gone. */
 void ffirt__ctx_free(ffirt_ctx *ctx);
+/* The same with the event thread's exit bounded by deadline_ns
+ * (CLOCK_MONOTONIC): 0, or FFIRT_ETIMEDOUT (the event thread was detached
+ * and frees the registry itself later; everything else is freed). */
+int ffirt__ctx_free_until(ffirt_ctx *ctx, uint64_t deadline_ns);
 /* The hidden static worker's handle of lib, created on first use (NULL when
  * it cannot be created). Any thread. */
 void *ffirt__static_handle(const ffirt_library *lib);

@@ -3,7 +3,7 @@
 if(TARGET ffirt-gen)
   # Not ffirt_add_unit_test: the generator does not link the runtime, and
   # its tests should not need it either.
-  foreach(t lex parse check cddl oom naming)
+  foreach(t lex parse check cddl oom naming fingerprint)
     add_executable(test_gen_${t} ${CMAKE_CURRENT_LIST_DIR}/test_gen_${t}.c)
     target_link_libraries(test_gen_${t} PRIVATE ffirt_gen_core PkgConfig::CMOCKA)
     target_include_directories(test_gen_${t} PRIVATE ${CMAKE_CURRENT_LIST_DIR})

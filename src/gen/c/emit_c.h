@@ -18,6 +18,7 @@
 #ifndef FFIRT_GEN_EMIT_C_H
 #define FFIRT_GEN_EMIT_C_H
 
+#include "ffirt/cbor.h"
 #include "ir.h"
 #include "naming.h"
 #include "writer.h"
@@ -25,7 +26,12 @@
 typedef enum gen_nt_kind { NT_STRUCT, NT_BOX, NT_ARGS, NT_ENUM } gen_nt_kind;
 
 /* Operations a named type needs in one output (bit set). */
-enum { OP_COPY = 1, OP_FREE = 2, OP_ENC = 4, OP_DEC = 8 };
+enum { OP_COPY = 1, OP_FREE = 2, OP_ENC = 4, OP_DEC = 8, OP_CHECK = 16 };
+
+/* How many levels of recursive structs a native value may nest before the
+ * copy, check and encode walkers refuse it (FFIRT_EDEPTH), the same number
+ * as the CBOR decoder's default nesting limit. */
+#define GEN_MAX_NATIVE_DEPTH FFIRT_CBOR_DEFAULT_MAX_DEPTH
 
 /* One stored slot of a named type: a field, a parameter or a box member. */
 typedef struct gen_field {
@@ -46,9 +52,13 @@ typedef struct gen_nt {
   gen_field *fields;
   size_t nfields;
   unsigned ops;
-  int has_ptr;  /* owns memory: needs a deep copy and a free */
-  int has_enum; /* holds an enum: a native copy checks its values */
-  int state;    /* ordering scratch */
+  int has_ptr;   /* owns memory: needs a deep copy and a free */
+  int has_enum;  /* holds an enum: a native copy checks its values */
+  int recursive; /* a struct that can contain itself (through a seq): its
+                    walkers count their depth and stop at
+                    GEN_MAX_NATIVE_DEPTH, so deep or cyclic graphs end */
+  int state;     /* ordering scratch */
+  int seen;      /* reachability scratch */
 } gen_nt;
 
 typedef struct gen_c {

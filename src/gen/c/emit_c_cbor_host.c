@@ -75,6 +75,7 @@ static const char codec_template[] =
     "  uint8_t *buf;\n"
     "  size_t len, cap;\n"
     "  int err;\n"
+    "  unsigned depth; /* of recursive structs being encoded */\n"
     "} @enc;\n"
     "\n"
     "static inline void @enc_put(@enc *e, const void *p, size_t n) {\n"
@@ -151,6 +152,11 @@ static const char codec_template[] =
     "/* A native enum value without an enumerator cannot be encoded. */\n"
     "static inline int @enc_invalid(@enc *e) {\n"
     "  if (!e->err) e->err = -2;\n"
+    "  return e->err;\n"
+    "}\n"
+    "/* A recursive value nested deeper than 64 levels (or a cycle). */\n"
+    "static inline int @enc_too_deep(@enc *e) {\n"
+    "  if (!e->err) e->err = -3;\n"
     "  return e->err;\n"
     "}\n"
     "/* Hands the encoded bytes to the caller (free with free()). */\n"
@@ -327,6 +333,10 @@ static const char codec_template[] =
     "  uint8_t *s;\n"
     "  size_t n;\n"
     "  if (@dec_string(c, 3, \"expected text string\", &s, &n)) return -1;\n"
+    "  if (memchr(s, 0, n)) { /* the native form ends at the first NUL */\n"
+    "    free(s);\n"
+    "    return @dec_fail(c, \"text contains a NUL character\");\n"
+    "  }\n"
     "  *out = (const char *)s;\n"
     "  return 0;\n"
     "}\n"
@@ -594,7 +604,7 @@ static void type_api(host *x, gen_nt *nt) {
   L(" * memory, or an enum value without an enumerator). */");
   L("static inline int %s_encode(const %s *v, uint8_t **out, size_t *out_len) {", api, nt->cname);
   IN();
-  L("%senc e = {NULL, 0, 0, 0};", p);
+  L("%senc e = {NULL, 0, 0, 0, 0};", p);
   L("%sencode_%s(&e, v);", p, nt->stem);
   L("return %senc_take(&e, out, out_len);", p);
   OUT();
@@ -626,7 +636,7 @@ static void request_encoder(host *x, const ffirt__gen_proc *p) {
     "*request_out_len) {",
     x->g.lib, p->name, *params ? params + 2 : "", *params ? ", " : "");
   IN();
-  L("%senc %s = {NULL, 0, 0, 0};", x->p, local);
+  L("%senc %s = {NULL, 0, 0, 0, 0};", x->p, local);
   ffirt__gen_c_enc_map(&x->g, x->w, &fl, fields, p->nparams, "");
   L("return %senc_take(%s, request_out, request_out_len);", x->p, fl.ev);
   OUT();

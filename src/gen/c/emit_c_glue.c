@@ -230,6 +230,7 @@ static const helper glue_helpers[] = {
      "typedef struct @gen_err {\n"
      "  int code; /* FFIRT_E* */\n"
      "  int truncated;\n"
+     "  int depth; /* of recursive structs, while copying or checking */\n"
      "  size_t start; /* the path is path[start..] */\n"
      "  char path[192];\n"
      "  char msg[128];\n"
@@ -237,6 +238,7 @@ static const helper glue_helpers[] = {
     {"err_init", "static void @err_init(@gen_err *err) {\n"
                  "  err->code = 0;\n"
                  "  err->truncated = 0;\n"
+                 "  err->depth = 0;\n"
                  "  err->start = sizeof err->path - 1;\n"
                  "  err->path[err->start] = '\\0';\n"
                  "  err->msg[0] = '\\0';\n"
@@ -262,7 +264,7 @@ static const helper glue_helpers[] = {
                      "}\n"},
     {"err_enum",
      "static int @err_enum(@gen_err *err, const char *name, const char *type, long long v) {\n"
-     "  err->code = FFIRT_EINVAL;\n"
+     "  err->code = FFIRT_ERANGE;\n"
      "  snprintf(err->msg, sizeof err->msg, \"invalid %s value %lld\", type, v);\n"
      "  return name ? @err_at(err, name) : -1;\n"
      "}\n"},
@@ -276,6 +278,21 @@ static const helper glue_helpers[] = {
                   "  snprintf(err->msg, sizeof err->msg, \"out of memory\");\n"
                   "  return -1;\n"
                   "}\n"},
+    {"err_depth", "static int @err_depth(@gen_err *err) {\n"
+                  "  err->code = FFIRT_EDEPTH;\n"
+                  "  snprintf(err->msg, sizeof err->msg, \"nesting deeper than %d\", "
+                  "FFIRT_CBOR_DEFAULT_MAX_DEPTH);\n"
+                  "  return -1;\n"
+                  "}\n"},
+    {"copy_text",
+     "/* The native copy of a text: NULL reads as \"\", anything else must be UTF-8. */\n"
+     "static int @copy_text(const char **dst, const char *src, @gen_err *err) {\n"
+     "  if (!(*dst = ffirt_strdup(src))) return @err_nomem(err);\n"
+     "  if (ffirt_utf8_valid((const uint8_t *)*dst, strlen(*dst))) return 0;\n"
+     "  err->code = FFIRT_EMALFORMED;\n"
+     "  snprintf(err->msg, sizeof err->msg, \"text is not valid UTF-8\");\n"
+     "  return -1;\n"
+     "}\n"},
     {"err_text",
      "/* \"<path>: <reason>\"; root names the whole value when the path is empty. */\n"
      "static size_t @err_text(const @gen_err *err, const char *root, char *buf, size_t size) {\n"
@@ -296,6 +313,21 @@ static const helper glue_helpers[] = {
     {"reject_text", "static int @reject_text(FFICallBack cb, void *ud, const char *text) {\n"
                     "  cb(RET_ERR, text, strlen(text), ud);\n"
                     "  return RET_ERR;\n"
+                    "}\n"},
+    {"reject_length",
+     "/* A request no buffer can hold (a length near SIZE_MAX, e.g. -1 from a\n"
+     " * binding): refused before its size is computed or a byte is read. */\n"
+     "static int @reject_length(FFICallBack cb, void *ud, size_t len) {\n"
+     "  char text[96];\n"
+     "  int n = snprintf(text, sizeof text, \"request: length %zu is larger than any buffer\", "
+     "len);\n"
+     "  cb(RET_ERR, text, (size_t)n, ud);\n"
+     "  return RET_ERR;\n"
+     "}\n"},
+    {"fail_result", "static void @fail_result(ffirt_call *call, const @gen_err *err) {\n"
+                    "  char text[384];\n"
+                    "  size_t n = @err_text(err, \"result\", text, sizeof text);\n"
+                    "  ffirt_call_err_text(call, text, n);\n"
                     "}\n"},
     {"fail_call", "static void @fail_call(ffirt_call *call, const @gen_err *err) {\n"
                   "  char text[384];\n"
@@ -447,16 +479,24 @@ static const helper glue_helpers[] = {
                     "  @dec_fail(c, FFIRT_ETYPE, \"missing required key\");\n"
                     "  return @err_at(&c->err, name);\n"
                     "}\n"},
+    {"utf8_cut", "/* The length of s[0..n) cut to at most max bytes, never inside a character\n"
+                 " * (error texts quote input and must stay valid UTF-8). */\n"
+                 "static int @utf8_cut(const char *s, size_t n, size_t max) {\n"
+                 "  if (n <= max) return (int)n;\n"
+                 "  while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)\n"
+                 "    max--;\n"
+                 "  return (int)max;\n"
+                 "}\n"},
     {"dec_unknown", "static int @dec_unknown(@gen_dec *c, const char *key, size_t n) {\n"
                     "  c->err.code = FFIRT_ETYPE;\n"
                     "  snprintf(c->err.msg, sizeof c->err.msg, \"unknown key \\\"%.*s\\\"\", "
-                    "(int)(n > 64 ? 64 : n), key);\n"
+                    "@utf8_cut(key, n, 64), key);\n"
                     "  return -1;\n"
                     "}\n"},
     {"dec_bad_enum", "static int @dec_bad_enum(@gen_dec *c, const char *text, size_t n) {\n"
                      "  c->err.code = FFIRT_ETYPE;\n"
                      "  snprintf(c->err.msg, sizeof c->err.msg, \"unknown enumerator "
-                     "\\\"%.*s\\\"\", (int)(n > 64 ? 64 : n),\n"
+                     "\\\"%.*s\\\"\", @utf8_cut(text, n, 64),\n"
                      "           text);\n"
                      "  return -1;\n"
                      "}\n"},
@@ -465,11 +505,21 @@ static const helper glue_helpers[] = {
                     "  if (!e->err) e->err = FFIRT_ERANGE;\n"
                     "  return e->err;\n"
                     "}\n"},
+    {"enc_too_deep", "/* A recursive value nested deeper than the limit (or a cycle). */\n"
+                     "static int @enc_too_deep(ffirt_cbor_enc *e) {\n"
+                     "  if (!e->err) e->err = FFIRT_EDEPTH;\n"
+                     "  return e->err;\n"
+                     "}\n"},
     {"reply_encoded",
      "/* Finishes a _cbor call with the encoded result (or the encoding error). */\n"
      "static void @reply_encoded(ffirt_call *call, ffirt_cbor_enc *e) {\n"
      "  int rc = ffirt_cbor_enc_finish(e);\n"
-     "  if (rc)\n"
+     "  if (rc == FFIRT_EMALFORMED)\n"
+     "    ffirt_call_err(call, \"cannot encode the result: a text in it is not valid UTF-8\");\n"
+     "  else if (rc == FFIRT_EDEPTH)\n"
+     "    ffirt_call_err(call, \"cannot encode the result: nesting deeper than %d\", "
+     "FFIRT_CBOR_DEFAULT_MAX_DEPTH);\n"
+     "  else if (rc)\n"
      "    ffirt_call_err(call, \"cannot encode the result: %s\", ffirt_strerror(rc));\n"
      "  else\n"
      "    ffirt_call_ok(call, e->buf, e->len);\n"
@@ -612,6 +662,25 @@ static void ok_function(glue *x, const ffirt__gen_proc *p) {
     }
     L("if (!ffirt_call_is_cbor(call)) {");
     IN();
+    /* a native result is delivered as the handler built it, but never with
+     * an enum value that has no enumerator (docs/generated-code.md) */
+    if (t->kind == GEN_ENUM) {
+      L("if (!@valid_%s(result)) {", t->name);
+      IN();
+      L("ffirt_call_err(call, \"result: invalid %s value %%lld\", (long long)result);", t->name);
+      L("return;");
+      OUT();
+      L("}");
+    } else if (nt && nt->has_enum) {
+      L("@gen_err err;");
+      L("@err_init(&err);");
+      L("if (@check_%s(result, &err)) {", nt->stem);
+      IN();
+      L("@fail_result(call, &err);");
+      L("return;");
+      OUT();
+      L("}");
+    }
     switch (t->kind) {
     case GEN_STRING:
       L("ffirt_call_ok(call, result ? result : \"\", result ? strlen(result) : 0);");
@@ -804,6 +873,12 @@ static void procedure(glue *x, const ffirt__gen_proc *p) {
     L("return ffirt_ctx_create(&@library, &@%s_cbor, NULL, cb, ud);", n);
   } else if (p->kind == GEN_CTOR) {
     L("if (!cb) return NULL;");
+    L("if (req && len > PTRDIFF_MAX) {");
+    IN();
+    L("@reject_length(cb, ud, len);");
+    L("return NULL;");
+    OUT();
+    L("}");
     L("@%s_args *args = (@%s_args *)ffirt_calloc(1, sizeof *args);", n, n);
     L("if (!args) {");
     IN();
@@ -822,6 +897,17 @@ static void procedure(glue *x, const ffirt__gen_proc *p) {
     L("return ffirt_ctx_create(&@library, &@%s_cbor, args, cb, ud);", n);
   } else {
     L("if (!cb) return RET_MISSING_CALLBACK;");
+    if (p->kind == GEN_STATIC) {
+      L("if (req && len > PTRDIFF_MAX) return @reject_length(cb, ud, len);");
+    } else {
+      /* rare: the handle is checked first, as for any malformed request */
+      L("if (req && len > PTRDIFF_MAX) {");
+      IN();
+      L("int rc = ffirt_ctx_check(&@library, ctx, cb, ud);");
+      L("return rc != RET_OK ? rc : @reject_length(cb, ud, len);");
+      OUT();
+      L("}");
+    }
     L("@%s_request *r = (@%s_request *)ffirt_malloc(sizeof *r + (req ? len : 0));", n, n);
     L("if (!r) return @reject_text(cb, ud, \"out of memory\");");
     L("memset(&r->args, 0, sizeof r->args);");
@@ -955,9 +1041,32 @@ static void listeners(glue *x) {
   B();
   L("/* ---- listeners */");
   B();
+  L("/* A name this library can deliver: one of its events, a built-in one, or");
+  L(" * NULL / \"\" (the wildcard). Anything else would never fire: refused, and");
+  L(" * the reason logged. */");
+  L("static int @known_event(const char *name) {");
+  IN();
+  L("static const char *const names[] = {");
+  IN();
+  for (size_t i = 0; i < m->nevents; i++)
+    L("%s,", ffirt__gen_c_string(&x->g.names, m->events[i].wire));
+  L("\"not_responding\", \"responding\", \"dropped_events\"};");
+  OUT();
+  L("if (!name || !*name) return 1;");
+  L("for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)");
+  IN();
+  L("if (strcmp(name, names[i]) == 0) return 1;");
+  OUT();
+  L("ffirt_log(FFIRT_LOG_WARN, \"%s: no event named \\\"%%.64s\\\": listener refused\", name);",
+    lib);
+  L("return 0;");
+  OUT();
+  L("}");
+  B();
   L("uint64_t %s_add_event_listener(void *ctx, const char *eventName, FFICallBack cb, void *ud) {",
     lib);
   IN();
+  L("if (!@known_event(eventName)) return 0;");
   L("return ffirt_ctx_add_listener(&@library, ctx, eventName, FFIRT_LISTENER_NATIVE, cb, ud, "
     "NULL);");
   OUT();
@@ -967,6 +1076,7 @@ static void listeners(glue *x) {
     "void *ud) {",
     lib);
   IN();
+  L("if (!@known_event(eventName)) return 0;");
   L("return ffirt_ctx_add_listener(&@library, ctx, eventName, FFIRT_LISTENER_CBOR, cb, ud, NULL);");
   OUT();
   L("}");
@@ -1146,10 +1256,11 @@ int ffirt__gen_emit_c_glue(const ffirt__gen_model *m, const char *outdir) {
     const ffirt__gen_type *t = m->procs[i].result;
     if (!t) continue;
     gen_nt *box = t->kind == GEN_SEQ || t->kind == GEN_OPTIONAL ? ffirt__gen_c_box(&x.g, t) : NULL;
+    /* native results are checked for enum values without an enumerator */
     if (box)
-      ffirt__gen_c_mark_nt(&x.g, box, OP_ENC);
+      ffirt__gen_c_mark_nt(&x.g, box, OP_ENC | OP_CHECK);
     else
-      ffirt__gen_c_mark(&x.g, t, OP_ENC);
+      ffirt__gen_c_mark(&x.g, t, OP_ENC | OP_CHECK);
   }
   for (size_t i = 0; i < m->nevents; i++) {
     const ffirt__gen_type *t = m->events[i].payload;

@@ -272,6 +272,11 @@ void ffirt__gen_warning(ffirt__gen_diag *d, ffirt__gen_loc loc, const char *fmt,
 ffirt__gen_model *ffirt__gen_parse(const char *file, const char *src, size_t len,
                                    ffirt__gen_diag *d);
 void ffirt__gen_model_free(ffirt__gen_model *m);
+/* The ABI fingerprint of a checked model (fingerprint.c): a 64-bit hash of
+ * the normalised IDL (declarations, types, names, wire texts, ordinals and
+ * constants; not docs, comments, layout of the file or options). Generated
+ * code writes it as 16 lower-case hex digits. */
+uint64_t ffirt__gen_fingerprint(const ffirt__gen_model *m);
 /* Moves the pending diagnostics into d->out in source order (done by
  * ffirt__gen_parse; only needed after reporting outside of it). */
 void ffirt__gen_diag_flush(ffirt__gen_diag *d);

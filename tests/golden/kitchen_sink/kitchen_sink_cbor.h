@@ -350,6 +350,7 @@ typedef struct kitchen_sink__enc {
   uint8_t *buf;
   size_t len, cap;
   int err;
+  unsigned depth; /* of recursive structs being encoded */
 } kitchen_sink__enc;
 
 static inline void kitchen_sink__enc_put(kitchen_sink__enc *e, const void *p, size_t n) {
@@ -437,6 +438,11 @@ static inline int kitchen_sink__enc_f64(kitchen_sink__enc *e, double v) {
 /* A native enum value without an enumerator cannot be encoded. */
 static inline int kitchen_sink__enc_invalid(kitchen_sink__enc *e) {
   if (!e->err) e->err = -2;
+  return e->err;
+}
+/* A recursive value nested deeper than 64 levels (or a cycle). */
+static inline int kitchen_sink__enc_too_deep(kitchen_sink__enc *e) {
+  if (!e->err) e->err = -3;
   return e->err;
 }
 /* Hands the encoded bytes to the caller (free with free()). */
@@ -621,6 +627,10 @@ static inline int kitchen_sink__dec_text(kitchen_sink__dec *c, const char **out)
   uint8_t *s;
   size_t n;
   if (kitchen_sink__dec_string(c, 3, "expected text string", &s, &n)) return -1;
+  if (memchr(s, 0, n)) { /* the native form ends at the first NUL */
+    free(s);
+    return kitchen_sink__dec_fail(c, "text contains a NUL character");
+  }
   *out = (const char *)s;
   return 0;
 }
@@ -1120,7 +1130,7 @@ static inline int kitchen_sink__encode_Containers(kitchen_sink__enc *e, const Co
                                (v->favourite_present != 0) + (v->nothing_present != 0));
   kitchen_sink__enc_text(e, "points", 6);
   kitchen_sink__enc_array(e, v->points_len);
-  for (size_t i = 0; i < v->points_len; i++)
+  for (size_t i = 0; i < v->points_len && !(e)->err; i++)
     kitchen_sink__encode_Point(e, &v->points[i]);
   if (v->origin_present) {
     kitchen_sink__enc_text(e, "origin", 6);
@@ -1128,7 +1138,7 @@ static inline int kitchen_sink__encode_Containers(kitchen_sink__enc *e, const Co
   }
   kitchen_sink__enc_text(e, "maybeNames", 10);
   kitchen_sink__enc_array(e, v->maybeNames_len);
-  for (size_t i = 0; i < v->maybeNames_len; i++)
+  for (size_t i = 0; i < v->maybeNames_len && !(e)->err; i++)
     kitchen_sink__encode_kitchen_sink_opt_string(e, &v->maybeNames[i]);
   if (v->maybeNumbers_present) {
     kitchen_sink__enc_text(e, "maybeNumbers", 12);
@@ -1136,7 +1146,7 @@ static inline int kitchen_sink__encode_Containers(kitchen_sink__enc *e, const Co
   }
   kitchen_sink__enc_text(e, "colors", 6);
   kitchen_sink__enc_array(e, v->colors_len);
-  for (size_t i = 0; i < v->colors_len; i++)
+  for (size_t i = 0; i < v->colors_len && !(e)->err; i++)
     kitchen_sink__encode_Color(e, v->colors[i]);
   if (v->favourite_present) {
     kitchen_sink__enc_text(e, "favourite", 9);
@@ -1144,7 +1154,7 @@ static inline int kitchen_sink__encode_Containers(kitchen_sink__enc *e, const Co
   }
   kitchen_sink__enc_text(e, "blobs", 5);
   kitchen_sink__enc_array(e, v->blobs_len);
-  for (size_t i = 0; i < v->blobs_len; i++)
+  for (size_t i = 0; i < v->blobs_len && !(e)->err; i++)
     kitchen_sink__encode_kitchen_sink_bytes(e, &v->blobs[i]);
   if (v->nothing_present) {
     kitchen_sink__enc_text(e, "nothing", 7);
@@ -1280,6 +1290,7 @@ static inline void kitchen_sink__free_Everything(Everything *v) {
 }
 
 static inline int kitchen_sink__encode_Everything(kitchen_sink__enc *e, const Everything *v) {
+  if (++e->depth > 64) return kitchen_sink__enc_too_deep(e);
   kitchen_sink__enc_map(e, 4);
   kitchen_sink__enc_text(e, "scalars", 7);
   kitchen_sink__encode_Scalars(e, &v->scalars);
@@ -1289,8 +1300,9 @@ static inline int kitchen_sink__encode_Everything(kitchen_sink__enc *e, const Ev
   kitchen_sink__encode_Empty(e, &v->empty);
   kitchen_sink__enc_text(e, "children", 8);
   kitchen_sink__enc_array(e, v->children_len);
-  for (size_t i = 0; i < v->children_len; i++)
+  for (size_t i = 0; i < v->children_len && !(e)->err; i++)
     kitchen_sink__encode_Everything(e, &v->children[i]);
+  e->depth--;
   return e->err;
 }
 
@@ -1448,7 +1460,7 @@ static inline void kitchen_sink__free_kitchen_sink_seq_i64(kitchen_sink_seq_i64 
 static inline int kitchen_sink__encode_kitchen_sink_seq_i64(kitchen_sink__enc *e,
                                                             const kitchen_sink_seq_i64 *v) {
   kitchen_sink__enc_array(e, v->items_len);
-  for (size_t i = 0; i < v->items_len; i++)
+  for (size_t i = 0; i < v->items_len && !(e)->err; i++)
     kitchen_sink__enc_int(e, v->items[i]);
   return e->err;
 }
@@ -1495,7 +1507,7 @@ static inline void kitchen_sink__free_kitchen_sink_seq_string(kitchen_sink_seq_s
 static inline int kitchen_sink__encode_kitchen_sink_seq_string(kitchen_sink__enc *e,
                                                                const kitchen_sink_seq_string *v) {
   kitchen_sink__enc_array(e, v->items_len);
-  for (size_t i = 0; i < v->items_len; i++)
+  for (size_t i = 0; i < v->items_len && !(e)->err; i++)
     kitchen_sink__enc_text_z(e, v->items[i]);
   return e->err;
 }
@@ -1549,7 +1561,7 @@ static inline void kitchen_sink__free_kitchen_sink_seq_opt_string(kitchen_sink_s
 static inline int kitchen_sink__encode_kitchen_sink_seq_opt_string(
     kitchen_sink__enc *e, const kitchen_sink_seq_opt_string *v) {
   kitchen_sink__enc_array(e, v->items_len);
-  for (size_t i = 0; i < v->items_len; i++)
+  for (size_t i = 0; i < v->items_len && !(e)->err; i++)
     kitchen_sink__encode_kitchen_sink_opt_string(e, &v->items[i]);
   return e->err;
 }
@@ -1640,7 +1652,7 @@ static inline void kitchen_sink_Scalars_free(Scalars *v) { kitchen_sink__free_Sc
 /** Encodes *v into a malloc'd buffer (*out, free with free()). 0, or -1 (out of
  * memory, or an enum value without an enumerator). */
 static inline int kitchen_sink_Scalars_encode(const Scalars *v, uint8_t **out, size_t *out_len) {
-  kitchen_sink__enc e = {NULL, 0, 0, 0};
+  kitchen_sink__enc e = {NULL, 0, 0, 0, 0};
   kitchen_sink__encode_Scalars(&e, v);
   return kitchen_sink__enc_take(&e, out, out_len);
 }
@@ -1666,7 +1678,7 @@ static inline void kitchen_sink_Empty_free(Empty *v) { (void)v; }
 /** Encodes *v into a malloc'd buffer (*out, free with free()). 0, or -1 (out of
  * memory, or an enum value without an enumerator). */
 static inline int kitchen_sink_Empty_encode(const Empty *v, uint8_t **out, size_t *out_len) {
-  kitchen_sink__enc e = {NULL, 0, 0, 0};
+  kitchen_sink__enc e = {NULL, 0, 0, 0, 0};
   kitchen_sink__encode_Empty(&e, v);
   return kitchen_sink__enc_take(&e, out, out_len);
 }
@@ -1692,7 +1704,7 @@ static inline void kitchen_sink_Point_free(Point *v) { (void)v; }
 /** Encodes *v into a malloc'd buffer (*out, free with free()). 0, or -1 (out of
  * memory, or an enum value without an enumerator). */
 static inline int kitchen_sink_Point_encode(const Point *v, uint8_t **out, size_t *out_len) {
-  kitchen_sink__enc e = {NULL, 0, 0, 0};
+  kitchen_sink__enc e = {NULL, 0, 0, 0, 0};
   kitchen_sink__encode_Point(&e, v);
   return kitchen_sink__enc_take(&e, out, out_len);
 }
@@ -1719,7 +1731,7 @@ static inline void kitchen_sink_Containers_free(Containers *v) { kitchen_sink__f
  * memory, or an enum value without an enumerator). */
 static inline int kitchen_sink_Containers_encode(const Containers *v, uint8_t **out,
                                                  size_t *out_len) {
-  kitchen_sink__enc e = {NULL, 0, 0, 0};
+  kitchen_sink__enc e = {NULL, 0, 0, 0, 0};
   kitchen_sink__encode_Containers(&e, v);
   return kitchen_sink__enc_take(&e, out, out_len);
 }
@@ -1746,7 +1758,7 @@ static inline void kitchen_sink_Everything_free(Everything *v) { kitchen_sink__f
  * memory, or an enum value without an enumerator). */
 static inline int kitchen_sink_Everything_encode(const Everything *v, uint8_t **out,
                                                  size_t *out_len) {
-  kitchen_sink__enc e = {NULL, 0, 0, 0};
+  kitchen_sink__enc e = {NULL, 0, 0, 0, 0};
   kitchen_sink__encode_Everything(&e, v);
   return kitchen_sink__enc_take(&e, out, out_len);
 }
@@ -1772,7 +1784,7 @@ static inline void kitchen_sink_Config_free(Config *v) { kitchen_sink__free_Conf
 /** Encodes *v into a malloc'd buffer (*out, free with free()). 0, or -1 (out of
  * memory, or an enum value without an enumerator). */
 static inline int kitchen_sink_Config_encode(const Config *v, uint8_t **out, size_t *out_len) {
-  kitchen_sink__enc e = {NULL, 0, 0, 0};
+  kitchen_sink__enc e = {NULL, 0, 0, 0, 0};
   kitchen_sink__encode_Config(&e, v);
   return kitchen_sink__enc_take(&e, out, out_len);
 }
@@ -1802,7 +1814,7 @@ static inline void kitchen_sink_PairSeenPayload_free(PairSeenPayload *v) {
  * memory, or an enum value without an enumerator). */
 static inline int kitchen_sink_PairSeenPayload_encode(const PairSeenPayload *v, uint8_t **out,
                                                       size_t *out_len) {
-  kitchen_sink__enc e = {NULL, 0, 0, 0};
+  kitchen_sink__enc e = {NULL, 0, 0, 0, 0};
   kitchen_sink__encode_PairSeenPayload(&e, v);
   return kitchen_sink__enc_take(&e, out, out_len);
 }
@@ -1832,7 +1844,7 @@ static inline void kitchen_sink_opt_string_free(kitchen_sink_opt_string *v) {
  * memory, or an enum value without an enumerator). */
 static inline int kitchen_sink_opt_string_encode(const kitchen_sink_opt_string *v, uint8_t **out,
                                                  size_t *out_len) {
-  kitchen_sink__enc e = {NULL, 0, 0, 0};
+  kitchen_sink__enc e = {NULL, 0, 0, 0, 0};
   kitchen_sink__encode_kitchen_sink_opt_string(&e, v);
   return kitchen_sink__enc_take(&e, out, out_len);
 }
@@ -1862,7 +1874,7 @@ static inline void kitchen_sink_seq_i64_free(kitchen_sink_seq_i64 *v) {
  * memory, or an enum value without an enumerator). */
 static inline int kitchen_sink_seq_i64_encode(const kitchen_sink_seq_i64 *v, uint8_t **out,
                                               size_t *out_len) {
-  kitchen_sink__enc e = {NULL, 0, 0, 0};
+  kitchen_sink__enc e = {NULL, 0, 0, 0, 0};
   kitchen_sink__encode_kitchen_sink_seq_i64(&e, v);
   return kitchen_sink__enc_take(&e, out, out_len);
 }
@@ -1891,7 +1903,7 @@ static inline void kitchen_sink_bytes_free(kitchen_sink_bytes *v) {
  * memory, or an enum value without an enumerator). */
 static inline int kitchen_sink_bytes_encode(const kitchen_sink_bytes *v, uint8_t **out,
                                             size_t *out_len) {
-  kitchen_sink__enc e = {NULL, 0, 0, 0};
+  kitchen_sink__enc e = {NULL, 0, 0, 0, 0};
   kitchen_sink__encode_kitchen_sink_bytes(&e, v);
   return kitchen_sink__enc_take(&e, out, out_len);
 }
@@ -1921,7 +1933,7 @@ static inline void kitchen_sink_seq_string_free(kitchen_sink_seq_string *v) {
  * memory, or an enum value without an enumerator). */
 static inline int kitchen_sink_seq_string_encode(const kitchen_sink_seq_string *v, uint8_t **out,
                                                  size_t *out_len) {
-  kitchen_sink__enc e = {NULL, 0, 0, 0};
+  kitchen_sink__enc e = {NULL, 0, 0, 0, 0};
   kitchen_sink__encode_kitchen_sink_seq_string(&e, v);
   return kitchen_sink__enc_take(&e, out, out_len);
 }
@@ -1949,7 +1961,7 @@ static inline void kitchen_sink_opt_i64_free(kitchen_sink_opt_i64 *v) { (void)v;
  * memory, or an enum value without an enumerator). */
 static inline int kitchen_sink_opt_i64_encode(const kitchen_sink_opt_i64 *v, uint8_t **out,
                                               size_t *out_len) {
-  kitchen_sink__enc e = {NULL, 0, 0, 0};
+  kitchen_sink__enc e = {NULL, 0, 0, 0, 0};
   kitchen_sink__encode_kitchen_sink_opt_i64(&e, v);
   return kitchen_sink__enc_take(&e, out, out_len);
 }
@@ -1979,7 +1991,7 @@ static inline void kitchen_sink_seq_opt_string_free(kitchen_sink_seq_opt_string 
  * memory, or an enum value without an enumerator). */
 static inline int kitchen_sink_seq_opt_string_encode(const kitchen_sink_seq_opt_string *v,
                                                      uint8_t **out, size_t *out_len) {
-  kitchen_sink__enc e = {NULL, 0, 0, 0};
+  kitchen_sink__enc e = {NULL, 0, 0, 0, 0};
   kitchen_sink__encode_kitchen_sink_seq_opt_string(&e, v);
   return kitchen_sink__enc_take(&e, out, out_len);
 }
@@ -2009,7 +2021,7 @@ static inline void kitchen_sink_opt_bytes_free(kitchen_sink_opt_bytes *v) {
  * memory, or an enum value without an enumerator). */
 static inline int kitchen_sink_opt_bytes_encode(const kitchen_sink_opt_bytes *v, uint8_t **out,
                                                 size_t *out_len) {
-  kitchen_sink__enc e = {NULL, 0, 0, 0};
+  kitchen_sink__enc e = {NULL, 0, 0, 0, 0};
   kitchen_sink__encode_kitchen_sink_opt_bytes(&e, v);
   return kitchen_sink__enc_take(&e, out, out_len);
 }
@@ -2037,7 +2049,7 @@ static inline void kitchen_sink_opt_Point_free(kitchen_sink_opt_Point *v) { (voi
  * memory, or an enum value without an enumerator). */
 static inline int kitchen_sink_opt_Point_encode(const kitchen_sink_opt_Point *v, uint8_t **out,
                                                 size_t *out_len) {
-  kitchen_sink__enc e = {NULL, 0, 0, 0};
+  kitchen_sink__enc e = {NULL, 0, 0, 0, 0};
   kitchen_sink__encode_kitchen_sink_opt_Point(&e, v);
   return kitchen_sink__enc_take(&e, out, out_len);
 }
@@ -2046,7 +2058,7 @@ static inline int kitchen_sink_opt_Point_encode(const kitchen_sink_opt_Point *v,
  * malloc'd buffer (*request_out, free with free()). 0, or -1 (out of memory). */
 static inline int kitchen_sink_create_request_encode(Config config, uint8_t **request_out,
                                                      size_t *request_out_len) {
-  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0};
+  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0, 0};
   kitchen_sink__enc_map(&kitchen_sink__e, 1);
   kitchen_sink__enc_text(&kitchen_sink__e, "config", 6);
   kitchen_sink__encode_Config(&kitchen_sink__e, &config);
@@ -2057,7 +2069,7 @@ static inline int kitchen_sink_create_request_encode(Config config, uint8_t **re
  * malloc'd buffer (*request_out, free with free()). 0, or -1 (out of memory). */
 static inline int kitchen_sink_echo_scalars_request_encode(Scalars s, uint8_t **request_out,
                                                            size_t *request_out_len) {
-  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0};
+  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0, 0};
   kitchen_sink__enc_map(&kitchen_sink__e, 1);
   kitchen_sink__enc_text(&kitchen_sink__e, "s", 1);
   kitchen_sink__encode_Scalars(&kitchen_sink__e, &s);
@@ -2087,7 +2099,7 @@ static inline int kitchen_sink_echo_scalars_response_decode(const uint8_t *msg, 
  * malloc'd buffer (*request_out, free with free()). 0, or -1 (out of memory). */
 static inline int kitchen_sink_echo_containers_request_encode(Containers c, uint8_t **request_out,
                                                               size_t *request_out_len) {
-  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0};
+  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0, 0};
   kitchen_sink__enc_map(&kitchen_sink__e, 1);
   kitchen_sink__enc_text(&kitchen_sink__e, "c", 1);
   kitchen_sink__encode_Containers(&kitchen_sink__e, &c);
@@ -2117,7 +2129,7 @@ static inline int kitchen_sink_echo_containers_response_decode(const uint8_t *ms
  * malloc'd buffer (*request_out, free with free()). 0, or -1 (out of memory). */
 static inline int kitchen_sink_echo_everything_request_encode(Everything e, uint8_t **request_out,
                                                               size_t *request_out_len) {
-  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0};
+  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0, 0};
   kitchen_sink__enc_map(&kitchen_sink__e, 1);
   kitchen_sink__enc_text(&kitchen_sink__e, "e", 1);
   kitchen_sink__encode_Everything(&kitchen_sink__e, &e);
@@ -2151,7 +2163,7 @@ static inline int kitchen_sink_set_many_request_encode(int32_t a, const char *b,
                                                        int g_present, int64_t g,
                                                        uint8_t **request_out,
                                                        size_t *request_out_len) {
-  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0};
+  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0, 0};
   kitchen_sink__enc_map(&kitchen_sink__e, 6 + (g_present != 0));
   kitchen_sink__enc_text(&kitchen_sink__e, "a", 1);
   kitchen_sink__enc_int(&kitchen_sink__e, a);
@@ -2165,7 +2177,7 @@ static inline int kitchen_sink_set_many_request_encode(int32_t a, const char *b,
   kitchen_sink__encode_Point(&kitchen_sink__e, &e);
   kitchen_sink__enc_text(&kitchen_sink__e, "f", 1);
   kitchen_sink__enc_array(&kitchen_sink__e, f_len);
-  for (size_t kitchen_sink__i = 0; kitchen_sink__i < f_len; kitchen_sink__i++)
+  for (size_t kitchen_sink__i = 0; kitchen_sink__i < f_len && !(&kitchen_sink__e)->err; kitchen_sink__i++)
     kitchen_sink__enc_text_z(&kitchen_sink__e, f[kitchen_sink__i]);
   if (g_present) {
     kitchen_sink__enc_text(&kitchen_sink__e, "g", 1);
@@ -2186,7 +2198,7 @@ static inline int kitchen_sink_set_many_response_decode(const uint8_t *msg, size
  * malloc'd buffer (*request_out, free with free()). 0, or -1 (out of memory). */
 static inline int kitchen_sink_emit_all_request_encode(Everything e, uint8_t **request_out,
                                                        size_t *request_out_len) {
-  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0};
+  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0, 0};
   kitchen_sink__enc_map(&kitchen_sink__e, 1);
   kitchen_sink__enc_text(&kitchen_sink__e, "e", 1);
   kitchen_sink__encode_Everything(&kitchen_sink__e, &e);
@@ -2205,7 +2217,7 @@ static inline int kitchen_sink_emit_all_response_decode(const uint8_t *msg, size
  * malloc'd buffer (*request_out, free with free()). 0, or -1 (out of memory). */
 static inline int kitchen_sink_counter_request_encode(uint8_t **request_out,
                                                       size_t *request_out_len) {
-  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0};
+  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0, 0};
   kitchen_sink__enc_map(&kitchen_sink__e, 0);
   return kitchen_sink__enc_take(&kitchen_sink__e, request_out, request_out_len);
 }
@@ -2231,7 +2243,7 @@ static inline int kitchen_sink_counter_response_decode(const uint8_t *msg, size_
  * malloc'd buffer (*request_out, free with free()). 0, or -1 (out of memory). */
 static inline int kitchen_sink_nested_request_encode(uint8_t **request_out,
                                                      size_t *request_out_len) {
-  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0};
+  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0, 0};
   kitchen_sink__enc_map(&kitchen_sink__e, 0);
   return kitchen_sink__enc_take(&kitchen_sink__e, request_out, request_out_len);
 }
@@ -2260,7 +2272,7 @@ static inline int kitchen_sink_nested_response_decode(const uint8_t *msg, size_t
  * malloc'd buffer (*request_out, free with free()). 0, or -1 (out of memory). */
 static inline int kitchen_sink_maybe_blob_request_encode(uint8_t **request_out,
                                                          size_t *request_out_len) {
-  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0};
+  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0, 0};
   kitchen_sink__enc_map(&kitchen_sink__e, 0);
   return kitchen_sink__enc_take(&kitchen_sink__e, request_out, request_out_len);
 }
@@ -2289,7 +2301,7 @@ static inline int kitchen_sink_maybe_blob_response_decode(const uint8_t *msg, si
  * malloc'd buffer (*request_out, free with free()). 0, or -1 (out of memory). */
 static inline int kitchen_sink_lib_version_request_encode(uint8_t **request_out,
                                                           size_t *request_out_len) {
-  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0};
+  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0, 0};
   kitchen_sink__enc_map(&kitchen_sink__e, 0);
   return kitchen_sink__enc_take(&kitchen_sink__e, request_out, request_out_len);
 }
@@ -2317,7 +2329,7 @@ static inline int kitchen_sink_lib_version_response_decode(const uint8_t *msg, s
  * malloc'd buffer (*request_out, free with free()). 0, or -1 (out of memory). */
 static inline int kitchen_sink_add_request_encode(int64_t a, int64_t b, uint8_t **request_out,
                                                   size_t *request_out_len) {
-  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0};
+  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0, 0};
   kitchen_sink__enc_map(&kitchen_sink__e, 2);
   kitchen_sink__enc_text(&kitchen_sink__e, "a", 1);
   kitchen_sink__enc_int(&kitchen_sink__e, a);
@@ -2345,7 +2357,7 @@ static inline int kitchen_sink_add_response_decode(const uint8_t *msg, size_t le
 /** The request of kitchen_sink_ping_cbor, from the native export's parameters, into a
  * malloc'd buffer (*request_out, free with free()). 0, or -1 (out of memory). */
 static inline int kitchen_sink_ping_request_encode(uint8_t **request_out, size_t *request_out_len) {
-  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0};
+  kitchen_sink__enc kitchen_sink__e = {NULL, 0, 0, 0, 0};
   kitchen_sink__enc_map(&kitchen_sink__e, 0);
   return kitchen_sink__enc_take(&kitchen_sink__e, request_out, request_out_len);
 }

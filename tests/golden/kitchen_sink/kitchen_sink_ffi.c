@@ -31,6 +31,7 @@ static const ffirt_library kitchen_sink__ffi_library = {
 typedef struct kitchen_sink__ffi_gen_err {
   int code; /* FFIRT_E* */
   int truncated;
+  int depth; /* of recursive structs, while copying or checking */
   size_t start; /* the path is path[start..] */
   char path[192];
   char msg[128];
@@ -39,6 +40,7 @@ typedef struct kitchen_sink__ffi_gen_err {
 static void kitchen_sink__ffi_err_init(kitchen_sink__ffi_gen_err *err) {
   err->code = 0;
   err->truncated = 0;
+  err->depth = 0;
   err->start = sizeof err->path - 1;
   err->path[err->start] = '\0';
   err->msg[0] = '\0';
@@ -69,7 +71,7 @@ static int kitchen_sink__ffi_err_at_index(kitchen_sink__ffi_gen_err *err, const 
 
 static int kitchen_sink__ffi_err_enum(kitchen_sink__ffi_gen_err *err, const char *name,
                                       const char *type, long long v) {
-  err->code = FFIRT_EINVAL;
+  err->code = FFIRT_ERANGE;
   snprintf(err->msg, sizeof err->msg, "invalid %s value %lld", type, v);
   return name ? kitchen_sink__ffi_err_at(err, name) : -1;
 }
@@ -84,6 +86,22 @@ static int kitchen_sink__ffi_err_null(kitchen_sink__ffi_gen_err *err, const char
 static int kitchen_sink__ffi_err_nomem(kitchen_sink__ffi_gen_err *err) {
   err->code = FFIRT_ENOMEM;
   snprintf(err->msg, sizeof err->msg, "out of memory");
+  return -1;
+}
+
+static int kitchen_sink__ffi_err_depth(kitchen_sink__ffi_gen_err *err) {
+  err->code = FFIRT_EDEPTH;
+  snprintf(err->msg, sizeof err->msg, "nesting deeper than %d", FFIRT_CBOR_DEFAULT_MAX_DEPTH);
+  return -1;
+}
+
+/* The native copy of a text: NULL reads as "", anything else must be UTF-8. */
+static int kitchen_sink__ffi_copy_text(const char **dst, const char *src,
+                                       kitchen_sink__ffi_gen_err *err) {
+  if (!(*dst = ffirt_strdup(src))) return kitchen_sink__ffi_err_nomem(err);
+  if (ffirt_utf8_valid((const uint8_t *)*dst, strlen(*dst))) return 0;
+  err->code = FFIRT_EMALFORMED;
+  snprintf(err->msg, sizeof err->msg, "text is not valid UTF-8");
   return -1;
 }
 
@@ -109,6 +127,21 @@ static int kitchen_sink__ffi_reject(FFICallBack cb, void *ud,
 static int kitchen_sink__ffi_reject_text(FFICallBack cb, void *ud, const char *text) {
   cb(RET_ERR, text, strlen(text), ud);
   return RET_ERR;
+}
+
+/* A request no buffer can hold (a length near SIZE_MAX, e.g. -1 from a
+ * binding): refused before its size is computed or a byte is read. */
+static int kitchen_sink__ffi_reject_length(FFICallBack cb, void *ud, size_t len) {
+  char text[96];
+  int n = snprintf(text, sizeof text, "request: length %zu is larger than any buffer", len);
+  cb(RET_ERR, text, (size_t)n, ud);
+  return RET_ERR;
+}
+
+static void kitchen_sink__ffi_fail_result(ffirt_call *call, const kitchen_sink__ffi_gen_err *err) {
+  char text[384];
+  size_t n = kitchen_sink__ffi_err_text(err, "result", text, sizeof text);
+  ffirt_call_err_text(call, text, n);
 }
 
 static void kitchen_sink__ffi_fail_call(ffirt_call *call, const kitchen_sink__ffi_gen_err *err) {
@@ -286,16 +319,26 @@ static int kitchen_sink__ffi_dec_missing(kitchen_sink__ffi_gen_dec *c, const cha
   return kitchen_sink__ffi_err_at(&c->err, name);
 }
 
+/* The length of s[0..n) cut to at most max bytes, never inside a character
+ * (error texts quote input and must stay valid UTF-8). */
+static int kitchen_sink__ffi_utf8_cut(const char *s, size_t n, size_t max) {
+  if (n <= max) return (int)n;
+  while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+    max--;
+  return (int)max;
+}
+
 static int kitchen_sink__ffi_dec_unknown(kitchen_sink__ffi_gen_dec *c, const char *key, size_t n) {
   c->err.code = FFIRT_ETYPE;
-  snprintf(c->err.msg, sizeof c->err.msg, "unknown key \"%.*s\"", (int)(n > 64 ? 64 : n), key);
+  snprintf(c->err.msg, sizeof c->err.msg, "unknown key \"%.*s\"",
+           kitchen_sink__ffi_utf8_cut(key, n, 64), key);
   return -1;
 }
 
 static int kitchen_sink__ffi_dec_bad_enum(kitchen_sink__ffi_gen_dec *c, const char *text,
                                           size_t n) {
   c->err.code = FFIRT_ETYPE;
-  snprintf(c->err.msg, sizeof c->err.msg, "unknown enumerator \"%.*s\"", (int)(n > 64 ? 64 : n),
+  snprintf(c->err.msg, sizeof c->err.msg, "unknown enumerator \"%.*s\"", kitchen_sink__ffi_utf8_cut(text, n, 64),
            text);
   return -1;
 }
@@ -306,10 +349,21 @@ static int kitchen_sink__ffi_enc_invalid(ffirt_cbor_enc *e) {
   return e->err;
 }
 
+/* A recursive value nested deeper than the limit (or a cycle). */
+static int kitchen_sink__ffi_enc_too_deep(ffirt_cbor_enc *e) {
+  if (!e->err) e->err = FFIRT_EDEPTH;
+  return e->err;
+}
+
 /* Finishes a _cbor call with the encoded result (or the encoding error). */
 static void kitchen_sink__ffi_reply_encoded(ffirt_call *call, ffirt_cbor_enc *e) {
   int rc = ffirt_cbor_enc_finish(e);
-  if (rc)
+  if (rc == FFIRT_EMALFORMED)
+    ffirt_call_err(call, "cannot encode the result: a text in it is not valid UTF-8");
+  else if (rc == FFIRT_EDEPTH)
+    ffirt_call_err(call, "cannot encode the result: nesting deeper than %d",
+                   FFIRT_CBOR_DEFAULT_MAX_DEPTH);
+  else if (rc)
     ffirt_call_err(call, "cannot encode the result: %s", ffirt_strerror(rc));
   else
     ffirt_call_ok(call, e->buf, e->len);
@@ -410,6 +464,7 @@ static int kitchen_sink__ffi_decode_Color(kitchen_sink__ffi_gen_dec *c, Color *o
 static int kitchen_sink__ffi_copy_Scalars(Scalars *dst, const Scalars *src,
                                           kitchen_sink__ffi_gen_err *err);
 static void kitchen_sink__ffi_free_Scalars(Scalars *v);
+static int kitchen_sink__ffi_check_Scalars(const Scalars *v, kitchen_sink__ffi_gen_err *err);
 static int kitchen_sink__ffi_encode_Scalars(ffirt_cbor_enc *e, const Scalars *v);
 static int kitchen_sink__ffi_decode_Scalars(kitchen_sink__ffi_gen_dec *c, Scalars *out);
 static int kitchen_sink__ffi_encode_Empty(ffirt_cbor_enc *e, const Empty *v);
@@ -419,11 +474,13 @@ static int kitchen_sink__ffi_decode_Point(kitchen_sink__ffi_gen_dec *c, Point *o
 static int kitchen_sink__ffi_copy_Containers(Containers *dst, const Containers *src,
                                              kitchen_sink__ffi_gen_err *err);
 static void kitchen_sink__ffi_free_Containers(Containers *v);
+static int kitchen_sink__ffi_check_Containers(const Containers *v, kitchen_sink__ffi_gen_err *err);
 static int kitchen_sink__ffi_encode_Containers(ffirt_cbor_enc *e, const Containers *v);
 static int kitchen_sink__ffi_decode_Containers(kitchen_sink__ffi_gen_dec *c, Containers *out);
 static int kitchen_sink__ffi_copy_Everything(Everything *dst, const Everything *src,
                                              kitchen_sink__ffi_gen_err *err);
 static void kitchen_sink__ffi_free_Everything(Everything *v);
+static int kitchen_sink__ffi_check_Everything(const Everything *v, kitchen_sink__ffi_gen_err *err);
 static int kitchen_sink__ffi_encode_Everything(ffirt_cbor_enc *e, const Everything *v);
 static int kitchen_sink__ffi_decode_Everything(kitchen_sink__ffi_gen_dec *c, Everything *out);
 static int kitchen_sink__ffi_copy_Config(Config *dst, const Config *src,
@@ -574,7 +631,8 @@ static int kitchen_sink__ffi_copy_Scalars(Scalars *dst, const Scalars *src,
   dst->u64v = src->u64v;
   dst->f32v = src->f32v;
   dst->f64v = src->f64v;
-  if (!(dst->text = ffirt_strdup(src->text))) return kitchen_sink__ffi_err_nomem(err);
+  if (kitchen_sink__ffi_copy_text(&dst->text, src->text, err))
+    return kitchen_sink__ffi_err_at(err, "text");
   if (src->blob_len && !src->blob) return kitchen_sink__ffi_err_null(err, "blob", src->blob_len);
   if (!(dst->blob = (uint8_t *)ffirt_malloc(src->blob_len ? src->blob_len : 1)))
     return kitchen_sink__ffi_err_nomem(err);
@@ -589,6 +647,12 @@ static int kitchen_sink__ffi_copy_Scalars(Scalars *dst, const Scalars *src,
 static void kitchen_sink__ffi_free_Scalars(Scalars *v) {
   ffirt_free((void *)v->text);
   ffirt_free(v->blob);
+}
+
+static int kitchen_sink__ffi_check_Scalars(const Scalars *v, kitchen_sink__ffi_gen_err *err) {
+  if (!kitchen_sink__ffi_valid_Color(v->color))
+    return kitchen_sink__ffi_err_enum(err, "color", "Color", v->color);
+  return 0;
 }
 
 static int kitchen_sink__ffi_encode_Scalars(ffirt_cbor_enc *e, const Scalars *v) {
@@ -855,12 +919,26 @@ static void kitchen_sink__ffi_free_Containers(Containers *v) {
   ffirt_free(v->blobs);
 }
 
+static int kitchen_sink__ffi_check_Containers(const Containers *v, kitchen_sink__ffi_gen_err *err) {
+  for (size_t i = 0; i < v->colors_len; i++) {
+    if (!kitchen_sink__ffi_valid_Color(v->colors[i])) {
+      kitchen_sink__ffi_err_enum(err, NULL, "Color", v->colors[i]);
+      return kitchen_sink__ffi_err_at_index(err, "colors", i);
+    }
+  }
+  if (v->favourite_present) {
+    if (!kitchen_sink__ffi_valid_Color(v->favourite))
+      return kitchen_sink__ffi_err_enum(err, "favourite", "Color", v->favourite);
+  }
+  return 0;
+}
+
 static int kitchen_sink__ffi_encode_Containers(ffirt_cbor_enc *e, const Containers *v) {
   ffirt_cbor_enc_map(e, 4 + (v->origin_present != 0) + (v->maybeNumbers_present != 0) +
                             (v->favourite_present != 0) + (v->nothing_present != 0));
   ffirt_cbor_enc_text(e, "points", 6);
   ffirt_cbor_enc_array(e, v->points_len);
-  for (size_t i = 0; i < v->points_len; i++)
+  for (size_t i = 0; i < v->points_len && !(e)->err; i++)
     kitchen_sink__ffi_encode_Point(e, &v->points[i]);
   if (v->origin_present) {
     ffirt_cbor_enc_text(e, "origin", 6);
@@ -868,7 +946,7 @@ static int kitchen_sink__ffi_encode_Containers(ffirt_cbor_enc *e, const Containe
   }
   ffirt_cbor_enc_text(e, "maybeNames", 10);
   ffirt_cbor_enc_array(e, v->maybeNames_len);
-  for (size_t i = 0; i < v->maybeNames_len; i++)
+  for (size_t i = 0; i < v->maybeNames_len && !(e)->err; i++)
     kitchen_sink__ffi_encode_kitchen_sink_opt_string(e, &v->maybeNames[i]);
   if (v->maybeNumbers_present) {
     ffirt_cbor_enc_text(e, "maybeNumbers", 12);
@@ -876,7 +954,7 @@ static int kitchen_sink__ffi_encode_Containers(ffirt_cbor_enc *e, const Containe
   }
   ffirt_cbor_enc_text(e, "colors", 6);
   ffirt_cbor_enc_array(e, v->colors_len);
-  for (size_t i = 0; i < v->colors_len; i++)
+  for (size_t i = 0; i < v->colors_len && !(e)->err; i++)
     kitchen_sink__ffi_encode_Color(e, v->colors[i]);
   if (v->favourite_present) {
     ffirt_cbor_enc_text(e, "favourite", 9);
@@ -884,7 +962,7 @@ static int kitchen_sink__ffi_encode_Containers(ffirt_cbor_enc *e, const Containe
   }
   ffirt_cbor_enc_text(e, "blobs", 5);
   ffirt_cbor_enc_array(e, v->blobs_len);
-  for (size_t i = 0; i < v->blobs_len; i++)
+  for (size_t i = 0; i < v->blobs_len && !(e)->err; i++)
     kitchen_sink__ffi_encode_kitchen_sink_bytes(e, &v->blobs[i]);
   if (v->nothing_present) {
     ffirt_cbor_enc_text(e, "nothing", 7);
@@ -1013,6 +1091,7 @@ static int kitchen_sink__ffi_decode_Containers(kitchen_sink__ffi_gen_dec *c, Con
 static int kitchen_sink__ffi_copy_Everything(Everything *dst, const Everything *src,
                                              kitchen_sink__ffi_gen_err *err) {
   memset(dst, 0, sizeof *dst);
+  if (++err->depth > 64) return kitchen_sink__ffi_err_depth(err);
   if (kitchen_sink__ffi_copy_Scalars(&dst->scalars, &src->scalars, err))
     return kitchen_sink__ffi_err_at(err, "scalars");
   if (kitchen_sink__ffi_copy_Containers(&dst->containers, &src->containers, err))
@@ -1028,6 +1107,7 @@ static int kitchen_sink__ffi_copy_Everything(Everything *dst, const Everything *
         return kitchen_sink__ffi_err_at_index(err, "children", i);
     }
   }
+  err->depth--;
   return 0;
 }
 
@@ -1040,7 +1120,22 @@ static void kitchen_sink__ffi_free_Everything(Everything *v) {
   ffirt_free(v->children);
 }
 
+static int kitchen_sink__ffi_check_Everything(const Everything *v, kitchen_sink__ffi_gen_err *err) {
+  if (++err->depth > 64) return kitchen_sink__ffi_err_depth(err);
+  if (kitchen_sink__ffi_check_Scalars(&v->scalars, err))
+    return kitchen_sink__ffi_err_at(err, "scalars");
+  if (kitchen_sink__ffi_check_Containers(&v->containers, err))
+    return kitchen_sink__ffi_err_at(err, "containers");
+  for (size_t i = 0; i < v->children_len; i++) {
+    if (kitchen_sink__ffi_check_Everything(&v->children[i], err))
+      return kitchen_sink__ffi_err_at_index(err, "children", i);
+  }
+  err->depth--;
+  return 0;
+}
+
 static int kitchen_sink__ffi_encode_Everything(ffirt_cbor_enc *e, const Everything *v) {
+  if (++e->depth > 64) return kitchen_sink__ffi_enc_too_deep(e);
   ffirt_cbor_enc_map(e, 4);
   ffirt_cbor_enc_text(e, "scalars", 7);
   kitchen_sink__ffi_encode_Scalars(e, &v->scalars);
@@ -1050,8 +1145,9 @@ static int kitchen_sink__ffi_encode_Everything(ffirt_cbor_enc *e, const Everythi
   kitchen_sink__ffi_encode_Empty(e, &v->empty);
   ffirt_cbor_enc_text(e, "children", 8);
   ffirt_cbor_enc_array(e, v->children_len);
-  for (size_t i = 0; i < v->children_len; i++)
+  for (size_t i = 0; i < v->children_len && !(e)->err; i++)
     kitchen_sink__ffi_encode_Everything(e, &v->children[i]);
+  e->depth--;
   return e->err;
 }
 
@@ -1105,7 +1201,8 @@ static int kitchen_sink__ffi_decode_Everything(kitchen_sink__ffi_gen_dec *c, Eve
 static int kitchen_sink__ffi_copy_Config(Config *dst, const Config *src,
                                          kitchen_sink__ffi_gen_err *err) {
   memset(dst, 0, sizeof *dst);
-  if (!(dst->name = ffirt_strdup(src->name))) return kitchen_sink__ffi_err_nomem(err);
+  if (kitchen_sink__ffi_copy_text(&dst->name, src->name, err))
+    return kitchen_sink__ffi_err_at(err, "name");
   return 0;
 }
 
@@ -1134,7 +1231,8 @@ static int kitchen_sink__ffi_decode_Config(kitchen_sink__ffi_gen_dec *c, Config 
 static int kitchen_sink__ffi_copy_PairSeenPayload(PairSeenPayload *dst, const PairSeenPayload *src,
                                                   kitchen_sink__ffi_gen_err *err) {
   memset(dst, 0, sizeof *dst);
-  if (!(dst->name = ffirt_strdup(src->name))) return kitchen_sink__ffi_err_nomem(err);
+  if (kitchen_sink__ffi_copy_text(&dst->name, src->name, err))
+    return kitchen_sink__ffi_err_at(err, "name");
   dst->count = src->count;
   dst->where_present = src->where_present;
   dst->where = src->where;
@@ -1164,7 +1262,7 @@ static int kitchen_sink__ffi_copy_kitchen_sink_opt_string(kitchen_sink_opt_strin
   memset(dst, 0, sizeof *dst);
   dst->value_present = src->value_present;
   if (src->value_present) {
-    if (!(dst->value = ffirt_strdup(src->value))) return kitchen_sink__ffi_err_nomem(err);
+    if (kitchen_sink__ffi_copy_text(&dst->value, src->value, err)) return -1;
   }
   return 0;
 }
@@ -1214,7 +1312,7 @@ static void kitchen_sink__ffi_free_kitchen_sink_seq_i64(kitchen_sink_seq_i64 *v)
 static int kitchen_sink__ffi_encode_kitchen_sink_seq_i64(ffirt_cbor_enc *e,
                                                          const kitchen_sink_seq_i64 *v) {
   ffirt_cbor_enc_array(e, v->items_len);
-  for (size_t i = 0; i < v->items_len; i++)
+  for (size_t i = 0; i < v->items_len && !(e)->err; i++)
     ffirt_cbor_enc_int(e, v->items[i]);
   return e->err;
 }
@@ -1275,7 +1373,8 @@ static int kitchen_sink__ffi_copy_kitchen_sink_seq_string(kitchen_sink_seq_strin
       return kitchen_sink__ffi_err_nomem(err);
     dst->items_len = src->items_len;
     for (size_t i = 0; i < src->items_len; i++) {
-      if (!(dst->items[i] = ffirt_strdup(src->items[i]))) return kitchen_sink__ffi_err_nomem(err);
+      if (kitchen_sink__ffi_copy_text(&dst->items[i], src->items[i], err))
+        return kitchen_sink__ffi_err_at_index(err, NULL, i);
     }
   }
   return 0;
@@ -1321,7 +1420,7 @@ static int kitchen_sink__ffi_decode_kitchen_sink_opt_i64(kitchen_sink__ffi_gen_d
 static int kitchen_sink__ffi_encode_kitchen_sink_seq_opt_string(
     ffirt_cbor_enc *e, const kitchen_sink_seq_opt_string *v) {
   ffirt_cbor_enc_array(e, v->items_len);
-  for (size_t i = 0; i < v->items_len; i++)
+  for (size_t i = 0; i < v->items_len && !(e)->err; i++)
     kitchen_sink__ffi_encode_kitchen_sink_opt_string(e, &v->items[i]);
   return e->err;
 }
@@ -1476,7 +1575,7 @@ static int kitchen_sink__ffi_copy__set_many_args(kitchen_sink__ffi_set_many_args
                                                  kitchen_sink__ffi_gen_err *err) {
   memset(dst, 0, sizeof *dst);
   dst->a = src->a;
-  if (!(dst->b = ffirt_strdup(src->b))) return kitchen_sink__ffi_err_nomem(err);
+  if (kitchen_sink__ffi_copy_text(&dst->b, src->b, err)) return kitchen_sink__ffi_err_at(err, "b");
   if (src->c_len && !src->c) return kitchen_sink__ffi_err_null(err, "c", src->c_len);
   if (!(dst->c = (uint8_t *)ffirt_malloc(src->c_len ? src->c_len : 1)))
     return kitchen_sink__ffi_err_nomem(err);
@@ -1726,6 +1825,10 @@ void *kitchen_sink_create(Config config, FFICallBack cb, void *ud) {
 
 void *kitchen_sink_create_cbor(const uint8_t *req, size_t len, FFICallBack cb, void *ud) {
   if (!cb) return NULL;
+  if (req && len > PTRDIFF_MAX) {
+    kitchen_sink__ffi_reject_length(cb, ud, len);
+    return NULL;
+  }
   kitchen_sink__ffi_create_args *args =
       (kitchen_sink__ffi_create_args *)ffirt_calloc(1, sizeof *args);
   if (!args) {
@@ -1751,6 +1854,12 @@ void kitchen_sink_echo_scalars_ok(ffirt_call *call, const Scalars *result) {
     return;
   }
   if (!ffirt_call_is_cbor(call)) {
+    kitchen_sink__ffi_gen_err err;
+    kitchen_sink__ffi_err_init(&err);
+    if (kitchen_sink__ffi_check_Scalars(result, &err)) {
+      kitchen_sink__ffi_fail_result(call, &err);
+      return;
+    }
     ffirt_call_ok(call, result, sizeof *result);
     return;
   }
@@ -1830,6 +1939,10 @@ int kitchen_sink_echo_scalars(void *ctx, FFICallBack cb, void *ud, Scalars s) {
 int kitchen_sink_echo_scalars_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
                                    size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
+  if (req && len > PTRDIFF_MAX) {
+    int rc = ffirt_ctx_check(&kitchen_sink__ffi_library, ctx, cb, ud);
+    return rc != RET_OK ? rc : kitchen_sink__ffi_reject_length(cb, ud, len);
+  }
   kitchen_sink__ffi_echo_scalars_request *r =
       (kitchen_sink__ffi_echo_scalars_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
@@ -1849,6 +1962,12 @@ void kitchen_sink_echo_containers_ok(ffirt_call *call, const Containers *result)
     return;
   }
   if (!ffirt_call_is_cbor(call)) {
+    kitchen_sink__ffi_gen_err err;
+    kitchen_sink__ffi_err_init(&err);
+    if (kitchen_sink__ffi_check_Containers(result, &err)) {
+      kitchen_sink__ffi_fail_result(call, &err);
+      return;
+    }
     ffirt_call_ok(call, result, sizeof *result);
     return;
   }
@@ -1927,6 +2046,10 @@ int kitchen_sink_echo_containers(void *ctx, FFICallBack cb, void *ud, Containers
 int kitchen_sink_echo_containers_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
                                       size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
+  if (req && len > PTRDIFF_MAX) {
+    int rc = ffirt_ctx_check(&kitchen_sink__ffi_library, ctx, cb, ud);
+    return rc != RET_OK ? rc : kitchen_sink__ffi_reject_length(cb, ud, len);
+  }
   kitchen_sink__ffi_echo_containers_request *r =
       (kitchen_sink__ffi_echo_containers_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
@@ -1946,6 +2069,12 @@ void kitchen_sink_echo_everything_ok(ffirt_call *call, const Everything *result)
     return;
   }
   if (!ffirt_call_is_cbor(call)) {
+    kitchen_sink__ffi_gen_err err;
+    kitchen_sink__ffi_err_init(&err);
+    if (kitchen_sink__ffi_check_Everything(result, &err)) {
+      kitchen_sink__ffi_fail_result(call, &err);
+      return;
+    }
     ffirt_call_ok(call, result, sizeof *result);
     return;
   }
@@ -2024,6 +2153,10 @@ int kitchen_sink_echo_everything(void *ctx, FFICallBack cb, void *ud, Everything
 int kitchen_sink_echo_everything_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
                                       size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
+  if (req && len > PTRDIFF_MAX) {
+    int rc = ffirt_ctx_check(&kitchen_sink__ffi_library, ctx, cb, ud);
+    return rc != RET_OK ? rc : kitchen_sink__ffi_reject_length(cb, ud, len);
+  }
   kitchen_sink__ffi_echo_everything_request *r =
       (kitchen_sink__ffi_echo_everything_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
@@ -2110,6 +2243,10 @@ int kitchen_sink_set_many(void *ctx, FFICallBack cb, void *ud, int32_t a, const 
 int kitchen_sink_set_many_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
                                size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
+  if (req && len > PTRDIFF_MAX) {
+    int rc = ffirt_ctx_check(&kitchen_sink__ffi_library, ctx, cb, ud);
+    return rc != RET_OK ? rc : kitchen_sink__ffi_reject_length(cb, ud, len);
+  }
   kitchen_sink__ffi_set_many_request *r =
       (kitchen_sink__ffi_set_many_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
@@ -2193,6 +2330,10 @@ int kitchen_sink_emit_all(void *ctx, FFICallBack cb, void *ud, Everything e) {
 int kitchen_sink_emit_all_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
                                size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
+  if (req && len > PTRDIFF_MAX) {
+    int rc = ffirt_ctx_check(&kitchen_sink__ffi_library, ctx, cb, ud);
+    return rc != RET_OK ? rc : kitchen_sink__ffi_reject_length(cb, ud, len);
+  }
   kitchen_sink__ffi_emit_all_request *r =
       (kitchen_sink__ffi_emit_all_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
@@ -2260,6 +2401,10 @@ int kitchen_sink_counter(void *ctx, FFICallBack cb, void *ud) {
 
 int kitchen_sink_counter_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
+  if (req && len > PTRDIFF_MAX) {
+    int rc = ffirt_ctx_check(&kitchen_sink__ffi_library, ctx, cb, ud);
+    return rc != RET_OK ? rc : kitchen_sink__ffi_reject_length(cb, ud, len);
+  }
   kitchen_sink__ffi_counter_request *r =
       (kitchen_sink__ffi_counter_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
@@ -2330,6 +2475,10 @@ int kitchen_sink_nested(void *ctx, FFICallBack cb, void *ud) {
 
 int kitchen_sink_nested_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
+  if (req && len > PTRDIFF_MAX) {
+    int rc = ffirt_ctx_check(&kitchen_sink__ffi_library, ctx, cb, ud);
+    return rc != RET_OK ? rc : kitchen_sink__ffi_reject_length(cb, ud, len);
+  }
   kitchen_sink__ffi_nested_request *r =
       (kitchen_sink__ffi_nested_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
@@ -2403,6 +2552,10 @@ int kitchen_sink_maybe_blob(void *ctx, FFICallBack cb, void *ud) {
 int kitchen_sink_maybe_blob_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
                                  size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
+  if (req && len > PTRDIFF_MAX) {
+    int rc = ffirt_ctx_check(&kitchen_sink__ffi_library, ctx, cb, ud);
+    return rc != RET_OK ? rc : kitchen_sink__ffi_reject_length(cb, ud, len);
+  }
   kitchen_sink__ffi_maybe_blob_request *r =
       (kitchen_sink__ffi_maybe_blob_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
@@ -2472,6 +2625,7 @@ int kitchen_sink_lib_version(FFICallBack cb, void *ud) {
 
 int kitchen_sink_lib_version_cbor(FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
+  if (req && len > PTRDIFF_MAX) return kitchen_sink__ffi_reject_length(cb, ud, len);
   kitchen_sink__ffi_lib_version_request *r =
       (kitchen_sink__ffi_lib_version_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
@@ -2547,6 +2701,7 @@ int kitchen_sink_add(FFICallBack cb, void *ud, int64_t a, int64_t b) {
 
 int kitchen_sink_add_cbor(FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
+  if (req && len > PTRDIFF_MAX) return kitchen_sink__ffi_reject_length(cb, ud, len);
   kitchen_sink__ffi_add_request *r =
       (kitchen_sink__ffi_add_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
@@ -2601,6 +2756,7 @@ int kitchen_sink_ping(FFICallBack cb, void *ud) {
 
 int kitchen_sink_ping_cbor(FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
+  if (req && len > PTRDIFF_MAX) return kitchen_sink__ffi_reject_length(cb, ud, len);
   kitchen_sink__ffi_ping_request *r =
       (kitchen_sink__ffi_ping_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
@@ -2741,14 +2897,32 @@ uint64_t kitchen_sink_add_tick_listener(void *ctx, void (*fn)(const uint64_t *ev
 
 /* ---- listeners */
 
+/* A name this library can deliver: one of its events, a built-in one, or
+ * NULL / "" (the wildcard). Anything else would never fire: refused, and
+ * the reason logged. */
+static int kitchen_sink__ffi_known_event(const char *name) {
+  static const char *const names[] = {
+    "on_everything",
+    "pair_seen",
+    "tick",
+    "not_responding", "responding", "dropped_events"};
+  if (!name || !*name) return 1;
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (strcmp(name, names[i]) == 0) return 1;
+  ffirt_log(FFIRT_LOG_WARN, "kitchen_sink: no event named \"%.64s\": listener refused", name);
+  return 0;
+}
+
 uint64_t kitchen_sink_add_event_listener(void *ctx, const char *eventName, FFICallBack cb,
                                          void *ud) {
+  if (!kitchen_sink__ffi_known_event(eventName)) return 0;
   return ffirt_ctx_add_listener(&kitchen_sink__ffi_library, ctx, eventName, FFIRT_LISTENER_NATIVE,
                                 cb, ud, NULL);
 }
 
 uint64_t kitchen_sink_add_event_listener_cbor(void *ctx, const char *eventName, FFICallBack cb,
                                               void *ud) {
+  if (!kitchen_sink__ffi_known_event(eventName)) return 0;
   return ffirt_ctx_add_listener(&kitchen_sink__ffi_library, ctx, eventName, FFIRT_LISTENER_CBOR, cb,
                                 ud, NULL);
 }

@@ -188,6 +188,7 @@ typedef struct my_timer__enc {
   uint8_t *buf;
   size_t len, cap;
   int err;
+  unsigned depth; /* of recursive structs being encoded */
 } my_timer__enc;
 
 static inline void my_timer__enc_put(my_timer__enc *e, const void *p, size_t n) {
@@ -273,6 +274,11 @@ static inline int my_timer__enc_f64(my_timer__enc *e, double v) {
 /* A native enum value without an enumerator cannot be encoded. */
 static inline int my_timer__enc_invalid(my_timer__enc *e) {
   if (!e->err) e->err = -2;
+  return e->err;
+}
+/* A recursive value nested deeper than 64 levels (or a cycle). */
+static inline int my_timer__enc_too_deep(my_timer__enc *e) {
+  if (!e->err) e->err = -3;
   return e->err;
 }
 /* Hands the encoded bytes to the caller (free with free()). */
@@ -454,6 +460,10 @@ static inline int my_timer__dec_text(my_timer__dec *c, const char **out) {
   uint8_t *s;
   size_t n;
   if (my_timer__dec_string(c, 3, "expected text string", &s, &n)) return -1;
+  if (memchr(s, 0, n)) { /* the native form ends at the first NUL */
+    free(s);
+    return my_timer__dec_fail(c, "text contains a NUL character");
+  }
   *out = (const char *)s;
   return 0;
 }
@@ -803,11 +813,11 @@ static inline int my_timer__encode_ComplexRequest(my_timer__enc *e, const Comple
   my_timer__enc_map(e, 2 + (v->note_present != 0) + (v->retries_present != 0));
   my_timer__enc_text(e, "messages", 8);
   my_timer__enc_array(e, v->messages_len);
-  for (size_t i = 0; i < v->messages_len; i++)
+  for (size_t i = 0; i < v->messages_len && !(e)->err; i++)
     my_timer__encode_EchoRequest(e, &v->messages[i]);
   my_timer__enc_text(e, "tags", 4);
   my_timer__enc_array(e, v->tags_len);
-  for (size_t i = 0; i < v->tags_len; i++)
+  for (size_t i = 0; i < v->tags_len && !(e)->err; i++)
     my_timer__enc_text_z(e, v->tags[i]);
   if (v->note_present) {
     my_timer__enc_text(e, "note", 4);
@@ -975,7 +985,7 @@ static inline int my_timer__encode_JobSpec(my_timer__enc *e, const JobSpec *v) {
   my_timer__enc_text_z(e, v->name);
   my_timer__enc_text(e, "payload", 7);
   my_timer__enc_array(e, v->payload_len);
-  for (size_t i = 0; i < v->payload_len; i++)
+  for (size_t i = 0; i < v->payload_len && !(e)->err; i++)
     my_timer__enc_text_z(e, v->payload[i]);
   my_timer__enc_text(e, "priority", 8);
   my_timer__enc_int(e, v->priority);
@@ -1038,7 +1048,7 @@ static inline int my_timer__encode_RetryPolicy(my_timer__enc *e, const RetryPoli
   my_timer__enc_int(e, v->backoffMs);
   my_timer__enc_text(e, "retryOn", 7);
   my_timer__enc_array(e, v->retryOn_len);
-  for (size_t i = 0; i < v->retryOn_len; i++)
+  for (size_t i = 0; i < v->retryOn_len && !(e)->err; i++)
     my_timer__enc_text_z(e, v->retryOn[i]);
   return e->err;
 }
@@ -1204,7 +1214,7 @@ static inline void my_timer_TimerConfig_free(TimerConfig *v) { my_timer__free_Ti
  * memory, or an enum value without an enumerator). */
 static inline int my_timer_TimerConfig_encode(const TimerConfig *v, uint8_t **out,
                                               size_t *out_len) {
-  my_timer__enc e = {NULL, 0, 0, 0};
+  my_timer__enc e = {NULL, 0, 0, 0, 0};
   my_timer__encode_TimerConfig(&e, v);
   return my_timer__enc_take(&e, out, out_len);
 }
@@ -1230,7 +1240,7 @@ static inline void my_timer_EchoRequest_free(EchoRequest *v) { my_timer__free_Ec
  * memory, or an enum value without an enumerator). */
 static inline int my_timer_EchoRequest_encode(const EchoRequest *v, uint8_t **out,
                                               size_t *out_len) {
-  my_timer__enc e = {NULL, 0, 0, 0};
+  my_timer__enc e = {NULL, 0, 0, 0, 0};
   my_timer__encode_EchoRequest(&e, v);
   return my_timer__enc_take(&e, out, out_len);
 }
@@ -1256,7 +1266,7 @@ static inline void my_timer_EchoResponse_free(EchoResponse *v) { my_timer__free_
  * memory, or an enum value without an enumerator). */
 static inline int my_timer_EchoResponse_encode(const EchoResponse *v, uint8_t **out,
                                                size_t *out_len) {
-  my_timer__enc e = {NULL, 0, 0, 0};
+  my_timer__enc e = {NULL, 0, 0, 0, 0};
   my_timer__encode_EchoResponse(&e, v);
   return my_timer__enc_take(&e, out, out_len);
 }
@@ -1285,7 +1295,7 @@ static inline void my_timer_ComplexRequest_free(ComplexRequest *v) {
  * memory, or an enum value without an enumerator). */
 static inline int my_timer_ComplexRequest_encode(const ComplexRequest *v, uint8_t **out,
                                                  size_t *out_len) {
-  my_timer__enc e = {NULL, 0, 0, 0};
+  my_timer__enc e = {NULL, 0, 0, 0, 0};
   my_timer__encode_ComplexRequest(&e, v);
   return my_timer__enc_take(&e, out, out_len);
 }
@@ -1315,7 +1325,7 @@ static inline void my_timer_ComplexResponse_free(ComplexResponse *v) {
  * memory, or an enum value without an enumerator). */
 static inline int my_timer_ComplexResponse_encode(const ComplexResponse *v, uint8_t **out,
                                                   size_t *out_len) {
-  my_timer__enc e = {NULL, 0, 0, 0};
+  my_timer__enc e = {NULL, 0, 0, 0, 0};
   my_timer__encode_ComplexResponse(&e, v);
   return my_timer__enc_take(&e, out, out_len);
 }
@@ -1340,7 +1350,7 @@ static inline void my_timer_EchoEvent_free(EchoEvent *v) { my_timer__free_EchoEv
 /** Encodes *v into a malloc'd buffer (*out, free with free()). 0, or -1 (out of
  * memory, or an enum value without an enumerator). */
 static inline int my_timer_EchoEvent_encode(const EchoEvent *v, uint8_t **out, size_t *out_len) {
-  my_timer__enc e = {NULL, 0, 0, 0};
+  my_timer__enc e = {NULL, 0, 0, 0, 0};
   my_timer__encode_EchoEvent(&e, v);
   return my_timer__enc_take(&e, out, out_len);
 }
@@ -1365,7 +1375,7 @@ static inline void my_timer_JobSpec_free(JobSpec *v) { my_timer__free_JobSpec(v)
 /** Encodes *v into a malloc'd buffer (*out, free with free()). 0, or -1 (out of
  * memory, or an enum value without an enumerator). */
 static inline int my_timer_JobSpec_encode(const JobSpec *v, uint8_t **out, size_t *out_len) {
-  my_timer__enc e = {NULL, 0, 0, 0};
+  my_timer__enc e = {NULL, 0, 0, 0, 0};
   my_timer__encode_JobSpec(&e, v);
   return my_timer__enc_take(&e, out, out_len);
 }
@@ -1391,7 +1401,7 @@ static inline void my_timer_RetryPolicy_free(RetryPolicy *v) { my_timer__free_Re
  * memory, or an enum value without an enumerator). */
 static inline int my_timer_RetryPolicy_encode(const RetryPolicy *v, uint8_t **out,
                                               size_t *out_len) {
-  my_timer__enc e = {NULL, 0, 0, 0};
+  my_timer__enc e = {NULL, 0, 0, 0, 0};
   my_timer__encode_RetryPolicy(&e, v);
   return my_timer__enc_take(&e, out, out_len);
 }
@@ -1418,7 +1428,7 @@ static inline void my_timer_ScheduleConfig_free(ScheduleConfig *v) { (void)v; }
  * memory, or an enum value without an enumerator). */
 static inline int my_timer_ScheduleConfig_encode(const ScheduleConfig *v, uint8_t **out,
                                                  size_t *out_len) {
-  my_timer__enc e = {NULL, 0, 0, 0};
+  my_timer__enc e = {NULL, 0, 0, 0, 0};
   my_timer__encode_ScheduleConfig(&e, v);
   return my_timer__enc_take(&e, out, out_len);
 }
@@ -1447,7 +1457,7 @@ static inline void my_timer_ScheduleResult_free(ScheduleResult *v) {
  * memory, or an enum value without an enumerator). */
 static inline int my_timer_ScheduleResult_encode(const ScheduleResult *v, uint8_t **out,
                                                  size_t *out_len) {
-  my_timer__enc e = {NULL, 0, 0, 0};
+  my_timer__enc e = {NULL, 0, 0, 0, 0};
   my_timer__encode_ScheduleResult(&e, v);
   return my_timer__enc_take(&e, out, out_len);
 }
@@ -1456,7 +1466,7 @@ static inline int my_timer_ScheduleResult_encode(const ScheduleResult *v, uint8_
  * malloc'd buffer (*request_out, free with free()). 0, or -1 (out of memory). */
 static inline int my_timer_create_request_encode(TimerConfig config, uint8_t **request_out,
                                                  size_t *request_out_len) {
-  my_timer__enc my_timer__e = {NULL, 0, 0, 0};
+  my_timer__enc my_timer__e = {NULL, 0, 0, 0, 0};
   my_timer__enc_map(&my_timer__e, 1);
   my_timer__enc_text(&my_timer__e, "config", 6);
   my_timer__encode_TimerConfig(&my_timer__e, &config);
@@ -1467,7 +1477,7 @@ static inline int my_timer_create_request_encode(TimerConfig config, uint8_t **r
  * malloc'd buffer (*request_out, free with free()). 0, or -1 (out of memory). */
 static inline int my_timer_echo_request_encode(EchoRequest req, uint8_t **request_out,
                                                size_t *request_out_len) {
-  my_timer__enc my_timer__e = {NULL, 0, 0, 0};
+  my_timer__enc my_timer__e = {NULL, 0, 0, 0, 0};
   my_timer__enc_map(&my_timer__e, 1);
   my_timer__enc_text(&my_timer__e, "req", 3);
   my_timer__encode_EchoRequest(&my_timer__e, &req);
@@ -1494,7 +1504,7 @@ static inline int my_timer_echo_response_decode(const uint8_t *msg, size_t len, 
 /** The request of my_timer_version_cbor, from the native export's parameters, into a
  * malloc'd buffer (*request_out, free with free()). 0, or -1 (out of memory). */
 static inline int my_timer_version_request_encode(uint8_t **request_out, size_t *request_out_len) {
-  my_timer__enc my_timer__e = {NULL, 0, 0, 0};
+  my_timer__enc my_timer__e = {NULL, 0, 0, 0, 0};
   my_timer__enc_map(&my_timer__e, 0);
   return my_timer__enc_take(&my_timer__e, request_out, request_out_len);
 }
@@ -1520,7 +1530,7 @@ static inline int my_timer_version_response_decode(const uint8_t *msg, size_t le
  * malloc'd buffer (*request_out, free with free()). 0, or -1 (out of memory). */
 static inline int my_timer_complex_request_encode(ComplexRequest req, uint8_t **request_out,
                                                   size_t *request_out_len) {
-  my_timer__enc my_timer__e = {NULL, 0, 0, 0};
+  my_timer__enc my_timer__e = {NULL, 0, 0, 0, 0};
   my_timer__enc_map(&my_timer__e, 1);
   my_timer__enc_text(&my_timer__e, "req", 3);
   my_timer__encode_ComplexRequest(&my_timer__e, &req);
@@ -1550,7 +1560,7 @@ static inline int my_timer_complex_response_decode(const uint8_t *msg, size_t le
 static inline int my_timer_schedule_request_encode(JobSpec job, RetryPolicy retry,
                                                    ScheduleConfig schedule, uint8_t **request_out,
                                                    size_t *request_out_len) {
-  my_timer__enc my_timer__e = {NULL, 0, 0, 0};
+  my_timer__enc my_timer__e = {NULL, 0, 0, 0, 0};
   my_timer__enc_map(&my_timer__e, 3);
   my_timer__enc_text(&my_timer__e, "job", 3);
   my_timer__encode_JobSpec(&my_timer__e, &job);

@@ -29,6 +29,7 @@ static const ffirt_library my_timer__ffi_library = {
 typedef struct my_timer__ffi_gen_err {
   int code; /* FFIRT_E* */
   int truncated;
+  int depth; /* of recursive structs, while copying or checking */
   size_t start; /* the path is path[start..] */
   char path[192];
   char msg[128];
@@ -37,6 +38,7 @@ typedef struct my_timer__ffi_gen_err {
 static void my_timer__ffi_err_init(my_timer__ffi_gen_err *err) {
   err->code = 0;
   err->truncated = 0;
+  err->depth = 0;
   err->start = sizeof err->path - 1;
   err->path[err->start] = '\0';
   err->msg[0] = '\0';
@@ -76,6 +78,15 @@ static int my_timer__ffi_err_nomem(my_timer__ffi_gen_err *err) {
   return -1;
 }
 
+/* The native copy of a text: NULL reads as "", anything else must be UTF-8. */
+static int my_timer__ffi_copy_text(const char **dst, const char *src, my_timer__ffi_gen_err *err) {
+  if (!(*dst = ffirt_strdup(src))) return my_timer__ffi_err_nomem(err);
+  if (ffirt_utf8_valid((const uint8_t *)*dst, strlen(*dst))) return 0;
+  err->code = FFIRT_EMALFORMED;
+  snprintf(err->msg, sizeof err->msg, "text is not valid UTF-8");
+  return -1;
+}
+
 /* "<path>: <reason>"; root names the whole value when the path is empty. */
 static size_t my_timer__ffi_err_text(const my_timer__ffi_gen_err *err, const char *root, char *buf,
                                      size_t size) {
@@ -96,6 +107,15 @@ static int my_timer__ffi_reject(FFICallBack cb, void *ud, const my_timer__ffi_ge
 
 static int my_timer__ffi_reject_text(FFICallBack cb, void *ud, const char *text) {
   cb(RET_ERR, text, strlen(text), ud);
+  return RET_ERR;
+}
+
+/* A request no buffer can hold (a length near SIZE_MAX, e.g. -1 from a
+ * binding): refused before its size is computed or a byte is read. */
+static int my_timer__ffi_reject_length(FFICallBack cb, void *ud, size_t len) {
+  char text[96];
+  int n = snprintf(text, sizeof text, "request: length %zu is larger than any buffer", len);
+  cb(RET_ERR, text, (size_t)n, ud);
   return RET_ERR;
 }
 
@@ -237,16 +257,31 @@ static int my_timer__ffi_dec_missing(my_timer__ffi_gen_dec *c, const char *name)
   return my_timer__ffi_err_at(&c->err, name);
 }
 
+/* The length of s[0..n) cut to at most max bytes, never inside a character
+ * (error texts quote input and must stay valid UTF-8). */
+static int my_timer__ffi_utf8_cut(const char *s, size_t n, size_t max) {
+  if (n <= max) return (int)n;
+  while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+    max--;
+  return (int)max;
+}
+
 static int my_timer__ffi_dec_unknown(my_timer__ffi_gen_dec *c, const char *key, size_t n) {
   c->err.code = FFIRT_ETYPE;
-  snprintf(c->err.msg, sizeof c->err.msg, "unknown key \"%.*s\"", (int)(n > 64 ? 64 : n), key);
+  snprintf(c->err.msg, sizeof c->err.msg, "unknown key \"%.*s\"",
+           my_timer__ffi_utf8_cut(key, n, 64), key);
   return -1;
 }
 
 /* Finishes a _cbor call with the encoded result (or the encoding error). */
 static void my_timer__ffi_reply_encoded(ffirt_call *call, ffirt_cbor_enc *e) {
   int rc = ffirt_cbor_enc_finish(e);
-  if (rc)
+  if (rc == FFIRT_EMALFORMED)
+    ffirt_call_err(call, "cannot encode the result: a text in it is not valid UTF-8");
+  else if (rc == FFIRT_EDEPTH)
+    ffirt_call_err(call, "cannot encode the result: nesting deeper than %d",
+                   FFIRT_CBOR_DEFAULT_MAX_DEPTH);
+  else if (rc)
     ffirt_call_err(call, "cannot encode the result: %s", ffirt_strerror(rc));
   else
     ffirt_call_ok(call, e->buf, e->len);
@@ -356,7 +391,7 @@ static int my_timer__ffi_decode__schedule_args(my_timer__ffi_gen_dec *c,
 static int my_timer__ffi_copy_TimerConfig(TimerConfig *dst, const TimerConfig *src,
                                           my_timer__ffi_gen_err *err) {
   memset(dst, 0, sizeof *dst);
-  if (!(dst->name = ffirt_strdup(src->name))) return my_timer__ffi_err_nomem(err);
+  if (my_timer__ffi_copy_text(&dst->name, src->name, err)) return my_timer__ffi_err_at(err, "name");
   return 0;
 }
 
@@ -384,7 +419,8 @@ static int my_timer__ffi_decode_TimerConfig(my_timer__ffi_gen_dec *c, TimerConfi
 static int my_timer__ffi_copy_EchoRequest(EchoRequest *dst, const EchoRequest *src,
                                           my_timer__ffi_gen_err *err) {
   memset(dst, 0, sizeof *dst);
-  if (!(dst->message = ffirt_strdup(src->message))) return my_timer__ffi_err_nomem(err);
+  if (my_timer__ffi_copy_text(&dst->message, src->message, err))
+    return my_timer__ffi_err_at(err, "message");
   dst->delayMs = src->delayMs;
   return 0;
 }
@@ -443,12 +479,14 @@ static int my_timer__ffi_copy_ComplexRequest(ComplexRequest *dst, const ComplexR
       return my_timer__ffi_err_nomem(err);
     dst->tags_len = src->tags_len;
     for (size_t i = 0; i < src->tags_len; i++) {
-      if (!(dst->tags[i] = ffirt_strdup(src->tags[i]))) return my_timer__ffi_err_nomem(err);
+      if (my_timer__ffi_copy_text(&dst->tags[i], src->tags[i], err))
+        return my_timer__ffi_err_at_index(err, "tags", i);
     }
   }
   dst->note_present = src->note_present;
   if (src->note_present) {
-    if (!(dst->note = ffirt_strdup(src->note))) return my_timer__ffi_err_nomem(err);
+    if (my_timer__ffi_copy_text(&dst->note, src->note, err))
+      return my_timer__ffi_err_at(err, "note");
   }
   dst->retries_present = src->retries_present;
   dst->retries = src->retries;
@@ -547,7 +585,8 @@ static int my_timer__ffi_encode_ComplexResponse(ffirt_cbor_enc *e, const Complex
 static int my_timer__ffi_copy_EchoEvent(EchoEvent *dst, const EchoEvent *src,
                                         my_timer__ffi_gen_err *err) {
   memset(dst, 0, sizeof *dst);
-  if (!(dst->message = ffirt_strdup(src->message))) return my_timer__ffi_err_nomem(err);
+  if (my_timer__ffi_copy_text(&dst->message, src->message, err))
+    return my_timer__ffi_err_at(err, "message");
   dst->echoCount = src->echoCount;
   return 0;
 }
@@ -566,14 +605,15 @@ static int my_timer__ffi_encode_EchoEvent(ffirt_cbor_enc *e, const EchoEvent *v)
 static int my_timer__ffi_copy_JobSpec(JobSpec *dst, const JobSpec *src,
                                       my_timer__ffi_gen_err *err) {
   memset(dst, 0, sizeof *dst);
-  if (!(dst->name = ffirt_strdup(src->name))) return my_timer__ffi_err_nomem(err);
+  if (my_timer__ffi_copy_text(&dst->name, src->name, err)) return my_timer__ffi_err_at(err, "name");
   if (src->payload_len) {
     if (!src->payload) return my_timer__ffi_err_null(err, "payload", src->payload_len);
     if (!(dst->payload = (const char **)ffirt_calloc(src->payload_len, sizeof *dst->payload)))
       return my_timer__ffi_err_nomem(err);
     dst->payload_len = src->payload_len;
     for (size_t i = 0; i < src->payload_len; i++) {
-      if (!(dst->payload[i] = ffirt_strdup(src->payload[i]))) return my_timer__ffi_err_nomem(err);
+      if (my_timer__ffi_copy_text(&dst->payload[i], src->payload[i], err))
+        return my_timer__ffi_err_at_index(err, "payload", i);
     }
   }
   dst->priority = src->priority;
@@ -640,7 +680,8 @@ static int my_timer__ffi_copy_RetryPolicy(RetryPolicy *dst, const RetryPolicy *s
       return my_timer__ffi_err_nomem(err);
     dst->retryOn_len = src->retryOn_len;
     for (size_t i = 0; i < src->retryOn_len; i++) {
-      if (!(dst->retryOn[i] = ffirt_strdup(src->retryOn[i]))) return my_timer__ffi_err_nomem(err);
+      if (my_timer__ffi_copy_text(&dst->retryOn[i], src->retryOn[i], err))
+        return my_timer__ffi_err_at_index(err, "retryOn", i);
     }
   }
   return 0;
@@ -947,6 +988,10 @@ void *my_timer_create(TimerConfig config, FFICallBack cb, void *ud) {
 
 void *my_timer_create_cbor(const uint8_t *req, size_t len, FFICallBack cb, void *ud) {
   if (!cb) return NULL;
+  if (req && len > PTRDIFF_MAX) {
+    my_timer__ffi_reject_length(cb, ud, len);
+    return NULL;
+  }
   my_timer__ffi_create_args *args = (my_timer__ffi_create_args *)ffirt_calloc(1, sizeof *args);
   if (!args) {
     my_timer__ffi_reject_text(cb, ud, "out of memory");
@@ -1040,6 +1085,10 @@ int my_timer_echo(void *ctx, FFICallBack cb, void *ud, EchoRequest req) {
 
 int my_timer_echo_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
+  if (req && len > PTRDIFF_MAX) {
+    int rc = ffirt_ctx_check(&my_timer__ffi_library, ctx, cb, ud);
+    return rc != RET_OK ? rc : my_timer__ffi_reject_length(cb, ud, len);
+  }
   my_timer__ffi_echo_request *r =
       (my_timer__ffi_echo_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return my_timer__ffi_reject_text(cb, ud, "out of memory");
@@ -1105,6 +1154,10 @@ int my_timer_version(void *ctx, FFICallBack cb, void *ud) {
 
 int my_timer_version_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
+  if (req && len > PTRDIFF_MAX) {
+    int rc = ffirt_ctx_check(&my_timer__ffi_library, ctx, cb, ud);
+    return rc != RET_OK ? rc : my_timer__ffi_reject_length(cb, ud, len);
+  }
   my_timer__ffi_version_request *r =
       (my_timer__ffi_version_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return my_timer__ffi_reject_text(cb, ud, "out of memory");
@@ -1196,6 +1249,10 @@ int my_timer_complex(void *ctx, FFICallBack cb, void *ud, ComplexRequest req) {
 
 int my_timer_complex_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
+  if (req && len > PTRDIFF_MAX) {
+    int rc = ffirt_ctx_check(&my_timer__ffi_library, ctx, cb, ud);
+    return rc != RET_OK ? rc : my_timer__ffi_reject_length(cb, ud, len);
+  }
   my_timer__ffi_complex_request *r =
       (my_timer__ffi_complex_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return my_timer__ffi_reject_text(cb, ud, "out of memory");
@@ -1290,6 +1347,10 @@ int my_timer_schedule(void *ctx, FFICallBack cb, void *ud, JobSpec job, RetryPol
 
 int my_timer_schedule_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
+  if (req && len > PTRDIFF_MAX) {
+    int rc = ffirt_ctx_check(&my_timer__ffi_library, ctx, cb, ud);
+    return rc != RET_OK ? rc : my_timer__ffi_reject_length(cb, ud, len);
+  }
   my_timer__ffi_schedule_request *r =
       (my_timer__ffi_schedule_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return my_timer__ffi_reject_text(cb, ud, "out of memory");
@@ -1349,13 +1410,29 @@ uint64_t my_timer_add_on_echo_fired_listener(void *ctx, void (*fn)(const EchoEve
 
 /* ---- listeners */
 
+/* A name this library can deliver: one of its events, a built-in one, or
+ * NULL / "" (the wildcard). Anything else would never fire: refused, and
+ * the reason logged. */
+static int my_timer__ffi_known_event(const char *name) {
+  static const char *const names[] = {
+    "on_echo_fired",
+    "not_responding", "responding", "dropped_events"};
+  if (!name || !*name) return 1;
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (strcmp(name, names[i]) == 0) return 1;
+  ffirt_log(FFIRT_LOG_WARN, "my_timer: no event named \"%.64s\": listener refused", name);
+  return 0;
+}
+
 uint64_t my_timer_add_event_listener(void *ctx, const char *eventName, FFICallBack cb, void *ud) {
+  if (!my_timer__ffi_known_event(eventName)) return 0;
   return ffirt_ctx_add_listener(&my_timer__ffi_library, ctx, eventName, FFIRT_LISTENER_NATIVE, cb,
                                 ud, NULL);
 }
 
 uint64_t my_timer_add_event_listener_cbor(void *ctx, const char *eventName, FFICallBack cb,
                                           void *ud) {
+  if (!my_timer__ffi_known_event(eventName)) return 0;
   return ffirt_ctx_add_listener(&my_timer__ffi_library, ctx, eventName, FFIRT_LISTENER_CBOR, cb, ud,
                                 NULL);
 }
