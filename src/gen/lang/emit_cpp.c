@@ -11,9 +11,11 @@
  *     block of emit_c_model.c, so the layout cannot drift from <lib>.h), plus
  *     one argument struct per procedure (<lib>__<proc>_args);
  *  4. the C++ types in namespace <lib> (aggregates, enum classes);
- *  5. converters C++ -> C layout (toC_<slug>, borrowing the C++ strings and
- *     arrays until the export returned) and C layout -> C++ (fromC_<slug>,
- *     deep copies made during the callback);
+ *  5. in <lib>::detail: converters C++ -> C layout (toC_<slug>, borrowing
+ *     the C++ strings and arrays until the export returned), C layout -> C++
+ *     (fromC_<slug>, deep copies made during the callback), and per
+ *     procedure submit_<proc> (arguments to the C layout, then the export)
+ *     and reply_<proc> (the reply's msg/len to a Result);
  *  6. the context class <State>Ctx (create/createAsync, m/mAsync, statics,
  *     listeners) and ffirt::detail::Cbor<T> for decodeEventPayload<T>;
  *  7. global aliases (the names nim-ffi's hosts spell), unless
@@ -25,6 +27,12 @@
  *    names the global C types with using-declarations, and the global
  *    aliases of the library's C++ types are not written (the global names
  *    are the C structs then); everything stays reachable as <lib>::X.
+ *  - No local of the generated code shares a scope with an IDL name:
+ *    submit_<proc> takes p0, p1, ...; methods are one call (members through
+ *    this->); inside <lib>::detail the library's types are spelled
+ *    ::<lib>::T (a parameter or member may be named like a type). The
+ *    namespaces the bodies spell (ffirt, detail, std) are reserved words of
+ *    the C++ naming table, so a parameter cannot hide them.
  *  - Every identifier and type comes from the naming layer
  *    (ffirt__gen_lang_* with GEN_LANG_CPP, ffirt__gen_value_ctype and the
  *    box names for the C side).
@@ -32,6 +40,10 @@
  *    callback (the graph is freed after it). The blocking form's waiter is
  *    refcounted between caller and callback (a late reply after a timeout
  *    is safe); the async form completes a std::promise from the callback.
+ *    A listener's closure lives in ffirt::detail::Listeners while
+ *    registered; one that removes itself is freed after its call returns.
+ *  - The emitter keeps no state beyond one run (gen_cpp); all its strings
+ *    live in the gen_c name pool.
  */
 #include <stdio.h>
 #include <stdlib.h>
