@@ -5,6 +5,8 @@
 #include <edges/edges.hpp>
 #include <kitchen_sink/kitchen_sink.hpp>
 
+#include <ffirt/context.h>
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -208,6 +210,45 @@ TEST(CppKitchen, EventsTypedAndWildcard) {
   ASSERT_TRUE(decodedOk);
   EXPECT_TRUE(sameScalars(decoded.scalars, e.scalars));
   EXPECT_TRUE(sameContainers(decoded.containers, e.containers));
+}
+
+// Sets the context limit so that exactly one more context fits (static
+// workers of earlier tests count as live contexts too).
+void roomForOne() {
+  for (size_t max = 1; max < 1000; max++) {
+    ASSERT_EQ(ffirt_ctx_set_max_contexts(max), 0);
+    if (KitchenStateCtx::create(Config{"probe"})) return; // destroyed at once
+  }
+  FAIL() << "no room for a context";
+}
+
+// The constructor fails on the worker (the kitchen refuses the name
+// "fail"): create reports the library's text and destroys the context at
+// once; createAsync cannot destroy it from the worker, so the next create
+// does. With room for one live context, a context left behind would make
+// the next create fail.
+TEST(CppKitchen, ConstructorFailureOnTheWorker) {
+  size_t before = ffirt_ctx_max_contexts();
+  roomForOne();
+  auto sync = KitchenStateCtx::create(Config{"fail"});
+  auto okAfterSync = KitchenStateCtx::create(Config{"fine"});
+  bool okAfterSyncIsOk = okAfterSync.isOk();
+  okAfterSync = KitchenStateCtx::create(Config{"x"}); // (the limit: this one fails)
+  std::vector<std::string> asyncErrors, laterErrors;
+  for (int i = 0; i < 20; i++) {
+    auto failed = KitchenStateCtx::createAsync(Config{"fail"}).get();
+    asyncErrors.push_back(failed.isErr() ? failed.error() : "created?");
+    auto later = KitchenStateCtx::create(Config{"fine"});
+    laterErrors.push_back(later.isOk() ? "" : later.error());
+  }
+  ffirt_ctx_set_max_contexts(before);
+  ASSERT_TRUE(sync.isErr());
+  EXPECT_EQ(sync.error(), "refusing to create a kitchen named fail");
+  EXPECT_TRUE(okAfterSyncIsOk);
+  for (int i = 0; i < 20; i++) {
+    EXPECT_EQ(asyncErrors[i], "refusing to create a kitchen named fail");
+    EXPECT_EQ(laterErrors[i], "") << "round " << i;
+  }
 }
 
 TEST(CppEdges, LeafResultsAndEnums) {
