@@ -5,7 +5,8 @@
 #  - runs ffirt-gen at build time (again whenever the IDL or ffirt-gen
 #    changes) into ${FFIRT_GENERATED_INCLUDE_DIR}/<NAME>/ (build/include/<NAME>/
 #    in this project): <NAME>.h, <NAME>_cbor.h, <NAME>_ffi.h, <NAME>_ffi.c,
-#    <NAME>.cddl, <NAME>.map. The IDL's `library` name must be NAME.
+#    <NAME>.cddl, <NAME>.map, and the C++20 binding <NAME>.hpp
+#    (docs/guide-cpp.md). The IDL's `library` name must be NAME.
 #  - compiles the glue <NAME>_ffi.c with SOURCES into a SHARED library in
 #    build/lib/, linked to the shared runtime (ffirt::ffirt), exporting only
 #    its ABI: the exports of docs/abi.md 2, <NAME>_abi_fingerprint and
@@ -89,7 +90,18 @@ function(ffirt_add_library NAME)
   # The version script ffirt-gen writes from the IDL: the library's ABI only.
   set(map "${out}/${NAME}.map")
 
-  add_library(${NAME} SHARED ${A_SOURCES} "${out}/${NAME}_ffi.c")
+  # --- cpp binding: <NAME>.hpp next to the C headers (header-only; listed
+  # among the library's sources so that building the library writes it).
+  add_custom_command(OUTPUT "${out}/${NAME}.hpp"
+    COMMAND ${CMAKE_COMMAND} -E make_directory "${out}"
+    COMMAND $<TARGET_FILE:${gen_target}> --lang cpp -o "${out}" "${idl}"
+    COMMAND ${CMAKE_COMMAND} -E touch_nocreate "${out}/${NAME}.hpp"
+    DEPENDS "${idl}" ${gen_target}
+    COMMENT "ffirt-gen --lang cpp ${NAME} from ${A_IDL}"
+    VERBATIM)
+  # --- end cpp binding
+
+  add_library(${NAME} SHARED ${A_SOURCES} "${out}/${NAME}_ffi.c" "${out}/${NAME}.hpp")
   include(GNUInstallDirs)
   target_include_directories(${NAME} PUBLIC $<BUILD_INTERFACE:${base}> $<BUILD_INTERFACE:${out}>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>

@@ -19,6 +19,8 @@ int ffirt__gen_emit_cddl(const ffirt__gen_model *m, const char *outdir);
 /* <lib>/: the Python package over the native ABI (emit_python.c). */
 int ffirt__gen_emit_python(const ffirt__gen_model *m, const char *outdir);
 
+/* <lib>.hpp: the header-only C++20 binding (src/gen/lang/emit_cpp.c). */
+int ffirt__gen_emit_cpp(const ffirt__gen_model *m, const char *outdir);
 /* The Go module of the library: go.mod, <lib>.go, <lib>_cgo.go and a copy
  * of <lib>.h (emit_go.c). */
 int ffirt__gen_emit_go(const ffirt__gen_model *m, const char *outdir);

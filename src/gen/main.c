@@ -29,6 +29,7 @@ static const char usage[] =
     "  --lang LANGS         comma-separated outputs (default: c,cddl):\n"
     "                         c     <lib>_ffi.h, <lib>_ffi.c, <lib>.h, <lib>_cbor.h\n"
     "                         cddl  <lib>.cddl\n"
+    "                         cpp   <lib>.hpp (C++20, header-only)\n"
     "                         go    a Go module: go.mod, <lib>.go, <lib>_cgo.go, <lib>.h\n"
     "                         python  <lib>/ (a ctypes package: __init__.py, _runtime.py)\n"
     "                         rust  a Cargo crate: Cargo.toml, build.rs, src/*.rs\n"
@@ -49,6 +50,7 @@ static const struct target {
 } targets[] = {
     {"c", {ffirt__gen_emit_c_glue, ffirt__gen_emit_c_host, ffirt__gen_emit_c_cbor_host}},
     {"cddl", {ffirt__gen_emit_cddl}},
+    {"cpp", {ffirt__gen_emit_cpp}},
     {"go", {ffirt__gen_emit_go}},
     {"python", {ffirt__gen_emit_python}},
     {"rust", {ffirt__gen_emit_rust}},

@@ -95,7 +95,9 @@ static const char *const cpp_reserved[] = {
     "typeid", "typename", "union", "unsigned", "using", "virtual", "void", "volatile", "wchar_t",
     "while", "xor", "xor_eq",
     /* names the binding defines next to the library's */
-    "Result", "ListenerHandle", "Subscription", "Ctx", "timeout", NULL};
+    "Result", "ListenerHandle", "Subscription", "Ctx", "timeout",
+    /* namespaces the binding's members spell (a parameter must not hide them) */
+    "ffirt", "detail", "std", NULL};
 
 static const char *const python_reserved[] = {
     "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",

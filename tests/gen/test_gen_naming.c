@@ -53,6 +53,8 @@ static void identifiers_follow_each_languages_roles_and_escape_keywords(void **s
   assert_string_equal(ffirt__gen_lang_ident(&pool, go, GEN_ROLE_PARAM, "req"), "req");
   /* keywords of the target, after conversion */
   assert_string_equal(ffirt__gen_lang_ident(&pool, cpp, GEN_ROLE_FIELD, "new"), "new_");
+  /* names the C++ binding's bodies spell (ffirt::, detail::) */
+  assert_string_equal(ffirt__gen_lang_ident(&pool, cpp, GEN_ROLE_PARAM, "detail"), "detail_");
   assert_string_equal(ffirt__gen_lang_ident(&pool, py, GEN_ROLE_FIELD, "from"), "from_");
   assert_string_equal(ffirt__gen_lang_ident(&pool, py, GEN_ROLE_FIELD, "isAsync"), "is_async");
   assert_string_equal(ffirt__gen_lang_ident(&pool, rs, GEN_ROLE_FIELD, "type"), "r#type");

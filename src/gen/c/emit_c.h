@@ -172,6 +172,9 @@ const char *ffirt__gen_c_event_ctype(gen_c *g, const ffirt__gen_event *ev);
 /* Writes a doc block: the IDL doc lines followed by extra lines. */
 void ffirt__gen_c_doc(ffirt__gen_writer *w, const ffirt__gen_doc *doc, const char *const *extra,
                       size_t nextra);
+/* Writes the #error that stops <lib>.h or <lib>_cbor.h (file) included after
+ * the C++ binding <lib>.hpp, which declared the C layout in its namespace. */
+void ffirt__gen_c_cpp_order_check(gen_c *g, ffirt__gen_writer *w, const char *file);
 /* Writes the file banner comment. */
 void ffirt__gen_c_banner(gen_c *g, ffirt__gen_writer *w, const char *file, const char *what);
 

@@ -1091,6 +1091,8 @@ int ffirt__gen_emit_c_cbor_host(const ffirt__gen_model *m, const char *outdir) {
   L("#include <stdlib.h>");
   L("#include <string.h>");
   B();
+  ffirt__gen_c_cpp_order_check(&x->g, &w, file);
+  ffirt__gen_w_blank(&w);
   L("/*");
   L(" * Reading order: the types, the CBOR exports and the ABI check; then \"The");
   L(" * API\" (documented prototypes of every encoder and decoder); then nim-ffi's");

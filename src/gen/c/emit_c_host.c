@@ -8,6 +8,9 @@
  *  - The header needs no ffirt header: it repeats the guarded ABI block of
  *    include/ffirt/abi.h verbatim, and its types block is guarded by
  *    <LIB>_TYPES_DEFINED so that <lib>_cbor.h can share it in one TU.
+ *  - <lib>.h and <lib>_cbor.h stop with an #error when included in C++
+ *    after the C++ binding <lib>.hpp (that order would declare the exports
+ *    with the C++ types); the other order is the supported one.
  *  - The handler table has a slot per IDL event plus the three built-in
  *    events (not_responding, responding, dropped_events); check.c rejects
  *    IDL events with those names.
@@ -197,6 +200,17 @@ void ffirt__gen_c_abi_check_block(gen_c *g, ffirt__gen_writer *w) {
   ffirt__gen_w_line(w, "#endif /* %s_ABI_FINGERPRINT */", up);
 }
 
+void ffirt__gen_c_cpp_order_check(gen_c *g, ffirt__gen_writer *w, const char *file) {
+  const char *up = ffirt__gen_upper(&g->names, g->lib);
+  ffirt__gen_w_line(w, "/* In C++, before <%s/%s.hpp> if both are used (docs/guide-cpp.md). */",
+                    g->lib, g->lib);
+  ffirt__gen_w_line(
+      w, "#if defined(__cplusplus) && defined(%s_HPP) && !defined(%s_HPP_C_TYPES_GLOBAL)", up, up);
+  ffirt__gen_w_line(w, "#error \"include <%s/%s> before <%s/%s.hpp> (docs/guide-cpp.md)\"", g->lib,
+                    file, g->lib, g->lib);
+  ffirt__gen_w_line(w, "#endif");
+}
+
 static const char *pointee(gen_c *g, const char *ctype) {
   size_t n = strlen(ctype);
   return ffirt__gen_fmt(&g->names, n && ctype[n - 1] == '*' ? "%sconst *" : "const %s *", ctype);
@@ -370,6 +384,8 @@ int ffirt__gen_emit_c_host(const ffirt__gen_model *m, const char *outdir) {
   ffirt__gen_w_line(&w, "#include <stddef.h>");
   ffirt__gen_w_line(&w, "#include <stdint.h>");
   ffirt__gen_w_line(&w, "#include <stdio.h>");
+  ffirt__gen_w_blank(&w);
+  ffirt__gen_c_cpp_order_check(&g, &w, file);
   ffirt__gen_w_blank(&w);
   ffirt__gen_c_abi_block(&w);
   ffirt__gen_w_blank(&w);

@@ -11,6 +11,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* In C++, before <kitchen_sink/kitchen_sink.hpp> if both are used (docs/guide-cpp.md). */
+#if defined(__cplusplus) && defined(KITCHEN_SINK_HPP) && !defined(KITCHEN_SINK_HPP_C_TYPES_GLOBAL)
+#error "include <kitchen_sink/kitchen_sink.h> before <kitchen_sink/kitchen_sink.hpp> (docs/guide-cpp.md)"
+#endif
+
 #ifndef FFIRT_ABI_TYPES_DEFINED
 #define FFIRT_ABI_TYPES_DEFINED
 /*

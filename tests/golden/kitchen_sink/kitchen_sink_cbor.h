@@ -13,6 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* In C++, before <kitchen_sink/kitchen_sink.hpp> if both are used (docs/guide-cpp.md). */
+#if defined(__cplusplus) && defined(KITCHEN_SINK_HPP) && !defined(KITCHEN_SINK_HPP_C_TYPES_GLOBAL)
+#error "include <kitchen_sink/kitchen_sink_cbor.h> before <kitchen_sink/kitchen_sink.hpp> (docs/guide-cpp.md)"
+#endif
+
 /*
  * Reading order: the types, the CBOR exports and the ABI check; then "The
  * API" (documented prototypes of every encoder and decoder); then nim-ffi's

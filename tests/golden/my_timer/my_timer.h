@@ -10,6 +10,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* In C++, before <my_timer/my_timer.hpp> if both are used (docs/guide-cpp.md). */
+#if defined(__cplusplus) && defined(MY_TIMER_HPP) && !defined(MY_TIMER_HPP_C_TYPES_GLOBAL)
+#error "include <my_timer/my_timer.h> before <my_timer/my_timer.hpp> (docs/guide-cpp.md)"
+#endif
+
 #ifndef FFIRT_ABI_TYPES_DEFINED
 #define FFIRT_ABI_TYPES_DEFINED
 /*

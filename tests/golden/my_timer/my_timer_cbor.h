@@ -12,6 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* In C++, before <my_timer/my_timer.hpp> if both are used (docs/guide-cpp.md). */
+#if defined(__cplusplus) && defined(MY_TIMER_HPP) && !defined(MY_TIMER_HPP_C_TYPES_GLOBAL)
+#error "include <my_timer/my_timer_cbor.h> before <my_timer/my_timer.hpp> (docs/guide-cpp.md)"
+#endif
+
 /*
  * Reading order: the types, the CBOR exports and the ABI check; then "The
  * API" (documented prototypes of every encoder and decoder); then nim-ffi's
