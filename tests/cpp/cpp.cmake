@@ -77,3 +77,26 @@ add_test(NAME cpp_wrong_include_order
     ${PROJECT_SOURCE_DIR}/tests/cpp/wrong_include_order.cpp)
 set_tests_properties(cpp_wrong_include_order PROPERTIES LABELS unit
   PASS_REGULAR_EXPRESSION "include <my_timer/my_timer.h> before <my_timer/my_timer.hpp>")
+
+# The ABI check (tests/cpp/test_cpp_abi.cpp): against the library's own
+# header, and against one generated from tests/e2e/abi_skew.ffi (one field
+# more), which every constructor and static must refuse.
+set(_cpp_skew ${CMAKE_BINARY_DIR}/tests/cpp-abi-skew/my_timer)
+add_custom_command(OUTPUT ${_cpp_skew}/my_timer.hpp
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${_cpp_skew}
+  COMMAND $<TARGET_FILE:ffirt-gen> --lang cpp -o ${_cpp_skew}
+    ${PROJECT_SOURCE_DIR}/tests/e2e/abi_skew.ffi
+  DEPENDS ${PROJECT_SOURCE_DIR}/tests/e2e/abi_skew.ffi ffirt-gen VERBATIM)
+foreach(_v abi abi_skew)
+  add_executable(test_cpp_${_v} ${PROJECT_SOURCE_DIR}/tests/cpp/test_cpp_abi.cpp)
+  set_target_properties(test_cpp_${_v} PROPERTIES CXX_STANDARD 20 CXX_STANDARD_REQUIRED ON
+    CXX_EXTENSIONS OFF RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+  target_link_libraries(test_cpp_${_v} PRIVATE my_timer ffirt GTest::gtest_main Threads::Threads)
+  add_test(NAME cpp_${_v} COMMAND test_cpp_${_v})
+  set_tests_properties(cpp_${_v} PROPERTIES LABELS "unit;concurrency" TIMEOUT 60)
+endforeach()
+target_include_directories(test_cpp_abi PRIVATE ${FFIRT_GENERATED_INCLUDE_DIR})
+target_sources(test_cpp_abi_skew PRIVATE ${_cpp_skew}/my_timer.hpp)
+target_compile_definitions(test_cpp_abi_skew PRIVATE CPP_ABI_SKEW)
+# BEFORE: the skewed header wins over the library's own include dirs.
+target_include_directories(test_cpp_abi_skew BEFORE PRIVATE ${CMAKE_BINARY_DIR}/tests/cpp-abi-skew)

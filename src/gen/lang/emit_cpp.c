@@ -940,6 +940,7 @@ static void c_section(gen_cpp *e) {
     "*ud);",
     e->lib);
   W("int %s_remove_event_listener(void *ctx, uint64_t listenerId);", e->lib);
+  W("uint64_t %s_abi_fingerprint(void);", e->lib);
   W("} // extern \"C\"");
   /* one struct per procedure: its parameters in the export's layout */
   for (size_t i = 0; i < m->nprocs; i++) {
@@ -1055,6 +1056,33 @@ static void convert_section(gen_cpp *e) {
     ffirt__gen_w_dedent(e->w);
     W("}");
   }
+  /* the ABI check (issue: a header and a library of two IDLs are UB) */
+  ffirt__gen_w_blank(e->w);
+  W("/// The fingerprint of the IDL this header was generated from (docs/abi.md).");
+  W("inline constexpr std::uint64_t abiFingerprint = 0x%016llxull;",
+    (unsigned long long)ffirt__gen_fingerprint(m));
+  W("/// Empty when the loaded library was built from that IDL, else why this");
+  W("/// header refuses to call it. Read once; every constructor and static checks");
+  W("/// it before calling into the library.");
+  W("inline const std::string &abiMismatch() {");
+  ffirt__gen_w_indent(e->w);
+  W("static const std::string why = [] {");
+  ffirt__gen_w_indent(e->w);
+  W("const std::uint64_t library = c::%s_abi_fingerprint();", e->lib);
+  W("if (library == abiFingerprint) return std::string();");
+  W("char text[192];");
+  W("std::snprintf(text, sizeof text,");
+  W("              \"%s: ABI mismatch: this header was generated with fingerprint %%016llx, \"",
+    e->lib);
+  W("              \"the loaded library has %%016llx; regenerate the binding\",");
+  W("              static_cast<unsigned long long>(abiFingerprint),");
+  W("              static_cast<unsigned long long>(library));");
+  W("return std::string(text);");
+  ffirt__gen_w_dedent(e->w);
+  W("}();");
+  W("return why;");
+  ffirt__gen_w_dedent(e->w);
+  W("}");
   /* per procedure: arguments to the C layout, reply to C++ */
   for (size_t i = 0; i < m->nprocs; i++) {
     const ffirt__gen_proc *p = &m->procs[i];
@@ -1073,6 +1101,13 @@ static void convert_section(gen_cpp *e) {
       W("inline int submit_%s(%svoid *ctx, FFICallBack cb, void *ud%s) {", p->name,
         p->kind == GEN_STATIC ? "[[maybe_unused]] " : "", params);
     ffirt__gen_w_indent(e->w);
+    if (p->kind == GEN_CTOR || p->kind == GEN_STATIC) {
+      /* refused like any entry error: the callback on this thread */
+      W("if (const std::string &why = abiMismatch(); !why.empty()) {");
+      W("  cb(RET_ERR, why.data(), why.size(), ud);");
+      W("  return %s;", p->kind == GEN_CTOR ? "nullptr" : "RET_ERR");
+      W("}");
+    }
     if (p->nparams) {
       W("[[maybe_unused]] ffirt::detail::Arena arena;");
       W("c::%s__%s_args args{};", e->lib, p->name);
@@ -1421,6 +1456,7 @@ static const char *const includes[] = {"#include <stddef.h>",
                                        "#include <condition_variable>",
                                        "#include <cstddef>",
                                        "#include <cstdint>",
+                                       "#include <cstdio>",
                                        "#include <cstring>",
                                        "#include <functional>",
                                        "#include <future>",
