@@ -144,6 +144,11 @@ typedef struct ffirt__gen_lang {
   const char *optional_fmt; /* "std::optional<%s>" */
   const char *async_fmt;    /* name of the async form of a method: "%sAsync";
                                NULL where the language has none (Go) */
+  /* String literals (ffirt__gen_lang_string): the escape of a control
+   * byte (one %x or %o conversion), and whether bytes of 0x80 and above are
+   * escaped the same way (Go) or kept as UTF-8. */
+  const char *ctrl_escape;
+  int escape_non_ascii;
 } ffirt__gen_lang;
 
 const ffirt__gen_lang *ffirt__gen_lang_get(ffirt__gen_lang_id id);
@@ -166,6 +171,10 @@ const char *ffirt__gen_lang_async(ffirt__gen_names *n, const ffirt__gen_lang *la
  * "<State>Ctx" (MyTimerCtx, EchoCtx), Python and Go "<State>" (MyTimer). */
 const char *ffirt__gen_lang_ctx_class(ffirt__gen_names *n, const ffirt__gen_lang *lang,
                                       const char *state);
+/* s (UTF-8) as a string literal of lang, quotes included: '"' and '\\'
+ * escaped, "\n" and "\t" as such, other control bytes (and, in Go, every
+ * byte >= 0x80) through lang->ctrl_escape. */
+const char *ffirt__gen_lang_string(ffirt__gen_names *n, const ffirt__gen_lang *lang, const char *s);
 /* The module of the library: C++ namespace, Python package and Rust crate
  * "my_timer"; Go package "mytimer" (underscores dropped). */
 const char *ffirt__gen_lang_module(ffirt__gen_names *n, const ffirt__gen_lang *lang,

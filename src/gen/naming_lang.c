@@ -15,6 +15,7 @@
 #include "naming.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -145,7 +146,9 @@ static const ffirt__gen_lang langs[] = {
       "std::vector<std::uint8_t>"},
      "std::vector<%s>",
      "std::optional<%s>",
-     "%sAsync"},
+     "%sAsync",
+     "\\%03o", /* octal: a \x escape would swallow the hex digits after it */
+     0},
     {GEN_LANG_PYTHON,
      "python",
      {GEN_CASE_ASIS, GEN_CASE_SNAKE, GEN_CASE_SNAKE, GEN_CASE_SNAKE, GEN_CASE_ASIS, GEN_CASE_UPPER},
@@ -155,7 +158,9 @@ static const ffirt__gen_lang langs[] = {
       "bytes"},
      "list[%s]",
      "Optional[%s]",
-     "%s_async"},
+     "%s_async",
+     "\\x%02x",
+     0},
     {GEN_LANG_RUST,
      "rust",
      {GEN_CASE_PASCAL, GEN_CASE_SNAKE, GEN_CASE_SNAKE, GEN_CASE_SNAKE, GEN_CASE_UPPER,
@@ -166,7 +171,9 @@ static const ffirt__gen_lang langs[] = {
       "Vec<u8>"},
      "Vec<%s>",
      "Option<%s>",
-     "%s_async"},
+     "%s_async",
+     "\\u{%x}",
+     0},
     {GEN_LANG_GO,
      "go",
      {GEN_CASE_PASCAL, GEN_CASE_PASCAL, GEN_CASE_CAMEL, GEN_CASE_PASCAL, GEN_CASE_PASCAL,
@@ -177,7 +184,9 @@ static const ffirt__gen_lang langs[] = {
       "float64", "string", "[]byte"},
      "[]%s",
      "*%s",
-     NULL},
+     NULL,
+     "\\x%02x",
+     1},
 };
 
 const ffirt__gen_lang *ffirt__gen_lang_get(ffirt__gen_lang_id id) {
@@ -276,4 +285,37 @@ const char *ffirt__gen_lang_event_subscribe(ffirt__gen_names *n, const ffirt__ge
     return ffirt__gen_fmt(n, "On%s", ffirt__gen_case_convert(n, bare, GEN_CASE_PASCAL));
   }
   return "";
+}
+
+const char *ffirt__gen_lang_string(ffirt__gen_names *n, const ffirt__gen_lang *lang,
+                                   const char *s) {
+  size_t len = strlen(s);
+  char *buf = malloc(len * 10 + 3); /* the longest escape is 9 bytes */
+  if (!buf) {
+    n->oom = 1;
+    return "\"\"";
+  }
+  size_t o = 0;
+  buf[o++] = '"';
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    if (*p == '"' || *p == '\\') {
+      buf[o++] = '\\';
+      buf[o++] = (char)*p;
+    } else if (*p == '\n') {
+      buf[o++] = '\\';
+      buf[o++] = 'n';
+    } else if (*p == '\t') {
+      buf[o++] = '\\';
+      buf[o++] = 't';
+    } else if (*p < 0x20 || *p == 0x7f || (*p >= 0x80 && lang->escape_non_ascii)) {
+      o += (size_t)snprintf(buf + o, 10, lang->ctrl_escape, *p);
+    } else {
+      buf[o++] = (char)*p;
+    }
+  }
+  buf[o++] = '"';
+  buf[o] = '\0';
+  const char *r = ffirt__gen_fmt(n, "%s", buf);
+  free(buf);
+  return r;
 }

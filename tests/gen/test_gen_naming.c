@@ -124,12 +124,29 @@ static void types_are_spelled_per_language_also_nested(void **state) {
   assert_string_equal(ffirt__gen_lang_type(&pool, ffirt__gen_lang_get(GEN_LANG_RUST), &u8), "u8");
 }
 
+static void string_literals_escape_per_language(void **state) {
+  (void)state;
+  const char *s = "a\"b\\c\nd\te\x01"
+                  "f\xc3\xa9";
+  assert_string_equal(ffirt__gen_lang_string(&pool, ffirt__gen_lang_get(GEN_LANG_PYTHON), s),
+                      "\"a\\\"b\\\\c\\nd\\te\\x01f\xc3\xa9\"");
+  assert_string_equal(ffirt__gen_lang_string(&pool, ffirt__gen_lang_get(GEN_LANG_RUST), s),
+                      "\"a\\\"b\\\\c\\nd\\te\\u{1}f\xc3\xa9\"");
+  assert_string_equal(ffirt__gen_lang_string(&pool, ffirt__gen_lang_get(GEN_LANG_GO), s),
+                      "\"a\\\"b\\\\c\\nd\\te\\x01f\\xc3\\xa9\"");
+  assert_string_equal(ffirt__gen_lang_string(&pool, ffirt__gen_lang_get(GEN_LANG_CPP),
+                                             "\x01"
+                                             "1"),
+                      "\"\\0011\"");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(case_conversion_splits_camel_snake_and_acronyms),
       cmocka_unit_test(identifiers_follow_each_languages_roles_and_escape_keywords),
       cmocka_unit_test(library_level_names_match_the_bindings_contracts),
       cmocka_unit_test(types_are_spelled_per_language_also_nested),
+      cmocka_unit_test(string_literals_escape_per_language),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -106,38 +106,8 @@ static const char *ctype(gen_go *G, const ffirt__gen_type *t) {
 
 static const char *slug(gen_go *G, const ffirt__gen_type *t) { return ffirt__gen_slug(G->n, t); }
 
-/* A Go interpreted string literal of UTF-8 text s. */
-static const char *quote(gen_go *G, const char *s) {
-  size_t len = strlen(s);
-  char *buf = malloc(4 * len + 3);
-  if (!buf) {
-    G->n->oom = 1;
-    return "\"\"";
-  }
-  size_t o = 0;
-  buf[o++] = '"';
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if (*p == '"' || *p == '\\') {
-      buf[o++] = '\\';
-      buf[o++] = (char)*p;
-    } else if (*p == '\n') {
-      buf[o++] = '\\';
-      buf[o++] = 'n';
-    } else if (*p == '\t') {
-      buf[o++] = '\\';
-      buf[o++] = 't';
-    } else if (*p < 0x20 || *p >= 0x7f) {
-      o += (size_t)snprintf(buf + o, 5, "\\x%02x", *p);
-    } else {
-      buf[o++] = (char)*p;
-    }
-  }
-  buf[o++] = '"';
-  buf[o] = '\0';
-  const char *r = ffirt__gen_fmt(G->n, "%s", buf);
-  free(buf);
-  return r;
-}
+/* A Go interpreted string literal of UTF-8 text s (non-ASCII bytes as \x). */
+static const char *quote(gen_go *G, const char *s) { return ffirt__gen_lang_string(G->n, G->L, s); }
 
 static int is_container(const ffirt__gen_type *t) {
   return t->kind == GEN_SEQ || t->kind == GEN_OPTIONAL || t->kind == GEN_BYTES;

@@ -74,37 +74,7 @@ static const char *c_member(py *p, const char *idl) {
 
 /* A Python string literal of s: UTF-8 kept, quotes, backslashes and
  * control characters escaped. */
-static const char *py_str(py *p, const char *s) {
-  size_t len = strlen(s);
-  char *buf = malloc(4 * len + 3);
-  if (!buf) {
-    p->n.oom = 1;
-    return "\"\"";
-  }
-  size_t o = 0;
-  buf[o++] = '"';
-  for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-    if (*c == '"' || *c == '\\') {
-      buf[o++] = '\\';
-      buf[o++] = (char)*c;
-    } else if (*c == '\n') {
-      buf[o++] = '\\';
-      buf[o++] = 'n';
-    } else if (*c == '\t') {
-      buf[o++] = '\\';
-      buf[o++] = 't';
-    } else if (*c < 0x20 || *c == 0x7f) {
-      o += (size_t)snprintf(buf + o, 5, "\\x%02x", *c);
-    } else {
-      buf[o++] = (char)*c;
-    }
-  }
-  buf[o++] = '"';
-  buf[o] = '\0';
-  const char *r = ffirt__gen_fmt(&p->n, "%s", buf);
-  free(buf);
-  return r;
-}
+static const char *py_str(py *p, const char *s) { return ffirt__gen_lang_string(&p->n, p->L, s); }
 
 /* Writes doc as the body of a docstring (already indented), plus extra
  * paragraphs; nothing when both are empty. */

@@ -102,37 +102,7 @@ static const char *cty(rs *r, const ffirt__gen_type *t) {
 }
 
 /* A Rust string literal of UTF-8 text s. */
-static const char *rust_str(rs *r, const char *s) {
-  size_t len = strlen(s);
-  char *buf = malloc(len * 10 + 3);
-  if (!buf) {
-    r->n->oom = 1;
-    return "\"\"";
-  }
-  size_t o = 0;
-  buf[o++] = '"';
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if (*p == '"' || *p == '\\') {
-      buf[o++] = '\\';
-      buf[o++] = (char)*p;
-    } else if (*p == '\n') {
-      buf[o++] = '\\';
-      buf[o++] = 'n';
-    } else if (*p == '\t') {
-      buf[o++] = '\\';
-      buf[o++] = 't';
-    } else if (*p < 0x20 || *p == 0x7f) {
-      o += (size_t)sprintf(buf + o, "\\u{%x}", *p);
-    } else {
-      buf[o++] = (char)*p;
-    }
-  }
-  buf[o++] = '"';
-  buf[o] = '\0';
-  const char *res = ffirt__gen_fmt(r->n, "%s", buf);
-  free(buf);
-  return res;
-}
+static const char *rust_str(rs *r, const char *s) { return ffirt__gen_lang_string(r->n, r->L, s); }
 
 /* Doc comment lines (`///` or `//!`): the IR's C-safe "*\/" back to "* /"
  * without the space, leading blanks dropped (rustdoc would take an indented
