@@ -5,7 +5,8 @@
 set -euo pipefail
 PKGS=(cmake make gcc g++ clang libclang-rt-14-dev pkg-config clang-format
       libuv1-dev libcmocka-dev libcbor-dev libglib2.0-dev
-      googletest libgtest-dev python3 python3-pytest python3-cbor2 valgrind)
+      googletest libgtest-dev python3 python3-pytest python3-cbor2 valgrind
+      nats-server libnats-dev)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

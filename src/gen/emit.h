@@ -15,6 +15,8 @@ int ffirt__gen_emit_c_glue(const ffirt__gen_model *m, const char *outdir);
 int ffirt__gen_emit_c_host(const ffirt__gen_model *m, const char *outdir);
 /* <lib>_cbor.h: the self-contained CBOR host header (emit_c_cbor_host.c). */
 int ffirt__gen_emit_c_cbor_host(const ffirt__gen_model *m, const char *outdir);
+/* <lib>_remote.c: lib<lib>_remote.so, the exports over NATS (emit_c_remote.c). */
+int ffirt__gen_emit_c_remote(const ffirt__gen_model *m, const char *outdir);
 /* <lib>.cddl: the wire schema (emit_cddl.c). */
 int ffirt__gen_emit_cddl(const ffirt__gen_model *m, const char *outdir);
 /* The text of <lib>.cddl into w (emit_cddl.c); the glue's descriptor embeds it. */

@@ -29,6 +29,7 @@ static const char usage[] =
     "  --lang LANGS         comma-separated outputs (default: c,cddl):\n"
     "                         c     <lib>_ffi.h, <lib>_ffi.c, <lib>.h, <lib>_cbor.h\n"
     "                         cddl  <lib>.cddl\n"
+    "                         remote <lib>_remote.c (lib<lib>_remote.so, docs/remote.md)\n"
     "  --check              only check the IDL, write nothing\n"
     "  -h, --help           this text\n"
     "  --version            the generator's and the runtime's version\n"
@@ -44,6 +45,7 @@ static const struct target {
 } targets[] = {
     {"c", {ffirt__gen_emit_c_glue, ffirt__gen_emit_c_host, ffirt__gen_emit_c_cbor_host}},
     {"cddl", {ffirt__gen_emit_cddl}},
+    {"remote", {ffirt__gen_emit_c_remote}},
 };
 enum { NTARGETS = sizeof targets / sizeof targets[0] };
 

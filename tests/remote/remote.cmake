@@ -22,3 +22,49 @@ foreach(_l my_timer echo)
     ${FFIRT_GENERATED_INCLUDE_DIR}/${_l}/${_l}.cddl)
   set_tests_properties(remote_describe_${_l} PROPERTIES TIMEOUT 30 LABELS "unit;remote")
 endforeach()
+
+# ---- over NATS: needs nats-server (scripts/deps.sh) and the remote layer.
+find_program(FFIRT_NATS_SERVER nats-server PATHS /usr/sbin /usr/local/sbin /usr/bin)
+if(NOT TARGET ffirt-serve OR NOT TARGET my_timer_remote OR NOT FFIRT_NATS_SERVER)
+  message(STATUS "remote: nats-server or libnats missing; the NATS tests are not registered")
+  return()
+endif()
+
+# ffirt__remote_test(NAME [CLUSTER] [SERVE lib...] [PRELOAD lib...] COMMAND cmd...)
+# Labels: remote, e2e, nosan (the e2e binaries run with LD_PRELOAD of the
+# remote libraries, which an ASan binary refuses: its runtime must come first).
+function(ffirt__remote_test NAME)
+  cmake_parse_arguments(R "CLUSTER" "TIMEOUT" "SERVE;PRELOAD;COMMAND" ${ARGN})
+  set(args)
+  foreach(_l ${R_SERVE})
+    list(APPEND args --serve $<TARGET_FILE:${_l}>)
+  endforeach()
+  foreach(_l ${R_PRELOAD})
+    list(APPEND args --preload $<TARGET_FILE:${_l}>)
+  endforeach()
+  if(R_CLUSTER)
+    list(APPEND args --cluster)
+  endif()
+  if(NOT R_TIMEOUT)
+    set(R_TIMEOUT 60)
+  endif()
+  add_test(NAME ${NAME} COMMAND bash ${_rt}/with_nats.sh ${args} -- ${R_COMMAND})
+  set_tests_properties(${NAME} PROPERTIES TIMEOUT ${R_TIMEOUT} LABELS "remote;e2e;nosan"
+    ENVIRONMENT "FFIRT_SERVE=$<TARGET_FILE:ffirt-serve>;NATS_SERVER=${FFIRT_NATS_SERVER}")
+endfunction()
+
+# The unchanged C e2e binaries (linked against libmy_timer.so and libecho.so)
+# through the remote libraries: examples.md in both ABIs, events, two libraries.
+foreach(_t test_e2e_timer test_e2e_events test_e2e_two_libraries test_e2e_cbor_host)
+  if(TARGET ${_t})
+    ffirt__remote_test(remote_${_t} SERVE my_timer echo PRELOAD my_timer_remote echo_remote
+      COMMAND $<TARGET_FILE:${_t}>)
+  endif()
+endforeach()
+# The demo's output is the in-process one, byte for byte.
+ffirt__remote_test(remote_demo_output SERVE my_timer PRELOAD my_timer_remote
+  COMMAND sh ${PROJECT_SOURCE_DIR}/tests/e2e/demo_diff.sh $<TARGET_FILE:my_timer_demo>
+  ${PROJECT_SOURCE_DIR}/tests/e2e/demo.expected)
+# A 3-node cluster: the client on node 1, the servers on node 3.
+ffirt__remote_test(remote_cluster_e2e_timer CLUSTER SERVE my_timer echo
+  PRELOAD my_timer_remote echo_remote COMMAND $<TARGET_FILE:test_e2e_timer>)
