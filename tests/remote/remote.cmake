@@ -68,3 +68,22 @@ ffirt__remote_test(remote_demo_output SERVE my_timer PRELOAD my_timer_remote
 # A 3-node cluster: the client on node 1, the servers on node 3.
 ffirt__remote_test(remote_cluster_e2e_timer CLUSTER SERVE my_timer echo
   PRELOAD my_timer_remote echo_remote COMMAND $<TARGET_FILE:test_e2e_timer>)
+
+# Failure semantics (queue group + SIGKILL, drain + restart, no NATS), in a
+# host linked against lib<lib>_remote.so itself.
+add_executable(test_remote_faults ${_rt}/test_remote_faults.c
+  ${PROJECT_SOURCE_DIR}/tests/e2e/e2e_wait.c)
+target_include_directories(test_remote_faults PRIVATE ${FFIRT_GENERATED_INCLUDE_DIR}
+  ${PROJECT_SOURCE_DIR}/include
+  ${PROJECT_SOURCE_DIR}/tests/e2e)
+target_link_libraries(test_remote_faults PRIVATE my_timer_remote Threads::Threads)
+set_target_properties(test_remote_faults PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+add_dependencies(test_remote_faults my_timer ffirt-serve)
+foreach(_case queue restart)
+  ffirt__remote_test(remote_faults_${_case}
+    COMMAND $<TARGET_FILE:test_remote_faults> $<TARGET_FILE:my_timer> ${_case})
+endforeach()
+add_test(NAME remote_faults_nonats
+  COMMAND ${CMAKE_COMMAND} -E env FFIRT_NATS_URL=nats://127.0.0.1:1
+  $<TARGET_FILE:test_remote_faults> - nonats)
+set_tests_properties(remote_faults_nonats PROPERTIES TIMEOUT 30 LABELS "remote;e2e;nosan")

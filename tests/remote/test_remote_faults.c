@@ -1,0 +1,247 @@
+/*
+ * test_remote_faults.c - the failure semantics of docs/remote.md, through
+ * lib<lib>_remote.so linked like lib<lib>.so would be (this host is built
+ * against the remote library directly, not through LD_PRELOAD). It starts
+ * and kills its own ffirt-serve processes on the NATS that with_nats.sh
+ * gives it (FFIRT_NATS_URL; FFIRT_SERVE names the server binary):
+ *
+ *   test_remote_faults LIBMY_TIMER.so queue   two servers in one queue group:
+ *       contexts spread over both; SIGKILL of one answers each of its
+ *       in-flight calls exactly once (RET_ERR, bounded), reports
+ *       not_responding to its contexts' listeners, and leaves the other's
+ *       contexts working.
+ *   test_remote_faults LIBMY_TIMER.so restart  SIGTERM drains (in-flight
+ *       calls answered RET_ERR, exit 0); a new server takes new contexts.
+ *   test_remote_faults - nonats   NATS unreachable at call time: every call
+ *       is answered RET_ERR on the caller's thread, constructors return NULL.
+ */
+#define _GNU_SOURCE
+#include <my_timer/my_timer.h>
+
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "e2e_wait.h"
+
+extern char **environ;
+static int failures;
+#define CHECK(cond, ...)                                                                           \
+  do {                                                                                             \
+    if (!(cond)) {                                                                                 \
+      failures++;                                                                                  \
+      fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                              \
+      fprintf(stderr, __VA_ARGS__);                                                                \
+      fputc('\n', stderr);                                                                         \
+    }                                                                                              \
+  } while (0)
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+/* Starts ffirt-serve for lib; waits until it serves (its stdout line). */
+static pid_t serve_start(const char *lib) {
+  const char *serve = getenv("FFIRT_SERVE");
+  const char *url = getenv("FFIRT_NATS_SERVER_URL");
+  if (!url) url = getenv("FFIRT_NATS_URL");
+  int fds[2];
+  if (!serve || !url || pipe(fds) != 0) return -1;
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+  posix_spawn_file_actions_addclose(&fa, fds[0]);
+  char *argv[] = {(char *)serve, "--lib",          (char *)lib, "--nats",
+                  (char *)url,   "--heartbeat-ms", "100",       NULL};
+  pid_t pid;
+  int rc = posix_spawn(&pid, serve, &fa, NULL, argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  close(fds[1]);
+  if (rc != 0) return -1;
+  char buf[512];
+  ssize_t n = read(fds[0], buf, sizeof buf - 1); /* blocks until the "serving" line */
+  close(fds[0]);
+  if (n <= 0 || !memmem(buf, (size_t)n, "serving", 7)) {
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    return -1;
+  }
+  return pid;
+}
+
+static void *timer_new(const char *name, int *ok) {
+  e2e_reply r;
+  e2e_reply_init(&r, NULL);
+  void *ctx = my_timer_create((TimerConfig){.name = name}, e2e_reply_cb, &r);
+  *ok = ctx && e2e_reply_wait(&r, E2E_TIMEOUT_MS) == 0 && r.ret == RET_OK;
+  e2e_reply_fini(&r);
+  return ctx;
+}
+
+/* Lines of not_responding per context. */
+static void on_not_responding(int ret, const char *msg, size_t len, void *ud) {
+  (void)ret;
+  (void)msg;
+  (void)len;
+  __atomic_add_fetch((int *)ud, 1, __ATOMIC_SEQ_CST);
+}
+
+enum { N = 16 };
+
+static int test_queue(const char *lib) {
+  pid_t s1 = serve_start(lib), s2 = serve_start(lib);
+  CHECK(s1 > 0 && s2 > 0, "two servers start");
+  if (s1 <= 0 || s2 <= 0) return 1;
+  void *ctx[N];
+  int ok = 1, nr[N];
+  for (int i = 0; i < N; i++) {
+    int one;
+    char name[16];
+    snprintf(name, sizeof name, "t%d", i);
+    ctx[i] = timer_new(name, &one);
+    ok &= one;
+    nr[i] = 0;
+    CHECK(my_timer_add_event_listener(ctx[i], "not_responding", on_not_responding, &nr[i]) != 0,
+          "listener");
+  }
+  CHECK(ok, "%d contexts created", N);
+  /* a slow call in flight on every context */
+  e2e_reply slow[N];
+  for (int i = 0; i < N; i++) {
+    e2e_reply_init(&slow[i], NULL);
+    CHECK(my_timer_echo(ctx[i], e2e_reply_cb, &slow[i], (EchoRequest){"slow", 1500}) == RET_OK,
+          "echo");
+  }
+  sleep_ms(200); /* the requests reached their servers */
+  int64_t t0 = now_ms();
+  kill(s1, SIGKILL);
+  waitpid(s1, NULL, 0);
+  int lost = 0, kept = 0;
+  for (int i = 0; i < N; i++) {
+    CHECK(e2e_reply_wait(&slow[i], E2E_TIMEOUT_MS) == 0, "call %d answered", i);
+    if (slow[i].ret == RET_ERR) {
+      lost++;
+      CHECK(strstr(e2e_reply_str(&slow[i]), "stopped responding") ||
+                strstr(e2e_reply_str(&slow[i]), "no ffirt-serve"),
+            "a clear text: %s", e2e_reply_str(&slow[i]));
+    } else {
+      kept++;
+    }
+  }
+  int64_t waited = now_ms() - t0;
+  /* FFIRT_REMOTE_DEAD_MS=600 (set by main) + the sweeper's 100 ms period */
+  CHECK(waited < 2500, "answered within the bound, took %lld ms", (long long)waited);
+  CHECK(lost > 0 && kept > 0, "contexts spread over both servers: %d lost, %d kept", lost, kept);
+  sleep_ms(300); /* a second terminal callback would come now */
+  for (int i = 0; i < N; i++)
+    CHECK(slow[i].terminal == 1, "call %d answered exactly once (%d)", i, slow[i].terminal);
+  /* the survivors' contexts work; the lost ones answer RET_ERR at once */
+  for (int i = 0; i < N; i++) {
+    int was_lost = slow[i].ret == RET_ERR;
+    e2e_reply r;
+    e2e_reply_init(&r, NULL);
+    CHECK(my_timer_version(ctx[i], e2e_reply_cb, &r) == RET_OK, "version");
+    CHECK(e2e_reply_wait(&r, E2E_TIMEOUT_MS) == 0, "answered");
+    CHECK(r.ret == (was_lost ? RET_ERR : RET_OK), "context %d after the kill: %d %s", i, r.ret,
+          e2e_reply_str(&r));
+    CHECK(!was_lost || __atomic_load_n(&nr[i], __ATOMIC_SEQ_CST) == 1,
+          "context %d: not_responding reported once (%d)", i, nr[i]);
+    CHECK(was_lost || __atomic_load_n(&nr[i], __ATOMIC_SEQ_CST) == 0,
+          "context %d: its server lives (%d)", i, nr[i]);
+    e2e_reply_fini(&r);
+    e2e_reply_fini(&slow[i]);
+    CHECK(my_timer_destroy(ctx[i]) == 0, "destroy %d", i);
+  }
+  printf("queue: %d contexts on the killed server, %d on the other; answered in %lld ms\n", lost,
+         kept, (long long)waited);
+  kill(s2, SIGTERM);
+  int st = 0;
+  waitpid(s2, &st, 0);
+  CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "SIGTERM: clean exit");
+  return 0;
+}
+
+static int test_restart(const char *lib) {
+  pid_t s = serve_start(lib);
+  CHECK(s > 0, "server starts");
+  int ok;
+  void *ctx = timer_new("a", &ok);
+  CHECK(ok, "context");
+  e2e_reply slow;
+  e2e_reply_init(&slow, NULL);
+  my_timer_echo(ctx, e2e_reply_cb, &slow, (EchoRequest){"slow", 5000});
+  sleep_ms(200);
+  kill(s, SIGTERM); /* drain: the in-flight call is answered, then exit */
+  int st = 0;
+  waitpid(s, &st, 0);
+  CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "drained and exited 0");
+  CHECK(e2e_reply_wait(&slow, 3000) == 0 && slow.ret == RET_ERR, "in flight: RET_ERR (%s)",
+        e2e_reply_str(&slow));
+  e2e_reply_fini(&slow);
+  my_timer_destroy(ctx);
+  /* no server: a constructor is refused on the caller's thread */
+  e2e_reply r;
+  e2e_reply_init(&r, NULL);
+  void *none = my_timer_create((TimerConfig){.name = "x"}, e2e_reply_cb, &r);
+  CHECK(!none && r.terminal == 1 && r.ret == RET_ERR, "no server: NULL, RET_ERR (%s)",
+        e2e_reply_str(&r));
+  e2e_reply_fini(&r);
+  s = serve_start(lib);
+  CHECK(s > 0, "server restarts");
+  void *again = timer_new("b", &ok);
+  CHECK(ok, "new contexts work after the restart");
+  e2e_reply_init(&r, NULL);
+  my_timer_version(again, e2e_reply_cb, &r);
+  CHECK(e2e_reply_wait(&r, E2E_TIMEOUT_MS) == 0 && r.ret == RET_OK, "version after restart");
+  e2e_reply_fini(&r);
+  CHECK(my_timer_destroy(again) == 0, "destroy");
+  kill(s, SIGTERM);
+  waitpid(s, NULL, 0);
+  return 0;
+}
+
+static int test_nonats(void) {
+  e2e_reply r;
+  e2e_reply_init(&r, NULL);
+  void *ctx = my_timer_create((TimerConfig){.name = "x"}, e2e_reply_cb, &r);
+  CHECK(!ctx, "NULL without NATS");
+  CHECK(r.terminal == 1 && r.ret == RET_ERR && pthread_equal(r.thread, pthread_self()),
+        "RET_ERR on the caller's thread");
+  CHECK(strstr(e2e_reply_str(&r), "cannot reach NATS"), "text: %s", e2e_reply_str(&r));
+  e2e_reply_fini(&r);
+  e2e_reply_init(&r, NULL);
+  CHECK(my_timer_create_cbor((const uint8_t *)"\xa0", 1, e2e_reply_cb, &r) == NULL, "cbor NULL");
+  CHECK(r.terminal == 1 && r.ret == RET_ERR, "cbor RET_ERR");
+  e2e_reply_fini(&r);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc != 3) {
+    fprintf(stderr, "usage: test_remote_faults LIB.so queue|restart|nonats\n");
+    return 2;
+  }
+  setenv("FFIRT_REMOTE_DEAD_MS", "600", 1);
+  if (strcmp(argv[2], "queue") == 0)
+    test_queue(argv[1]);
+  else if (strcmp(argv[2], "restart") == 0)
+    test_restart(argv[1]);
+  else if (strcmp(argv[2], "nonats") == 0)
+    test_nonats();
+  else
+    return 2;
+  printf("%s: %s\n", argv[2], failures ? "FAILED" : "ok");
+  return failures ? 1 : 0;
+}
