@@ -394,7 +394,15 @@ void serve_handle_new(serve *s, const char *reply, const uint8_t *data, size_t l
       send_error(s, reply, "ffirt-serve: cannot subscribe the context's subject%.*s", "", 0);
     free(parked ? parked : r);
     free(c->parked);
-    free(c);
+    c->parked = NULL;
+    /* like a destroyed context: freed after the grace, so a transport that
+     * still delivers to the closure finds valid memory */
+    pthread_mutex_lock(&s->mu);
+    c->state = CTX_DEAD;
+    c->dead_at = now_ms();
+    c->next = s->dead;
+    s->dead = c;
+    pthread_mutex_unlock(&s->mu);
     return;
   }
   send_reply(s, reply, FFIRT_REMOTE_ACCEPTED, c->id, ID_LEN, s->id);

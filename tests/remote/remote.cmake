@@ -23,6 +23,17 @@ foreach(_l my_timer echo)
   set_tests_properties(remote_describe_${_l} PROPERTIES TIMEOUT 30 LABELS "unit;remote")
 endforeach()
 
+if(TARGET ffirt_serve_core)
+  # Hostile input against ffirt-serve's handler (serve_core.c) with a fake
+  # transport: no NATS needed, so it also runs under ASan/UBSan and TSan.
+  add_executable(test_serve_fuzz ${_rt}/test_serve_fuzz.c)
+  target_link_libraries(test_serve_fuzz PRIVATE ffirt_serve_core ${CMAKE_DL_LIBS})
+  set_target_properties(test_serve_fuzz PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+  add_dependencies(test_serve_fuzz my_timer)
+  add_test(NAME remote_serve_fuzz COMMAND test_serve_fuzz $<TARGET_FILE:my_timer> 3000)
+  set_tests_properties(remote_serve_fuzz PROPERTIES TIMEOUT 120 LABELS "unit;remote;concurrency")
+endif()
+
 # ---- over NATS: needs nats-server (scripts/deps.sh) and the remote layer.
 find_program(FFIRT_NATS_SERVER nats-server PATHS /usr/sbin /usr/local/sbin /usr/bin)
 if(NOT TARGET ffirt-serve OR NOT TARGET my_timer_remote OR NOT FFIRT_NATS_SERVER)
