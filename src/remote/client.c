@@ -571,6 +571,8 @@ static int connect_locked(const ffirt__remote_lib *L) {
     if (st == NATS_OK) st = natsOptions_SetMaxReconnect(R.opts, -1);
     if (st == NATS_OK) st = natsOptions_SetReconnectWait(R.opts, 100);
     if (st == NATS_OK) st = natsOptions_SetTimeout(R.opts, 1000);
+    /* latency over batching: flush every publish at once */
+    if (st == NATS_OK) st = natsOptions_SetSendAsap(R.opts, true);
     if (st == NATS_OK) st = natsOptions_SetErrorHandler(R.opts, on_nats_error, NULL);
     const char *tok = getenv("FFIRT_NATS_TOKEN");
     const char *creds = getenv("FFIRT_NATS_CREDS");

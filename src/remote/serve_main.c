@@ -189,6 +189,8 @@ int main(int argc, char **argv) {
   if (st == NATS_OK) st = natsOptions_UseGlobalMessageDelivery(opts, true);
   if (st == NATS_OK) st = natsOptions_SetErrorHandler(opts, on_nats_error, NULL);
   if (st == NATS_OK) st = natsOptions_SetName(opts, "ffirt-serve");
+  /* latency over batching: flush every reply at once */
+  if (st == NATS_OK) st = natsOptions_SetSendAsap(opts, true);
   if (st == NATS_OK && token && *token) st = natsOptions_SetToken(opts, token);
   if (st == NATS_OK && creds) st = natsOptions_SetUserCredentialsFromFiles(opts, creds, NULL);
   natsConnection *nc = NULL;
