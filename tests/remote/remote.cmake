@@ -94,6 +94,14 @@ foreach(_case queue restart)
   ffirt__remote_test(remote_faults_${_case}
     COMMAND $<TARGET_FILE:test_remote_faults> $<TARGET_FILE:my_timer> ${_case})
 endforeach()
+# NATS itself dies and restarts; NATS with token auth (each runs its own
+# nats-server on a free loopback port).
+foreach(_case natsdown token)
+  add_test(NAME remote_faults_${_case}
+    COMMAND $<TARGET_FILE:test_remote_faults> $<TARGET_FILE:my_timer> ${_case})
+  set_tests_properties(remote_faults_${_case} PROPERTIES TIMEOUT 60 LABELS "remote;e2e;nosan"
+    ENVIRONMENT "FFIRT_SERVE=$<TARGET_FILE:ffirt-serve>;NATS_SERVER=${FFIRT_NATS_SERVER}")
+endforeach()
 add_test(NAME remote_faults_nonats
   COMMAND ${CMAKE_COMMAND} -E env FFIRT_NATS_URL=nats://127.0.0.1:1
   $<TARGET_FILE:test_remote_faults> - nonats)

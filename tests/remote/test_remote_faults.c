@@ -14,15 +14,26 @@
  *       calls answered RET_ERR, exit 0); a new server takes new contexts.
  *   test_remote_faults - nonats   NATS unreachable at call time: every call
  *       is answered RET_ERR on the caller's thread, constructors return NULL.
+ *   test_remote_faults LIBMY_TIMER.so natsdown   (its own nats-server, env
+ *       NATS_SERVER) NATS dies mid-session: the in-flight call and a call
+ *       made while it is down are answered RET_ERR within the bound; NATS
+ *       restarts on the same port: client and server reconnect, new
+ *       contexts work.
+ *   test_remote_faults LIBMY_TIMER.so token   NATS with token auth: the
+ *       token passes through (ffirt-serve: --token/NATS_TOKEN, client:
+ *       FFIRT_NATS_TOKEN); without it ffirt-serve cannot connect.
  */
 #define _GNU_SOURCE
 #include <my_timer/my_timer.h>
 
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -179,6 +190,19 @@ static int test_restart(const char *lib) {
   int ok;
   void *ctx = timer_new("a", &ok);
   CHECK(ok, "context");
+  /* a request over the NATS max payload (1 MiB by default): refused with a
+   * text naming both sizes, on the caller's thread */
+  size_t big = 2u << 20;
+  char *text = malloc(big + 1);
+  memset(text, 'a', big);
+  text[big] = '\0';
+  e2e_reply r0;
+  e2e_reply_init(&r0, NULL);
+  my_timer_echo(ctx, e2e_reply_cb, &r0, (EchoRequest){text, 0});
+  CHECK(r0.terminal == 1 && r0.ret == RET_ERR && strstr(e2e_reply_str(&r0), "max payload"),
+        "oversize: %s", e2e_reply_str(&r0));
+  e2e_reply_fini(&r0);
+  free(text);
   e2e_reply slow;
   e2e_reply_init(&slow, NULL);
   my_timer_echo(ctx, e2e_reply_cb, &slow, (EchoRequest){"slow", 5000});
@@ -228,6 +252,140 @@ static int test_nonats(void) {
   return 0;
 }
 
+static pid_t nats_start(const char *port, const char *token) {
+  const char *bin = getenv("NATS_SERVER");
+  if (!bin) bin = "nats-server";
+  char *argv[] = {(char *)bin, "-a", "127.0.0.1", "-p", (char *)port, NULL, NULL, NULL};
+  if (token) {
+    argv[5] = "--auth";
+    argv[6] = (char *)token;
+  }
+  pid_t pid;
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  int rc = posix_spawnp(&pid, bin, &fa, NULL, argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) return -1;
+  for (int i = 0; i < 200; i++) { /* until it accepts */
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "exec 3<>/dev/tcp/127.0.0.1/%s", port);
+    char *sh[] = {"bash", "-c", cmd, NULL};
+    pid_t p;
+    int st = 1;
+    if (posix_spawnp(&p, "bash", NULL, NULL, sh, environ) == 0) waitpid(p, &st, 0);
+    if (st == 0) return pid;
+    sleep_ms(25);
+  }
+  return pid;
+}
+
+/* A free loopback port, asked from the kernel. 0 or -1. */
+static int free_port(char port[16]) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t al = sizeof a;
+  if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) ||
+      getsockname(fd, (struct sockaddr *)&a, &al))
+    return -1;
+  close(fd);
+  snprintf(port, 16, "%d", ntohs(a.sin_port));
+  return 0;
+}
+
+/* NATS with token authentication: server and client pass it through. */
+static int test_token(const char *lib) {
+  char port[16], url[64];
+  if (free_port(port)) return 1;
+  snprintf(url, sizeof url, "nats://127.0.0.1:%s", port);
+  setenv("FFIRT_NATS_URL", url, 1);
+  unsetenv("FFIRT_NATS_SERVER_URL");
+  pid_t nats = nats_start(port, "s3cret");
+  unsetenv("NATS_TOKEN");
+  pid_t refused = serve_start(lib); /* no token: cannot connect */
+  CHECK(refused < 0, "ffirt-serve without the token is refused");
+  setenv("NATS_TOKEN", "s3cret", 1); /* ffirt-serve reads it (or --token) */
+  setenv("FFIRT_NATS_TOKEN", "s3cret", 1);
+  pid_t s = serve_start(lib);
+  CHECK(s > 0, "ffirt-serve with the token serves");
+  int ok;
+  void *ctx = timer_new("tok", &ok);
+  CHECK(ok, "a context through token-authenticated NATS");
+  if (ctx) my_timer_destroy(ctx);
+  if (s > 0) {
+    kill(s, SIGTERM);
+    waitpid(s, NULL, 0);
+  }
+  kill(nats, SIGTERM);
+  waitpid(nats, NULL, 0);
+  return 0;
+}
+
+static int test_natsdown(const char *lib) {
+  char port[16];
+  if (free_port(port)) return 1; /* reused for the restart */
+  char url[64];
+  snprintf(url, sizeof url, "nats://127.0.0.1:%s", port);
+  setenv("FFIRT_NATS_URL", url, 1);
+  unsetenv("FFIRT_NATS_SERVER_URL");
+  pid_t nats = nats_start(port, NULL);
+  CHECK(nats > 0, "nats-server starts");
+  pid_t s = serve_start(lib);
+  CHECK(s > 0, "ffirt-serve starts");
+  if (nats <= 0 || s <= 0) return 1;
+  int ok;
+  void *ctx = timer_new("d", &ok);
+  CHECK(ok, "context");
+  e2e_reply slow, during;
+  e2e_reply_init(&slow, NULL);
+  e2e_reply_init(&during, NULL);
+  my_timer_echo(ctx, e2e_reply_cb, &slow, (EchoRequest){"slow", 3000});
+  sleep_ms(200);
+  kill(nats, SIGKILL);
+  waitpid(nats, NULL, 0);
+  int64_t t0 = now_ms();
+  CHECK(e2e_reply_wait(&slow, 5000) == 0 && slow.ret == RET_ERR, "in flight: RET_ERR (%s)",
+        e2e_reply_str(&slow));
+  CHECK(my_timer_version(ctx, e2e_reply_cb, &during) == RET_OK, "accepted while down");
+  CHECK(e2e_reply_wait(&during, 5000) == 0 && during.ret == RET_ERR, "while down: RET_ERR (%s)",
+        e2e_reply_str(&during));
+  int64_t took = now_ms() - t0;
+  CHECK(took < 3000, "both answered within the bound (%lld ms)", (long long)took);
+  nats = nats_start(port, NULL);
+  CHECK(nats > 0, "nats-server restarts");
+  /* both sides reconnect (libnats, every 100 ms): retry until a server takes it */
+  void *again = NULL;
+  for (int i = 0; i < 100 && !again; i++) {
+    again = timer_new("e", &ok);
+    if (!ok) {
+      if (again) my_timer_destroy(again);
+      again = NULL;
+      sleep_ms(100);
+    }
+  }
+  CHECK(again != NULL, "a new context after NATS restarted");
+  if (again) {
+    e2e_reply r;
+    e2e_reply_init(&r, NULL);
+    my_timer_version(again, e2e_reply_cb, &r);
+    CHECK(e2e_reply_wait(&r, E2E_TIMEOUT_MS) == 0 && r.ret == RET_OK, "it works (%s)",
+          e2e_reply_str(&r));
+    e2e_reply_fini(&r);
+    CHECK(my_timer_destroy(again) == 0, "destroy");
+  }
+  sleep_ms(300);
+  CHECK(slow.terminal == 1 && during.terminal == 1, "exactly once (%d, %d)", slow.terminal,
+        during.terminal);
+  e2e_reply_fini(&slow);
+  e2e_reply_fini(&during);
+  my_timer_destroy(ctx);
+  kill(s, SIGTERM);
+  waitpid(s, NULL, 0);
+  kill(nats, SIGTERM);
+  waitpid(nats, NULL, 0);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc != 3) {
     fprintf(stderr, "usage: test_remote_faults LIB.so queue|restart|nonats\n");
@@ -240,6 +398,10 @@ int main(int argc, char **argv) {
     test_restart(argv[1]);
   else if (strcmp(argv[2], "nonats") == 0)
     test_nonats();
+  else if (strcmp(argv[2], "natsdown") == 0)
+    test_natsdown(argv[1]);
+  else if (strcmp(argv[2], "token") == 0)
+    test_token(argv[1]);
   else
     return 2;
   printf("%s: %s\n", argv[2], failures ? "FAILED" : "ok");
