@@ -23,6 +23,11 @@
  *    sweeper (server-gone failures, not_responding). A listener being run is
  *    recorded in its context (`running`, `runner`), so remove waits for it
  *    unless it is called from inside that very callback (abi.md 4.3.3).
+ *  - Context lifetime: destroy unlinks it from `ctxs` (so nothing new finds
+ *    it) and marks it doomed; dispatches already holding it (`refs`, taken
+ *    under mu by the event callback and the sweeper) end with ctx_unref,
+ *    and the last one frees it. A context whose constructor is still
+ *    unanswered at destroy is left to its pending call (leaked, rare).
  */
 #define _GNU_SOURCE
 #include "remote.h"
@@ -62,7 +67,8 @@ struct pcall {
   /* K_SYNC, and K_CTOR while its creator waits for the acceptance */
   int done, ret;
   int waiting, acked;
-  char *text; /* K_CTOR refused while waited for: the reason */
+  int finished; /* answered while its creator still waited: the creator frees it */
+  char *text;   /* K_CTOR refused while waited for: the reason */
   size_t text_len;
   pcall *next;
 };
@@ -90,6 +96,8 @@ struct rctx {
   int gone_reported;
   uint64_t running;
   pthread_t runner;
+  int refs;   /* dispatches in progress (mu) */
+  int doomed; /* destroyed: the last unref frees it */
   rctx *next;
 };
 
@@ -193,6 +201,19 @@ static void pcall_free(pcall *p) {
   free(p);
 }
 
+/* Frees an answered call, unless it is a constructor whose creator has not
+ * yet seen its acceptance: then the creator frees it (mu not held). */
+static void pcall_done(pcall *p) {
+  if (p->kind == K_CTOR) {
+    pthread_mutex_lock(&R.mu);
+    int creator_owns = p->waiting;
+    if (creator_owns) p->finished = 1;
+    pthread_mutex_unlock(&R.mu);
+    if (creator_owns) return;
+  }
+  pcall_free(p);
+}
+
 /* ------------------------------------------------------------ events */
 
 static const uint8_t not_responding_env[] = {
@@ -243,6 +264,19 @@ static void dispatch(rctx *c, const char *type, const uint8_t *env, size_t len) 
   }
 }
 
+static void ctx_free(rctx *c) {
+  free(c->fail_text);
+  free(c);
+}
+
+/* Ends a dispatch's hold on c; frees a destroyed context with the last one. */
+static void ctx_unref(rctx *c) {
+  pthread_mutex_lock(&R.mu);
+  int last = --c->refs == 0 && c->doomed;
+  pthread_mutex_unlock(&R.mu);
+  if (last) ctx_free(c);
+}
+
 static void on_event_msg(natsConnection *nc, natsSubscription *sub, natsMsg *m, void *closure) {
   (void)nc;
   (void)sub;
@@ -251,11 +285,11 @@ static void on_event_msg(natsConnection *nc, natsSubscription *sub, natsMsg *m, 
   const char *type = strrchr(subj, '.');
   pthread_mutex_lock(&R.mu);
   rctx *c = find_ctx((void *)(uintptr_t)handle);
+  if (c) c->refs++;
   pthread_mutex_unlock(&R.mu);
-  /* c stays valid: destroy unsubscribes (and waits for this callback through
-   * the subscription's drain) before freeing it */
   if (c && type)
     dispatch(c, type + 1, (const uint8_t *)natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m));
+  if (c) ctx_unref(c);
   natsMsg_Destroy(m);
 }
 
@@ -416,7 +450,7 @@ static void on_reply(natsConnection *nc, natsSubscription *sub, natsMsg *m, void
     p->cb((int)ret, blen ? (const char *)bytes : "", blen, p->ud);
   }
   if (queued) send_queued(c, queued); /* answers each "not initialized" */
-  if (!stale) pcall_free(p);
+  if (!stale) pcall_done(p);
   natsMsg_Destroy(m);
 }
 
@@ -488,6 +522,7 @@ static void *sweeper(void *arg) {
       server_seen *s = find_server(c->server);
       if ((!s || t - s->last > R.dead_ms) && ngone < 32) {
         c->gone_reported = 1;
+        c->refs++;
         gone[ngone++] = c;
       }
     }
@@ -502,14 +537,14 @@ static void *sweeper(void *arg) {
       else
         failf(failed->cb, failed->ud, "remote: no answer from %s within %" PRId64 " ms", R.prefix,
               R.timeout_ms);
-      pcall_free(failed);
+      pcall_done(failed);
       failed = next;
     }
-    /* contexts stay valid: only destroy frees them, and it runs on a caller
-     * thread; a context destroyed meanwhile is not found by dispatch's
-     * listener lookups (its list is emptied first) */
-    for (size_t i = 0; i < ngone; i++)
+    /* each gone[i] is held (refs): destroy leaves freeing it to the unref */
+    for (size_t i = 0; i < ngone; i++) {
       dispatch(gone[i], "not_responding", not_responding_env, sizeof not_responding_env);
+      ctx_unref(gone[i]);
+    }
   }
   return NULL;
 }
@@ -696,6 +731,10 @@ void *ffirt__remote_create(const ffirt__remote_lib *L, const char *ctor, int nat
       pthread_cond_timedwait(&R.cond, &R.mu, &ts);
     }
     if (p->done && !p->acked) mine = 1; /* refused; unlinked by the reply */
+  }
+  if (!mine && p->waiting && p->acked) { /* from here on the reply thread owns p */
+    p->waiting = 0;
+    if (p->finished) pcall_free(p); /* already answered meanwhile */
   }
   if (mine) /* nothing was created: the handle never validates */
     for (rctx **pp = &R.ctxs; *pp; pp = &(*pp)->next)
@@ -958,11 +997,13 @@ int ffirt__remote_destroy(const ffirt__remote_lib *L, void *ctx) {
     ls = next;
   }
   /* with the constructor still unanswered the context stays reachable by
-   * its pending constructor call; it is leaked rather than raced (rare) */
-  if (!ctor_pending) {
-    free(c->fail_text);
-    free(c);
-  }
+   * its pending constructor call; it is leaked rather than raced (rare). A
+   * dispatch in progress (an event, not_responding) frees it when it ends. */
+  pthread_mutex_lock(&R.mu);
+  int free_now = !ctor_pending && c->refs == 0;
+  if (!ctor_pending) c->doomed = 1;
+  pthread_mutex_unlock(&R.mu);
+  if (free_now) ctx_free(c);
   return 0;
 }
 

@@ -45,7 +45,7 @@ endif()
 # Labels: remote, e2e, nosan (the e2e binaries run with LD_PRELOAD of the
 # remote libraries, which an ASan binary refuses: its runtime must come first).
 function(ffirt__remote_test NAME)
-  cmake_parse_arguments(R "CLUSTER" "TIMEOUT" "SERVE;PRELOAD;COMMAND" ${ARGN})
+  cmake_parse_arguments(R "CLUSTER" "TIMEOUT" "SERVE;PRELOAD;COMMAND;LABELS" ${ARGN})
   set(args)
   foreach(_l ${R_SERVE})
     list(APPEND args --serve $<TARGET_FILE:${_l}>)
@@ -60,7 +60,10 @@ function(ffirt__remote_test NAME)
     set(R_TIMEOUT 60)
   endif()
   add_test(NAME ${NAME} COMMAND bash ${_rt}/with_nats.sh ${args} -- ${R_COMMAND})
-  set_tests_properties(${NAME} PROPERTIES TIMEOUT ${R_TIMEOUT} LABELS "remote;e2e;nosan"
+  if(NOT R_LABELS)
+    set(R_LABELS nosan)
+  endif()
+  set_tests_properties(${NAME} PROPERTIES TIMEOUT ${R_TIMEOUT} LABELS "remote;e2e;${R_LABELS}"
     ENVIRONMENT "FFIRT_SERVE=$<TARGET_FILE:ffirt-serve>;NATS_SERVER=${FFIRT_NATS_SERVER}")
 endfunction()
 
@@ -81,7 +84,9 @@ ffirt__remote_test(remote_cluster_e2e_timer CLUSTER SERVE my_timer echo
   PRELOAD my_timer_remote echo_remote COMMAND $<TARGET_FILE:test_e2e_timer>)
 
 # Failure semantics (queue group + SIGKILL, drain + restart, no NATS), in a
-# host linked against lib<lib>_remote.so itself.
+# host linked against lib<lib>_remote.so itself: no LD_PRELOAD, so these also
+# run under ASan (label asan_ok instead of nosan); not under TSan, as libnats
+# is not instrumented.
 add_executable(test_remote_faults ${_rt}/test_remote_faults.c
   ${PROJECT_SOURCE_DIR}/tests/e2e/e2e_wait.c)
 target_include_directories(test_remote_faults PRIVATE ${FFIRT_GENERATED_INCLUDE_DIR}
@@ -92,17 +97,17 @@ set_target_properties(test_remote_faults PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${C
 add_dependencies(test_remote_faults my_timer ffirt-serve)
 foreach(_case queue restart)
   ffirt__remote_test(remote_faults_${_case}
-    COMMAND $<TARGET_FILE:test_remote_faults> $<TARGET_FILE:my_timer> ${_case})
+    COMMAND $<TARGET_FILE:test_remote_faults> $<TARGET_FILE:my_timer> ${_case} LABELS asan_ok)
 endforeach()
 # NATS itself dies and restarts; NATS with token auth (each runs its own
 # nats-server on a free loopback port).
 foreach(_case natsdown token)
   add_test(NAME remote_faults_${_case}
     COMMAND $<TARGET_FILE:test_remote_faults> $<TARGET_FILE:my_timer> ${_case})
-  set_tests_properties(remote_faults_${_case} PROPERTIES TIMEOUT 60 LABELS "remote;e2e;nosan"
+  set_tests_properties(remote_faults_${_case} PROPERTIES TIMEOUT 60 LABELS "remote;e2e;asan_ok"
     ENVIRONMENT "FFIRT_SERVE=$<TARGET_FILE:ffirt-serve>;NATS_SERVER=${FFIRT_NATS_SERVER}")
 endforeach()
 add_test(NAME remote_faults_nonats
   COMMAND ${CMAKE_COMMAND} -E env FFIRT_NATS_URL=nats://127.0.0.1:1
   $<TARGET_FILE:test_remote_faults> - nonats)
-set_tests_properties(remote_faults_nonats PROPERTIES TIMEOUT 30 LABELS "remote;e2e;nosan")
+set_tests_properties(remote_faults_nonats PROPERTIES TIMEOUT 30 LABELS "remote;e2e;asan_ok")

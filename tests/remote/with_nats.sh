@@ -22,7 +22,11 @@ while [ $# -gt 0 ]; do
 done
 tmp=$(mktemp -d)
 pids=()
+cmdpid=""
 cleanup() {
+  # CMD runs in its own process group: whatever it started (ffirt-serve
+  # processes of test_remote_faults) goes too, even if CMD crashed
+  [ -n "$cmdpid" ] && kill -KILL -- "-$cmdpid" 2>/dev/null
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
   rm -rf "$tmp"
@@ -82,10 +86,12 @@ done
 export FFIRT_NATS_URL=$client_url
 export FFIRT_NATS_SERVER_URL=$server_url
 if [ -n "$preload" ]; then
-  LD_PRELOAD="$preload" "$@"
+  LD_PRELOAD="$preload" setsid "$@" &
 else
-  "$@"
+  setsid "$@" &
 fi
+cmdpid=$!
+wait "$cmdpid"
 rc=$?
 [ $rc -ne 0 ] && for f in "$tmp"/*.log; do echo "---- $f" >&2; tail -20 "$f" >&2; done
 exit $rc
