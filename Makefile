@@ -2,6 +2,8 @@
 # Each installs missing Debian packages first (scripts/deps.sh).
 JOBS ?= $(shell nproc)
 BUILD ?= build
+# `make install PREFIX=...`: where the runtime, ffirt-gen and the packages go.
+PREFIX ?= /usr/local
 
 .PHONY: all deps build demo test soak fuzz-long regen-golden bench clean install
 
@@ -36,8 +38,16 @@ fuzz-long: deps
 regen-golden: build
 	@scripts/regen-golden.sh
 
-install: build
-	@cmake --install $(BUILD)
+# Installs the runtime, ffirt-gen, headers, docs/abi.md, the CMake package and
+# the pkg-config file into PREFIX, from a build of its own without tests,
+# benchmarks or examples (only the build's own Debian packages are needed).
+install:
+	@scripts/deps.sh build
+	@cmake -S . -B $(BUILD)-install -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_INSTALL_PREFIX="$(PREFIX)" -DFFIRT_BUILD_TESTS=OFF -DFFIRT_BUILD_BENCH=OFF \
+	  -DFFIRT_BUILD_EXAMPLES=OFF >/dev/null
+	@cmake --build $(BUILD)-install -j $(JOBS)
+	@cmake --install $(BUILD)-install
 
 clean:
-	rm -rf build build-asan build-tsan build-fuzz
+	rm -rf build build-asan build-tsan build-fuzz build-install

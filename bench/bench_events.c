@@ -9,9 +9,14 @@
  *  (c) emit -> callback latency through the event thread, p50/p99, with the
  *      thread hot (spinning) and parked (asleep);
  *  (d) sustained events/s through one ffirt_events with one native and with
- *      one CBOR listener.
+ *      one CBOR listener;
+ *  (e) listener add/remove pairs while a listener blocks the event thread
+ *      (a delivery in progress holds its arrays), with 1 and with 1000 other
+ *      listeners on the name: cost per pair and the most allocations kept
+ *      (retired arrays and listeners) at any point.
  * Prints a table and `csv,...` lines. Never fails (exit 0 unless setup fails).
- * Usage: bench_events [scale]   (scale 1 = default iteration counts)
+ * Usage: bench_events [scale] [section]   (scale 1 = default iteration
+ * counts; section a..e runs only that one)
  */
 #include <glib-object.h>
 #include <sched.h>
@@ -282,10 +287,81 @@ static double bench_throughput(ffirt_listener_kind kind) {
   return (double)N / secs;
 }
 
+/* ------------------------------------------------------------ (e) add/remove */
+
+static atomic_int blocker_state; /* 1: entered, 2: released */
+static void blocker_cb(int ret, const char *msg, size_t len, void *ud) {
+  (void)ret, (void)msg, (void)len, (void)ud;
+  atomic_store(&blocker_state, 1);
+  while (atomic_load(&blocker_state) != 2) {
+    struct timespec ts = {0, 1000000L};
+    nanosleep(&ts, NULL);
+  }
+}
+
+static atomic_long live_blocks, max_live_blocks;
+static void count_new_block(void) {
+  long v = atomic_fetch_add(&live_blocks, 1) + 1;
+  long m = atomic_load(&max_live_blocks);
+  while (v > m && !atomic_compare_exchange_weak(&max_live_blocks, &m, v)) {
+  }
+}
+static void *count_malloc(size_t n, void *user) {
+  (void)user;
+  count_new_block();
+  return malloc(n);
+}
+static void *count_realloc(void *p, size_t n, void *user) {
+  (void)user;
+  if (!p) count_new_block();
+  return realloc(p, n);
+}
+static void count_free(void *p, void *user) {
+  (void)user;
+  if (p) atomic_fetch_sub(&live_blocks, 1);
+  free(p);
+}
+static const ffirt_allocator counting = {count_malloc, count_realloc, count_free, NULL};
+
+/* ns per add/remove pair; *kept = the most blocks alive beyond the start. */
+static double bench_add_remove(int others, long pairs, long *kept) {
+  ffirt_set_allocator(&counting);
+  ffirt_events_config c;
+  ffirt_events_config_init(&c);
+  c.stall_ms = 0;
+  ffirt_events *ev;
+  if (ffirt_events_create(&c, &ev)) abort();
+  uint64_t counter = 0;
+  atomic_store(&blocker_state, 0);
+  ffirt_events_add(ev, "on_bench_event", FFIRT_LISTENER_NATIVE, blocker_cb, NULL, NULL);
+  for (int i = 0; i < others; i++)
+    ffirt_events_add(ev, "on_bench_event", FFIRT_LISTENER_NATIVE, count_cb, &counter, NULL);
+  payload p = {0, 1};
+  ffirt_events_emit(ev, &bench_type, &p);
+  while (atomic_load(&blocker_state) != 1)
+    sched_yield();
+  long start = atomic_load(&live_blocks);
+  atomic_store(&max_live_blocks, start);
+  uint64_t t0 = now_ns();
+  for (long i = 0; i < pairs; i++) {
+    uint64_t id =
+        ffirt_events_add(ev, "on_bench_event", FFIRT_LISTENER_NATIVE, count_cb, &counter, NULL);
+    ffirt_events_remove(ev, id);
+  }
+  double ns = (double)(now_ns() - t0) / (double)pairs;
+  *kept = atomic_load(&max_live_blocks) - start;
+  atomic_store(&blocker_state, 2);
+  ffirt_events_destroy(ev);
+  ffirt_set_allocator(NULL);
+  return ns;
+}
+
 int main(int argc, char **argv) {
   if (argc > 1) scale = atof(argv[1]);
   if (scale <= 0) scale = 1;
+  char only = argc > 2 ? argv[2][0] : 0;
   printf("ffirt events benchmark (scale %.2f); best of 3 where timed in-thread\n\n", scale);
+  if (only == 'e') goto section_e;
 
   printf("(a) in-thread dispatch, ns per event (per listener)\n");
   printf("%-10s %16s %16s %16s %12s %12s\n", "listeners", "plain call", "ffirt dispatch",
@@ -321,5 +397,16 @@ int main(int argc, char **argv) {
   printf("%-10s %14.2f M events/s\n", "native", tn / 1e6);
   printf("%-10s %14.2f M events/s\n", "cbor", tc / 1e6);
   printf("csv,throughput,native,%.0f\ncsv,throughput,cbor,%.0f\n", tn, tc);
+
+section_e:
+  printf("\n(e) add/remove pairs while a listener blocks the event thread\n");
+  printf("%-26s %10s %14s %14s\n", "listeners on the name", "pairs", "ns per pair", "blocks kept");
+  int others_[2] = {1, 1000};
+  for (int k = 0; k < 2; k++) {
+    long pairs = iters(k ? 8000 : 20000), kept;
+    double ns = bench_add_remove(others_[k], pairs, &kept);
+    printf("%-26d %10ld %14.0f %14ld\n", others_[k] + 1, pairs, ns, kept);
+    printf("csv,add_remove_blocked,%d,%ld,%.0f,%ld\n", others_[k] + 1, pairs, ns, kept);
+  }
   return 0;
 }

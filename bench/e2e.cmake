@@ -7,6 +7,12 @@ if(TARGET my_timer)
   # The shared runtime, like the library: one copy of the runtime per process.
   target_link_libraries(perf_e2e PRIVATE my_timer ffirt Threads::Threads)
   set_target_properties(perf_e2e PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bench)
+  # perf_load: the same library under load (busy cores, many contexts):
+  # tails per row (see the comment at the top of perf_load.c).
+  add_executable(perf_load ${PROJECT_SOURCE_DIR}/bench/perf_load.c)
+  target_include_directories(perf_load PRIVATE ${FFIRT_GENERATED_INCLUDE_DIR})
+  target_link_libraries(perf_load PRIVATE my_timer ffirt Threads::Threads)
+  set_target_properties(perf_load PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bench)
 endif()
 
 # A quick run as a test: not for speed (benchmarks never fail on speed) but

@@ -1,19 +1,38 @@
-# ffirt_add_library(NAME IDL file.ffi SOURCES impl.c ... [LIBS lib ...])
+# ffirt_add_library(NAME IDL file.ffi SOURCES impl.c ... [LIBS lib ...]
+#                   [INSTALL [VERSION x.y.z] [COMPONENT c] [EXCLUDE_FROM_ALL]])
 #
 # Builds lib<NAME>.so from an IDL file and the author's C sources:
 #  - runs ffirt-gen at build time (again whenever the IDL or ffirt-gen
 #    changes) into ${FFIRT_GENERATED_INCLUDE_DIR}/<NAME>/ (build/include/<NAME>/
 #    in this project): <NAME>.h, <NAME>_cbor.h, <NAME>_ffi.h, <NAME>_ffi.c,
-#    <NAME>.cddl. The IDL's `library` name must be NAME.
+#    <NAME>.cddl, <NAME>.map. The IDL's `library` name must be NAME.
 #  - compiles the glue <NAME>_ffi.c with SOURCES into a SHARED library in
 #    build/lib/, linked to the shared runtime (ffirt::ffirt), exporting only
-#    the <NAME>_ symbols (version script).
+#    its ABI: the exports of docs/abi.md 2, <NAME>_abi_fingerprint and
+#    <NAME>_ffirt_* (the version script <NAME>.map that ffirt-gen writes).
 #  - PUBLIC include dirs: the generated dir's parent (#include <NAME/NAME.h>)
 #    and the dir itself (#include "NAME.h").
+#  - the host bindings, one block per language below (# --- <lang> binding).
+#  - the Rust crate <NAME> in ${FFIRT_RUST_DIR}/<NAME>/ (build/rust/<NAME>/ in
+#    this project; target <NAME>_rust), whose build.rs links lib<NAME>.so
+#    from the directory it is built into here.
+#  - INSTALL: `cmake --install` puts, under the prefix, lib<NAME>.so in the
+#    libdir; <NAME>.h, <NAME>_cbor.h and any other generated host header
+#    (*.h but the author's <NAME>_ffi.h, *.hpp) in include/<NAME>/;
+#    <NAME>.cddl in share/<NAME>/; every other generated output (binding
+#    files and directories, e.g. python/, rust/) in share/<NAME>/bindings/,
+#    the Go module in share/<NAME>/bindings/go/<pkg>/ (cgo flags pointing
+#    at the installed library); a pkg-config file (<NAME>.pc, which requires
+#    ffirt's) and a CMake package (find_package(<NAME>) -> target
+#    <NAME>::<NAME>, which finds ffirt). VERSION (default: the project's, or
+#    0) is the package version; the rules belong to COMPONENT (default NAME);
+#    EXCLUDE_FROM_ALL leaves them out of a plain `cmake --install` (then
+#    `cmake --install build --component NAME`).
 # Works in this source tree (target ffirt-gen) and from an installed package
 # (find_package(ffirt) provides ffirt::ffirt-gen).
 function(ffirt_add_library NAME)
-  cmake_parse_arguments(A "" "IDL" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(A "INSTALL;EXCLUDE_FROM_ALL" "IDL;VERSION;COMPONENT" "SOURCES;LIBS"
+    ${ARGN})
   if(NOT A_IDL)
     message(FATAL_ERROR "ffirt_add_library(${NAME}): IDL file.ffi is required")
   endif()
@@ -32,7 +51,7 @@ function(ffirt_add_library NAME)
   endif()
   set(out "${base}/${NAME}")
   set(files "${out}/${NAME}.h" "${out}/${NAME}_cbor.h" "${out}/${NAME}_ffi.h"
-    "${out}/${NAME}_ffi.c" "${out}/${NAME}.cddl")
+    "${out}/${NAME}_ffi.c" "${out}/${NAME}.cddl" "${out}/${NAME}.map")
   # ffirt-gen rewrites only files whose content changed; the touch keeps
   # make from re-running the command when nothing did.
   add_custom_command(OUTPUT ${files}
@@ -43,12 +62,34 @@ function(ffirt_add_library NAME)
     COMMENT "ffirt-gen ${NAME} from ${A_IDL}"
     VERBATIM)
 
-  set(map "${CMAKE_CURRENT_BINARY_DIR}/${NAME}.map")
-  file(WRITE "${map}.in" "/* Exports of lib${NAME}.so: the ${NAME}_ prefix only. */\n{\n  global:\n    ${NAME}_*;\n  local:\n    *;\n};\n")
-  configure_file("${map}.in" "${map}" COPYONLY)
+  # --- rust binding: a Cargo crate per library (docs/guide-rust.md)
+  if(DEFINED FFIRT_RUST_DIR)
+    set(rust_out "${FFIRT_RUST_DIR}/${NAME}")
+  else()
+    set(rust_out "${CMAKE_BINARY_DIR}/rust/${NAME}")
+  endif()
+  set(rust_files "${rust_out}/Cargo.toml" "${rust_out}/build.rs" "${rust_out}/src/lib.rs"
+    "${rust_out}/src/ffi.rs" "${rust_out}/src/wire.rs" "${rust_out}/src/rt.rs"
+    "${rust_out}/src/cbor.rs")
+  add_custom_command(OUTPUT ${rust_files}
+    COMMAND ${CMAKE_COMMAND} -E make_directory "${rust_out}"
+    COMMAND $<TARGET_FILE:${gen_target}> --lang rust --lib-dir "${CMAKE_BINARY_DIR}/lib"
+      -o "${rust_out}" "${idl}"
+    COMMAND ${CMAKE_COMMAND} -E touch_nocreate ${rust_files}
+    DEPENDS "${idl}" ${gen_target}
+    COMMENT "ffirt-gen --lang rust ${NAME}"
+    VERBATIM)
+  add_custom_target(${NAME}_rust ALL DEPENDS ${rust_files})
+  # --- end rust binding
+
+  # The version script ffirt-gen writes from the IDL: the library's ABI only.
+  set(map "${out}/${NAME}.map")
 
   add_library(${NAME} SHARED ${A_SOURCES} "${out}/${NAME}_ffi.c")
-  target_include_directories(${NAME} PUBLIC $<BUILD_INTERFACE:${base}> $<BUILD_INTERFACE:${out}>)
+  include(GNUInstallDirs)
+  target_include_directories(${NAME} PUBLIC $<BUILD_INTERFACE:${base}> $<BUILD_INTERFACE:${out}>
+    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>
+    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}/${NAME}>)
   target_link_libraries(${NAME} PUBLIC ffirt::ffirt ${A_LIBS})
   target_link_options(${NAME} PRIVATE "-Wl,--version-script=${map}")
   set_target_properties(${NAME} PROPERTIES
@@ -76,4 +117,137 @@ function(ffirt_add_library NAME)
       LINK_DEPENDS "${map}")
   endif()
   # ---- end remote --------------------------------------------------------
+
+  # --- go binding
+  # The Go module <pkg> (the name without underscores: my_timer -> mytimer)
+  # in build/go/<pkg>/: go.mod, <NAME>.go, <NAME>_cgo.go and a copy of
+  # <NAME>.h from `ffirt-gen --lang go`, plus cgo_flags.go written here with
+  # the -L and rpath of this build tree's library directory. CGO_LDFLAGS
+  # comes first on the link line, so it overrides them. Programs use it with
+  # `require <pkg> v0.0.0` and `replace <pkg> => <this directory>`.
+  string(REPLACE "_" "" go_pkg "${NAME}")
+  string(TOLOWER "${go_pkg}" go_pkg)
+  if(DEFINED FFIRT_GO_OUTPUT_DIR)
+    set(go_out "${FFIRT_GO_OUTPUT_DIR}/${go_pkg}")
+  else()
+    set(go_out "${CMAKE_BINARY_DIR}/go/${go_pkg}")
+  endif()
+  set(go_files "${go_out}/go.mod" "${go_out}/${NAME}.go" "${go_out}/${NAME}_cgo.go"
+    "${go_out}/${NAME}.h")
+  add_custom_command(OUTPUT ${go_files}
+    COMMAND ${CMAKE_COMMAND} -E make_directory "${go_out}"
+    COMMAND $<TARGET_FILE:${gen_target}> --lang go -o "${go_out}" "${idl}"
+    COMMAND ${CMAKE_COMMAND} -E touch_nocreate ${go_files}
+    DEPENDS "${idl}" ${gen_target}
+    COMMENT "ffirt-gen --lang go ${NAME} -> go/${go_pkg}"
+    VERBATIM)
+  set(go_libdir "${CMAKE_BINARY_DIR}/lib")
+  file(GENERATE OUTPUT "${go_out}/cgo_flags.go" CONTENT
+"// Written by ffirt_add_library(): where this build tree keeps lib${NAME}.so.
+// CGO_LDFLAGS comes first on the link line, so it overrides these.
+
+package ${go_pkg}
+
+// #cgo LDFLAGS: -L${go_libdir} -Wl,-rpath,${go_libdir}
+import \"C\"
+")
+  add_custom_target(${NAME}_go ALL DEPENDS ${go_files})
+  set_target_properties(${NAME} PROPERTIES FFIRT_GO_DIR "${go_out}")
+
+  if(A_INSTALL)
+    ffirt__install_library(${NAME} "${out}" "${go_out}" "${go_pkg}" "${A_VERSION}"
+      "${A_COMPONENT}" "${A_EXCLUDE_FROM_ALL}")
+  endif()
+endfunction()
+
+# The install rules of ffirt_add_library(... INSTALL).
+function(ffirt__install_library NAME out go_out go_pkg version component exclude)
+  include(GNUInstallDirs)
+  include(CMakePackageConfigHelpers)
+  if(NOT version)
+    set(version "${PROJECT_VERSION}")
+  endif()
+  if(NOT version)
+    set(version 0)
+  endif()
+  if(NOT component)
+    set(component ${NAME})
+  endif()
+  set(ex "")
+  if(exclude)
+    set(ex EXCLUDE_FROM_ALL)
+  endif()
+  set(cmakedir "${CMAKE_INSTALL_LIBDIR}/cmake/${NAME}")
+  # Installed next to the runtime (the usual case), the library finds it
+  # without LD_LIBRARY_PATH.
+  set_target_properties(${NAME} PROPERTIES INSTALL_RPATH "$ORIGIN")
+  install(TARGETS ${NAME} EXPORT ${NAME}Targets COMPONENT ${component} ${ex}
+    LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  install(EXPORT ${NAME}Targets NAMESPACE ${NAME}:: DESTINATION ${cmakedir}
+    COMPONENT ${component} ${ex})
+  set(pkg "${CMAKE_CURRENT_BINARY_DIR}/ffirt-install-${NAME}")
+  file(WRITE "${pkg}/${NAME}Config.cmake"
+    "# find_package(${NAME}): the ffirt library ${NAME} (target ${NAME}::${NAME}).\n"
+    "include(CMakeFindDependencyMacro)\n"
+    "find_dependency(ffirt)\n"
+    "include(\"\${CMAKE_CURRENT_LIST_DIR}/${NAME}Targets.cmake\")\n")
+  write_basic_package_version_file("${pkg}/${NAME}ConfigVersion.cmake" VERSION ${version}
+    COMPATIBILITY SameMajorVersion)
+  install(FILES "${pkg}/${NAME}Config.cmake" "${pkg}/${NAME}ConfigVersion.cmake"
+    DESTINATION ${cmakedir} COMPONENT ${component} ${ex})
+  # Relocatable, like ffirt.pc: paths relative to where the file lands.
+  file(WRITE "${pkg}/${NAME}.pc"
+    "prefix=\${pcfiledir}/../..\n"
+    "libdir=\${prefix}/${CMAKE_INSTALL_LIBDIR}\n"
+    "includedir=\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}\n\n"
+    "Name: ${NAME}\n"
+    "Description: the ffirt library ${NAME} (native and CBOR ABI; headers in ${NAME}/)\n"
+    "Version: ${version}\n"
+    "Requires.private: ffirt\n"
+    "Libs: -L\${libdir} -l${NAME}\n"
+    "Cflags: -I\${includedir} -I\${includedir}/${NAME}\n")
+  install(FILES "${pkg}/${NAME}.pc" DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig
+    COMPONENT ${component} ${ex})
+  # What ffirt-gen wrote is known only after the build (bindings of other
+  # languages may sit beside the C files): sorted at install time.
+  file(WRITE "${pkg}/install-generated.cmake"
+    "set(out \"${out}\")\n"
+    "set(name \"${NAME}\")\n"
+    "set(incdir \"${CMAKE_INSTALL_INCLUDEDIR}\")\n"
+    "set(datadir \"${CMAKE_INSTALL_DATADIR}\")\n"
+    "set(libdir \"${CMAKE_INSTALL_LIBDIR}\")\n"
+    "set(go_out \"${go_out}\")\n"
+    "set(go_pkg \"${go_pkg}\")\n"
+    [=[
+set(dst "${CMAKE_INSTALL_PREFIX}")
+file(GLOB items LIST_DIRECTORIES true "${out}/*")
+list(SORT items)
+foreach(item ${items})
+  get_filename_component(base "${item}" NAME)
+  if(base STREQUAL "${name}_ffi.h" OR base STREQUAL "${name}_ffi.c" OR base STREQUAL "${name}.map")
+    continue() # the library author's side and the link's version script
+  elseif(IS_DIRECTORY "${item}")
+    file(INSTALL "${item}" DESTINATION "${dst}/${datadir}/${name}/bindings")
+  elseif(base MATCHES "[.](h|hpp)$")
+    file(INSTALL "${item}" DESTINATION "${dst}/${incdir}/${name}")
+  elseif(base STREQUAL "${name}.cddl")
+    file(INSTALL "${item}" DESTINATION "${dst}/${datadir}/${name}")
+  else()
+    file(INSTALL "${item}" DESTINATION "${dst}/${datadir}/${name}/bindings")
+  endif()
+endforeach()
+# The Go module (built beside, in build/go/<pkg>): its cgo flags point at
+# the installed library instead of the build tree's.
+if(go_out AND IS_DIRECTORY "${go_out}")
+  file(INSTALL "${go_out}" DESTINATION "${dst}/${datadir}/${name}/bindings/go"
+    PATTERN "cgo_flags.go" EXCLUDE)
+  file(WRITE "$ENV{DESTDIR}${dst}/${datadir}/${name}/bindings/go/${go_pkg}/cgo_flags.go"
+    "// Written by the install of ${name}: where the installed lib${name}.so is.\n"
+    "// CGO_LDFLAGS comes first on the link line, so it overrides these.\n\n"
+    "package ${go_pkg}\n\n"
+    "// #cgo LDFLAGS: -L${dst}/${libdir} -Wl,-rpath,${dst}/${libdir}\n"
+    "import \"C\"\n")
+endif()
+]=])
+  install(SCRIPT "${pkg}/install-generated.cmake" COMPONENT ${component} ${ex})
 endfunction()

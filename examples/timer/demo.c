@@ -326,6 +326,9 @@ int main(void) {
   /* stdout may be a pipe (the demo test): flush line by line anyway. */
   setvbuf(stdout, NULL, _IOLBF, 0);
   printf("my_timer demo: a C host driving libmy_timer.so through <my_timer/my_timer.h>\n\n");
+  /* 0. The header and the loaded library must come from the same IDL
+   * (silent when they do; prints both fingerprints when not). */
+  if (MY_TIMER_CHECK_ABI() != 0) return 1;
 
   /* 1. Create. The constructor returns the handle at once; its callback
    * says when the timer is ready (or why it is not). */

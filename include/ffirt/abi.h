@@ -1,7 +1,7 @@
 /*
  * ffirt/abi.h - the types every generated library shares with its hosts.
  *
- * These are the contract of shared/spec/abi.md section 1 and 4.2. They are
+ * These are the contract of docs/abi.md section 1 and 4.2. They are
  * guarded (FFIRT_ABI_TYPES_DEFINED) so that the headers of several generated
  * libraries, and the runtime headers, can be included in one translation unit:
  * every generated host header repeats this block verbatim with the same guard.
@@ -25,7 +25,7 @@ typedef void (*FFICallBack)(int callerRet, const char *msg, size_t len, void *us
 #define RET_MISSING_CALLBACK 2 /* returned by an export whose callback was NULL  */
 #define RET_STALE_WARN 3       /* NOT terminal: handler still running            */
 
-/* What a native wildcard listener receives (abi.md 4.2). */
+/* What a native wildcard listener receives (docs/abi.md 4.2). */
 typedef struct {
   const char *eventType; /* wire name, NUL-terminated */
   const void *payload;   /* the event's native payload (const T *) */

@@ -35,11 +35,13 @@ extern "C" {
 /* ---------------------------------------------------------------- encoder */
 
 typedef struct ffirt_cbor_enc {
-  uint8_t *buf; /* output; owned by the encoder when dynamic */
-  size_t cap;   /* bytes available in buf */
-  size_t len;   /* bytes needed so far (may exceed cap for a fixed buffer) */
-  int dynamic;  /* 1 when buf grows through the ffirt allocator */
-  int err;      /* first error (sticky), 0 if none */
+  uint8_t *buf;   /* output; owned by the encoder when dynamic */
+  size_t cap;     /* bytes available in buf */
+  size_t len;     /* bytes needed so far (may exceed cap for a fixed buffer) */
+  int dynamic;    /* 1 when buf grows through the ffirt allocator */
+  int err;        /* first error (sticky), 0 if none */
+  unsigned depth; /* for the caller: generated encoders of recursive types
+                     count their nesting here (0 after init) */
 } ffirt_cbor_enc;
 
 /* Encode into buf[0..cap) (buf may be NULL when cap == 0, to size an item). */
@@ -48,15 +50,25 @@ void ffirt_cbor_enc_init(ffirt_cbor_enc *e, uint8_t *buf, size_t cap);
  * take the bytes with ffirt_cbor_enc_take(). */
 void ffirt_cbor_enc_init_dynamic(ffirt_cbor_enc *e);
 
+/* Makes room for n more bytes in one step, so that an encoder whose final
+ * size is known (e.g. from a first attempt into a fixed buffer, see
+ * ffirt_cbor_enc_size) allocates once instead of growing by doubling.
+ * Returns 0, FFIRT_ENOSPC (fixed buffer too small) or FFIRT_ENOMEM; neither
+ * is sticky (the writers still grow the buffer or fail on their own). */
+int ffirt_cbor_enc_reserve(ffirt_cbor_enc *e, size_t n);
+
 /* Each writer returns e->err after the write (0 while all is well). */
 int ffirt_cbor_enc_uint(ffirt_cbor_enc *e, uint64_t v);
 int ffirt_cbor_enc_int(ffirt_cbor_enc *e, int64_t v);
 /* Major type 1 with argument n, i.e. the value -1 - n (full negative range). */
 int ffirt_cbor_enc_negative(ffirt_cbor_enc *e, uint64_t n);
 int ffirt_cbor_enc_bytes(ffirt_cbor_enc *e, const void *p, size_t n);
-/* Text must be valid UTF-8; the encoder does not check (decoders do). */
+/* Text the caller knows is valid UTF-8 (keys, wire names): not checked
+ * (decoders do). */
 int ffirt_cbor_enc_text(ffirt_cbor_enc *e, const char *s, size_t n);
-/* NUL-terminated text; NULL encodes as "". */
+/* NUL-terminated text from native code; NULL encodes as "". Checked: text
+ * that is not valid UTF-8 writes nothing and sets the sticky error
+ * FFIRT_EMALFORMED (a strict decoder would reject the item). */
 int ffirt_cbor_enc_text_z(ffirt_cbor_enc *e, const char *s);
 int ffirt_cbor_enc_array(ffirt_cbor_enc *e, uint64_t count);
 int ffirt_cbor_enc_map(ffirt_cbor_enc *e, uint64_t pairs);
@@ -201,6 +213,23 @@ const char *ffirt_cbor_dec_error(const ffirt_cbor_dec *d, char *buf, size_t size
 
 /* 1 when p[0..n) is valid UTF-8 (RFC 3629: no overlongs, no surrogates). */
 int ffirt_utf8_valid(const uint8_t *p, size_t n);
+
+/*
+ * The length of the longest prefix of s[0..n) that is at most max bytes,
+ * ends at a character boundary and is valid UTF-8 (it stops before the
+ * first byte that does not start a valid character). For quoting user text
+ * in error messages: `"%.*s", (int)ffirt_utf8_cut(s, n, 64), s`.
+ */
+size_t ffirt_utf8_cut(const char *s, size_t n, size_t max);
+
+/*
+ * Copies src[0..n) into dst (cap bytes, cap >= 1) as valid UTF-8: each
+ * maximal invalid subpart (a byte that starts no valid character, or a
+ * truncated sequence) becomes U+FFFD (EF BF BD). Cuts at a character
+ * boundary when it does not fit; always NUL-terminates. Returns the length
+ * written (without the NUL).
+ */
+size_t ffirt_utf8_sanitize(char *dst, size_t cap, const char *src, size_t n);
 
 /*
  * Writes RFC 8949 diagnostic notation of one item (e.g.

@@ -74,11 +74,18 @@ void *ffirt_ctx_create(const ffirt_library *lib, const ffirt_call_desc *ctor, vo
  * Destroys the context behind handle: stops accepting calls, answers queued
  * calls RET_ERR ("context destroyed before the call ran"), gives running
  * calls a bounded grace then answers them RET_ERR, runs lib->dtor on the
- * worker (bounded), stops the event thread, joins and frees. Returns 0,
- * FFIRT_EBADCTX (invalid handle or another library's), FFIRT_EDEADLK (called
- * on the context's own worker or event thread: nothing happens), or
- * FFIRT_ETIMEDOUT (teardown overran its bound; resources were still freed
- * except a wedged thread, which is detached and logged). Any other thread.
+ * worker (bounded), stops the event thread, joins and frees. The whole of
+ * it is bounded by grace_ms + teardown_ms + 400 ms (see
+ * ffirt_ctx_set_destroy_timeouts), a listener that is running included.
+ * Returns 0, FFIRT_EBADCTX (invalid handle or another library's),
+ * FFIRT_EDEADLK (called on the context's own worker or event thread:
+ * nothing happens), or FFIRT_ETIMEDOUT (the worker's teardown or the event
+ * thread overran the bound; everything else was freed, the wedged thread
+ * is detached, logged, and frees what it holds if it ever finishes: a
+ * listener still running then may finish, and its release callback runs
+ * afterwards on that thread). Any other thread, listeners of other
+ * contexts included (two contexts destroying each other from their
+ * listeners both return, with FFIRT_ETIMEDOUT).
  */
 int ffirt_ctx_destroy(const ffirt_library *lib, void *handle);
 
@@ -105,6 +112,23 @@ int ffirt_call_submit(const ffirt_library *lib, void *handle, const ffirt_call_d
  * and listeners.
  */
 int ffirt_ctx_check(const ffirt_library *lib, void *handle, FFICallBack cb, void *ud);
+
+/*
+ * ffirt_ctx_check that keeps the context: on RET_OK *ctx holds a reference
+ * to it (destroy waits for it), which the caller hands to exactly one of
+ * ffirt_call_submit_entered (queues a call, then releases it) or
+ * ffirt_ctx_leave (releases it, e.g. before rejecting bad arguments). The
+ * holder must not call user code or block in between. On any other return
+ * *ctx is NULL and cb was answered as by ffirt_ctx_check. This is how a
+ * native export validates its handle once per call. Any thread.
+ */
+int ffirt_ctx_enter(const ffirt_library *lib, void *handle, FFICallBack cb, void *ud,
+                    ffirt_ctx **ctx);
+void ffirt_ctx_leave(ffirt_ctx *ctx);
+/* ffirt_call_submit on an entered context (no second handle check); always
+ * consumes the reference, frees args on failure, same returns. */
+int ffirt_call_submit_entered(ffirt_ctx *ctx, const ffirt_call_desc *desc, void *args,
+                              FFICallBack cb, void *ud);
 
 /*
  * Runs a context-free (IDL static) call on the library's shared static
@@ -141,6 +165,39 @@ void ffirt_call_err_text(ffirt_call *call, const char *text, size_t len);
  * ASCII decimal (native) or a CBOR text string (CBOR ctor). Worker thread. */
 void ffirt_call_ctor_ok(ffirt_call *call, void *state);
 
+/* --- delayed work owned by a call ---------------------------------------- */
+
+typedef void (*ffirt_call_after_cb)(ffirt_call *call, void *arg);
+
+/*
+ * Runs fn(call, arg) on the worker once, at least ms milliseconds from now,
+ * while the call is still unfinished: its arguments (borrowed until the
+ * finish) and the library state are valid then, and fn usually finishes the
+ * call (or starts another wait). No libuv handle or bookkeeping is needed in
+ * the library: the wait belongs to the call.
+ *
+ * Cancellation: finishing the call, by the library or by the runtime (the
+ * context is destroyed: running calls are answered RET_ERR after destroy's
+ * grace), cancels and frees every wait still pending on it; fn then never
+ * runs. arg is borrowed and never freed by the runtime: point it at the
+ * call's arguments or the state, not at memory only fn would free.
+ *
+ * Returns 0; FFIRT_EINVAL (call NULL, or not on the call's worker: logged,
+ * nothing happens); FFIRT_ESTATE (the call is already finished: nothing
+ * happens); FFIRT_EINVAL/FFIRT_ENOMEM after answering the call RET_ERR with
+ * the reason (fn NULL, out of memory, libuv refused the timer) - so a
+ * handler may simply return after calling it. Worker thread (a handler, a
+ * loop callback, or fn itself).
+ */
+int ffirt_call_after(ffirt_call *call, uint64_t ms, ffirt_call_after_cb fn, void *arg);
+
+/* The typed form behind the generated <lib>_<method>_after() helpers: user
+ * is the author's handler (any function pointer type, cast to ffirt_fn),
+ * given back to fn, which casts it back and calls it. Same rules. */
+typedef void (*ffirt_fn)(void);
+typedef void (*ffirt_call_after_fn_cb)(ffirt_call *call, ffirt_fn user);
+int ffirt_call_after_fn(ffirt_call *call, uint64_t ms, ffirt_call_after_fn_cb fn, ffirt_fn user);
+
 /* --- the context -------------------------------------------------------- */
 
 /* The worker's libuv loop. Use it only on the worker thread. */
@@ -153,10 +210,19 @@ ffirt_events *ffirt_ctx_events(ffirt_ctx *ctx);
  * the library owns while the context lives. */
 int ffirt_ctx_emit(ffirt_ctx *ctx, const ffirt_event_type *type, const void *payload);
 
+/* Emits an event known only by name with a pre-encoded CBOR payload
+ * (ffirt_events_emit_cbor: CBOR listeners only). Same threads as
+ * ffirt_ctx_emit. */
+int ffirt_ctx_emit_cbor(ffirt_ctx *ctx, const char *name, const uint8_t *payload, size_t len);
+
 /* Listener entry points behind the <lib>_add/remove_event_listener exports:
  * validate handle against lib, then ffirt_events_add/remove. add returns 0
  * on any failure; remove returns 0, FFIRT_EBADCTX or FFIRT_ENOTFOUND. Any
- * thread, including listeners. */
+ * thread, including listeners. On a context's worker thread (a handler or a
+ * result callback) remove does not wait for a running listener, exactly as
+ * inside a listener: the listener is not called again after its current
+ * call and its release callback runs on the event thread afterwards, so
+ * free userData in the release callback, not after remove returns. */
 uint64_t ffirt_ctx_add_listener(const ffirt_library *lib, void *handle, const char *name,
                                 ffirt_listener_kind kind, FFICallBack cb, void *ud,
                                 void (*release)(void *ud));
@@ -235,6 +301,33 @@ int ffirt_static_call_wait(const ffirt_library *lib, const ffirt_call_desc *desc
                            ffirt_reply *out);
 /* Frees out->msg and zeroes *out (NULL allowed). Any thread. */
 void ffirt_reply_clear(ffirt_reply *out);
+
+/* --- bounded synchronous calls (generated <lib>_<method>_wait) --------------- */
+
+/* Submits one call through an export: handle (NULL for a static call), cb
+ * and cb_ud go to the export; ud is the caller's (the arguments). Returns
+ * what the export returns. */
+typedef int (*ffirt_submit_fn)(void *handle, FFICallBack cb, void *cb_ud, void *ud);
+/* Copies a RET_OK reply msg[0..len) into the caller's result dst: 0 or an
+ * FFIRT_E* code (then dst holds nothing to free). Generated code only: it
+ * runs on the replying thread while the waiter waits, under its lock. */
+typedef int (*ffirt_take_fn)(const char *msg, size_t len, void *dst);
+
+/*
+ * Runs submit(handle, cb, cb_ud, submit_ud) and blocks until the call's
+ * terminal reply or timeout_ms (0 = no bound). On RET_OK, take(msg, len,
+ * dst) fills the caller's result (take may be NULL: nothing to copy).
+ * Returns RET_OK, or RET_ERR with a NUL-terminated text in err[0..err_size)
+ * (truncated; err may be NULL): the call's own error (entry errors
+ * included), "<name>: no reply within <ms> ms" (the call goes on, its reply
+ * is dropped, dst is never written after the return), the copy's failure, or
+ * the deadlock refusal: called on the context's own worker thread (for a
+ * static call, the library's static worker), which would have to run the
+ * call, nothing is submitted. Any other thread, listeners included.
+ */
+int ffirt_call_wait_into(const ffirt_library *lib, void *handle, const char *name,
+                         uint32_t timeout_ms, ffirt_submit_fn submit, void *submit_ud,
+                         ffirt_take_fn take, void *dst, char *err, size_t err_size);
 
 #ifdef __cplusplus
 }

@@ -9,7 +9,8 @@
  *    with a buffer of that size.
  *  - A dynamic encoder owns e->buf (ffirt allocator) until
  *    ffirt_cbor_enc_take() hands it over or ffirt_cbor_enc_release() frees
- *    it. Growth doubles, starting at 64 bytes.
+ *    it. Growth doubles, starting at 64 bytes; ffirt_cbor_enc_reserve()
+ *    grows it once to an exact size (callers that know the final size).
  *  - The fast path (no error, room for the longest head and the payload)
  *    is inline and writes straight into the buffer; everything else goes
  *    through put_slow()/room_slow(). An encoder with an error never writes
@@ -28,6 +29,7 @@ void ffirt_cbor_enc_init(ffirt_cbor_enc *e, uint8_t *buf, size_t cap) {
   e->len = 0;
   e->dynamic = 0;
   e->err = 0;
+  e->depth = 0;
 }
 
 void ffirt_cbor_enc_init_dynamic(ffirt_cbor_enc *e) {
@@ -36,6 +38,19 @@ void ffirt_cbor_enc_init_dynamic(ffirt_cbor_enc *e) {
   e->len = 0;
   e->dynamic = 1;
   e->err = 0;
+  e->depth = 0;
+}
+
+int ffirt_cbor_enc_reserve(ffirt_cbor_enc *e, size_t n) {
+  if (e->err) return e->err;
+  if (n <= e->cap - e->len) return 0;
+  if (!e->dynamic) return FFIRT_ENOSPC;
+  if (n > SIZE_MAX - e->len) return FFIRT_ENOMEM;
+  uint8_t *nb = ffirt_realloc(e->buf, e->len + n); /* exact: no doubling */
+  if (!nb) return FFIRT_ENOMEM;
+  e->buf = nb;
+  e->cap = e->len + n;
+  return 0;
 }
 
 /* Slow path of room(): grows a dynamic buffer, or records the error and
@@ -185,7 +200,11 @@ int ffirt_cbor_enc_text(ffirt_cbor_enc *e, const char *s, size_t n) {
 }
 
 int ffirt_cbor_enc_text_z(ffirt_cbor_enc *e, const char *s) {
-  return s ? put_string(e, 0x60, s, strlen(s)) : put_string(e, 0x60, "", 0);
+  if (!s) return put_string(e, 0x60, "", 0);
+  size_t n = strlen(s);
+  if (FFIRT_LIKELY(ffirt_utf8_valid((const uint8_t *)s, n))) return put_string(e, 0x60, s, n);
+  if (!e->err) e->err = FFIRT_EMALFORMED;
+  return e->err;
 }
 
 int ffirt_cbor_enc_array(ffirt_cbor_enc *e, uint64_t count) { return put_head(e, 0x80, count); }

@@ -7,7 +7,12 @@
  *    are answered on the caller's thread before anything is queued; no call
  *    object exists then. ffirt_ctx_check runs the first two alone (same
  *    texts), for exports that must refuse a bad handle before reading their
- *    arguments. Every call that is pushed gets exactly one terminal
+ *    arguments; ffirt_ctx_enter does the same but keeps the handle
+ *    reference, which ffirt_call_submit_entered then uses and releases (or
+ *    ffirt_ctx_leave releases), so a native export validates its handle
+ *    once per call (one acquire/release pair, not two). The reference is
+ *    always released before an entry error calls cb, which may destroy the
+ *    context. Every call that is pushed gets exactly one terminal
  *    callback, from the worker: from the handler (ffirt_call_ok/err/
  *    ctor_ok), or from the runtime (constructor failed, context destroyed).
  *  - call->finished is written and read on the worker only, so the
@@ -30,6 +35,7 @@
  *    the liveness monitor instead).
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -98,6 +104,30 @@ int ffirt_ctx_check(const ffirt_library *lib, void *handle, FFICallBack cb, void
   return RET_OK;
 }
 
+/* Queues a call on ctx, whose handle reference the caller holds; releases
+ * it. desc and cb are valid. */
+static int submit_held(ffirt_ctx *ctx, const ffirt_call_desc *desc, void *args, FFICallBack cb,
+                       void *ud) {
+  ffirt_call *call = ffirt__ring_take(&ctx->spare);
+  if (!call) call = ffirt_malloc(sizeof *call);
+  if (!call) {
+    ffirt__handle_release(ctx->handle);
+    free_args_only(desc, args);
+    char text[256];
+    snprintf(text, sizeof text, "out of memory queuing call '%s'", desc->name ? desc->name : "?");
+    return entry_error(cb, ud, text);
+  }
+  memset(call, 0, FFIRT__CALL_HEAD);
+  call->ctx = ctx;
+  call->desc = desc;
+  call->args = args;
+  call->cb = cb;
+  call->ud = ud;
+  if (ffirt__mpsc_push(&ctx->q, &call->node)) ffirt__worker_wake(ctx);
+  ffirt__handle_release(ctx->handle);
+  return RET_OK;
+}
+
 int ffirt_call_submit(const ffirt_library *lib, void *handle, const ffirt_call_desc *desc,
                       void *args, FFICallBack cb, void *ud) {
   if (!cb) {
@@ -114,23 +144,39 @@ int ffirt_call_submit(const ffirt_library *lib, void *handle, const ffirt_call_d
     free_args_only(desc, args);
     return entry_error(cb, ud, text);
   }
-  ffirt_call *call = ffirt__ring_take(&ctx->spare);
-  if (!call) call = ffirt_malloc(sizeof *call);
-  if (!call) {
-    ffirt__handle_release(ctx->handle);
-    free_args_only(desc, args);
-    snprintf(text, sizeof text, "out of memory queuing call '%s'", desc->name ? desc->name : "?");
+  return submit_held(ctx, desc, args, cb, ud);
+}
+
+int ffirt_ctx_enter(const ffirt_library *lib, void *handle, FFICallBack cb, void *ud,
+                    ffirt_ctx **out) {
+  if (out) *out = NULL;
+  if (!cb) return RET_MISSING_CALLBACK;
+  if (!out)
+    return entry_error(cb, ud, "invalid call: nowhere to hold the context (runtime misuse)");
+  char text[256];
+  ffirt_ctx *ctx;
+  if (ffirt__handle_acquire(lib, handle, &ctx, text, sizeof text) != FFIRT__H_OK)
     return entry_error(cb, ud, text);
-  }
-  memset(call, 0, FFIRT__CALL_HEAD);
-  call->ctx = ctx;
-  call->desc = desc;
-  call->args = args;
-  call->cb = cb;
-  call->ud = ud;
-  if (ffirt__mpsc_push(&ctx->q, &call->node)) ffirt__worker_wake(ctx);
-  ffirt__handle_release(ctx->handle);
+  *out = ctx;
   return RET_OK;
+}
+
+void ffirt_ctx_leave(ffirt_ctx *ctx) {
+  if (ctx) ffirt__handle_release(ctx->handle);
+}
+
+int ffirt_call_submit_entered(ffirt_ctx *ctx, const ffirt_call_desc *desc, void *args,
+                              FFICallBack cb, void *ud) {
+  if (!ctx || !cb || !desc || !desc->run) {
+    /* Leave first: cb may be user code that destroys the context. */
+    ffirt_ctx_leave(ctx);
+    free_args_only(desc, args);
+    if (!cb) return RET_MISSING_CALLBACK;
+    return entry_error(cb, ud,
+                       ctx ? "invalid call: no call descriptor or handler (runtime misuse)"
+                           : "invalid call: no entered context (runtime misuse)");
+  }
+  return submit_held(ctx, desc, args, cb, ud);
 }
 
 /* --- dispatch on the worker -------------------------------------------- */
@@ -229,6 +275,7 @@ static int finish_begin(ffirt_call *call, const char *how) {
     call->running = 0;
   }
   if (call->stale_active) uv_timer_stop(&call->stale);
+  if (call->timers) ffirt__timer_cancel_call(call); /* fn never runs on a finished call */
   return 1;
 }
 
@@ -309,8 +356,26 @@ void ffirt_call_err_text(ffirt_call *call, const char *text, size_t len) {
     text = "unknown error (the library gave no text)";
     len = strlen(text);
   }
+  /* Hosts get valid UTF-8 (abi.md 1: RET_ERR carries UTF-8 text): invalid
+   * bytes become U+FFFD (at most 3 bytes each). */
+  char *clean = NULL;
+  if (!ffirt_utf8_valid((const uint8_t *)text, len)) {
+    size_t cap = len <= (SIZE_MAX - 1) / 3 ? len * 3 + 1 : 0;
+    clean = cap ? ffirt_malloc(cap) : NULL;
+    if (clean) {
+      len = ffirt_utf8_sanitize(clean, cap, text, len);
+      text = clean;
+    } else {
+      len = ffirt_utf8_cut(text, len, len); /* the valid prefix at least */
+      if (!len) {
+        text = "error text not valid UTF-8 (and no memory to repair it)";
+        len = strlen(text);
+      }
+    }
+  }
   ctor_failed(call, text, len);
   call->cb(RET_ERR, text, len, call->ud);
+  ffirt_free(clean);
   finish_end(call);
 }
 

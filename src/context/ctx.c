@@ -15,7 +15,14 @@
  *    already inside submit, then tell the worker to stop and wait for its
  *    teardown for at most grace + teardown + slack ms. Then destroy the
  *    event registry (after the worker's teardown, so the library's last
- *    events are delivered), join, free, free the slot (generation bump).
+ *    events are delivered) with the same deadline plus the slack: an event
+ *    thread still inside a listener then is detached and frees the
+ *    registry itself when the listener returns (so two contexts that
+ *    destroy each other from their listeners both return). Join, free,
+ *    free the slot (generation bump).
+ *  - Listener removal on a worker thread never waits for the listener
+ *    (it may be waiting synchronously on that very worker): the listener
+ *    is not called again and the event thread runs its release.
  *  - Statics: one hidden context per library, created on first use under
  *    g_static_lock and published on a lock-free list; destroyed by an
  *    atexit handler (bounded like any destroy). The hidden context has no
@@ -29,6 +36,7 @@
 
 #include "context/ctx_internal.h"
 #include "context/handle.h"
+#include "events/events_internal.h"
 
 int (*ffirt__ctx_fault_hook)(const char *site);
 
@@ -44,6 +52,16 @@ void ffirt_ctx_set_default_spin_us(uint32_t us) {
 
 static void reply_error(FFICallBack cb, void *ud, const char *text) {
   cb(RET_ERR, text, strlen(text), ud);
+}
+
+int ffirt__ctx_free_until(ffirt_ctx *ctx, uint64_t deadline_ns) {
+  int rc = ctx->events ? ffirt__events_destroy_until(ctx->events, deadline_ns) : 0;
+  ffirt__call_pool_drain(ctx);
+  ffirt_free(ctx->ctor_err);
+  pthread_cond_destroy(&ctx->done_cond);
+  pthread_mutex_destroy(&ctx->done_lock);
+  ffirt_free(ctx);
+  return rc;
 }
 
 void ffirt__ctx_free(ffirt_ctx *ctx) {
@@ -235,6 +253,10 @@ static int destroy(const ffirt_library *lib, void *handle, int allow_hidden) {
   pthread_t thread = ctx->thread; /* ctx may be freed by the worker once abandoned */
   uint32_t bound = atomic_load_explicit(&ctx->grace_ms, memory_order_relaxed) +
                    atomic_load_explicit(&ctx->teardown_ms, memory_order_relaxed) + DESTROY_SLACK_MS;
+  /* The whole destroy, event thread included, is bounded by the same
+   * deadline (plus the slack again for the event thread, which delivers
+   * the teardown's last events). */
+  uint64_t deadline_ns = ffirt__now_ns() + ((uint64_t)bound + DESTROY_SLACK_MS) * 1000000u;
   if (!wait_done(ctx, bound)) {
     ffirt_log(FFIRT_LOG_ERROR,
               "destroy of a '%s' context: the worker did not finish its teardown within %u ms "
@@ -246,9 +268,17 @@ static int destroy(const ffirt_library *lib, void *handle, int allow_hidden) {
     return FFIRT_ETIMEDOUT;
   }
   pthread_join(thread, NULL);
-  ffirt__ctx_free(ctx); /* destroys the event registry: after the teardown */
+  /* Destroys the event registry: after the teardown. A listener that runs
+   * past the deadline (or waits for this thread) gets its event thread
+   * detached; it frees the registry when the listener returns. */
+  int rc = ffirt__ctx_free_until(ctx, deadline_ns);
   ffirt__handle_free(h);
-  return 0;
+  if (rc == FFIRT_ETIMEDOUT)
+    ffirt_log(FFIRT_LOG_ERROR,
+              "destroy of a '%s' context: an event listener did not return within the destroy "
+              "bound (%u ms); the event thread is detached and frees the registry when it does",
+              lib->name ? lib->name : "?", bound);
+  return rc == FFIRT_ETIMEDOUT ? FFIRT_ETIMEDOUT : 0;
 }
 
 int ffirt_ctx_destroy(const ffirt_library *lib, void *handle) { return destroy(lib, handle, 0); }
@@ -298,6 +328,11 @@ int ffirt_ctx_emit(ffirt_ctx *ctx, const ffirt_event_type *type, const void *pay
   return ffirt_events_emit(ctx->events, type, payload);
 }
 
+int ffirt_ctx_emit_cbor(ffirt_ctx *ctx, const char *name, const uint8_t *payload, size_t len) {
+  if (!ctx || !ctx->events) return FFIRT_EINVAL;
+  return ffirt_events_emit_cbor(ctx->events, name, payload, len);
+}
+
 int ffirt_ctx_is_own_thread(ffirt_ctx *ctx) {
   return ctx && (ffirt__tl_worker == ctx || (ctx->events && ffirt_events_on_thread(ctx->events)));
 }
@@ -317,7 +352,10 @@ uint64_t ffirt_ctx_add_listener(const ffirt_library *lib, void *handle, const ch
 int ffirt_ctx_remove_listener(const ffirt_library *lib, void *handle, uint64_t id) {
   ffirt_ctx *ctx;
   if (with_ctx(lib, handle, &ctx) != 0) return FFIRT_EBADCTX;
-  int rc = ctx->events ? ffirt_events_remove(ctx->events, id) : FFIRT_ENOTFOUND;
+  /* On a context's worker thread (any context: a listener may wait
+   * synchronously on it) remove never waits for a running listener. */
+  int rc = ctx->events ? ffirt__events_remove(ctx->events, id, ffirt__tl_worker != NULL)
+                       : FFIRT_ENOTFOUND;
   ffirt__handle_release(ctx->handle);
   return rc;
 }

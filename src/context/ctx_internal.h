@@ -1,7 +1,8 @@
 /*
  * ctx_internal.h - the context and call objects shared by the files of
- * src/context (handle.c, queue.c, worker.c, call.c, ctx.c, wait.c), and the
- * test hooks. Not installed; tests include it through the src/ include path.
+ * src/context (handle.c, queue.c, worker.c, call.c, ctx.c, wait.c, timer.c,
+ * sync.c), and the test hooks. Not installed; tests include it through the
+ * src/ include path.
  *
  * Design notes (who touches what):
  *  - ffirt_ctx fields marked "worker" are read and written only on the
@@ -14,7 +15,7 @@
  *    returned (the graveyard), or, when the runtime finished it during
  *    destroy, only when the worker exits (late finishes by the library then
  *    find it still allocated and are ignored).
- *  - The worker's libuv handles (loop, wake, beat) live inside ffirt_ctx;
+ *  - The worker's libuv handles (loop, wake) live inside ffirt_ctx;
  *    the worker closes them in its stop phase, after destroy's last
  *    uv_async_send on wake (stop_woken).
  */
@@ -28,6 +29,7 @@
 #include <uv.h>
 
 #include "context/queue.h"
+#include "context/spin.h"
 #include "ffirt/context.h"
 
 enum { CTOR_PENDING = 0, CTOR_OK = 1, CTOR_FAILED = 2 };
@@ -42,10 +44,11 @@ struct ffirt_call {
   uint64_t start_ms;              /* worker: when the handler started */
   struct ffirt_call *prev, *next; /* worker: running list / held list / graveyard */
   unsigned is_ctor : 1;
-  unsigned running : 1;      /* in ctx->running */
-  unsigned finished : 1;     /* the terminal callback was made */
-  unsigned by_runtime : 1;   /* finished by destroy: late finishes are ignored quietly */
-  unsigned stale_active : 1; /* stale timer initialised (must be closed before free) */
+  unsigned running : 1;        /* in ctx->running */
+  unsigned finished : 1;       /* the terminal callback was made */
+  unsigned by_runtime : 1;     /* finished by destroy: late finishes are ignored quietly */
+  unsigned stale_active : 1;   /* stale timer initialised (must be closed before free) */
+  struct ffirt__timer *timers; /* worker: pending ffirt_call_after waits (timer.c) */
   /* Last, and not zeroed at submit (FFIRT__CALL_HEAD): initialised by
    * uv_timer_init only when run() returns with the call unfinished. */
   uv_timer_t stale;
@@ -75,9 +78,9 @@ struct ffirt_ctx {
   /* worker */
   uv_loop_t loop;
   uv_async_t wake;
-  uv_timer_t beat;
   uv_timer_t grace;
-  int loop_ready, wake_ready, beat_ready;
+  int loop_ready, wake_ready;
+  ffirt__spinner spinner; /* the worker's spin policy state (spin.h) */
   int ctor_state;
   char *ctor_err;
   void *state;
@@ -130,9 +133,18 @@ void ffirt__list_push(ffirt__call_list *l, ffirt_call *c);
 void ffirt__list_remove(ffirt__call_list *l, ffirt_call *c);
 ffirt_call *ffirt__list_pop(ffirt__call_list *l);
 
+/* --- timer.c --------------------------------------------------------- */
+/* Cancels and frees every ffirt_call_after wait of call (worker; from the
+ * finish, before the terminal callback). */
+void ffirt__timer_cancel_call(ffirt_call *call);
+
 /* --- ctx.c ----------------------------------------------------------- */
 /* Frees everything the context owns once the worker is gone. */
 void ffirt__ctx_free(ffirt_ctx *ctx);
+/* The same with the event thread's exit bounded by deadline_ns
+ * (CLOCK_MONOTONIC): 0, or FFIRT_ETIMEDOUT (the event thread was detached
+ * and frees the registry itself later; everything else is freed). */
+int ffirt__ctx_free_until(ffirt_ctx *ctx, uint64_t deadline_ns);
 /* The hidden static worker's handle of lib, created on first use (NULL when
  * it cannot be created). Any thread. */
 void *ffirt__static_handle(const ffirt_library *lib);
@@ -140,7 +152,7 @@ void *ffirt__static_handle(const ffirt_library *lib);
 /* --- test hooks ------------------------------------------------------ */
 /*
  * When set, called at every thread/loop/handle creation site of create
- * ("loop", "async", "timer", "thread", "events"); a non-zero return makes
+ * ("loop", "async", "thread", "events"); a non-zero return makes
  * that creation fail as if the system refused it. Also called (return
  * ignored) at "destroy-wake", between destroy's stop flag and its wake-up,
  * so a test can stall the destroyer exactly there. Tests only; set it while

@@ -136,7 +136,10 @@ ffirt__handle_status ffirt__handle_acquire(const ffirt_library *lib, void *handl
   }
   slot *s = decode(h, &gen, &idx) ? slot_at(idx) : NULL;
   uint64_t w = s ? atomic_load_explicit(&s->word, memory_order_acquire) : 0;
-  if (!s || W_GEN(w) < gen || (W_GEN(w) == gen && !(w & W_LIVE))) {
+  /* Reserved and never published (not LIVE, not CLOSING) or a generation
+   * this slot never had: not a handle we handed out. A retired slot (not
+   * LIVE, CLOSING) is stale below. */
+  if (!s || W_GEN(w) < gen || (W_GEN(w) == gen && !(w & (W_LIVE | W_CLOSING)))) {
     if (text)
       snprintf(text, cap,
                "invalid context handle 0x%" PRIx64 ": not a context of library '%s' "
@@ -213,16 +216,31 @@ void ffirt__handle_free(uint64_t handle) {
   if (!decode(handle, &gen, &idx)) return;
   slot *s = slot_at(idx);
   pthread_mutex_lock(&g_lock);
-  uint32_t next = gen + 1 ? gen + 1 : 1;
   atomic_store_explicit(&s->ctx, NULL, memory_order_relaxed);
-  /* release: a validator that sees the new generation sees the slot free. */
-  atomic_store_explicit(&s->word, (uint64_t)next << 32, memory_order_release);
   s->next_free = NO_SLOT;
-  if (g_free_tail == NO_SLOT)
-    g_free_head = idx;
-  else
-    slot_at(g_free_tail)->next_free = idx;
-  g_free_tail = idx;
+  if (gen == UINT32_MAX) {
+    /* The next generation would wrap to an old one, and a handle of that
+     * generation would validate again: retire the slot for good (CLOSING
+     * without LIVE: every handle of it is stale, none takes a reference). */
+    atomic_store_explicit(&s->word, ((uint64_t)gen << 32) | W_CLOSING, memory_order_release);
+  } else {
+    /* release: a validator that sees the new generation sees the slot free. */
+    atomic_store_explicit(&s->word, (uint64_t)(gen + 1) << 32, memory_order_release);
+    if (g_free_tail == NO_SLOT)
+      g_free_head = idx;
+    else
+      slot_at(g_free_tail)->next_free = idx;
+    g_free_tail = idx;
+  }
   atomic_fetch_sub_explicit(&g_live, 1, memory_order_relaxed);
   pthread_mutex_unlock(&g_lock);
+}
+
+uint64_t ffirt__handle_test_set_gen(uint64_t handle, uint32_t gen) {
+  uint32_t old, idx;
+  if (!decode(handle, &old, &idx) || gen == 0) return 0;
+  slot *s = slot_at(idx);
+  uint64_t w = atomic_load_explicit(&s->word, memory_order_relaxed);
+  atomic_store_explicit(&s->word, ((uint64_t)gen << 32) | (w & 0xffffffffu), memory_order_release);
+  return make_handle(gen, idx);
 }

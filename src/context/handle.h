@@ -7,9 +7,9 @@
  *    (index << 1) | 1. It is odd (never an aligned pointer), carries a magic
  *    field that forged values rarely match, and a generation that is bumped
  *    every time a slot is freed, so a destroyed handle never validates again
- *    even after its slot is reused (no ABA until a single slot is reused 2^32
- *    times). Nothing in a handle is ever dereferenced; it is decoded and
- *    looked up.
+ *    even after its slot is reused. A slot freed with generation 2^32 - 1 is
+ *    retired (never reused) instead of wrapping, so no ABA ever. Nothing in
+ *    a handle is ever dereferenced; it is decoded and looked up.
  *  - Each slot has one 64-bit atomic word: generation (high 32 bits), LIVE,
  *    CLOSING and a reference count (low 30 bits). Entry points take a
  *    reference with a CAS that succeeds only when the generation matches and
@@ -81,10 +81,14 @@ void ffirt__handle_drain(uint64_t handle);
 
 /*
  * Frees the slot: bumps the generation, clears LIVE/CLOSING/refs and puts
- * the slot on the free list. Used by destroy (after drain) and by a failed
- * create (slot reserved, never published). Any thread.
+ * the slot on the free list (or retires it when the generation would wrap). Used by destroy (after
+ * drain) and by a failed create (slot reserved, never published). Any thread.
  */
 void ffirt__handle_free(uint64_t handle);
+
+/* Tests only: sets the generation of handle's (live) slot to gen and
+ * returns the handle that now validates for it. */
+uint64_t ffirt__handle_test_set_gen(uint64_t handle, uint32_t gen);
 
 /* Number of live (reserved or published) slots. Any thread. */
 size_t ffirt__handle_live(void);

@@ -7,6 +7,16 @@
  * because the park handshake is a store-load (Dekker) pattern that acquire/
  * release cannot order; the link store is release and the link loads are
  * acquire so that the consumer sees a node's contents once it sees the link.
+ *
+ * Ordering of every atomic here (acquire load <- release store: what it publishes):
+ *  mpsc next     | pop's acquire <- link_node's release store of prev->next | the node's contents
+ *  mpsc tail     | seq_cst exchange (push) / seq_cst load (empty, pop)      | Dekker with parked
+ *  mpsc parked   | seq_cst store (park_begin) / seq_cst load + exchange     | no lost wake-up
+ *                |   (push); park_end's relaxed store needs no order        |
+ *  ring seq      | put's acquire <- take's release 2nd-lap store            | the taker is done
+ *                | take's acquire <- put's release store of pos + 1         | the cell's data
+ *  put_pos,      | relaxed CAS                                              | positions only
+ *   take_pos     |                                                          |
  */
 #include "context/queue.h"
 

@@ -5,9 +5,18 @@
  *
  * Design notes:
  *  - The waiter lives on the waiting thread's stack. The callback copies the
- *    terminal payload and sets done under the waiter's mutex; the waiter
- *    returns only after it re-acquired that mutex and saw done, i.e. after
- *    the callback's last access. Stale warnings are only counted.
+ *    terminal payload into *out, then publishes DONE with an exchange
+ *    (seq_cst) on the waiter's state word; the waiter reads *out only after
+ *    it loaded DONE (acquire), i.e. after the callback's last access to it.
+ *    Stale warnings are only counted (before DONE, so no race on out).
+ *  - Park/wake is a futex on that word (no mutex, no condition variable):
+ *    the waiter exchanges WAITING -> SLEEPING and futex-waits while it is
+ *    SLEEPING; the callback wakes only when its exchange found SLEEPING, so
+ *    a reply that comes first costs no system call. The FUTEX_WAKE may
+ *    reach the word after the waiter has returned (it saw DONE without
+ *    sleeping on a spurious wake-up): that is harmless, a private futex wake
+ *    on a stack address only ever causes a spurious wake-up, which every
+ *    futex waiter tolerates.
  *  - The wait itself is unbounded by design: it ends when the call gets its
  *    terminal callback, which exactly-once guarantees (the handler finishes
  *    it, or destroy answers it within its bounds). The one case where that
@@ -20,34 +29,33 @@
 #include "context/ctx_internal.h"
 #include "context/handle.h"
 
+enum { W_WAITING = 0, W_SLEEPING = 1, W_DONE = 2 };
+
 typedef struct waiter {
-  pthread_mutex_t lock;
-  pthread_cond_t cond;
-  int done;
+  _Atomic int state;
   ffirt_reply *out;
 } waiter;
 
 static void on_reply(int ret, const char *msg, size_t len, void *ud) {
   waiter *w = ud;
-  pthread_mutex_lock(&w->lock);
   if (ret == RET_STALE_WARN) {
     w->out->stale_warnings++;
-  } else if (!w->done) {
-    w->out->ret = ret;
-    w->out->msg = ffirt_malloc(len + 1);
-    if (w->out->msg) {
-      if (len) memcpy(w->out->msg, msg, len);
-      w->out->msg[len] = '\0';
-      w->out->len = len;
-    } else {
-      w->out->ret = RET_ERR;
-      w->out->len = 0;
-      w->out->oom = 1;
-    }
-    w->done = 1;
-    pthread_cond_signal(&w->cond);
+    return;
   }
-  pthread_mutex_unlock(&w->lock);
+  w->out->ret = ret;
+  w->out->msg = ffirt_malloc(len + 1);
+  if (w->out->msg) {
+    if (len) memcpy(w->out->msg, msg, len);
+    w->out->msg[len] = '\0';
+    w->out->len = len;
+  } else {
+    w->out->ret = RET_ERR;
+    w->out->len = 0;
+    w->out->oom = 1;
+  }
+  /* seq_cst (release at least): publishes *out; the last access to w. */
+  if (atomic_exchange_explicit(&w->state, W_DONE, memory_order_seq_cst) == W_SLEEPING)
+    ffirt__futex_wake(&w->state, 1);
 }
 
 void ffirt_reply_clear(ffirt_reply *r) {
@@ -69,26 +77,22 @@ static int wait_on(const ffirt_library *lib, void *handle, const ffirt_call_desc
     }
   }
   waiter w;
-  w.done = 0;
+  atomic_init(&w.state, W_WAITING);
   w.out = out;
-  if (pthread_mutex_init(&w.lock, NULL) != 0) {
-    if (desc && desc->free_args && args) desc->free_args(args);
-    return FFIRT_ETHREAD;
-  }
-  if (pthread_cond_init(&w.cond, NULL) != 0) {
-    pthread_mutex_destroy(&w.lock);
-    if (desc && desc->free_args && args) desc->free_args(args);
-    return FFIRT_ETHREAD;
-  }
   /* Entry errors (bad handle, closing, no memory) arrive synchronously
-   * through on_reply, so the loop below sees done at once. */
+   * through on_reply, so the loop below sees DONE at once. */
   ffirt_call_submit(lib, handle, desc, args, on_reply, &w);
-  pthread_mutex_lock(&w.lock);
-  while (!w.done)
-    pthread_cond_wait(&w.cond, &w.lock); /* unbounded: see the design notes */
-  pthread_mutex_unlock(&w.lock);
-  pthread_cond_destroy(&w.cond);
-  pthread_mutex_destroy(&w.lock);
+  int expected = W_WAITING;
+  /* seq_cst: pairs with on_reply's exchange (either it sees SLEEPING and
+   * wakes, or this exchange fails because DONE is already there). */
+  if (atomic_compare_exchange_strong_explicit(&w.state, &expected, W_SLEEPING, memory_order_seq_cst,
+                                              memory_order_seq_cst)) {
+    /* unbounded: see the design notes */
+    while (atomic_load_explicit(&w.state, memory_order_acquire) == W_SLEEPING)
+      ffirt__futex_wait(&w.state, W_SLEEPING, 0);
+  }
+  /* DONE now (a failed exchange or the last load saw it; both acquire), so
+   * *out is complete. */
   return out->oom ? FFIRT_ENOMEM : 0;
 }
 

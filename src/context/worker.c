@@ -1,6 +1,6 @@
 /*
  * worker.c - the worker thread of a context: its libuv loop, the drain /
- * spin / park cycle over the request queue, the heartbeat, and the stop
+ * spin / park cycle over the request queue, the liveness beat, and the stop
  * phase of destroy (queued calls refused, running calls' grace, the
  * library's teardown, closing every loop handle).
  *
@@ -10,12 +10,20 @@
  *    how destroy and synchronous waits detect "called on its own worker".
  *  - The cycle: pop and dispatch everything queued (running the loop without
  *    blocking every 64 calls so timers and I/O are not starved by a flood);
- *    then run the loop once without blocking; then spin up to spin_us while
- *    the queue stays empty; then announce parking (queue.h handshake) and
- *    block in uv_run(UV_RUN_ONCE). Producers wake a parked worker with
- *    uv_async_send; the heartbeat timer (every 50 ms) bounds every park, so
- *    the liveness beat comes at least every 100 ms while idle and after
- *    every request.
+ *    then run the loop once without blocking; then spin while the queue
+ *    stays empty, as the shared policy of spin.h allows (adaptive budget of
+ *    at most spin_us, no spinning when the spin slots of the process are
+ *    taken or after the worker was preempted while spinning, sched_yield
+ *    between checks after the first microseconds); then announce parking
+ *    (queue.h handshake) and block in poll() on the loop's backend fd (see
+ *    park()). Producers wake a parked worker with uv_async_send.
+ *  - No timer of ours runs while the context is idle: the parked worker
+ *    blocks until a producer, a library timer or I/O wakes it. Liveness
+ *    (events/liveness.c) needs a clock only while the worker is awake: the
+ *    worker says so with ffirt_events_idle(ev, 1) before it parks and
+ *    ffirt_events_idle(ev, 0) when it wakes (which wakes an event thread
+ *    sleeping without a clock), and beats after every request and every
+ *    wake-up.
  *  - Stop: destroy sets ctx->stopping (release) only after every producer
  *    reference is drained, so when the worker sees it (acquire) the queue
  *    holds every call that will ever be pushed; the worker drains it fully
@@ -26,15 +34,16 @@
  *    signals done under done_lock; if the destroyer gave up waiting
  *    (abandoned), the worker frees the context itself.
  */
+#include <poll.h>
 #include <sched.h>
 #include <string.h>
 #include <time.h>
 
 #include "context/ctx_internal.h"
+#include "context/spin.h"
 
 _Thread_local ffirt_ctx *ffirt__tl_worker;
 
-#define BEAT_MS 50
 #define FAIRNESS_BATCH 64
 /* While busy or spinning, the loop is polled (uv_run NOWAIT: one epoll_wait
  * syscall) at most this often, so a stream of requests does not pay a
@@ -53,20 +62,7 @@ static uint64_t now_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static inline void cpu_relax(void) {
-#if defined(__x86_64__) || defined(__i386__)
-  __asm__ __volatile__("pause");
-#elif defined(__aarch64__)
-  __asm__ __volatile__("yield");
-#endif
-}
-
 void ffirt__worker_wake(ffirt_ctx *ctx) { uv_async_send(&ctx->wake); }
-
-static void on_beat(uv_timer_t *t) {
-  ffirt_ctx *ctx = t->data;
-  if (ctx->events) ffirt_events_beat(ctx->events);
-}
 
 static void on_wake(uv_async_t *a) { (void)a; }
 
@@ -113,24 +109,46 @@ static void poll_loop(ffirt_ctx *ctx, uint64_t *last_poll, int force) {
   ffirt__call_reap(ctx);
 }
 
-/* Spins up to spin_us while the queue is empty (polling the loop every
- * POLL_NS); returns 1 when work came. Yields the CPU every 1024 rounds
- * (~10-40 us) so that on an oversubscribed machine the spinning worker does
- * not starve the producer it waits for. */
-static int spin(ffirt_ctx *ctx, uint64_t *last_poll) {
+typedef struct spin_arg {
+  ffirt_ctx *ctx;
+  uint64_t *last_poll;
+} spin_arg;
+
+static int has_work(void *p) {
+  ffirt_ctx *ctx = ((spin_arg *)p)->ctx;
+  return !ffirt__mpsc_empty(&ctx->q) || stopping(ctx) ||
+         (ctx->held.head && ctx->ctor_state != CTOR_PENDING);
+}
+
+static void spin_poll(void *p) {
+  spin_arg *a = p;
+  poll_loop(a->ctx, a->last_poll, 0);
+}
+
+/* Spins while the queue is empty, as long as spin.h's policy allows
+ * (adaptive budget of at most spin_us); returns 1 when work came, 0 when
+ * the worker should park (*t0: when the wait began). */
+static int spin(ffirt_ctx *ctx, uint64_t *last_poll, uint64_t *t0) {
   uint32_t us = atomic_load_explicit(&ctx->spin_us, memory_order_relaxed);
-  if (us == 0) return 0;
-  uint64_t deadline = now_ns() + (uint64_t)us * 1000u;
-  for (unsigned i = 1;; i++) {
-    if (!ffirt__mpsc_empty(&ctx->q) || stopping(ctx)) return 1;
-    if (ctx->held.head && ctx->ctor_state != CTOR_PENDING) return 1;
-    cpu_relax();
-    if (i % 64 == 0) {
-      if (now_ns() >= deadline) return 0;
-      poll_loop(ctx, last_poll, 0);
-    }
-    if (i % 1024 == 0) sched_yield();
-  }
+  spin_arg a = {ctx, last_poll};
+  return ffirt__spin(&ctx->spinner, (uint64_t)us * 1000u, has_work, spin_poll, &a, t0);
+}
+
+/* Blocks until a producer (uv_async_send on wake), a library timer or I/O
+ * needs the worker: a poll() of the loop's backend fd with the loop's own
+ * timeout, then the callbacks with uv_run(UV_RUN_NOWAIT). Blocking here
+ * rather than inside uv_run brackets exactly the time the worker waits, so
+ * the liveness monitor is told "idle" for that time only: a loop callback
+ * that blocks the worker is seen like a blocking handler. The forced
+ * poll_loop just before registered every new I/O watcher with the backend. */
+static void park(ffirt_ctx *ctx) {
+  uv_update_time(&ctx->loop);
+  struct pollfd pfd = {.fd = uv_backend_fd(&ctx->loop), .events = POLLIN, .revents = 0};
+  int timeout = uv_backend_timeout(&ctx->loop);
+  if (ctx->events) ffirt_events_idle(ctx->events, 1);
+  if (timeout != 0) (void)poll(&pfd, 1, timeout); /* EINTR: just a shorter wait */
+  if (ctx->events) ffirt_events_idle(ctx->events, 0);
+  uv_run(&ctx->loop, UV_RUN_NOWAIT);
 }
 
 static void serve(ffirt_ctx *ctx) {
@@ -145,7 +163,8 @@ static void serve(ffirt_ctx *ctx) {
     }
     poll_loop(ctx, &last_poll, 0);
     if (ctx->held.head && ctx->ctor_state != CTOR_PENDING) continue;
-    if (spin(ctx, &last_poll)) continue;
+    uint64_t t0;
+    if (spin(ctx, &last_poll, &t0)) continue;
     poll_loop(ctx, &last_poll, 1);
     if (ctx->held.head && ctx->ctor_state != CTOR_PENDING) continue;
     if (!ffirt__mpsc_park_begin(&ctx->q)) continue;
@@ -153,9 +172,10 @@ static void serve(ffirt_ctx *ctx) {
       ffirt__mpsc_park_end(&ctx->q);
       break;
     }
-    /* Bounded by the heartbeat timer (BEAT_MS). */
-    uv_run(&ctx->loop, UV_RUN_ONCE);
+    park(ctx);
     ffirt__mpsc_park_end(&ctx->q);
+    ffirt__spin_done(&ctx->spinner, t0);
+    beat(ctx);
     ffirt__call_reap(ctx);
     last_poll = now_ns();
   }
@@ -219,13 +239,14 @@ static void stop_phase(ffirt_ctx *ctx) {
   ffirt__call_reap(ctx);
   while ((c = ffirt__list_pop(&ctx->orphans)))
     ffirt__call_free(c);
-  ctx->wake_ready = ctx->beat_ready = 0;
+  ctx->wake_ready = 0;
   if (uv_loop_close(&ctx->loop) == 0) ctx->loop_ready = 0;
 }
 
 static void *worker_main(void *arg) {
   ffirt_ctx *ctx = arg;
   ffirt__tl_worker = ctx;
+  ffirt__spinner_init(&ctx->spinner);
   serve(ctx);
   stop_phase(ctx);
   ffirt__tl_worker = NULL;
@@ -250,11 +271,6 @@ int ffirt__worker_start(ffirt_ctx *ctx) {
   if (ffirt__ctx_fault_hook && ffirt__ctx_fault_hook("async")) return FFIRT_ETHREAD;
   if (uv_async_init(&ctx->loop, &ctx->wake, on_wake) != 0) return FFIRT_ETHREAD;
   ctx->wake_ready = 1;
-  if (ffirt__ctx_fault_hook && ffirt__ctx_fault_hook("timer")) return FFIRT_ETHREAD;
-  if (uv_timer_init(&ctx->loop, &ctx->beat) != 0) return FFIRT_ETHREAD;
-  ctx->beat_ready = 1;
-  ctx->beat.data = ctx;
-  uv_timer_start(&ctx->beat, on_beat, BEAT_MS, BEAT_MS);
   if (ffirt__ctx_fault_hook && ffirt__ctx_fault_hook("thread")) return FFIRT_ETHREAD;
   if (pthread_create(&ctx->thread, NULL, worker_main, ctx) != 0) return FFIRT_ETHREAD;
   ctx->thread_started = 1;
@@ -268,5 +284,5 @@ void ffirt__worker_unwind(ffirt_ctx *ctx) {
   while (uv_run(&ctx->loop, UV_RUN_DEFAULT) != 0) {
   }
   if (uv_loop_close(&ctx->loop) == 0) ctx->loop_ready = 0;
-  ctx->wake_ready = ctx->beat_ready = 0;
+  ctx->wake_ready = 0;
 }

@@ -7,37 +7,67 @@
  *    a listener, and serialise on ev->reg_lock. No user code runs under it.
  *  - Each channel (an event name, or "" for the wildcard) owns a published,
  *    immutable array of its listeners in registration order. A writer builds
- *    a new array, publishes it with a release store and retires the old one.
- *    The empty array is NULL, so removing the last listener (and
- *    remove_all) never allocates; a remove whose new array cannot be
- *    allocated leaves the listener in the old array, flagged removed (a
- *    "zombie", skipped by delivery, dropped by the next rebuild).
+ *    a new array, publishes it (seq_cst store) and retires the old one. The
+ *    empty array is NULL, so removing the last listener (and remove_all)
+ *    never allocates. A remove whose smaller array cannot be allocated
+ *    leaves the listener in the published array, flagged removed (and the
+ *    channel stale): delivery skips it and the next rebuild drops it.
+ *  - Reclamation: only the event thread reads arrays, and it holds at most
+ *    two at a time (its event's channel and the wildcard), each announced
+ *    in a hazard slot (ev->hazard[2]) before use: store the hazard, reload
+ *    the channel's array, retry if it changed (thread.c). A writer that
+ *    replaces an array frees it at once unless a hazard slot names it; then
+ *    it waits on ev->retired, which every later write rescans. So a write
+ *    costs O(1) besides copying its channel's array (no per-listener work),
+ *    and at most three retired arrays exist at any time, whatever the
+ *    add/remove rate and however long a listener runs.
+ *  - A listener struct is freed once nothing reaches it (maybe_free): not
+ *    findable by id, not in its channel's published array (in_array), no
+ *    second remover waiting on it, and not in an array the event thread
+ *    holds; in that last case it is buried with that array (orphans) and
+ *    freed with it. So the garbage is bounded by the two held arrays and
+ *    the listeners they hold.
+ *  - Listener states: registered (findable, in its channel's array),
+ *    detaching (removed = 1, out of the array, still findable by id), gone
+ *    (released, not findable). Detaching ends when its release() has run.
+ *  - Removal (guarantee 3, abi.md 4.3): remove() sets removed (seq_cst) and,
+ *    on an ordinary thread, waits until running is 0; the event thread sets
+ *    running (seq_cst) before it checks removed, so either it sees removed
+ *    and skips the call, or remove sees running and waits. Then release()
+ *    runs and the listener is gone. A second remover of a detaching
+ *    listener waits until it is gone too (ev->gone_cv), then answers
+ *    FFIRT_ENOTFOUND. On the event thread (inside a callback) and on a
+ *    context's worker thread (nowait) remove never waits: the listener goes
+ *    to ev->deferred, is never called again after its current call, and
+ *    the event thread releases it at its next quiescent point (between two
+ *    deliveries), so a listener that waits on its own context while a
+ *    handler removes it cannot deadlock.
+ *  - release() runs exactly once per listener: by the remover that waited,
+ *    by the event thread (deferred), or by registry_fini for listeners
+ *    still registered at destroy.
  *  - Channels and channel tables are never freed before destroy: emitters
  *    look a name up and read its counts with plain atomic loads, no lock,
- *    no reference count. Memory grows with the number of distinct names
- *    ever registered, not with add/remove traffic.
- *  - Only delivery (the event thread) reads listener arrays and listener
- *    structs after they are retired, and only between its two seq_cst
- *    increments of ev->dgen (odd while delivering). A writer publishes the
- *    new array (seq_cst store), then reads dgen (seq_cst) and stamps what it
- *    retires with it: an even stamp means no delivery can hold it (a later
- *    delivery loads the new array), so it is freed at once; an odd stamp v
- *    means it is freed as soon as dgen != v, by the next writer's sweep or
- *    by the event thread between deliveries (ffirt__registry_reclaim), or by
- *    destroy after the join. Garbage is thus bounded by what writers retire
- *    during one delivery, whatever the add/remove rate.
- *  - Guarantee 3 (abi.md 4.3): remove() sets listener->removed (seq_cst)
- *    and, off the event thread, waits until listener->running is 0; the
- *    event thread sets running (seq_cst) before it checks removed, so either
- *    it sees removed and skips the call, or remove sees running and waits.
- *    Only then is release() run and the struct retired. On the event thread
- *    (inside a callback) remove does not wait: the listener goes to the
- *    deferred list and release() runs at the next quiescent point.
- *  - release() runs exactly once per listener: by the remover, by reclaim
- *    (deferred), or by registry_fini for listeners still registered at
- *    destroy. A zombie has already been released; it is only freed.
+ *    no reference count. To bound that memory whatever names a host passes
+ *    (a typo'd name never fires), a registry holds at most
+ *    FFIRT__EV_MAX_CHANNELS named channels; an add for a new name beyond
+ *    that fails (id 0, logged). Names that have a channel keep working.
  *  - Ids: next_id under reg_lock, first 1, +1 per successful add, never
  *    reused; add fails once 2^53 is reached. remove_all keeps the counter.
+ *    Ids are found through a chained hash map (ev->map, reg_lock).
+ *
+ * Ordering of the atomics of the registry (acquire load <- release store: what it publishes):
+ *  table, slots  | channel_find acquire <- channel_get's release stores | channel name, hash, slots
+ *  chan_version  | channel cache acquire <- release increment after the | the new channel: a miss
+ *                |   slot store (channel_get)                           |   cached under it is true
+ *  channel list  | delivery's seq_cst reload <- rebuild's seq_cst store | the array, its listeners
+ *  hazard[i]     | writers' seq_cst loads <- event thread's seq_cst     | "held": Dekker with the
+ *                |   store before its list reload (thread.c hold())     |   list store above
+ *  removed,      | seq_cst both sides: Dekker of remove and call()      | skip the call or wait
+ *   running      |                                                      |
+ *  idle_waiters  | seq_cst: remover's increment / thread's load         | no lost wake-up
+ *  reclaim_      | seq_cst: set_reclaim / the park check (thread.c)     | no lost wake-up
+ *   pending      |                                                      |
+ *  count[],total | relaxed, written under reg_lock                      | a snapshot (coherence)
  */
 #include <sched.h>
 #include <stdlib.h>
@@ -72,8 +102,12 @@ ffirt__channel *ffirt__channel_find(ffirt_events *ev, const char *name, size_t n
 /* A per-thread cache of (events object, type descriptor) -> channel, so a
  * hot emit does not hash its name. Safe because channels live as long as
  * their events object and uid is never reused. A miss (no channel yet) is
- * cached too, valid while no channel is created (chan_version unchanged;
- * read relaxed: an add that happened before the emit is seen by coherence). */
+ * cached too, valid while no channel is created (chan_version unchanged).
+ * The version is loaded with acquire: it pairs with the release increment
+ * in channel_get, which follows the slot's store, so a thread that sees
+ * the new version and misses the cache finds the new channel; with a
+ * relaxed load a weakly ordered CPU could look the table up, miss the
+ * channel, and cache that miss under the new version for good. */
 typedef struct chan_cache_entry {
   uint64_t uid;
   const ffirt_event_type *type;
@@ -85,7 +119,7 @@ static _Thread_local chan_cache_entry chan_cache[8];
 
 ffirt__channel *ffirt__channel_for_type(ffirt_events *ev, const ffirt_event_type *type) {
   chan_cache_entry *e = &chan_cache[((uintptr_t)type >> 4) & 7];
-  uint64_t v = atomic_load_explicit(&ev->chan_version, memory_order_relaxed);
+  uint64_t v = atomic_load_explicit(&ev->chan_version, memory_order_acquire);
   if (e->uid == ev->uid && e->type == type && e->name == type->name && (e->ch || e->version == v))
     return e->ch;
   size_t n;
@@ -107,6 +141,13 @@ static void table_put(ffirt__ctable *t, ffirt__channel *c) {
 static ffirt__channel *channel_get(ffirt_events *ev, const char *name, size_t n, uint64_t h) {
   ffirt__channel *c = ffirt__channel_find(ev, name, n, h);
   if (c) return c;
+  if (ev->nchannels >= FFIRT__EV_MAX_CHANNELS) {
+    ffirt_log(FFIRT_LOG_WARN,
+              "event listener for '%.*s' refused: this registry already keeps %zu event names "
+              "(the maximum; names that already have listeners still work)",
+              (int)ffirt_utf8_cut(name, n, 64), name, (size_t)FFIRT__EV_MAX_CHANNELS);
+    return NULL;
+  }
   ffirt__ctable *t = atomic_load_explicit(&ev->table, memory_order_relaxed);
   size_t size = t ? t->mask + 1 : 0;
   if ((ev->nchannels + 1) * 2 > size) {
@@ -145,107 +186,177 @@ static ffirt__channel *channel_get(ffirt_events *ev, const char *name, size_t n,
 }
 
 static void set_reclaim(ffirt_events *ev) {
-  /* release: pairs with the acquire in reclaim's fast check; the lists
-   * themselves are read under reg_lock. */
-  atomic_store_explicit(&ev->reclaim_pending, 1, memory_order_release);
+  /* seq_cst: the event thread checks it (seq_cst) after announcing it
+   * parks; one of the two sees the other (thread.c park()). */
+  atomic_store_explicit(&ev->reclaim_pending, 1, memory_order_seq_cst);
 }
 
-/* seq_cst: pairs with the event thread's seq_cst increments of dgen around
- * a delivery and its seq_cst loads of the arrays (see the design notes). */
-static uint64_t delivery_gen(ffirt_events *ev) {
-  return atomic_load_explicit(&ev->dgen, memory_order_seq_cst);
-}
-
-static void retire_array(ffirt_events *ev, ffirt__larray *a) {
-  if (!a) return;
-  a->stamp = delivery_gen(ev);
-  if (!(a->stamp & 1)) {
-    ffirt_free(a);
-    return;
-  }
-  a->next_retired = ev->retired_arrays;
-  ev->retired_arrays = a;
-  set_reclaim(ev);
-}
-
-static void retire_listener(ffirt_events *ev, ffirt__listener *l) {
-  l->stamp = delivery_gen(ev);
-  if (!(l->stamp & 1)) {
+/* Frees a retired array and the listeners buried with it. */
+static void array_free(ffirt__larray *a) {
+  ffirt__listener *l = a->orphans;
+  while (l) {
+    ffirt__listener *n = l->next;
     ffirt_free(l);
-    return;
+    l = n;
   }
-  l->next = ev->retired_listeners;
-  ev->retired_listeners = l;
-  set_reclaim(ev);
+  ffirt_free(a);
 }
 
-/* reg_lock held. Frees retired memory no delivery can hold any more. */
-static void sweep(ffirt_events *ev) {
-  if (!ev->retired_arrays && !ev->retired_listeners) return;
-  uint64_t g = delivery_gen(ev);
-  ffirt__larray **pa = &ev->retired_arrays;
+/* seq_cst: the load half of the hazard Dekker (the writer published the new
+ * array with a seq_cst store before). */
+static int hazardous(ffirt_events *ev, const ffirt__larray *a) {
+  return atomic_load_explicit(&ev->hazard[0], memory_order_seq_cst) == a ||
+         atomic_load_explicit(&ev->hazard[1], memory_order_seq_cst) == a;
+}
+
+/* reg_lock held. Frees retired arrays the event thread no longer holds;
+ * afterwards at most the two it holds now are left. */
+static void scan_retired(ffirt_events *ev) {
+  ffirt__larray **pa = &ev->retired;
   while (*pa) {
     ffirt__larray *a = *pa;
-    if (a->stamp != g) {
-      *pa = a->next_retired;
-      ffirt_free(a);
+    if (hazardous(ev, a)) {
+      pa = &a->next;
     } else {
-      pa = &a->next_retired;
-    }
-  }
-  ffirt__listener **pl = &ev->retired_listeners;
-  while (*pl) {
-    ffirt__listener *l = *pl;
-    if (l->stamp != g) {
-      *pl = l->next;
-      ffirt_free(l);
-    } else {
-      pl = &l->next;
+      *pa = a->next;
+      array_free(a);
     }
   }
 }
 
-/* reg_lock held. Drops array entry e (removed) when a rebuild leaves it out. */
-static void dropped_from_array(ffirt_events *ev, ffirt__listener *e) {
-  e->in_array = 0;
-  if (e->zombie) retire_listener(ev, e); /* already released: only memory left */
+/* reg_lock held. Frees l once nothing can reach it: not findable, not in
+ * its channel's published array, nobody waiting on it, and (checked here)
+ * not in an array the event thread still holds; in that case l is freed
+ * with that array. At most one held array can contain l (one per hazard
+ * slot, and l belongs to one channel). */
+static void maybe_free(ffirt_events *ev, ffirt__listener *l) {
+  if (l->findable || l->in_array || l->waiters) return;
+  scan_retired(ev);
+  for (ffirt__larray *a = ev->retired; a; a = a->next) {
+    for (size_t i = 0; i < a->n; i++) {
+      if (a->items[i] == l) {
+        l->next = a->orphans;
+        a->orphans = l;
+        return;
+      }
+    }
+  }
+  ffirt_free(l);
 }
 
 /*
- * reg_lock held. Publishes ch's array minus removed entries, plus add (may be
- * NULL). Returns FFIRT_ENOMEM with nothing changed when the new array cannot
- * be allocated.
+ * reg_lock held. Publishes ch's array without drop (may be NULL) and with
+ * add (may be NULL) appended. When a remove could not allocate its array
+ * earlier (ch->stale), the removed listeners it left behind are dropped
+ * too. Returns FFIRT_ENOMEM with nothing changed when the new array cannot
+ * be allocated; then drop stays in the array, flagged removed (delivery
+ * skips it), until a later rebuild.
  */
-static int rebuild(ffirt_events *ev, ffirt__channel *ch, ffirt__listener *add) {
+static int rebuild(ffirt_events *ev, ffirt__channel *ch, ffirt__listener *add,
+                   ffirt__listener *drop) {
   ffirt__larray *old = atomic_load_explicit(&ch->list, memory_order_relaxed);
-  size_t keep = add ? 1 : 0;
   size_t n = old ? old->n : 0;
-  for (size_t i = 0; i < n; i++)
-    if (!atomic_load_explicit(&old->items[i]->removed, memory_order_relaxed)) keep++;
+  int filter = ch->stale;
+  size_t keep = n + (add != NULL);
+  if (filter) {
+    for (size_t i = 0; i < n; i++)
+      if (atomic_load_explicit(&old->items[i]->removed, memory_order_relaxed)) keep--;
+  } else if (drop && drop->in_array) {
+    keep--;
+  }
   ffirt__larray *na = NULL;
   if (keep) {
     na = ffirt_malloc(sizeof *na + keep * sizeof na->items[0]);
-    if (!na) return FFIRT_ENOMEM;
-    na->next_retired = NULL;
+    if (!na) {
+      if (drop) ch->stale = 1;
+      return FFIRT_ENOMEM;
+    }
+    na->next = NULL;
+    na->orphans = NULL;
     na->n = 0;
-    for (size_t i = 0; i < n; i++)
-      if (!atomic_load_explicit(&old->items[i]->removed, memory_order_relaxed))
-        na->items[na->n++] = old->items[i];
-    if (add) {
-      na->items[na->n++] = add;
-      add->in_array = 1;
+    for (size_t i = 0; i < n; i++) {
+      ffirt__listener *e = old->items[i];
+      if (filter ? !atomic_load_explicit(&e->removed, memory_order_relaxed) : e != drop)
+        na->items[na->n++] = e;
+    }
+    if (add) na->items[na->n++] = add;
+  }
+  /* seq_cst: a release for delivery (it sees the array and its listeners)
+   * and the store half of the hazard Dekker with the loads below. */
+  atomic_store_explicit(&ch->list, na, memory_order_seq_cst);
+  if (add) add->in_array = 1;
+  ch->stale = 0;
+  if (!old) return 0;
+  int held = hazardous(ev, old);
+  if (held) {
+    old->next = ev->retired;
+    ev->retired = old;
+  }
+  /* Everything old had and na has not is out of the published array now. */
+  for (size_t i = 0; i < n; i++) {
+    ffirt__listener *e = old->items[i];
+    if (filter ? atomic_load_explicit(&e->removed, memory_order_relaxed) : e == drop) {
+      e->in_array = 0;
+      maybe_free(ev, e); /* finds old when it is held */
     }
   }
-  /* seq_cst (a release at least: delivery's load of list sees every item's
-   * fields): ordered before the loads of dgen in retire_array and
-   * retire_listener. Publish first: a zombie dropped here may be freed at
-   * once, so no published array may still point to it. */
-  atomic_store_explicit(&ch->list, na, memory_order_seq_cst);
-  for (size_t i = 0; i < n; i++)
-    if (atomic_load_explicit(&old->items[i]->removed, memory_order_relaxed))
-      dropped_from_array(ev, old->items[i]);
-  retire_array(ev, old);
+  if (!held) array_free(old);
   return 0;
+}
+
+/* ---- the id map (reg_lock) */
+
+static ffirt__listener **map_slot(ffirt_events *ev, uint64_t id) {
+  return &ev->map[(size_t)id & ev->map_mask];
+}
+
+static ffirt__listener *map_find(ffirt_events *ev, uint64_t id) {
+  if (!ev->map) return NULL;
+  for (ffirt__listener *l = *map_slot(ev, id); l; l = l->hnext)
+    if (l->id == id) return l;
+  return NULL;
+}
+
+/* Makes room for one more entry: 0 or FFIRT_ENOMEM. */
+static int map_reserve(ffirt_events *ev) {
+  size_t size = ev->map ? ev->map_mask + 1 : 0;
+  if (ev->nmap < size) return 0;
+  size_t nsize = size ? size * 2 : 16;
+  ffirt__listener **nm = ffirt_calloc(nsize, sizeof *nm);
+  if (!nm) return FFIRT_ENOMEM;
+  for (size_t i = 0; i < size; i++) {
+    ffirt__listener *l = ev->map[i];
+    while (l) {
+      ffirt__listener *next = l->hnext;
+      l->hnext = nm[(size_t)l->id & (nsize - 1)];
+      nm[(size_t)l->id & (nsize - 1)] = l;
+      l = next;
+    }
+  }
+  ffirt_free(ev->map);
+  ev->map = nm;
+  ev->map_mask = nsize - 1;
+  return 0;
+}
+
+static void map_insert(ffirt_events *ev, ffirt__listener *l) {
+  ffirt__listener **s = map_slot(ev, l->id);
+  l->hnext = *s;
+  *s = l;
+  ev->nmap++;
+}
+
+/* Unlinks l (it is gone) and drops the map's reference. */
+static void map_remove(ffirt_events *ev, ffirt__listener *l) {
+  for (ffirt__listener **p = map_slot(ev, l->id); *p; p = &(*p)->hnext) {
+    if (*p == l) {
+      *p = l->hnext;
+      ev->nmap--;
+      l->findable = 0;
+      maybe_free(ev, l);
+      return;
+    }
+  }
 }
 
 int ffirt__registry_init(ffirt_events *ev) {
@@ -259,6 +370,13 @@ int ffirt__registry_init(ffirt_events *ev) {
   if (!rc) {
     rc = pthread_cond_init(&ev->idle_cv, &ca);
     if (rc) pthread_mutex_destroy(&ev->idle_lock);
+  }
+  if (!rc) {
+    rc = pthread_cond_init(&ev->gone_cv, &ca);
+    if (rc) {
+      pthread_cond_destroy(&ev->idle_cv);
+      pthread_mutex_destroy(&ev->idle_lock);
+    }
   }
   pthread_condattr_destroy(&ca);
   if (rc) {
@@ -275,94 +393,74 @@ int ffirt__registry_init(ffirt_events *ev) {
   atomic_init(&ev->total, 0);
   atomic_init(&ev->reclaim_pending, 0);
   atomic_init(&ev->idle_waiters, 0);
-  atomic_init(&ev->dgen, 0);
+  atomic_init(&ev->hazard[0], NULL);
+  atomic_init(&ev->hazard[1], NULL);
   ev->next_id = 1;
   return 0;
 }
 
-static void free_listener_list(ffirt__listener *l) {
-  while (l) {
-    ffirt__listener *n = l->next;
-    ffirt_free(l);
-    l = n;
-  }
-}
-
-static void free_array_list(ffirt__larray *a) {
-  while (a) {
-    ffirt__larray *n = a->next_retired;
-    ffirt_free(a);
-    a = n;
-  }
-}
-
-/* Runs release for listeners removed from inside a callback, then hands
- * their memory to the retired list (or keeps zombies in their array). */
+/* Event thread (holding no array) or destroy: releases the listeners
+ * removed without waiting and makes them gone. */
 static void finish_deferred(ffirt_events *ev, ffirt__listener *d) {
   for (ffirt__listener *l = d; l; l = l->next)
     if (l->release) l->release(l->ud);
   pthread_mutex_lock(&ev->reg_lock);
   while (d) {
     ffirt__listener *n = d->next;
-    if (d->in_array)
-      d->zombie = 1;
-    else
-      retire_listener(ev, d);
+    map_remove(ev, d);
     d = n;
   }
+  pthread_cond_broadcast(&ev->gone_cv);
   pthread_mutex_unlock(&ev->reg_lock);
 }
 
 void ffirt__registry_reclaim(ffirt_events *ev) {
-  /* acquire: pairs with set_reclaim's release (the lists are then read under
-   * reg_lock anyway; this only makes the fast path exact). */
-  if (!atomic_load_explicit(&ev->reclaim_pending, memory_order_acquire)) return;
+  /* seq_cst: see set_reclaim. */
+  if (!atomic_load_explicit(&ev->reclaim_pending, memory_order_seq_cst)) return;
   pthread_mutex_lock(&ev->reg_lock);
   ffirt__listener *deferred = ev->deferred;
   ev->deferred = NULL;
+  atomic_store_explicit(&ev->reclaim_pending, 0, memory_order_relaxed);
+  scan_retired(ev);
   pthread_mutex_unlock(&ev->reg_lock);
   if (deferred) finish_deferred(ev, deferred);
-  pthread_mutex_lock(&ev->reg_lock);
-  ffirt__larray *arrays = ev->retired_arrays;
-  ffirt__listener *ls = ev->retired_listeners;
-  ev->retired_arrays = NULL;
-  ev->retired_listeners = NULL;
-  atomic_store_explicit(&ev->reclaim_pending, ev->deferred != NULL, memory_order_relaxed);
-  pthread_mutex_unlock(&ev->reg_lock);
-  free_array_list(arrays);
-  free_listener_list(ls);
 }
 
 void ffirt__registry_fini(ffirt_events *ev) {
-  /* The event thread is joined: nothing reads the registry any more, but
-   * release callbacks may still call add/remove on ev (documented as not
-   * allowed after destroy started; they would only touch the lists). */
+  /* The event thread is gone: nothing reads the registry any more. Release
+   * callbacks must not add or remove on ev any more (documented). */
   ffirt__listener *deferred = ev->deferred;
   ev->deferred = NULL;
   if (deferred) finish_deferred(ev, deferred);
-  /* Release callbacks must not add or remove on ev any more (documented);
-   * iterate a stable count in case one does anyway. */
-  size_t nall = ev->nall;
-  for (size_t i = 0; i < nall && i < ev->nall; i++) {
-    ffirt__listener *l = ev->all[i];
-    if (l->release) l->release(l->ud);
-  }
-  /* Every listener is now in exactly one place: a live array (live or
-   * zombie), the retired list, or neither (removed, never in an array: not
-   * possible, removal retires). Free arrays' members first. */
+  size_t size = ev->map ? ev->map_mask + 1 : 0;
+  for (size_t i = 0; i < size; i++)
+    for (ffirt__listener *l = ev->map[i]; l; l = l->hnext)
+      if (l->release) l->release(l->ud);
+  /* Every listener is now findable (freed below), or gone and only in a
+   * published array (a remove that could not allocate), or buried with a
+   * retired array. */
   ffirt__channel *chans[2] = {&ev->wild, ev->channels};
   for (int k = 0; k < 2; k++) {
     for (ffirt__channel *c = chans[k]; c; c = k ? c->next : NULL) {
       ffirt__larray *a = atomic_load_explicit(&c->list, memory_order_relaxed);
-      if (a)
-        for (size_t i = 0; i < a->n; i++)
-          ffirt_free(a->items[i]);
-      ffirt_free(a);
+      if (!a) continue;
+      for (size_t i = 0; i < a->n; i++)
+        if (!a->items[i]->findable) ffirt_free(a->items[i]);
+      array_free(a);
     }
   }
-  free_array_list(ev->retired_arrays);
-  free_listener_list(ev->retired_listeners);
-  ffirt_free(ev->all);
+  atomic_store_explicit(&ev->hazard[0], NULL, memory_order_relaxed);
+  atomic_store_explicit(&ev->hazard[1], NULL, memory_order_relaxed);
+  scan_retired(ev);
+  for (size_t i = 0; i < size; i++) {
+    ffirt__listener *l = ev->map[i];
+    while (l) {
+      ffirt__listener *n = l->hnext;
+      ffirt_free(l);
+      l = n;
+    }
+  }
+  ffirt_free(ev->map);
   ffirt__channel *c = ev->channels;
   while (c) {
     ffirt__channel *n = c->next;
@@ -376,6 +474,7 @@ void ffirt__registry_fini(ffirt_events *ev) {
     ffirt_free(t);
     t = o;
   }
+  pthread_cond_destroy(&ev->gone_cv);
   pthread_cond_destroy(&ev->idle_cv);
   pthread_mutex_destroy(&ev->idle_lock);
   pthread_mutex_destroy(&ev->reg_lock);
@@ -396,22 +495,16 @@ uint64_t ffirt_events_add(ffirt_events *ev, const char *name, ffirt_listener_kin
   atomic_init(&l->running, 0);
   uint64_t id = 0;
   pthread_mutex_lock(&ev->reg_lock);
-  sweep(ev);
+  scan_retired(ev);
   if (ev->next_id >= FFIRT__EV_MAX_ID) goto out;
   ffirt__channel *ch = n ? channel_get(ev, name, n, h) : &ev->wild;
-  if (!ch) goto out;
-  if (ev->nall == ev->capall) {
-    size_t ncap = ev->capall ? ev->capall * 2 : 16;
-    ffirt__listener **na = ffirt_realloc(ev->all, ncap * sizeof *na);
-    if (!na) goto out;
-    ev->all = na;
-    ev->capall = ncap;
-  }
+  if (!ch || map_reserve(ev)) goto out;
   l->ch = ch;
   l->id = ev->next_id;
-  if (rebuild(ev, ch, l)) goto out;
+  if (rebuild(ev, ch, l, NULL)) goto out;
   id = ev->next_id++;
-  ev->all[ev->nall++] = l;
+  l->findable = 1;
+  map_insert(ev, l);
   /* The counts may be read relaxed: an emit that must see this listener
    * (add happened-before it) sees the new value by coherence. */
   atomic_fetch_add_explicit(&ch->count[kind], 1, memory_order_relaxed);
@@ -423,10 +516,10 @@ out:
   return id;
 }
 
-/* reg_lock held. Unlinks l from everything but its array (rebuild, or
- * zombie on OOM); the caller waits for it and releases it. */
+/* reg_lock held. Takes registered l out of its channel: removed (seq_cst,
+ * the handshake with the event thread), counts, array (on ENOMEM it stays
+ * in the array, flagged removed, and the next rebuild drops it). */
 static void detach_locked(ffirt_events *ev, ffirt__listener *l) {
-  /* seq_cst: the removed/running handshake with the event thread. */
   atomic_store_explicit(&l->removed, 1, memory_order_seq_cst);
   atomic_fetch_sub_explicit(&l->ch->count[l->kind], 1, memory_order_relaxed);
   atomic_fetch_sub_explicit(&ev->total, 1, memory_order_relaxed);
@@ -460,83 +553,126 @@ static void wait_not_running(ffirt_events *ev, ffirt__listener *l) {
   pthread_mutex_unlock(&ev->idle_lock);
 }
 
-/* After wait_not_running and release: hands l's memory to reclamation. */
-static void retire_after_release(ffirt_events *ev, ffirt__listener **ls, size_t n) {
+/* reg_lock held, l detaching and referenced by the caller: waits until its
+ * remover made it gone. */
+static void wait_gone_locked(ffirt_events *ev, ffirt__listener *l) {
+  while (l->findable)
+    pthread_cond_wait(&ev->gone_cv, &ev->reg_lock);
+}
+
+/* Not on the event thread, reg_lock not held: l (detached, findable) is
+ * not running any more; release it and make it gone. */
+static void finish(ffirt_events *ev, ffirt__listener *l) {
+  if (l->release) l->release(l->ud);
   pthread_mutex_lock(&ev->reg_lock);
-  for (size_t i = 0; i < n; i++) {
-    if (ls[i]->in_array)
-      ls[i]->zombie = 1;
-    else
-      retire_listener(ev, ls[i]);
-  }
+  map_remove(ev, l);
+  pthread_cond_broadcast(&ev->gone_cv);
   pthread_mutex_unlock(&ev->reg_lock);
 }
 
-int ffirt_events_remove(ffirt_events *ev, uint64_t id) {
+/* reg_lock held: hands l to the event thread (release at its next
+ * quiescent point). */
+static void defer_locked(ffirt_events *ev, ffirt__listener *l) {
+  l->next = ev->deferred;
+  ev->deferred = l;
+}
+
+int ffirt__events_remove(ffirt_events *ev, uint64_t id, int nowait) {
   if (!ev || !id) return FFIRT_ENOTFOUND;
+  nowait = nowait || ffirt_events_on_thread(ev);
   pthread_mutex_lock(&ev->reg_lock);
-  sweep(ev);
-  ffirt__listener *l = NULL;
-  for (size_t i = 0; i < ev->nall; i++) {
-    if (ev->all[i]->id == id) {
-      l = ev->all[i];
-      ev->all[i] = ev->all[--ev->nall];
-      break;
-    }
-  }
+  scan_retired(ev);
+  ffirt__listener *l = map_find(ev, id);
   if (!l) {
     pthread_mutex_unlock(&ev->reg_lock);
     return FFIRT_ENOTFOUND;
   }
+  if (atomic_load_explicit(&l->removed, memory_order_relaxed)) {
+    /* Detaching: another remover finishes it. Wait like it does. */
+    if (!nowait) {
+      l->waiters++;
+      wait_gone_locked(ev, l);
+      l->waiters--;
+      maybe_free(ev, l);
+    }
+    pthread_mutex_unlock(&ev->reg_lock);
+    return FFIRT_ENOTFOUND;
+  }
   detach_locked(ev, l);
-  (void)rebuild(ev, l->ch, NULL); /* on ENOMEM l stays in the array as a zombie */
-  if (ffirt_events_on_thread(ev)) {
-    /* Inside a callback: never wait (it may be l itself that runs). */
-    l->next = ev->deferred;
-    ev->deferred = l;
+  (void)rebuild(ev, l->ch, NULL, l);
+  if (nowait) {
+    defer_locked(ev, l);
     set_reclaim(ev);
     pthread_mutex_unlock(&ev->reg_lock);
+    if (!ffirt_events_on_thread(ev)) ffirt__wake_consumer(ev);
     return 0;
   }
   pthread_mutex_unlock(&ev->reg_lock);
   wait_not_running(ev, l);
-  if (l->release) l->release(l->ud);
-  retire_after_release(ev, &l, 1);
+  finish(ev, l);
   return 0;
 }
 
-void ffirt_events_remove_all(ffirt_events *ev) {
+int ffirt_events_remove(ffirt_events *ev, uint64_t id) { return ffirt__events_remove(ev, id, 0); }
+
+void ffirt__events_remove_all(ffirt_events *ev, int nowait) {
   if (!ev) return;
+  nowait = nowait || ffirt_events_on_thread(ev);
+  ffirt__listener *victims = NULL, *waitees = NULL;
   pthread_mutex_lock(&ev->reg_lock);
-  ffirt__listener **victims = ev->all;
-  size_t n = ev->nall;
-  ev->all = NULL;
-  ev->nall = ev->capall = 0;
-  for (size_t i = 0; i < n; i++)
-    detach_locked(ev, victims[i]);
-  /* Empty arrays are NULL: no allocation, cannot fail. */
+  scan_retired(ev);
+  size_t size = ev->map ? ev->map_mask + 1 : 0;
+  for (size_t i = 0; i < size; i++) {
+    for (ffirt__listener *l = ev->map[i]; l; l = l->hnext) {
+      if (atomic_load_explicit(&l->removed, memory_order_relaxed)) {
+        if (nowait) continue;
+        l->waiters++;
+        l->wnext = waitees;
+        waitees = l;
+      } else {
+        detach_locked(ev, l);
+        l->wnext = victims;
+        victims = l;
+      }
+    }
+  }
+  /* Every listener is removed: the arrays become NULL (no allocation). */
   ffirt__channel *chans[2] = {&ev->wild, ev->channels};
   for (int k = 0; k < 2; k++)
     for (ffirt__channel *c = chans[k]; c; c = k ? c->next : NULL)
-      (void)rebuild(ev, c, NULL);
-  if (ffirt_events_on_thread(ev)) {
-    for (size_t i = 0; i < n; i++) {
-      victims[i]->next = ev->deferred;
-      ev->deferred = victims[i];
-    }
-    if (n) set_reclaim(ev);
+      if (atomic_load_explicit(&c->list, memory_order_relaxed)) {
+        c->stale = 1; /* drop every removed listener: all of them */
+        (void)rebuild(ev, c, NULL, NULL);
+      }
+  if (nowait) {
+    for (ffirt__listener *l = victims; l; l = l->wnext)
+      defer_locked(ev, l);
+    if (victims) set_reclaim(ev);
     pthread_mutex_unlock(&ev->reg_lock);
-    ffirt_free(victims);
+    if (victims && !ffirt_events_on_thread(ev)) ffirt__wake_consumer(ev);
     return;
   }
   pthread_mutex_unlock(&ev->reg_lock);
-  for (size_t i = 0; i < n; i++) {
-    wait_not_running(ev, victims[i]);
-    if (victims[i]->release) victims[i]->release(victims[i]->ud);
+  for (ffirt__listener *l = victims; l;) {
+    ffirt__listener *n = l->wnext; /* l may be freed by finish */
+    wait_not_running(ev, l);
+    finish(ev, l);
+    l = n;
   }
-  retire_after_release(ev, victims, n);
-  ffirt_free(victims);
+  if (waitees) {
+    pthread_mutex_lock(&ev->reg_lock);
+    while (waitees) {
+      ffirt__listener *n = waitees->wnext;
+      wait_gone_locked(ev, waitees);
+      waitees->waiters--;
+      maybe_free(ev, waitees);
+      waitees = n;
+    }
+    pthread_mutex_unlock(&ev->reg_lock);
+  }
 }
+
+void ffirt_events_remove_all(ffirt_events *ev) { ffirt__events_remove_all(ev, 0); }
 
 size_t ffirt_events_count(ffirt_events *ev, const char *name, ffirt_listener_kind kind) {
   if (!ev || (kind != FFIRT_LISTENER_NATIVE && kind != FFIRT_LISTENER_CBOR)) return 0;

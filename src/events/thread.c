@@ -4,32 +4,74 @@
  *
  * Design notes:
  *  - One thread per ffirt_events runs every listener (abi.md 4.3.4). It
- *    consumes the ring oldest first; between two events it reclaims retired
- *    registry memory (it then holds no listener array) and, every
- *    LIVENESS_EVERY events or on each wake-up, checks liveness.
+ *    consumes the ring oldest first; between two events (holding no
+ *    listener array) it runs the releases of listeners removed without
+ *    waiting (registry.c) and, every LIVENESS_EVERY events or on each
+ *    wake-up, checks liveness.
  *  - Calling a listener: store running = 1 (seq_cst), load removed
  *    (seq_cst), call unless removed, store running = 0 (seq_cst), then wake
  *    removers if any wait (idle_waiters, seq_cst). This is the Dekker
  *    handshake with ffirt_events_remove(): a remover either sees running
  *    and waits, or the thread sees removed and skips. No lock is held
  *    while a listener runs.
- *  - A delivery loads both arrays (per-event and wildcard) before calling
+ *  - A delivery holds both arrays (per-event and wildcard) before calling
  *    anyone, so a listener added during the delivery is not called for it.
- *  - Parking: spin a little, then store sleeping = 1 (seq_cst), recheck the
- *    ring (seq_cst load), and wait on wake_cv under wake_lock with a timeout
- *    (the liveness tick). Producers publish a cell with a seq_cst store and
- *    then load sleeping (seq_cst) and signal only when it is set; wake_lock
- *    makes the signal impossible to lose. (Seq_cst operations rather than
- *    fences: GCC's ThreadSanitizer does not model fences.)
+ *    Holding = announcing the array in hazard slot 0 or 1 (seq_cst store),
+ *    then reloading the channel's array (seq_cst) until both agree; the
+ *    slots are cleared (release) after the last call. Writers free a
+ *    replaced array only when no slot names it (registry.c).
+ *  - The channel of an event is the one found at emit; when there was none
+ *    (nobody listened to that name then, only wildcards), it is looked up
+ *    again at delivery, so a listener added for a new name between the
+ *    emit and the delivery gets the event (in the forms that were built).
+ *  - An event whose payload could not be built (a hook error, queue.c) is
+ *    delivered as RET_ERR with a text naming the event and the reason to
+ *    its CBOR listeners (per-event, then wildcard), once each; native
+ *    listeners are not called (there is nothing to give them).
+ *  - Parking: spin as spin.h's shared policy allows (adaptive budget of at
+ *    most SPIN_NS, sched_yield after the first microseconds, none when the
+ *    process's spin slots are taken or after a preemption), then store
+ *    sleeping = TIMED or DEEP (seq_cst), recheck the ring, stop and reclaim_pending (seq_cst
+ *    loads), and futex-wait on sleeping. TIMED waits at most the liveness
+ *    tick (stall_ms / 4) and is used while the monitored thread is awake;
+ *    DEEP has no timeout and is used when nothing needs a clock (liveness
+ *    off, or the monitored thread idle for a few checks, liveness.c): an
+ *    idle context's event thread then never wakes. Producers publish a cell
+ *    (and removers defer a release, registry.c) with a seq_cst store, then
+ *    load sleeping (seq_cst) and, only when it
+ *    is set, exchange it to 0 and futex-wake: one wake-up per park, none
+ *    while the thread runs. ffirt_events_idle(ev, 0) wakes a DEEP sleeper
+ *    the same way (Dekker on idle/sleeping, see liveness.c). (Seq_cst
+ *    operations rather than fences: GCC's ThreadSanitizer does not model
+ *    fences.)
  *  - dropped_events: when the thread claims an event (so the queue has room
  *    again) and drops are pending, it reports them first, in-thread. Built-in
  *    events (dropped_events, liveness) never enter the queue, so a full queue
  *    cannot delay or drop them.
  *  - Destroy: closed = 1, wait for in-progress emits, stop = 1 and wake; the
  *    thread drains (delivers, or frees and counts as dropped when the policy
- *    is DISCARD), exits; destroy joins, then releases the registry.
+ *    is DISCARD), exits; destroy joins, then releases the registry. With a
+ *    deadline (context destroy) it waits on exit_cv until then; if the
+ *    thread is still inside a listener, destroy sets abandoned and detaches
+ *    it, and the thread frees everything itself when it exits (exit_lock
+ *    orders the two: whoever comes second does the freeing).
+ *
+ * Ordering of the atomics used here (acquire load <- release store: what it publishes):
+ *  cell seq      | see queue.c                                          | the event's record
+ *  running,      | seq_cst both sides: Dekker with remove               | skip the call or wait
+ *   removed      |                                                      |
+ *  idle_waiters  | seq_cst: the remover's increment / our load          | no lost wake-up
+ *  hazard[i]     | seq_cst store + list reload <- writer's publish and  | the array stays alive
+ *                |   hazard loads (registry.c); NULL store release      |   while held
+ *  sleeping      | seq_cst store, then seq_cst ring / stop / reclaim    | no lost wake-up
+ *                |   recheck; producers' seq_cst exchange to 0 + wake   |
+ *  stop          | acquire <- destroy's seq_cst store (after the drain) | every publication
+ *  exited,       | under exit_lock                                      | who frees ev
+ *   abandoned    |                                                      |
  */
+#include <errno.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -37,8 +79,7 @@
 #include "events/events_internal.h"
 
 #define LIVENESS_EVERY 32 /* events between two liveness checks while busy */
-#define SPIN_ROUNDS 200   /* polls of the ring before yielding */
-#define YIELD_ROUNDS 20   /* yields before parking */
+#define SPIN_NS 20000u    /* longest spin for the next event before parking */
 
 static _Thread_local ffirt_events *tls_events; /* set on the event thread */
 
@@ -54,19 +95,12 @@ void ffirt_events_config_init(ffirt_events_config *cfg) {
   cfg->stall_ms = 1000;
 }
 
-static inline void cpu_relax(void) {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  __asm__ __volatile__("yield");
-#endif
-}
-
-static inline void call(ffirt_events *ev, ffirt__listener *l, const void *msg, size_t len) {
+static inline void call(ffirt_events *ev, ffirt__listener *l, int ret, const void *msg,
+                        size_t len) {
   /* seq_cst (both): Dekker with remove's store of removed / load of running. */
   atomic_store_explicit(&l->running, 1, memory_order_seq_cst);
   if (!atomic_load_explicit(&l->removed, memory_order_seq_cst))
-    l->cb(RET_OK, (const char *)msg, len, l->ud);
+    l->cb(ret, (const char *)msg, len, l->ud);
   /* seq_cst: the store must be ordered before the idle_waiters load (a
    * remover increments idle_waiters, then loads running). It also releases
    * the callback's effects to the remover. */
@@ -78,38 +112,50 @@ static inline void call(ffirt_events *ev, ffirt__listener *l, const void *msg, s
   }
 }
 
-void ffirt__deliver(ffirt_events *ev, const ffirt_event_type *type, ffirt__channel *ch,
-                    const void *native, const uint8_t *env, size_t env_len) {
-  /* seq_cst: dgen odd = "holding arrays" (registry.c frees what writers
-   * retire only when dgen is even or has moved on); the increment must be
-   * ordered before the array loads, which a writer's seq_cst publication
-   * and dgen load mirror. */
-  atomic_fetch_add_explicit(&ev->dgen, 1, memory_order_seq_cst);
-  ffirt__larray *a = ch ? atomic_load_explicit(&ch->list, memory_order_seq_cst) : NULL;
-  ffirt__larray *w = atomic_load_explicit(&ev->wild.list, memory_order_seq_cst);
-  if (a) {
-    for (size_t i = 0; i < a->n; i++) {
-      ffirt__listener *l = a->items[i];
+/* Loads the array published in *list and announces it in hazard slot i:
+ * store the hazard, reload, retry until both agree (registry.c frees an
+ * array only when no hazard names it after it was replaced). The slot is
+ * NULL between deliveries, so an empty channel costs one load. */
+static ffirt__larray *hold(ffirt_events *ev, int i, _Atomic(ffirt__larray *) *list) {
+  ffirt__larray *a = atomic_load_explicit(list, memory_order_acquire);
+  while (a) {
+    /* seq_cst (store and reload): the Dekker with a writer's seq_cst
+     * publication and its seq_cst hazard loads. */
+    atomic_store_explicit(&ev->hazard[i], a, memory_order_seq_cst);
+    ffirt__larray *b = atomic_load_explicit(list, memory_order_seq_cst);
+    if (b == a) return a;
+    a = b;
+  }
+  atomic_store_explicit(&ev->hazard[i], NULL, memory_order_release);
+  return NULL;
+}
+
+void ffirt__deliver(ffirt_events *ev, const ffirt__delivery *d) {
+  /* Both arrays are held before anyone is called: a listener added during
+   * the delivery is not called for it. */
+  ffirt__larray *a = d->ch ? hold(ev, 0, &d->ch->list) : NULL;
+  ffirt__larray *w = hold(ev, 1, &ev->wild.list);
+  FFIEventView view = {d->name, d->native, d->size};
+  for (int k = 0; k < 2; k++) {
+    ffirt__larray *arr = k ? w : a;
+    if (!arr) continue;
+    for (size_t i = 0; i < arr->n; i++) {
+      ffirt__listener *l = arr->items[i];
       if (l->kind == FFIRT_LISTENER_NATIVE) {
-        if (native) call(ev, l, native, type->size);
-      } else if (env) {
-        call(ev, l, env, env_len);
+        if (d->native) {
+          if (k)
+            call(ev, l, RET_OK, &view, sizeof view);
+          else
+            call(ev, l, RET_OK, d->native, d->size);
+        }
+      } else if (d->env) {
+        call(ev, l, d->ret, d->env, d->env_len);
       }
     }
   }
-  if (w) {
-    FFIEventView view = {type->name, native, type->size};
-    for (size_t i = 0; i < w->n; i++) {
-      ffirt__listener *l = w->items[i];
-      if (l->kind == FFIRT_LISTENER_NATIVE) {
-        if (native) call(ev, l, &view, sizeof view);
-      } else if (env) {
-        call(ev, l, env, env_len);
-      }
-    }
-  }
-  /* seq_cst: after the last use of a and w (release at least). */
-  atomic_fetch_add_explicit(&ev->dgen, 1, memory_order_seq_cst);
+  /* release: after the last use of a and w. */
+  atomic_store_explicit(&ev->hazard[0], NULL, memory_order_release);
+  atomic_store_explicit(&ev->hazard[1], NULL, memory_order_release);
 }
 
 int ffirt__events_dispatch(ffirt_events *ev, const ffirt_event_type *type, const void *payload) {
@@ -131,7 +177,8 @@ int ffirt__events_dispatch(ffirt_events *ev, const ffirt_event_type *type, const
     env = e.buf;
     env_len = ffirt_cbor_enc_size(&e);
   }
-  ffirt__deliver(ev, type, ch, native, env, env_len);
+  ffirt__delivery d = {type->name, type->size, ch, native, RET_OK, env, env_len};
+  ffirt__deliver(ev, &d);
   if (nc) ffirt_cbor_enc_release(&e);
   return 0;
 }
@@ -139,18 +186,49 @@ int ffirt__events_dispatch(ffirt_events *ev, const ffirt_event_type *type, const
 void ffirt__wake_consumer(ffirt_events *ev) {
   /* seq_cst: Dekker with park(): the producer's seq_cst publication of the
    * cell, then this load; the consumer's seq_cst store of sleeping, then
-   * its seq_cst load of the cell. One of the two sees the other's store. */
-  if (atomic_load_explicit(&ev->sleeping, memory_order_seq_cst)) {
-    pthread_mutex_lock(&ev->wake_lock);
-    pthread_cond_signal(&ev->wake_cv);
-    pthread_mutex_unlock(&ev->wake_lock);
-  }
+   * its seq_cst load of the cell. One of the two sees the other's store.
+   * The exchange makes one producer per park pay the wake-up. */
+  if (atomic_load_explicit(&ev->sleeping, memory_order_seq_cst) &&
+      atomic_exchange_explicit(&ev->sleeping, 0, memory_order_seq_cst))
+    ffirt__futex_wake(&ev->sleeping, 1);
 }
 
 static void report_drops(ffirt_events *ev) {
   if (!atomic_load_explicit(&ev->pending_report, memory_order_relaxed)) return;
   uint64_t n = atomic_exchange_explicit(&ev->pending_report, 0, memory_order_relaxed);
   if (n) (void)ffirt__events_dispatch(ev, &ffirt_event_dropped_events, &n);
+}
+
+/* Delivers the event in r: to its channel (looked up again when none was
+ * stored at emit: a listener added for a new name since then gets it) and
+ * the wildcards; an event whose build failed is answered RET_ERR to the
+ * CBOR listeners, with the reason. */
+static void deliver_rec(ffirt_events *ev, ffirt__rec *r) {
+  const char *name = r->type ? r->type->name : r->raw_name;
+  ffirt__channel *ch = r->ch;
+  if (!ch) {
+    if (r->type) {
+      ch = ffirt__channel_for_type(ev, r->type);
+    } else {
+      size_t n;
+      uint64_t h = ffirt__name_hash(name, &n);
+      ch = ffirt__channel_find(ev, name, n, h);
+    }
+  }
+  ffirt__delivery d = {name,      r->type ? r->type->size : 0, ch, r->native, RET_OK, r->env,
+                       r->env_len};
+  char text[256];
+  if (r->err) {
+    size_t n = strlen(name);
+    int len = snprintf(text, sizeof text,
+                       "event '%.*s' could not be delivered: its payload could not be built (%s)",
+                       (int)ffirt_utf8_cut(name, n, 128), name, ffirt_strerror(r->err));
+    d.native = NULL;
+    d.ret = RET_ERR;
+    d.env = (const uint8_t *)text;
+    d.env_len = len < 0 ? 0 : (size_t)len < sizeof text ? (size_t)len : sizeof text - 1;
+  }
+  ffirt__deliver(ev, &d);
 }
 
 /* Consumes one claimed cell: moves the event into r (the event thread's own
@@ -160,11 +238,11 @@ static void consume(ffirt_events *ev, ffirt__rec *r, ffirt__cell *c, size_t pos,
   ffirt__rec_move(r, &c->rec);
   ffirt__queue_release(ev, c, pos);
   if (!discard) report_drops(ev);
-  if (r->type) {
+  if (r->type || r->raw_name) {
     if (discard)
       atomic_fetch_add_explicit(&ev->dropped, 1, memory_order_relaxed);
     else
-      ffirt__deliver(ev, r->type, r->ch, r->native, r->env, r->env_len);
+      deliver_rec(ev, r);
     ffirt__rec_free_payload(r);
   }
   if (r->env_cap > FFIRT__EV_ENV_KEEP) { /* do not keep a huge buffer circulating */
@@ -174,38 +252,45 @@ static void consume(ffirt_events *ev, ffirt__rec *r, ffirt__cell *c, size_t pos,
   }
 }
 
-static uint32_t tick_ms(const ffirt_events *ev) {
-  uint32_t t = 100; /* reclaim and stop checks even when nothing happens */
-  if (ev->cfg.stall_ms) {
-    uint32_t s = ev->cfg.stall_ms / 4;
-    if (s < 1) s = 1;
-    if (s < t) t = s;
-  }
-  return t;
+/* The liveness tick: how often a TIMED park wakes (stall_ms / 4). */
+static uint64_t tick_ns(const ffirt_events *ev) {
+  uint64_t t = ev->cfg.stall_ms / 4;
+  return (t ? t : 1) * 1000000u;
+}
+
+static int has_work(void *p) {
+  ffirt_events *ev = p;
+  return ffirt__queue_ready(ev) || atomic_load_explicit(&ev->stop, memory_order_relaxed);
 }
 
 static void park(ffirt_events *ev) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  uint32_t ms = tick_ms(ev);
-  ts.tv_sec += ms / 1000;
-  ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-  if (ts.tv_nsec >= 1000000000L) {
-    ts.tv_sec++;
-    ts.tv_nsec -= 1000000000L;
+  int mode = ffirt__liveness_may_sleep(ev) ? FFIRT__EV_PARK_DEEP : FFIRT__EV_PARK_TIMED;
+  /* seq_cst: see ffirt__wake_consumer and ffirt_events_idle. */
+  atomic_store_explicit(&ev->sleeping, mode, memory_order_seq_cst);
+  if (mode == FFIRT__EV_PARK_DEEP && ev->cfg.stall_ms &&
+      !atomic_load_explicit(&ev->idle, memory_order_seq_cst)) {
+    mode = FFIRT__EV_PARK_TIMED; /* the watched thread just woke: keep the clock */
+    atomic_store_explicit(&ev->sleeping, mode, memory_order_seq_cst);
   }
-  pthread_mutex_lock(&ev->wake_lock);
-  /* seq_cst: see ffirt__wake_consumer. */
-  atomic_store_explicit(&ev->sleeping, 1, memory_order_seq_cst);
-  if (!ffirt__queue_ready_sc(ev) && !atomic_load_explicit(&ev->stop, memory_order_relaxed))
-    pthread_cond_timedwait(&ev->wake_cv, &ev->wake_lock, &ts);
+  if (!ffirt__queue_ready_sc(ev) && !atomic_load_explicit(&ev->stop, memory_order_seq_cst) &&
+      !atomic_load_explicit(&ev->reclaim_pending, memory_order_seq_cst))
+    ffirt__futex_wait(&ev->sleeping, mode, mode == FFIRT__EV_PARK_DEEP ? 0 : tick_ns(ev));
   atomic_store_explicit(&ev->sleeping, 0, memory_order_relaxed);
-  pthread_mutex_unlock(&ev->wake_lock);
+}
+
+/* After the thread exited: releases the registry and frees ev. */
+static void free_all(ffirt_events *ev) {
+  ffirt__registry_fini(ev);
+  ffirt__queue_fini(ev);
+  pthread_cond_destroy(&ev->exit_cv);
+  pthread_mutex_destroy(&ev->exit_lock);
+  ffirt_free(ev);
 }
 
 static void *event_thread(void *arg) {
   ffirt_events *ev = arg;
   tls_events = ev;
+  ffirt__spinner_init(&ev->spinner);
   unsigned since_check = 0;
   ffirt__rec r = {0};
   for (;;) {
@@ -229,17 +314,11 @@ static void *event_thread(void *arg) {
       break;
     }
     report_drops(ev);
-    int ready = 0;
-    for (int i = 0; i < SPIN_ROUNDS && !ready; i++) {
-      cpu_relax();
-      ready = ffirt__queue_ready(ev);
+    uint64_t t0;
+    if (!ffirt__spin(&ev->spinner, SPIN_NS, has_work, NULL, ev, &t0)) {
+      park(ev);
+      ffirt__spin_done(&ev->spinner, t0);
     }
-    /* Then yield: when producers share our core this lets them run. */
-    for (int i = 0; i < YIELD_ROUNDS && !ready; i++) {
-      sched_yield();
-      ready = ffirt__queue_ready(ev);
-    }
-    if (!ready) park(ev);
     if (ev->cfg.stall_ms) {
       since_check = 0;
       ffirt__liveness_check(ev, ffirt__now_ns());
@@ -247,6 +326,12 @@ static void *event_thread(void *arg) {
   }
   ffirt__registry_reclaim(ev);
   ffirt_free(r.env_buf);
+  pthread_mutex_lock(&ev->exit_lock);
+  ev->exited = 1;
+  int abandoned = ev->abandoned;
+  pthread_cond_broadcast(&ev->exit_cv);
+  pthread_mutex_unlock(&ev->exit_lock);
+  if (abandoned) free_all(ev); /* the destroyer gave up on us: nobody else will */
   return NULL;
 }
 
@@ -275,17 +360,17 @@ int ffirt_events_create(const ffirt_events_config *cfg, ffirt_events **out) {
   pthread_condattr_t ca;
   pthread_condattr_init(&ca);
   pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-  rc = pthread_mutex_init(&ev->wake_lock, NULL) ? FFIRT_ETHREAD : 0;
-  if (!rc && pthread_cond_init(&ev->wake_cv, &ca)) {
-    pthread_mutex_destroy(&ev->wake_lock);
+  rc = pthread_mutex_init(&ev->exit_lock, NULL) ? FFIRT_ETHREAD : 0;
+  if (!rc && pthread_cond_init(&ev->exit_cv, &ca)) {
+    pthread_mutex_destroy(&ev->exit_lock);
     rc = FFIRT_ETHREAD;
   }
   pthread_condattr_destroy(&ca);
   if (rc) goto fail_queue;
   if (pthread_create(&ev->thread, NULL, event_thread, ev)) {
     rc = FFIRT_ETHREAD;
-    pthread_cond_destroy(&ev->wake_cv);
-    pthread_mutex_destroy(&ev->wake_lock);
+    pthread_cond_destroy(&ev->exit_cv);
+    pthread_mutex_destroy(&ev->exit_lock);
     goto fail_queue;
   }
   *out = ev;
@@ -299,7 +384,7 @@ fail_ev:
   return rc;
 }
 
-int ffirt_events_destroy(ffirt_events *ev) {
+int ffirt__events_destroy_until(ffirt_events *ev, uint64_t deadline_ns) {
   if (!ev) return FFIRT_EINVAL;
   if (ffirt_events_on_thread(ev)) return FFIRT_EDEADLK;
   /* seq_cst: Dekker with emit (producers, then closed). */
@@ -311,16 +396,31 @@ int ffirt_events_destroy(ffirt_events *ev) {
    * and it sees closed in its wait loop. */
   while (atomic_load_explicit(&ev->producers, memory_order_seq_cst))
     sched_yield();
-  pthread_mutex_lock(&ev->wake_lock);
-  /* release: the thread's acquire load of stop sees every publication. */
-  atomic_store_explicit(&ev->stop, 1, memory_order_release);
-  pthread_cond_signal(&ev->wake_cv);
-  pthread_mutex_unlock(&ev->wake_lock);
+  /* seq_cst: the thread's acquire load of stop sees every publication, and
+   * park's seq_cst store of sleeping then load of stop cannot both miss
+   * this store and the exchange below (Dekker). */
+  atomic_store_explicit(&ev->stop, 1, memory_order_seq_cst);
+  atomic_exchange_explicit(&ev->sleeping, 0, memory_order_seq_cst);
+  ffirt__futex_wake(&ev->sleeping, 1);
+  if (deadline_ns) {
+    struct timespec ts = {(time_t)(deadline_ns / 1000000000u), (long)(deadline_ns % 1000000000u)};
+    pthread_mutex_lock(&ev->exit_lock);
+    while (!ev->exited && pthread_cond_timedwait(&ev->exit_cv, &ev->exit_lock, &ts) != ETIMEDOUT) {
+    }
+    if (!ev->exited) {
+      /* A listener is still running (or queued events are still being
+       * delivered): let the thread finish and free ev on its own. */
+      ev->abandoned = 1;
+      pthread_t t = ev->thread;
+      pthread_mutex_unlock(&ev->exit_lock); /* ev may be freed from here on */
+      pthread_detach(t);
+      return FFIRT_ETIMEDOUT;
+    }
+    pthread_mutex_unlock(&ev->exit_lock);
+  }
   pthread_join(ev->thread, NULL);
-  ffirt__registry_fini(ev);
-  ffirt__queue_fini(ev);
-  pthread_cond_destroy(&ev->wake_cv);
-  pthread_mutex_destroy(&ev->wake_lock);
-  ffirt_free(ev);
+  free_all(ev);
   return 0;
 }
+
+int ffirt_events_destroy(ffirt_events *ev) { return ffirt__events_destroy_until(ev, 0); }

@@ -22,4 +22,15 @@ int ffirt__gen_emit_cddl(const ffirt__gen_model *m, const char *outdir);
 /* The text of <lib>.cddl into w (emit_cddl.c); the glue's descriptor embeds it. */
 void ffirt__gen_cddl_write(const ffirt__gen_model *m, ffirt__gen_writer *w);
 
+/* The Go module of the library: go.mod, <lib>.go, <lib>_cgo.go and a copy
+ * of <lib>.h (emit_go.c). */
+int ffirt__gen_emit_go(const ffirt__gen_model *m, const char *outdir);
+/* The Rust crate: Cargo.toml, build.rs, src/ (src/gen/lang/emit_rust.c). */
+int ffirt__gen_emit_rust(const ffirt__gen_model *m, const char *outdir);
+
+/* --lib-dir: the directory lib<lib>.so is built into, written into the
+ * build scripts of language bindings that link it (Rust build.rs); NULL when
+ * not given (they then rely on an environment variable or the system). */
+extern const char *ffirt__gen_lib_dir;
+
 #endif /* FFIRT_GEN_EMIT_H */

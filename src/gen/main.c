@@ -2,7 +2,7 @@
  * main.c - the ffirt-gen command line: reads one .ffi file, reports its
  * diagnostics and runs the requested emitters.
  *
- *   ffirt-gen [-o OUTDIR] [--lang c,cddl] FILE.ffi
+ *   ffirt-gen [-o OUTDIR] [--lang c,cddl,rust] [--lib-dir DIR] FILE.ffi
  *
  * Exit status: 0 success (warnings allowed), 1 errors in the IDL (or an
  * emitter failed to write), 2 usage errors (unknown option or language,
@@ -29,7 +29,11 @@ static const char usage[] =
     "  --lang LANGS         comma-separated outputs (default: c,cddl):\n"
     "                         c     <lib>_ffi.h, <lib>_ffi.c, <lib>.h, <lib>_cbor.h\n"
     "                         cddl  <lib>.cddl\n"
+    "                         go    a Go module: go.mod, <lib>.go, <lib>_cgo.go, <lib>.h\n"
+    "                         rust  a Cargo crate: Cargo.toml, build.rs, src/*.rs\n"
     "                         remote <lib>_remote.c (lib<lib>_remote.so, docs/remote.md)\n"
+    "  --lib-dir DIR        where lib<lib>.so is built (written into the Rust\n"
+    "                       crate's build.rs; FFIRT_LIB_DIR overrides it)\n"
     "  --check              only check the IDL, write nothing\n"
     "  -h, --help           this text\n"
     "  --version            the generator's and the runtime's version\n"
@@ -45,6 +49,8 @@ static const struct target {
 } targets[] = {
     {"c", {ffirt__gen_emit_c_glue, ffirt__gen_emit_c_host, ffirt__gen_emit_c_cbor_host}},
     {"cddl", {ffirt__gen_emit_cddl}},
+    {"go", {ffirt__gen_emit_go}},
+    {"rust", {ffirt__gen_emit_rust}},
     {"remote", {ffirt__gen_emit_c_remote}},
 };
 enum { NTARGETS = sizeof targets / sizeof targets[0] };
@@ -157,6 +163,12 @@ int main(int argc, char **argv) {
       if (parse_langs(argv[i], &langs) != 0) return 2;
     } else if (strncmp(a, "--lang=", 7) == 0) {
       if (parse_langs(a + 7, &langs) != 0) return 2;
+    } else if (strcmp(a, "--lib-dir") == 0) {
+      if (++i >= argc) {
+        fprintf(stderr, "ffirt-gen: --lib-dir needs a directory\n%s", usage);
+        return 2;
+      }
+      ffirt__gen_lib_dir = argv[i];
     } else if (strcmp(a, "--check") == 0) {
       check_only = 1;
     } else if (a[0] == '-' && a[1] != '\0') {

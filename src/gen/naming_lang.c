@@ -126,7 +126,9 @@ static const char *const go_reserved[] = {
     "nil", "panic", "print", "println", "real", "recover", "rune", "string", "true", "uint",
     "uint8", "uint16", "uint32", "uint64", "uintptr",
     /* names the binding defines next to the library's */
-    "ctx", "Error", "Event", "Subscription", "Create", NULL};
+    "ctx", "Error", "Event", "Subscription", "Create",
+    /* methods of the context type (emit_go.c) an IDL method must not shadow */
+    "Close", "Events", "OnAny", "OnAnyCBOR", NULL};
 
 static const ffirt__gen_lang langs[] = {
     {GEN_LANG_CPP,

@@ -1083,3 +1083,99 @@ int ffirt__remote_unlisten(const ffirt__remote_lib *L, void *ctx, uint64_t id) {
   free(l);
   return 0;
 }
+
+/* ------------------------------------------------------------ blocking form */
+
+typedef struct waiter {
+  int refs; /* the caller and the callback; mu */
+  int done, ret;
+  uint8_t *bytes;
+  size_t len;
+} waiter;
+
+static void waiter_unref(waiter *w) {
+  pthread_mutex_lock(&R.mu);
+  int last = --w->refs == 0;
+  pthread_mutex_unlock(&R.mu);
+  if (last) {
+    free(w->bytes);
+    free(w);
+  }
+}
+
+static void on_wait_reply(int ret, const char *msg, size_t len, void *ud) {
+  waiter *w = ud;
+  if (ret == RET_STALE_WARN) return;
+  uint8_t *copy = malloc(len ? len : 1);
+  if (copy && len) memcpy(copy, msg, len);
+  pthread_mutex_lock(&R.mu);
+  w->done = 1;
+  w->ret = copy ? ret : RET_ERR;
+  w->bytes = copy;
+  w->len = copy ? len : 0;
+  pthread_cond_broadcast(&R.cond);
+  pthread_mutex_unlock(&R.mu);
+  waiter_unref(w);
+}
+
+int ffirt__remote_wait(const ffirt__remote_lib *L, void *ctx, int is_static, const char *name,
+                       const uint8_t *req, size_t len, uint32_t timeout_ms,
+                       ffirt__remote_take_fn take, void *dst, char *errText, size_t errSize) {
+  char dummy[1];
+  if (!errText || !errSize) {
+    errText = dummy;
+    errSize = sizeof dummy;
+  }
+  pthread_once(&R.once, init_once);
+  pthread_mutex_lock(&R.mu);
+  int on_inbox = R.inbox_thread_known && pthread_equal(R.inbox_thread, pthread_self());
+  pthread_mutex_unlock(&R.mu);
+  if (on_inbox) {
+    /* the reply thread runs result callbacks, as a context's worker does in
+     * process: the runtime's text (src/context/sync.c) */
+    snprintf(errText, errSize,
+             "%s: refused: a blocking call on its own context's worker thread would wait "
+             "forever",
+             name);
+    return RET_ERR;
+  }
+  waiter *w = calloc(1, sizeof *w);
+  if (!w) {
+    snprintf(errText, errSize, "%s: out of memory", name);
+    return RET_ERR;
+  }
+  w->refs = 2;
+  int rc = is_static ? ffirt__remote_static(L, name, NULL, req, len, on_wait_reply, w)
+                     : ffirt__remote_call(L, ctx, name, NULL, req, len, on_wait_reply, w);
+  (void)rc; /* every path answers on_wait_reply exactly once */
+  int64_t deadline = timeout_ms ? now_ms() + (int64_t)timeout_ms : INT64_MAX;
+  pthread_mutex_lock(&R.mu);
+  while (!w->done && now_ms() < deadline) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 20 * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+      ts.tv_sec++;
+      ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&R.cond, &R.mu, &ts);
+  }
+  int done = w->done;
+  pthread_mutex_unlock(&R.mu);
+  int ret = RET_ERR;
+  if (!done) {
+    snprintf(errText, errSize,
+             "%s: no reply within %u ms (the call goes on; its reply will be dropped)", name,
+             (unsigned)timeout_ms);
+  } else if (w->ret != RET_OK) {
+    snprintf(errText, errSize, "%.*s", (int)w->len, (const char *)w->bytes);
+  } else if (take && take(w->bytes, w->len, dst, errText, errSize)) {
+    ret = RET_ERR;
+  } else if (!take && !(w->len == 1 && w->bytes[0] == 0xf6)) {
+    snprintf(errText, errSize, "%s: result: expected null", name);
+  } else {
+    ret = RET_OK;
+  }
+  waiter_unref(w);
+  return ret;
+}

@@ -47,6 +47,19 @@ int ffirt__remote_check(const ffirt__remote_lib *L, void *ctx, FFICallBack cb, v
 /* The payload of a dropped_events envelope. 0 or -1. */
 int ffirt__remote_envelope_u64(const uint8_t *env, size_t len, uint64_t *out);
 
+/* Decodes a successful CBOR result into dst (libc allocations, freed by the
+ * generated _result_free). 0, or -1 with the reason in err. */
+typedef int (*ffirt__remote_take_fn)(const uint8_t *msg, size_t len, void *dst, char *err,
+                                     size_t errn);
+/* The blocking form (<lib>_<p>_wait): method (ctx != NULL) or static
+ * (is_static), CBOR request req; waits up to timeout_ms (0: no bound) and
+ * then decodes with take (NULL: no result). RET_OK, or RET_ERR with the
+ * reason in errText. Refused on the client's reply thread (it would wait
+ * for itself). */
+int ffirt__remote_wait(const ffirt__remote_lib *L, void *ctx, int is_static, const char *name,
+                       const uint8_t *req, size_t len, uint32_t timeout_ms,
+                       ffirt__remote_take_fn take, void *dst, char *errText, size_t errSize);
+
 /* A reply text for a cb(RET_ERR) made by the generated code. */
 void ffirt__remote_fail(FFICallBack cb, void *ud, const char *text);
 

@@ -28,7 +28,8 @@ endfunction()
 
 set(_e2e ${PROJECT_SOURCE_DIR}/tests/e2e)
 ffirt__e2e_test(test_e2e_timer SOURCES ${_e2e}/test_e2e_timer.c)
-foreach(_t test_e2e_two_libraries test_e2e_events test_e2e_stress test_e2e_cbor_host)
+foreach(_t test_e2e_two_libraries test_e2e_events test_e2e_stress test_e2e_cbor_host
+    test_e2e_cbor_alloc test_e2e_typed test_e2e_nimffi)
   if(EXISTS ${_e2e}/${_t}.c)
     ffirt__e2e_test(${_t} SOURCES ${_e2e}/${_t}.c)
   endif()
@@ -39,3 +40,23 @@ add_test(NAME e2e_demo_output
   COMMAND sh ${_e2e}/demo_diff.sh $<TARGET_FILE:my_timer_demo> ${_e2e}/demo.expected)
 set_tests_properties(e2e_demo_output PROPERTIES TIMEOUT 120 LABELS "e2e;concurrency"
  )
+
+# The ABI fingerprint check: the library's own headers pass; headers
+# generated from a changed IDL (abi_skew.ffi, same library name) fail it.
+set(_skew ${CMAKE_BINARY_DIR}/e2e_abi_skew/my_timer)
+add_custom_command(OUTPUT ${_skew}/my_timer.h
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${_skew}
+  COMMAND $<TARGET_FILE:ffirt-gen> -o ${_skew} ${_e2e}/abi_skew.ffi
+  DEPENDS ${_e2e}/abi_skew.ffi ffirt-gen VERBATIM)
+foreach(_v abi abi_skew)
+  add_executable(test_e2e_${_v} ${_e2e}/test_e2e_abi.c)
+  target_link_libraries(test_e2e_${_v} PRIVATE my_timer ffirt)
+  set_target_properties(test_e2e_${_v} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+  add_test(NAME test_e2e_${_v} COMMAND test_e2e_${_v})
+  set_tests_properties(test_e2e_${_v} PROPERTIES TIMEOUT 60 LABELS "e2e")
+endforeach()
+target_sources(test_e2e_abi_skew PRIVATE ${_skew}/my_timer.h)
+target_compile_definitions(test_e2e_abi_skew PRIVATE E2E_ABI_SKEW)
+# BEFORE: the skewed headers win over the library's own include dirs.
+target_include_directories(test_e2e_abi_skew BEFORE PRIVATE ${CMAKE_BINARY_DIR}/e2e_abi_skew)
+target_include_directories(test_e2e_abi PRIVATE ${FFIRT_GENERATED_INCLUDE_DIR})

@@ -30,8 +30,8 @@ check no-file 2 "$gen"
 expect_in no-file "$work/err" "missing the IDL file argument"
 check unknown-option 2 "$gen" --frobnicate "$src/my_timer.ffi"
 expect_in unknown-option "$work/err" "unknown option '--frobnicate'"
-check unknown-lang 2 "$gen" --lang c,rust "$src/my_timer.ffi"
-expect_in unknown-lang "$work/err" "unknown language 'rust'"
+check unknown-lang 2 "$gen" --lang c,cobol "$src/my_timer.ffi"
+expect_in unknown-lang "$work/err" "unknown language 'cobol'"
 check unreadable 2 "$gen" "$work/does-not-exist.ffi"
 expect_in unreadable "$work/err" "cannot read '$work/does-not-exist.ffi'"
 check directory 2 "$gen" "$src"
@@ -45,6 +45,13 @@ check cddl 0 "$gen" -o "$work/gen" --lang cddl "$src/my_timer.ffi"
 [ -f "$work/gen/my_timer.cddl" ] || { echo "FAIL cddl: my_timer.cddl not written"; fail=1; }
 [ "$(ls "$work/gen" | wc -l)" -eq 1 ] || { echo "FAIL cddl: --lang cddl wrote other files"; fail=1; }
 [ -s "$work/err" ] && { echo "FAIL cddl: a clean file printed diagnostics"; cat "$work/err"; fail=1; }
+check rust 0 "$gen" -o "$work/rs" --lang rust --lib-dir /opt/x/lib "$src/my_timer.ffi"
+for f in Cargo.toml build.rs src/lib.rs src/ffi.rs src/wire.rs src/rt.rs src/cbor.rs; do
+  [ -f "$work/rs/$f" ] || { echo "FAIL rust: $f not written"; fail=1; }
+done
+expect_in rust "$work/rs/build.rs" 'const GENERATED_LIB_DIR: &str = "/opt/x/lib";'
+check lib-dir-missing 2 "$gen" --lang rust "$src/my_timer.ffi" --lib-dir
+expect_in lib-dir-missing "$work/err" "--lib-dir needs a directory"
 check errors-write-nothing 1 "$gen" -o "$work/none" --lang cddl "$src/diag/recursive.ffi"
 [ -e "$work/none" ] && { echo "FAIL errors-write-nothing: output directory was created"; fail=1; }
 [ $fail -eq 0 ] && echo "ok: ffirt-gen command line"

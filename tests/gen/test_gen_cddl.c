@@ -43,7 +43,7 @@ static void structs_requests_and_responses(void **state) {
   const char *c = cddl_of(GEN_PRELUDE "/// A.\nstruct A { i8 x; optional<string> note; "
                                       "seq<optional<f32>> v; }\nstruct E { }\n"
                                       "method m(A a, bytes b) -> seq<A>;\nstatic s(E e);\n");
-  assert_has(c, "; A.\nA = {\n  x: i8,\n  ? note: tstr,\n  v: [* (float32 / null)],\n}\n");
+  assert_has(c, "; A.\nA = {\n  x: i8,\n  ? note: tstr / null,\n  v: [* (float32 / null)],\n}\n");
   assert_has(c, "E = {}\n");
   assert_has(c, "i8 = -128..127\n");
   assert_has(c, "m-request = {\n  a: A,\n  b: bstr,\n}\nm-response = [* A]\n");

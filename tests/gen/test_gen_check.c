@@ -2,6 +2,8 @@
  * options, use marks, the diagnostics format, and each class of error. */
 #include "test_gen_util.h"
 
+#include <stdlib.h>
+
 static size_t decl_index(const ffirt__gen_model *m, const char *name) {
   for (size_t i = 0; i < m->ndecl_order; i++) {
     const ffirt__gen_decl *d = &m->decl_order[i];
@@ -94,7 +96,7 @@ static void diagnostic_format_is_exact_with_tabs_and_count(void **state) {
                                "\t^\n"
                                "t.ffi:9:13: warning: unknown option 'zz' is ignored (known: "
                                "stale_warn_ms, event_capacity, event_overflow, "
-                               "event_block_timeout_ms)\n"
+                               "event_block_timeout_ms, liveness_grace_ms)\n"
                                "option zz = 1;\n"
                                "            ^\n"
                                "1 error, 1 warning generated.\n");
@@ -247,6 +249,55 @@ static void reference_idl_files_check_cleanly(void **state) {
   }
 }
 
+/* An IDL with n methods m0..m<n-1> and a struct of n fields f0..f<n-1>, plus
+ * `extra` at the end. malloc'd. */
+static char *big_idl(size_t n, const char *extra) {
+  size_t cap = 64 * n + 4096, len = 0;
+  char *s = malloc(cap);
+  assert_non_null(s);
+  len += (size_t)snprintf(s + len, cap - len, GEN_PRELUDE "struct Big {\n");
+  for (size_t i = 0; i < n; i++)
+    len += (size_t)snprintf(s + len, cap - len, "  i64 f%zu;\n", i);
+  len += (size_t)snprintf(s + len, cap - len, "}\n");
+  for (size_t i = 0; i < n; i++)
+    len += (size_t)snprintf(s + len, cap - len, "method m%zu(Big b) -> Big;\n", i);
+  snprintf(s + len, cap - len, "%s", extra);
+  return s;
+}
+
+/* Name lookups are hashed: ten thousand methods and fields check at once
+ * (the quadratic checker took minutes; ctest's timeout guards it), and a
+ * duplicate of the first name, at the end, is still found. */
+static void large_files_check_with_every_duplicate_found(void **state) {
+  (void)state;
+  char *src = big_idl(FFIRT_GEN_MAX_PROCS - 3, "method m0();\nstruct Big { }\n");
+  parsed p = gen_parse(src);
+  assert_int_equal(p.d.errors, 2);
+  assert_diag_has(&p, "duplicate procedure 'm0'");
+  assert_diag_has(&p, "duplicate type 'Big'");
+  gen_free(&p);
+  free(src);
+}
+
+static void procedures_and_fields_have_documented_limits(void **state) {
+  (void)state;
+  char *src = big_idl(FFIRT_GEN_MAX_FIELDS + 1, "");
+  parsed p = gen_parse(src);
+  assert_diag_has(&p, "too many fields in struct 'Big' (the limit is 10000)");
+  gen_free(&p);
+  free(src);
+  src = big_idl(10, "");
+  size_t len = strlen(src), cap = len + 40 * (size_t)FFIRT_GEN_MAX_PROCS;
+  src = realloc(src, cap);
+  assert_non_null(src);
+  for (size_t i = 0; i < FFIRT_GEN_MAX_PROCS; i++)
+    len += (size_t)snprintf(src + len, cap - len, "method x%zu();\n", i);
+  p = gen_parse(src);
+  assert_diag_has(&p, "too many procedures (the limit is 10000)");
+  gen_free(&p);
+  free(src);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(struct_order_puts_embedded_structs_first),
@@ -265,6 +316,8 @@ int main(void) {
       cmocka_unit_test(errors_optional_of_optional_and_type_function_clash),
       cmocka_unit_test(errors_event_names),
       cmocka_unit_test(reference_idl_files_check_cleanly),
+      cmocka_unit_test(large_files_check_with_every_duplicate_found),
+      cmocka_unit_test(procedures_and_fields_have_documented_limits),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

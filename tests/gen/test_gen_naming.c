@@ -90,6 +90,12 @@ static void library_level_names_match_the_bindings_contracts(void **state) {
   assert_string_equal(ffirt__gen_lang_async(&pool, cpp, "echo"), "echoAsync");
   assert_string_equal(ffirt__gen_lang_async(&pool, py, "getItem"), "get_item_async");
   assert_null(ffirt__gen_lang_async(&pool, go, "echo"));
+  /* Go: IDL methods must not take the names of the context type's own
+   * methods (Close, Events, OnAny, OnAnyCBOR) */
+  assert_string_equal(ffirt__gen_lang_ident(&pool, go, GEN_ROLE_METHOD, "close"), "Close_");
+  assert_string_equal(ffirt__gen_lang_ident(&pool, go, GEN_ROLE_METHOD, "events"), "Events_");
+  assert_string_equal(ffirt__gen_lang_ident(&pool, go, GEN_ROLE_METHOD, "on_any"), "OnAny_");
+  assert_string_equal(ffirt__gen_lang_ident(&pool, go, GEN_ROLE_METHOD, "OnAnyCBOR"), "OnAnyCBOR_");
 }
 
 static void types_are_spelled_per_language_also_nested(void **state) {

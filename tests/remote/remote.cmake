@@ -23,6 +23,14 @@ foreach(_l my_timer echo)
   set_tests_properties(remote_describe_${_l} PROPERTIES TIMEOUT 30 LABELS "unit;remote")
 endforeach()
 
+# lib<lib>_remote.so exports what lib<lib>.so exports to hosts.
+if(TARGET my_timer_remote)
+  add_test(NAME remote_exports_my_timer
+    COMMAND bash ${_rt}/remote_exports.sh $<TARGET_FILE:my_timer_remote>
+      ${PROJECT_SOURCE_DIR}/tests/build/my_timer.exports)
+  set_tests_properties(remote_exports_my_timer PROPERTIES LABELS "unit;remote;nosan" TIMEOUT 60)
+endif()
+
 if(TARGET ffirt_serve_core)
   # Hostile input against ffirt-serve's handler (serve_core.c) with a fake
   # transport: no NATS needed, so it also runs under ASan/UBSan and TSan.
@@ -69,7 +77,8 @@ endfunction()
 
 # The unchanged C e2e binaries (linked against libmy_timer.so and libecho.so)
 # through the remote libraries: examples.md in both ABIs, events, two libraries.
-foreach(_t test_e2e_timer test_e2e_events test_e2e_two_libraries test_e2e_cbor_host)
+foreach(_t test_e2e_timer test_e2e_events test_e2e_two_libraries test_e2e_cbor_host
+    test_e2e_typed test_e2e_abi test_e2e_nimffi test_e2e_cbor_alloc)
   if(TARGET ${_t})
     ffirt__remote_test(remote_${_t} SERVE my_timer echo PRELOAD my_timer_remote echo_remote
       COMMAND $<TARGET_FILE:${_t}>)

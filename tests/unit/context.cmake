@@ -4,7 +4,8 @@
 set(_u ${PROJECT_SOURCE_DIR}/tests/unit)
 ffirt_add_unit_test(test_handle SOURCES ${_u}/test_handle.c LABELS unit)
 ffirt_add_unit_test(test_queue SOURCES ${_u}/test_queue.c LABELS unit concurrency)
-foreach(_t lifecycle calls race fault liveness)
+ffirt_add_unit_test(test_spin SOURCES ${_u}/test_spin.c LABELS unit)
+foreach(_t lifecycle calls race fault liveness events idle load timer)
   if(EXISTS ${_u}/test_ctx_${_t}.c)
     ffirt_add_unit_test(test_ctx_${_t}
       SOURCES ${_u}/test_ctx_${_t}.c ${_u}/fault_alloc.c

@@ -52,9 +52,43 @@ static void truncated_and_stray_continuation_bytes_are_rejected(void **state) {
   assert_true(valid("ab\xff", 2));
 }
 
+static void sanitize_replaces_invalid_bytes_with_u_fffd(void **state) {
+  (void)state;
+  char out[64];
+  size_t n = ffirt_utf8_sanitize(out, sizeof out, "a\xc3\x28z", 4);
+  assert_int_equal(n, 6);
+  assert_memory_equal(out, "a\xef\xbf\xbd(z", 6);
+  assert_int_equal(out[n], 0);
+  /* valid text is copied as is; a truncated tail is one replacement */
+  n = ffirt_utf8_sanitize(out, sizeof out, "\xc3\xa9t\xe2\x82", 5);
+  assert_int_equal(n, 6);
+  assert_memory_equal(out, "\xc3\xa9t\xef\xbf\xbd", 6);
+  /* the output is cut at a character boundary when it does not fit */
+  n = ffirt_utf8_sanitize(out, 5, "ab\xff\xff", 4);
+  assert_int_equal(n, 2);
+  assert_true(ffirt_utf8_valid((const uint8_t *)out, n));
+}
+
+static void cut_never_splits_a_character(void **state) {
+  (void)state;
+  const char *s = "ab\xc3\xa9\xe2\x82\xac";
+  assert_int_equal(ffirt_utf8_cut(s, 7, 64), 7);
+  assert_int_equal(ffirt_utf8_cut(s, 7, 6), 4);
+  assert_int_equal(ffirt_utf8_cut(s, 7, 5), 4);
+  assert_int_equal(ffirt_utf8_cut(s, 7, 3), 2);
+  assert_int_equal(ffirt_utf8_cut(s, 7, 0), 0);
+  /* invalid input is cut before the first byte that is not a character */
+  assert_int_equal(ffirt_utf8_cut("ab\xff"
+                                  "cd",
+                                  5, 64),
+                   2);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(well_formed_sequences_of_every_length_are_accepted),
+      cmocka_unit_test(sanitize_replaces_invalid_bytes_with_u_fffd),
+      cmocka_unit_test(cut_never_splits_a_character),
       cmocka_unit_test(overlongs_surrogates_and_out_of_range_are_rejected),
       cmocka_unit_test(truncated_and_stray_continuation_bytes_are_rejected),
   };

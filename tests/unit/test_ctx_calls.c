@@ -443,9 +443,80 @@ static void settings_validate_the_handle_and_their_bounds(void **state) {
   assert_int_equal(ffirt_ctx_destroy(&lib_echo, e), 0);
 }
 
+/* --- error texts reach hosts as valid UTF-8 --------------------------------- */
+static void h_bad_text(ffirt_call *call) {
+  targs *a = ffirt_call_args(call);
+  if (a->value == 0)
+    ffirt_call_err(call, "bad byte: %s!", "\xc3\x28");
+  else
+    ffirt_call_err_text(call, "x\xff\xfe", 3);
+}
+static ffirt_call_desc d_bad_text = {"bad_text", 0, h_bad_text, targs_free};
+
+static void invalid_utf8_in_error_texts_is_replaced(void **state) {
+  (void)state;
+  void *h = make_ctx(&lib_timer, 1);
+  for (int k = 0; k < 2; k++) {
+    recorder r;
+    rec_init(&r);
+    assert_int_equal(ffirt_call_submit(&lib_timer, h, &d_bad_text, targs_new(0, k), rec_cb, &r),
+                     RET_OK);
+    assert_true(rec_wait(&r, 1, 5000));
+    rec_entry e = rec_last_terminal(&r);
+    assert_int_equal(e.ret, RET_ERR);
+    assert_true(ffirt_utf8_valid((const uint8_t *)e.msg, e.len));
+    const char *want = k == 0 ? "bad byte: \xef\xbf\xbd(!" : "x\xef\xbf\xbd\xef\xbf\xbd";
+    assert_int_equal(e.len, strlen(want));
+    assert_memory_equal(e.msg, want, e.len);
+    rec_destroy(&r);
+  }
+  assert_int_equal(ffirt_ctx_destroy(&lib_timer, h), 0);
+}
+
+/* ffirt_ctx_enter + ffirt_call_submit_entered / ffirt_ctx_leave: the one
+ * handle check of the native exports. */
+static void entered_context_submits_once_and_leave_lets_destroy_run(void **state) {
+  (void)state;
+  void *h = make_ctx(&lib_timer, 3);
+  recorder r;
+  rec_init(&r);
+  /* a bad handle: answered like ffirt_call_submit, nothing held */
+  ffirt_ctx *c = (ffirt_ctx *)1;
+  assert_int_equal(ffirt_ctx_enter(&lib_timer, NULL, rec_cb, &r, &c), RET_ERR);
+  assert_null(c);
+  assert_int_equal(ffirt_ctx_enter(&lib_echo, h, rec_cb, &r, &c), RET_ERR);
+  assert_null(c);
+  assert_int_equal(ffirt_ctx_enter(&lib_timer, h, NULL, NULL, &c), RET_MISSING_CALLBACK);
+  assert_int_equal(r.n, 2);
+  recorder s;
+  rec_init(&s);
+  assert_int_equal(ffirt_call_submit(&lib_echo, h, &d_echo, targs_new(0, 1), rec_cb, &s), RET_ERR);
+  assert_string_equal(r.e[1].msg, s.e[0].msg);
+  rec_destroy(&s);
+  /* entered: the submit uses the reference and the call runs */
+  assert_int_equal(ffirt_ctx_enter(&lib_timer, h, rec_cb, &r, &c), RET_OK);
+  assert_non_null(c);
+  assert_int_equal(ffirt_call_submit_entered(c, &d_echo, targs_new(0, 9), rec_cb, &r), RET_OK);
+  assert_true(rec_wait(&r, 3, 5000));
+  assert_string_equal(rec_last_terminal(&r).msg, "state=3 value=9");
+  /* a misused submit still consumes the reference and frees the args */
+  int freed = atomic_load(&g_args_freed);
+  assert_int_equal(ffirt_ctx_enter(&lib_timer, h, rec_cb, &r, &c), RET_OK);
+  assert_int_equal(ffirt_call_submit_entered(c, NULL, NULL, rec_cb, &r), RET_ERR);
+  assert_int_equal(ffirt_call_submit_entered(NULL, &d_echo, targs_new(0, 1), rec_cb, &r), RET_ERR);
+  assert_int_equal(atomic_load(&g_args_freed), freed + 1);
+  /* enter then leave: nothing is held, destroy does not wait */
+  assert_int_equal(ffirt_ctx_enter(&lib_timer, h, rec_cb, &r, &c), RET_OK);
+  ffirt_ctx_leave(c);
+  assert_int_equal(ffirt_ctx_destroy(&lib_timer, h), 0);
+  rec_destroy(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(entered_context_submits_once_and_leave_lets_destroy_run),
       cmocka_unit_test(missing_callback_returns_code_and_queues_nothing),
+      cmocka_unit_test(invalid_utf8_in_error_texts_is_replaced),
       cmocka_unit_test(bad_handles_are_answered_on_the_caller_thread),
       cmocka_unit_test(reply_runs_on_worker_and_void_reply_is_empty_not_null),
       cmocka_unit_test(second_finish_is_logged_and_never_calls_back),

@@ -143,7 +143,7 @@ static int fail_site(const char *site) { return g_fail_site && strcmp(site, g_fa
 
 static void every_thread_and_loop_creation_failure_in_create_is_clean(void **state) {
   (void)state;
-  static const char *sites[] = {"events", "loop", "async", "timer", "thread"};
+  static const char *sites[] = {"events", "loop", "async", "thread"};
   int fds = count_fds(), threads = count_threads();
   size_t live = ffirt__handle_live();
   ffirt__ctx_fault_hook = fail_site;

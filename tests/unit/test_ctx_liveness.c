@@ -2,7 +2,10 @@
  * test_ctx_liveness.c - the worker's heartbeat as the events liveness
  * monitor sees it: an idle context (parked worker) beats often enough never
  * to look stalled, a busy stream of requests too, and a handler that blocks
- * the worker is reported not_responding, then responding.
+ * the worker is reported not_responding, then responding - also after the
+ * context was idle long enough for its event thread to sleep without a
+ * clock, and when what blocks the worker is a loop callback (a library
+ * timer) rather than a handler.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -92,17 +95,63 @@ static void blocked_worker_is_reported_then_recovers(void **state) {
   rec_destroy(&r);
 }
 
+/* Finishes the call from a timer callback that blocks the worker. */
+static void block_fire(uv_timer_t *t) {
+  later *l = t->data;
+  targs *a = ffirt_call_args(l->call);
+  sleep_ms(a->delay_ms); /* blocks the worker inside a loop callback */
+  ffirt_call_ok(l->call, NULL, 0);
+  later_close(l);
+}
+
+static void h_block_later(ffirt_call *call) {
+  later *l = later_new(call);
+  uv_timer_start(&l->t, block_fire, 50, 0);
+}
+static ffirt_call_desc d_block_later = {"block_later", 0, h_block_later, targs_free};
+
+static void expect_stall_reported(void *h, const ffirt_call_desc *d) {
+  recorder r;
+  rec_init(&r);
+  assert_int_equal(ffirt_call_submit(&lib_live, h, d, targs_new(900, 0), rec_cb, &r), RET_OK);
+  assert_true(rec_wait(&r, 1, 5000));
+  for (int i = 0; i < 100 && atomic_load(&g_responding) == 0; i++)
+    sleep_ms(10);
+  assert_int_equal(atomic_load(&g_not_responding), 1);
+  assert_int_equal(atomic_load(&g_responding), 1);
+  rec_destroy(&r);
+}
+
+static void blocked_worker_is_reported_after_a_long_idle_period(void **state) {
+  (void)state;
+  void *h = watched_ctx();
+  ffirt_ctx_set_spin_us(&lib_live, h, 0);
+  sleep_ms(1000); /* the event thread sleeps without a clock by now */
+  expect_stall_reported(h, &d_block);
+  assert_int_equal(ffirt_ctx_destroy(&lib_live, h), 0);
+}
+
+static void blocking_loop_callback_is_reported(void **state) {
+  (void)state;
+  void *h = watched_ctx();
+  sleep_ms(600);
+  expect_stall_reported(h, &d_block_later);
+  assert_int_equal(ffirt_ctx_destroy(&lib_live, h), 0);
+}
+
 int main(void) {
   lib_live.name = "live";
   lib_live.stale_warn_ms = 0;
   lib_live.dtor = lib_dtor;
   ffirt_events_config_init(&lib_live.events);
-  lib_live.events.stall_ms = 300; /* heartbeat every 50 ms: ample margin under load */
+  lib_live.events.stall_ms = 300; /* a beat after every request and wake-up: ample margin */
   lib_live.events.liveness_grace_ms = 0;
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(idle_parked_worker_never_looks_stalled),
       cmocka_unit_test(busy_worker_beats_after_each_request),
       cmocka_unit_test(blocked_worker_is_reported_then_recovers),
+      cmocka_unit_test(blocked_worker_is_reported_after_a_long_idle_period),
+      cmocka_unit_test(blocking_loop_callback_is_reported),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

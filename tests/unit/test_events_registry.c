@@ -274,10 +274,10 @@ static long setup_two(ffirt_events **ev, rec_ud *ua, rec_ud *ub) {
 
 /*
  * A remove whose smaller array cannot be allocated still removes: the
- * listener stays in the published array as a zombie that is never called,
+ * listener stays in the published array, flagged removed and never called,
  * is released at once, and is freed when a later add rebuilds the array.
  */
-static void remove_without_memory_leaves_a_zombie_that_is_never_called(void **state) {
+static void remove_without_memory_still_removes_and_the_listener_is_never_called(void **state) {
   (void)state;
   recorder r;
   recorder_init(&r);
@@ -299,7 +299,7 @@ static void remove_without_memory_leaves_a_zombie_that_is_never_called(void **st
   test_msg m = {"z", 1};
   assert_int_equal(ffirt_events_emit(ev, &msg_type, &m), 0);
   assert_true(recorder_wait(&r, 1));
-  /* a rebuild of the channel drops the zombie */
+  /* a rebuild of the channel drops it */
   assert_int_not_equal(ffirt_events_add(ev, "on_msg", FFIRT_LISTENER_NATIVE, rec_cb, &uc, NULL), 0);
   m.n = 2;
   assert_int_equal(ffirt_events_emit(ev, &msg_type, &m), 0);
@@ -328,7 +328,7 @@ int main(void) {
       cmocka_unit_test(release_runs_once_on_remove_once_on_destroy_never_twice),
       cmocka_unit_test(create_rejects_bad_config),
       cmocka_unit_test(every_allocation_failure_is_reported_and_leaks_nothing),
-      cmocka_unit_test(remove_without_memory_leaves_a_zombie_that_is_never_called),
+      cmocka_unit_test(remove_without_memory_still_removes_and_the_listener_is_never_called),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

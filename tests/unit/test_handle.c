@@ -193,6 +193,38 @@ static void more_than_default_limit_can_be_live_when_configured(void **state) {
   test_free(c);
 }
 
+/* A slot whose generation would wrap is retired, never reused: an old handle
+ * of generation 1 would validate again otherwise (abi.md 3.1). */
+static void a_slot_whose_generation_would_wrap_is_retired(void **state) {
+  (void)state;
+  ffirt_ctx *c = fake(&lib_a);
+  uint64_t h = live_handle(c);
+  uint32_t idx = (uint32_t)((h >> 1) & 0xfffffu);
+  uint64_t hmax = ffirt__handle_test_set_gen(h, UINT32_MAX);
+  ffirt_ctx *got = NULL;
+  assert_int_equal(ffirt__handle_acquire(&lib_a, (void *)(uintptr_t)hmax, &got, NULL, 0),
+                   FFIRT__H_OK);
+  ffirt__handle_release(hmax);
+  ffirt__handle_free(hmax);
+  assert_int_equal(ffirt__handle_acquire(&lib_a, (void *)(uintptr_t)hmax, &got, NULL, 0),
+                   FFIRT__H_STALE);
+  enum { N = 2000 };
+  uint64_t *hs = test_calloc(N, sizeof *hs);
+  ffirt_ctx **cs = test_calloc(N, sizeof *cs);
+  for (int i = 0; i < N; i++) {
+    cs[i] = fake(&lib_a);
+    hs[i] = live_handle(cs[i]);
+    assert_int_not_equal((uint32_t)((hs[i] >> 1) & 0xfffffu), idx);
+  }
+  for (int i = 0; i < N; i++) {
+    ffirt__handle_free(hs[i]);
+    test_free(cs[i]);
+  }
+  test_free(hs);
+  test_free(cs);
+  test_free(c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(handle_is_odd_nonzero_and_not_an_address),
@@ -201,6 +233,7 @@ int main(void) {
       cmocka_unit_test(handle_of_other_library_is_rejected_naming_both),
       cmocka_unit_test(freed_handle_never_validates_even_after_slot_reuse),
       cmocka_unit_test(closing_handle_refuses_new_references),
+      cmocka_unit_test(a_slot_whose_generation_would_wrap_is_retired),
       cmocka_unit_test(live_limit_is_enforced_and_configurable),
       cmocka_unit_test(more_than_default_limit_can_be_live_when_configured),
   };

@@ -18,6 +18,7 @@
 #ifndef FFIRT_GEN_EMIT_C_H
 #define FFIRT_GEN_EMIT_C_H
 
+#include "ffirt/cbor.h"
 #include "ir.h"
 #include "naming.h"
 #include "writer.h"
@@ -25,7 +26,12 @@
 typedef enum gen_nt_kind { NT_STRUCT, NT_BOX, NT_ARGS, NT_ENUM } gen_nt_kind;
 
 /* Operations a named type needs in one output (bit set). */
-enum { OP_COPY = 1, OP_FREE = 2, OP_ENC = 4, OP_DEC = 8 };
+enum { OP_COPY = 1, OP_FREE = 2, OP_ENC = 4, OP_DEC = 8, OP_CHECK = 16 };
+
+/* How many levels of recursive structs a native value may nest before the
+ * copy, check and encode walkers refuse it (FFIRT_EDEPTH), the same number
+ * as the CBOR decoder's default nesting limit. */
+#define GEN_MAX_NATIVE_DEPTH FFIRT_CBOR_DEFAULT_MAX_DEPTH
 
 /* One stored slot of a named type: a field, a parameter or a box member. */
 typedef struct gen_field {
@@ -46,9 +52,13 @@ typedef struct gen_nt {
   gen_field *fields;
   size_t nfields;
   unsigned ops;
-  int has_ptr;  /* owns memory: needs a deep copy and a free */
-  int has_enum; /* holds an enum: a native copy checks its values */
-  int state;    /* ordering scratch */
+  int has_ptr;   /* owns memory: needs a deep copy and a free */
+  int has_enum;  /* holds an enum: a native copy checks its values */
+  int recursive; /* a struct that can contain itself (through a seq): its
+                    walkers count their depth and stop at
+                    GEN_MAX_NATIVE_DEPTH, so deep or cyclic graphs end */
+  int state;     /* ordering scratch */
+  int seen;      /* reachability scratch */
 } gen_nt;
 
 typedef struct gen_c {
@@ -101,6 +111,18 @@ void ffirt__gen_c_types_block(gen_c *g, ffirt__gen_writer *w);
 void ffirt__gen_c_field_decl(gen_c *g, ffirt__gen_writer *w, const gen_field *f);
 /* Writes the verbatim FFIRT_ABI_TYPES_DEFINED block of include/ffirt/abi.h. */
 void ffirt__gen_c_abi_block(ffirt__gen_writer *w);
+/* The typed-callback and blocking forms of a method or static (<lib>.h
+ * declares them, the glue defines them): the <lib>_<p>_reply_cb typedef's
+ * parameters, the three signatures, and "" for a result without memory to
+ * free (no _result_free then). */
+const char *ffirt__gen_c_reply_cb_params(gen_c *g, const ffirt__gen_proc *p);
+const char *ffirt__gen_c_sig_typed(gen_c *g, const ffirt__gen_proc *p);
+const char *ffirt__gen_c_sig_wait(gen_c *g, const ffirt__gen_proc *p);
+const char *ffirt__gen_c_sig_result_free(gen_c *g, const ffirt__gen_proc *p);
+/* Writes the guarded ABI-check block that <lib>.h and <lib>_cbor.h share:
+ * <LIB>_ABI_FINGERPRINT, <lib>_abi_fingerprint(), <LIB>_CHECK_ABI(). Needs
+ * <stdio.h> and <stdint.h>. */
+void ffirt__gen_c_abi_check_block(gen_c *g, ffirt__gen_writer *w);
 
 /* --------------------------------------------------------------- codecs */
 

@@ -26,7 +26,7 @@
 
 /* The embedded codec; '@' stands for the <lib>__ prefix. */
 static const char codec_template[] =
-    "/* ---- embedded CBOR codec (abi.md 6), private to this header */\n"
+    "/* ---- embedded CBOR codec (docs/abi.md 6), private to this header */\n"
     "\n"
     "typedef struct @err {\n"
     "  int truncated;\n"
@@ -75,6 +75,7 @@ static const char codec_template[] =
     "  uint8_t *buf;\n"
     "  size_t len, cap;\n"
     "  int err;\n"
+    "  unsigned depth; /* of recursive structs being encoded */\n"
     "} @enc;\n"
     "\n"
     "static inline void @enc_put(@enc *e, const void *p, size_t n) {\n"
@@ -151,6 +152,11 @@ static const char codec_template[] =
     "/* A native enum value without an enumerator cannot be encoded. */\n"
     "static inline int @enc_invalid(@enc *e) {\n"
     "  if (!e->err) e->err = -2;\n"
+    "  return e->err;\n"
+    "}\n"
+    "/* A recursive value nested deeper than 64 levels (or a cycle). */\n"
+    "static inline int @enc_too_deep(@enc *e) {\n"
+    "  if (!e->err) e->err = -3;\n"
     "  return e->err;\n"
     "}\n"
     "/* Hands the encoded bytes to the caller (free with free()). */\n"
@@ -327,6 +333,10 @@ static const char codec_template[] =
     "  uint8_t *s;\n"
     "  size_t n;\n"
     "  if (@dec_string(c, 3, \"expected text string\", &s, &n)) return -1;\n"
+    "  if (memchr(s, 0, n)) { /* the native form ends at the first NUL */\n"
+    "    free(s);\n"
+    "    return @dec_fail(c, \"text contains a NUL character\");\n"
+    "  }\n"
     "  *out = (const char *)s;\n"
     "  return 0;\n"
     "}\n"
@@ -531,12 +541,152 @@ static const char codec_template[] =
 
 typedef struct host {
   gen_c g;
-  ffirt__gen_writer *w;
+  ffirt__gen_writer *w; /* the implementation section (definitions) */
+  ffirt__gen_writer *d; /* the API section: documented prototypes */
   gen_flavor fl;
   const char *p; /* <lib>__ */
 } host;
 
+/* nim-ffi's C helpers, shared by every <lib>_cbor.h (guarded). */
+static const char nimffi_helpers[] =
+    "/* ---- nim-ffi compatible helpers: a small growable CBOR encoder for requests\n"
+    " * and readers of text replies, as nim-ffi's <lib>_cbor.h has them, so hosts\n"
+    " * written against nim-ffi compile unchanged. Shared by every <lib>_cbor.h. */\n"
+    "#ifndef FFI_CBOR_HELPERS_DEFINED\n"
+    "#define FFI_CBOR_HELPERS_DEFINED\n"
+    "\n"
+    "/** A growable CBOR buffer: the encoded bytes are buf[0..len). */\n"
+    "typedef struct FfiCbor {\n"
+    "  uint8_t *buf;\n"
+    "  size_t cap;\n"
+    "  size_t len;\n"
+    "} FfiCbor;\n"
+    "\n"
+    "/** An empty buffer (nothing allocated yet). */\n"
+    "static inline FfiCbor ffi_cbor_new(void) {\n"
+    "  FfiCbor c;\n"
+    "  c.buf = NULL;\n"
+    "  c.cap = 0;\n"
+    "  c.len = 0;\n"
+    "  return c;\n"
+    "}\n"
+    "\n"
+    "/** Frees c's bytes and empties it (NULL allowed). */\n"
+    "static inline void ffi_cbor_free(FfiCbor *c) {\n"
+    "  if (!c) return;\n"
+    "  free(c->buf);\n"
+    "  c->buf = NULL;\n"
+    "  c->cap = c->len = 0;\n"
+    "}\n"
+    "\n"
+    "/* Appends n bytes: 0, or -1 (out of memory; c unchanged). */\n"
+    "static inline int ffi_cbor__put(FfiCbor *c, const void *p, size_t n) {\n"
+    "  if (!c) return -1;\n"
+    "  if (n > c->cap - c->len) {\n"
+    "    size_t cap = c->cap ? c->cap : 64;\n"
+    "    while (cap - c->len < n) {\n"
+    "      if (cap > (size_t)-1 / 2) return -1;\n"
+    "      cap *= 2;\n"
+    "    }\n"
+    "    uint8_t *b = (uint8_t *)realloc(c->buf, cap);\n"
+    "    if (!b) return -1;\n"
+    "    c->buf = b;\n"
+    "    c->cap = cap;\n"
+    "  }\n"
+    "  if (n) memcpy(c->buf + c->len, p, n);\n"
+    "  c->len += n;\n"
+    "  return 0;\n"
+    "}\n"
+    "\n"
+    "/* A CBOR head: major type (0..7) and argument, in the shortest form. */\n"
+    "static inline int ffi_cbor__head(FfiCbor *c, unsigned major, uint64_t v) {\n"
+    "  uint8_t h[9];\n"
+    "  size_t n = 1;\n"
+    "  if (v < 24) {\n"
+    "    h[0] = (uint8_t)(major << 5 | v);\n"
+    "  } else {\n"
+    "    unsigned ai = v <= 0xff ? 24 : v <= 0xffff ? 25 : v <= 0xffffffffu ? 26 : 27;\n"
+    "    size_t w = (size_t)1 << (ai - 24);\n"
+    "    h[0] = (uint8_t)(major << 5 | ai);\n"
+    "    for (size_t i = 0; i < w; i++) h[1 + i] = (uint8_t)(v >> (8 * (w - 1 - i)));\n"
+    "    n += w;\n"
+    "  }\n"
+    "  return ffi_cbor__put(c, h, n);\n"
+    "}\n"
+    "\n"
+    "/** Starts a map of n key/value pairs (the pairs follow). 0, or -1 (out of memory). */\n"
+    "static inline int ffi_cbor_map(FfiCbor *c, uint64_t n) { return ffi_cbor__head(c, 5, n); }\n"
+    "\n"
+    "/** Appends the NUL-terminated UTF-8 text s (NULL: empty). 0, or -1. */\n"
+    "static inline int ffi_cbor_text(FfiCbor *c, const char *s) {\n"
+    "  size_t n = s ? strlen(s) : 0;\n"
+    "  if (ffi_cbor__head(c, 3, n)) return -1;\n"
+    "  return ffi_cbor__put(c, s, n);\n"
+    "}\n"
+    "\n"
+    "/** Appends the pair k: v (both texts). 0, or -1. */\n"
+    "static inline int ffi_cbor_kv_text(FfiCbor *c, const char *k, const char *v) {\n"
+    "  return ffi_cbor_text(c, k) || ffi_cbor_text(c, v) ? -1 : 0;\n"
+    "}\n"
+    "\n"
+    "/** Appends the pair k: i (a CBOR integer, negative ones too). 0, or -1. */\n"
+    "static inline int ffi_cbor_kv_int(FfiCbor *c, const char *k, int64_t i) {\n"
+    "  if (ffi_cbor_text(c, k)) return -1;\n"
+    "  return i < 0 ? ffi_cbor__head(c, 1, (uint64_t)(-(i + 1))) : ffi_cbor__head(c, 0, "
+    "(uint64_t)i);\n"
+    "}\n"
+    "\n"
+    "/** Appends the pair k: u (an unsigned CBOR integer). 0, or -1. */\n"
+    "static inline int ffi_cbor_kv_uint(FfiCbor *c, const char *k, uint64_t u) {\n"
+    "  return ffi_cbor_text(c, k) || ffi_cbor__head(c, 0, u) ? -1 : 0;\n"
+    "}\n"
+    "\n"
+    "/**\n"
+    " * 1 when data[0..len) is exactly one definite-length CBOR text string, with\n"
+    " * *out and *outLen a view of its bytes inside data (not NUL-terminated); else\n"
+    " * 0 (outputs untouched). Bytes after the string make it 0 too.\n"
+    " */\n"
+    "static inline int ffi_text_view(const uint8_t *data, size_t len, const uint8_t **out,\n"
+    "                                size_t *outLen) {\n"
+    "  if (!data || len < 1 || (data[0] >> 5) != 3) return 0;\n"
+    "  unsigned ai = data[0] & 0x1f;\n"
+    "  uint64_t n = 0;\n"
+    "  size_t at = 1;\n"
+    "  if (ai < 24) {\n"
+    "    n = ai;\n"
+    "  } else if (ai <= 27) {\n"
+    "    size_t w = (size_t)1 << (ai - 24);\n"
+    "    if (len - 1 < w) return 0;\n"
+    "    for (size_t i = 0; i < w; i++) n = n << 8 | data[1 + i];\n"
+    "    at += w;\n"
+    "  } else {\n"
+    "    return 0; /* indefinite length or reserved */\n"
+    "  }\n"
+    "  if (n != (uint64_t)(len - at)) return 0;\n"
+    "  if (out) *out = data + at;\n"
+    "  if (outLen) *outLen = (size_t)n;\n"
+    "  return 1;\n"
+    "}\n"
+    "\n"
+    "/** A malloc'd NUL-terminated copy of the text string data[0..len) is (as\n"
+    " * ffi_text_view accepts it), or NULL (not such a text, or out of memory). */\n"
+    "static inline char *ffi_decode_text(const uint8_t *data, size_t len) {\n"
+    "  const uint8_t *p;\n"
+    "  size_t n;\n"
+    "  if (!ffi_text_view(data, len, &p, &n)) return NULL;\n"
+    "  char *s = (char *)malloc(n + 1);\n"
+    "  if (!s) return NULL;\n"
+    "  if (n) memcpy(s, p, n);\n"
+    "  s[n] = '\\0';\n"
+    "  return s;\n"
+    "}\n"
+    "\n"
+    "#endif /* FFI_CBOR_HELPERS_DEFINED */\n";
+
 #define L(...) ffirt__gen_w_line(x->w, __VA_ARGS__)
+/* D: a line of the API section (docs and prototypes), read first. */
+#define D(...) ffirt__gen_w_line(x->d, __VA_ARGS__)
+#define DB() ffirt__gen_w_blank(x->d)
 #define B() ffirt__gen_w_blank(x->w)
 #define IN() ffirt__gen_w_indent(x->w)
 #define OUT() ffirt__gen_w_dedent(x->w)
@@ -564,15 +714,18 @@ static void write_codec(host *x) {
 static void type_api(host *x, gen_nt *nt) {
   const char *api = nt->kind == NT_BOX ? nt->cname : F("%s_%s", x->g.lib, nt->cname);
   const char *p = x->p;
+  DB();
+  D("/**");
+  D(" * Decodes one %s from msg[0..len): 0, or -1 with", nt->cname);
+  D(" * \"path: reason\" in err (may be NULL) and nothing left to free. Release a");
+  D(" * decoded value with %s_free.", api);
+  D(" */");
+  const char *sig = F("static inline int %s_decode(const uint8_t *msg, size_t len, %s *out, char "
+                      "*err, size_t err_size)",
+                      api, nt->cname);
+  D("%s;", sig);
   B();
-  L("/**");
-  L(" * Decodes one %s from msg[0..len): 0, or -1 with", nt->cname);
-  L(" * \"path: reason\" in err (may be NULL) and nothing left to free. Release a");
-  L(" * decoded value with the _free function below.");
-  L(" */");
-  L("static inline int %s_decode(const uint8_t *msg, size_t len, %s *out, char *err, size_t "
-    "err_size) {",
-    api, nt->cname);
+  L("%s {", sig);
   IN();
   L("%sdec c;", p);
   L("%sdec_init(&c, msg, len);", p);
@@ -584,17 +737,23 @@ static void type_api(host *x, gen_nt *nt) {
   L("}");
   B();
   if (nt->has_ptr) {
+    D("/** Frees what %s_decode allocated in *v. */", api);
+    D("static inline void %s_free(%s *v);", api, nt->cname);
     L("static inline void %s_free(%s *v) { %sfree_%s(v); }", api, nt->cname, p, nt->stem);
   } else {
-    L("/** Nothing to free: %s owns no memory. */", nt->cname);
+    D("/** Nothing to free: %s owns no memory. */", nt->cname);
+    D("static inline void %s_free(%s *v);", api, nt->cname);
     L("static inline void %s_free(%s *v) { (void)v; }", api, nt->cname);
   }
   B();
-  L("/** Encodes *v into a malloc'd buffer (*out, free with free()). 0, or -1 (out of");
-  L(" * memory, or an enum value without an enumerator). */");
-  L("static inline int %s_encode(const %s *v, uint8_t **out, size_t *out_len) {", api, nt->cname);
+  D("/** Encodes *v into a malloc'd buffer (*out, free with free()). 0, or -1 (out of");
+  D(" * memory, or an enum value without an enumerator). */");
+  sig =
+      F("static inline int %s_encode(const %s *v, uint8_t **out, size_t *out_len)", api, nt->cname);
+  D("%s;", sig);
+  L("%s {", sig);
   IN();
-  L("%senc e = {NULL, 0, 0, 0};", p);
+  L("%senc e = {NULL, 0, 0, 0, 0};", p);
   L("%sencode_%s(&e, v);", p, nt->stem);
   L("return %senc_take(&e, out, out_len);", p);
   OUT();
@@ -618,15 +777,18 @@ static void request_encoder(host *x, const ffirt__gen_proc *p) {
   const char *local = F("%se", x->p);
   fl.ev = F("&%s", local);
   fl.iv = F("%si", x->p);
-  B();
-  L("/** The request of %s_%s_cbor, from the native export's parameters, into a", x->g.lib,
+  DB();
+  D("/** The request of %s_%s_cbor, from the native export's parameters, into a", x->g.lib,
     p->name);
-  L(" * malloc'd buffer (*request_out, free with free()). 0, or -1 (out of memory). */");
-  L("static inline int %s_%s_request_encode(%s%suint8_t **request_out, size_t "
-    "*request_out_len) {",
-    x->g.lib, p->name, *params ? params + 2 : "", *params ? ", " : "");
+  D(" * malloc'd buffer (*request_out, free with free()). 0, or -1 (out of memory). */");
+  const char *sig = F("static inline int %s_%s_request_encode(%s%suint8_t **request_out, size_t "
+                      "*request_out_len)",
+                      x->g.lib, p->name, *params ? params + 2 : "", *params ? ", " : "");
+  D("%s;", sig);
+  B();
+  L("%s {", sig);
   IN();
-  L("%senc %s = {NULL, 0, 0, 0};", x->p, local);
+  L("%senc %s = {NULL, 0, 0, 0, 0};", x->p, local);
   ffirt__gen_c_enc_map(&x->g, x->w, &fl, fields, p->nparams, "");
   L("return %senc_take(%s, request_out, request_out_len);", x->p, fl.ev);
   OUT();
@@ -666,17 +828,37 @@ static const char *free_stmt(host *x, const ffirt__gen_type *t) {
   return NULL;
 }
 
+/* What a successful decode leaves to free, for the decoders' docs (the
+ * generated _free functions exist for structs and containers; a string or
+ * bytes value is one malloc'd block). */
+static const char *response_free_doc(host *x, const ffirt__gen_type *t) {
+  switch (t->kind) {
+  case GEN_STRING: return " On success *out is a malloc'd NUL-terminated string: free() it.";
+  case GEN_BYTES: return " On success *out is malloc'd (NULL when empty): free() it.";
+  default: break;
+  }
+  gen_nt *nt = t->kind == GEN_SEQ || t->kind == GEN_OPTIONAL ? ffirt__gen_c_box(&x->g, t)
+               : t->kind == GEN_STRUCT                       ? ffirt__gen_c_struct(&x->g, t->name)
+                                                             : NULL;
+  if (!nt || !nt->has_ptr) return "";
+  return F(" Release *out with %s_free.",
+           nt->kind == NT_BOX ? nt->cname : F("%s_%s", x->g.lib, nt->cname));
+}
+
 /* A public decoder: init, the private body, finish, free on failure. */
 static void decoder_wrapper(host *x, const char *name, const char *outs, const char *body_fn,
                             const char *args, const char *root, const char *fr, int bytes) {
-  L("static inline int %s(const uint8_t *msg, size_t len, %s, char *err, size_t err_size) {", name,
-    outs);
+  const char *sig =
+      F("static inline int %s(const uint8_t *msg, size_t len, %s%schar *err, size_t err_size)",
+        name, outs ? outs : "", outs ? ", " : "");
+  D("%s;", sig);
+  L("%s {", sig);
   IN();
   L("%sdec c;", x->p);
   L("%sdec_init(&c, msg, len);", x->p);
-  L("memset(out, 0, sizeof *out);");
+  if (outs) L("memset(out, 0, sizeof *out);");
   if (bytes) L("*out_len = 0;");
-  L("int rc = %sdec_finish(&c, %s(&c, %s), \"%s\", err, err_size);", x->p, body_fn, args, root);
+  L("int rc = %sdec_finish(&c, %s(&c%s), \"%s\", err, err_size);", x->p, body_fn, args, root);
   if (fr) L("if (rc) %s", fr);
   L("return rc;");
   OUT();
@@ -687,11 +869,14 @@ static void response_decoder(host *x, const ffirt__gen_proc *p) {
   const char *lib = x->g.lib;
   const ffirt__gen_type *t = p->result;
   B();
+  DB();
   if (!t) {
-    L("/** Checks the _cbor reply of %s (CBOR null). 0, or -1 with the reason in err. */", p->name);
-    L("static inline int %s_%s_response_decode(const uint8_t *msg, size_t len, char *err, "
-      "size_t err_size) {",
-      lib, p->name);
+    D("/** Checks the _cbor reply of %s (CBOR null). 0, or -1 with the reason in err. */", p->name);
+    const char *sig = F("static inline int %s_%s_response_decode(const uint8_t *msg, size_t len, "
+                        "char *err, size_t err_size)",
+                        lib, p->name);
+    D("%s;", sig);
+    L("%s {", sig);
     IN();
     L("if (len == 1 && msg && msg[0] == 0xf6) return 0;");
     L("if (err && err_size) snprintf(err, err_size, \"%%s\", \"result: expected null\");");
@@ -709,22 +894,23 @@ static void response_decoder(host *x, const ffirt__gen_proc *p) {
   L("}");
   B();
   const char *fr = free_stmt(x, t);
-  L("/** Decodes the _cbor reply of %s. 0, or -1 with \"path: reason\" in err (may be", p->name);
-  L(" * NULL) and nothing left to free.%s */",
-    fr ? " A decoded value is freed like its type's _free does." : "");
+  D("/** Decodes the _cbor reply of %s. 0, or -1 with \"path: reason\" in err (may be", p->name);
+  D(" * NULL) and nothing left to free.%s */", response_free_doc(x, t));
   decoder_wrapper(x, F("%s_%s_response_decode", lib, p->name), out_params(x, t), body,
-                  t->kind == GEN_BYTES ? "out, out_len" : "out", "result", fr,
+                  t->kind == GEN_BYTES ? ", out, out_len" : ", out", "result", fr,
                   t->kind == GEN_BYTES);
 }
 
+/* A decoder of ev's envelope; a NULL payload type stands for the built-in
+ * events' empty map payload (not_responding, responding). */
 static void event_decoder(host *x, const ffirt__gen_event *ev) {
   const char *lib = x->g.lib;
   const ffirt__gen_type *t = ev->payload;
-  const char *outs = out_params(x, t);
+  const char *outs = t ? out_params(x, t) : NULL;
   const char *body = F("%sevent_%s", x->p, ev->wire);
   size_t wl = strlen(ev->wire);
   B();
-  L("static inline int %s(%sdec *c, %s) {", body, x->p, outs);
+  L("static inline int %s(%sdec *c%s%s) {", body, x->p, outs ? ", " : "", outs ? outs : "");
   IN();
   L("unsigned char seen[2] = {0, 0};");
   L("const char *k = NULL;");
@@ -751,7 +937,18 @@ static void event_decoder(host *x, const ffirt__gen_event *ev) {
   ffirt__gen_w_init(&sub);
   ffirt__gen_writer *saved = x->w;
   x->w = &sub;
-  value_decode(x, t);
+  if (t) {
+    value_decode(x, t);
+  } else {
+    L("if (%sdec_map(c)) return -1;", x->p);
+    L("if (%sdec_more(c)) {", x->p);
+    IN();
+    L("%sdec_fail(c, \"expected {}\");", x->p);
+    L("return -1;");
+    OUT();
+    L("}");
+    L("if (%sdec_leave(c)) return -1;", x->p);
+  }
   x->w = saved;
   /* failures inside the payload are under "payload" */
   const char *code = sub.buf ? sub.buf : "";
@@ -781,21 +978,31 @@ static void event_decoder(host *x, const ffirt__gen_event *ev) {
   OUT();
   L("}");
   B();
-  const char *fr = free_stmt(x, t);
-  L("/** Decodes a %s envelope as a CBOR listener receives it. 0, or -1 with", ev->wire);
-  L(" * \"path: reason\" in err (may be NULL) and nothing left to free. */");
+  const char *fr = t ? free_stmt(x, t) : NULL;
+  DB();
+  D("/** Decodes a %s envelope as a CBOR listener receives it. 0, or -1 with", ev->wire);
+  D(" * \"path: reason\" in err (may be NULL) and nothing left to free.%s */",
+    t ? response_free_doc(x, t) : "");
+  int bytes = t && t->kind == GEN_BYTES;
   decoder_wrapper(x, F("%s_%s_event_decode", lib, ev->wire), outs, body,
-                  t->kind == GEN_BYTES ? "out, out_len" : "out", "event", fr, t->kind == GEN_BYTES);
+                  !t      ? ""
+                  : bytes ? ", out, out_len"
+                          : ", out",
+                  "event", fr, bytes);
 }
 
 /* Reads the eventType of an envelope, for dispatching to the decoders. */
 static void event_type_reader(host *x) {
   const char *p = x->p;
   B();
-  L("/** Copies the eventType of a CBOR event envelope into name (NUL-terminated).");
-  L(" * 0, or -1 when msg is not an envelope or name is too small. */");
-  L("static inline int %s_event_type(const uint8_t *msg, size_t len, char *name, size_t size) {",
-    x->g.lib);
+  DB();
+  D("/** Copies the eventType of a CBOR event envelope into name (NUL-terminated).");
+  D(" * 0, or -1 when msg is not an envelope or name is too small. */");
+  const char *sig =
+      F("static inline int %s_event_type(const uint8_t *msg, size_t len, char *name, size_t size)",
+        x->g.lib);
+  D("%s;", sig);
+  L("%s {", sig);
   IN();
   L("%sdec c;", p);
   L("const char *k = NULL;");
@@ -840,14 +1047,41 @@ int ffirt__gen_emit_c_cbor_host(const ffirt__gen_model *m, const char *outdir) {
   for (size_t i = 0; i < x->g.count; i++)
     ffirt__gen_c_mark_nt(&x->g, x->g.nts[i], OP_ENC | OP_DEC | OP_FREE);
 
-  ffirt__gen_writer w;
+  ffirt__gen_writer w, decl, impl;
   ffirt__gen_w_init(&w);
-  x->w = &w;
+  ffirt__gen_w_init(&decl);
+  ffirt__gen_w_init(&impl);
   const char *lib = x->g.lib;
+  /* the API first: its documented prototypes go to decl, the definitions
+   * to impl, which the file places after the private codec */
+  x->w = &impl;
+  x->d = &decl;
+  for (size_t i = 0; i < x->g.count; i++)
+    if (x->g.nts[i]->kind == NT_STRUCT || x->g.nts[i]->kind == NT_BOX) type_api(x, x->g.nts[i]);
+  for (size_t i = 0; i < m->nprocs; i++) {
+    if (m->procs[i].kind == GEN_DTOR) continue;
+    request_encoder(x, &m->procs[i]);
+    if (m->procs[i].kind != GEN_CTOR) response_decoder(x, &m->procs[i]);
+  }
+  for (size_t i = 0; i < m->nevents; i++)
+    if (m->events[i].payload) event_decoder(x, &m->events[i]);
+  /* the runtime's built-in events: {} payloads, and a count */
+  static const ffirt__gen_type u64 = {.kind = GEN_U64};
+  ffirt__gen_event builtin[3];
+  memset(builtin, 0, sizeof builtin);
+  builtin[0].wire = "not_responding";
+  builtin[1].wire = "responding";
+  builtin[2].wire = "dropped_events";
+  builtin[2].payload = (ffirt__gen_type *)&u64;
+  for (int i = 0; i < 3; i++)
+    event_decoder(x, &builtin[i]);
+  event_type_reader(x);
+
+  x->w = &w;
   const char *file = F("%s_cbor.h", lib);
   const char *guard = F("%s_CBOR_H", ffirt__gen_upper(&x->g.names, lib));
   ffirt__gen_c_banner(&x->g, &w, file,
-                      "the CBOR host header (abi.md 6): typed request encoders and");
+                      "the CBOR host header (docs/abi.md 6): typed encoders and decoders.");
   L("#ifndef %s", guard);
   L("#define %s", guard);
   B();
@@ -856,6 +1090,14 @@ int ffirt__gen_emit_c_cbor_host(const ffirt__gen_model *m, const char *outdir) {
   L("#include <stdio.h>");
   L("#include <stdlib.h>");
   L("#include <string.h>");
+  B();
+  L("/*");
+  L(" * Reading order: the types, the CBOR exports and the ABI check; then \"The");
+  L(" * API\" (documented prototypes of every encoder and decoder); then nim-ffi's");
+  L(" * FfiCbor helpers; the implementation (an embedded CBOR codec, private,");
+  L(" * prefixed %s) comes last. Everything is static inline: no library", x->p);
+  L(" * to link for the codec; several <lib>_cbor.h can share one file.");
+  L(" */");
   B();
   ffirt__gen_c_abi_block(&w);
   B();
@@ -876,9 +1118,18 @@ int ffirt__gen_emit_c_cbor_host(const ffirt__gen_model *m, const char *outdir) {
     lib);
   L("int %s_remove_event_listener(void *ctx, uint64_t listenerId);", lib);
   B();
+  ffirt__gen_c_abi_check_block(&x->g, &w);
+  B();
   L("#ifdef __cplusplus");
   L("}");
   L("#endif");
+  B();
+  L("/* ==== The API: per type, per request, per event (definitions at the end) */");
+  ffirt__gen_w_printf(&w, "%s", decl.buf ? decl.buf : "");
+  B();
+  ffirt__gen_w_printf(&w, "%s", nimffi_helpers);
+  B();
+  L("/* ==== The implementation: private to this header, nothing to call below */");
   B();
   write_codec(x);
   B();
@@ -886,17 +1137,11 @@ int ffirt__gen_emit_c_cbor_host(const ffirt__gen_model *m, const char *outdir) {
   B();
   ffirt__gen_c_codecs(&x->g, &w, &x->fl);
   B();
-  L("/* ---- the API: per type, per request, per event */");
-  for (size_t i = 0; i < x->g.count; i++)
-    if (x->g.nts[i]->kind == NT_STRUCT || x->g.nts[i]->kind == NT_BOX) type_api(x, x->g.nts[i]);
-  for (size_t i = 0; i < m->nprocs; i++) {
-    if (m->procs[i].kind == GEN_DTOR) continue;
-    request_encoder(x, &m->procs[i]);
-    if (m->procs[i].kind != GEN_CTOR) response_decoder(x, &m->procs[i]);
-  }
-  for (size_t i = 0; i < m->nevents; i++)
-    if (m->events[i].payload) event_decoder(x, &m->events[i]);
-  event_type_reader(x);
+  L("/* ---- the API's definitions */");
+  ffirt__gen_w_printf(&w, "%s", impl.buf ? impl.buf : "");
+  if (decl.oom || impl.oom) w.oom = 1;
+  ffirt__gen_w_free(&decl);
+  ffirt__gen_w_free(&impl);
   B();
   L("#endif /* %s */", guard);
   ffirt__gen_c_tidy(&w);

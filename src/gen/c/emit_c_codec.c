@@ -61,16 +61,66 @@ static const char *elem_ptr_type(ctx *x, const ffirt__gen_type *elem) {
 
 /* ------------------------------------------------------------ native op */
 
-enum { NATIVE_COPY, NATIVE_FREE };
+enum { NATIVE_COPY, NATIVE_FREE, NATIVE_CHECK };
 
 /* name: the C string literal of the slot's path component, or NULL. */
 static const char *at(ctx *x, const char *err, const char *name) {
   return name ? F("%serr_at(%s, %s)", x->fl->h, err, name) : "-1";
 }
 
+/* The enum check of one slot (NATIVE_CHECK): only what holds an enum. */
+static void check_op(ctx *x, const ffirt__gen_type *t, int boxed, const char *src,
+                     const char *name) {
+  const gen_flavor *fl = x->fl;
+  if (boxed ? !box_of(x, t) || !box_of(x, t)->has_enum : !ffirt__gen_c_has_enum(x->g, t)) return;
+  if (boxed || t->kind == GEN_STRUCT) {
+    gen_nt *nt = boxed ? box_of(x, t) : ffirt__gen_c_struct(x->g, t->name);
+    L("if (%scheck_%s(&%s, err)) return %s;", fl->fn, nt->stem, src, at(x, "err", name));
+    return;
+  }
+  switch (t->kind) {
+  case GEN_ENUM:
+    L("if (!%svalid_%s(%s)) return %serr_enum(err, %s, \"%s\", %s);", fl->fn, t->name, src, fl->h,
+      name ? name : "NULL", t->name, src);
+    break;
+  case GEN_SEQ: {
+    int eboxed = ffirt__gen_elem_is_boxed(GEN_SEQ, t->elem);
+    L("for (size_t i = 0; i < %s_len; i++) {", src);
+    IN();
+    if (t->elem->kind == GEN_ENUM) {
+      L("if (!%svalid_%s(%s[i])) {", fl->fn, t->elem->name, src);
+      IN();
+      L("%serr_enum(err, NULL, \"%s\", %s[i]);", fl->h, t->elem->name, src);
+      L("return %serr_at_index(err, %s, i);", fl->h, name ? name : "NULL");
+      OUT();
+      L("}");
+    } else {
+      gen_nt *nt = eboxed ? box_of(x, t->elem) : ffirt__gen_c_named(x->g, t->elem);
+      L("if (%scheck_%s(&%s[i], err)) return %serr_at_index(err, %s, i);", fl->fn,
+        nt ? nt->stem : "?", src, fl->h, name ? name : "NULL");
+    }
+    OUT();
+    L("}");
+    break;
+  }
+  case GEN_OPTIONAL:
+    L("if (%s_present) {", src);
+    IN();
+    check_op(x, t->elem, ffirt__gen_elem_is_boxed(GEN_OPTIONAL, t->elem), src, name);
+    OUT();
+    L("}");
+    break;
+  default: break;
+  }
+}
+
 static void native_op(ctx *x, int op, const ffirt__gen_type *t, int boxed, const char *dst,
                       const char *src, const char *name) {
   const gen_flavor *fl = x->fl;
+  if (op == NATIVE_CHECK) {
+    check_op(x, t, boxed, src, name);
+    return;
+  }
   if (boxed || t->kind == GEN_STRUCT) {
     gen_nt *nt = boxed ? box_of(x, t) : ffirt__gen_c_struct(x->g, t->name);
     if (!nt) return;
@@ -95,7 +145,7 @@ static void native_op(ctx *x, int op, const ffirt__gen_type *t, int boxed, const
     if (op == NATIVE_FREE)
       L("%s((void *)%s);", fl->free_fn, dst);
     else
-      L("if (!(%s = ffirt_strdup(%s))) return %serr_nomem(err);", dst, src, fl->h);
+      L("if (%scopy_text(&%s, %s, err)) return %s;", fl->h, dst, src, at(x, "err", name));
     break;
   case GEN_BYTES:
     if (op == NATIVE_FREE) {
@@ -136,7 +186,8 @@ static void native_op(ctx *x, int op, const ffirt__gen_type *t, int boxed, const
       L("for (size_t i = 0; i < %s_len; i++) {", src);
       IN();
       if (t->elem->kind == GEN_STRING) {
-        L("if (!(%s[i] = ffirt_strdup(%s[i]))) return %serr_nomem(err);", dst, src, fl->h);
+        L("if (%scopy_text(&%s[i], %s[i], err)) return %serr_at_index(err, %s, i);", fl->h, dst,
+          src, fl->h, name ? name : "NULL");
       } else if (t->elem->kind == GEN_ENUM) {
         L("if (!%svalid_%s(%s[i])) {", fl->fn, t->elem->name, src);
         IN();
@@ -209,7 +260,9 @@ void ffirt__gen_c_enc_value(gen_c *g, ffirt__gen_writer *w, const gen_flavor *fl
   case GEN_ENUM: L("%sencode_%s(%s, %s);", fl->fn, t->name, fl->ev, expr); break;
   case GEN_SEQ:
     L("%sarray(%s, %s_len);", fl->enc, fl->ev, expr);
-    L("for (size_t %s = 0; %s < %s_len; %s++)", fl->iv, fl->iv, expr, fl->iv);
+    /* stops at the first error: a graph that fails deep down (a cycle at
+     * the depth limit) is not walked on */
+    L("for (size_t %s = 0; %s < %s_len && !(%s)->err; %s++)", fl->iv, fl->iv, expr, fl->ev, fl->iv);
     IN();
     ffirt__gen_c_enc_value(g, w, fl, t->elem, ffirt__gen_elem_is_boxed(GEN_SEQ, t->elem),
                            F("%s[%s]", expr, fl->iv));
@@ -382,6 +435,10 @@ static void proto(ctx *x, gen_nt *nt, unsigned op, int with_body) {
   case OP_FREE:
     L("%svoid %sfree_%s(%s *v)%s", fl->storage, fl->fn, nt->stem, nt->cname, end);
     break;
+  case OP_CHECK:
+    L("%sint %scheck_%s(const %s *v, %sgen_err *err)%s", fl->storage, fl->fn, nt->stem, nt->cname,
+      fl->h, end);
+    break;
   case OP_ENC:
     L("%sint %sencode_%s(%s *e, const %s *v)%s", fl->storage, fl->fn, nt->stem, fl->enc_t,
       nt->cname, end);
@@ -395,9 +452,14 @@ static void proto(ctx *x, gen_nt *nt, unsigned op, int with_body) {
 
 /* Which ops get a function: copy and free only for types owning memory. */
 static int wants(const gen_nt *nt, unsigned op) {
+  /* an enum's OP_COPY function is its validity check valid_, which copies
+   * and checks of the types holding it both call */
+  if (nt->kind == NT_ENUM)
+    return op == OP_COPY ? (nt->ops & (OP_COPY | OP_CHECK)) != 0
+                         : (op == OP_ENC || op == OP_DEC) && (nt->ops & op);
   if (!(nt->ops & op)) return 0;
-  if (nt->kind == NT_ENUM) return op != OP_FREE; /* OP_COPY: its validity check */
   if (op == OP_COPY) return nt->has_ptr || nt->has_enum;
+  if (op == OP_CHECK) return nt->has_enum;
   if (op == OP_FREE) return nt->has_ptr;
   return 1;
 }
@@ -450,17 +512,28 @@ static void body_enum(ctx *x, gen_nt *nt, unsigned op) {
   if (e->nitems) L("return 0;");
 }
 
+/* Recursive structs count their depth in err->depth (copy, check) or
+ * e->depth (encode). An error path returns without counting down: the
+ * whole walk is abandoned, and its state with it. */
+static void depth_enter(ctx *x, gen_nt *nt, const char *counter, const char *fail) {
+  if (nt->recursive) L("if (++%s > %d) return %s;", counter, GEN_MAX_NATIVE_DEPTH, fail);
+}
+
 static void body_native(ctx *x, gen_nt *nt, int op) {
+  const char *h = x->fl->h;
   if (op == NATIVE_COPY) L("memset(dst, 0, sizeof *dst);");
+  if (op != NATIVE_FREE) depth_enter(x, nt, "err->depth", F("%serr_depth(err)", h));
   for (size_t i = 0; i < nt->nfields; i++) {
     const gen_field *f = &nt->fields[i];
     if (op == NATIVE_FREE && flat(x, f->type, f->boxed)) continue;
     /* a box member adds no path component: the box's owner names it */
     const char *name = nt->kind == NT_BOX ? NULL : lit(x, f->name);
     native_op(x, op, f->type, f->boxed, F("%s->%s", op == NATIVE_COPY ? "dst" : "v", f->name),
-              F("src->%s", f->name), name);
+              F("%s->%s", op == NATIVE_CHECK ? "v" : "src", f->name), name);
   }
-  if (op == NATIVE_COPY) L("return 0;");
+  if (op == NATIVE_FREE) return;
+  if (nt->recursive) L("err->depth--;");
+  L("return 0;");
 }
 
 static void body_dec(ctx *x, gen_nt *nt) {
@@ -511,28 +584,31 @@ static void body_dec(ctx *x, gen_nt *nt) {
 }
 
 static void body_enc(ctx *x, gen_nt *nt) {
+  depth_enter(x, nt, "e->depth", F("%senc_too_deep(e)", x->fl->h));
   if (nt->kind == NT_BOX)
     ffirt__gen_c_enc_value(x->g, x->w, x->fl, nt->type, 0, F("v->%s", nt->fields[0].name));
   else
     ffirt__gen_c_enc_map(x->g, x->w, x->fl, nt->fields, nt->nfields, "v->");
   if (!nt->nfields) L("(void)v;");
+  if (nt->recursive) L("e->depth--;");
   L("return e->err;");
 }
 
-static const unsigned op_list[] = {OP_COPY, OP_FREE, OP_ENC, OP_DEC};
+static const unsigned op_list[] = {OP_COPY, OP_FREE, OP_CHECK, OP_ENC, OP_DEC};
+enum { NOPS = sizeof op_list / sizeof op_list[0] };
 
 void ffirt__gen_c_codecs(gen_c *g, ffirt__gen_writer *w, const gen_flavor *fl) {
   ctx cx = {g, w, fl}, *x = &cx;
   int any = 0;
   for (size_t i = 0; i < g->count; i++)
-    for (size_t o = 0; o < 4; o++)
+    for (size_t o = 0; o < NOPS; o++)
       if (wants(g->nts[i], op_list[o])) {
         proto(x, g->nts[i], op_list[o], 0);
         any = 1;
       }
   for (size_t i = 0; i < g->count; i++) {
     gen_nt *nt = g->nts[i];
-    for (size_t o = 0; o < 4; o++) {
+    for (size_t o = 0; o < NOPS; o++) {
       unsigned op = op_list[o];
       if (!wants(nt, op)) continue;
       if (any) ffirt__gen_w_blank(w);
@@ -544,6 +620,8 @@ void ffirt__gen_c_codecs(gen_c *g, ffirt__gen_writer *w, const gen_flavor *fl) {
         body_native(x, nt, NATIVE_COPY);
       else if (op == OP_FREE)
         body_native(x, nt, NATIVE_FREE);
+      else if (op == OP_CHECK)
+        body_native(x, nt, NATIVE_CHECK);
       else if (op == OP_ENC)
         body_enc(x, nt);
       else

@@ -9,8 +9,10 @@
  *    what depends on the IDL (argument structs, codecs, deep copies).
  *  - Native exports deep-copy their arguments before returning (validation
  *    included: a NULL pointer with a length is an error naming the path);
- *    a method checks its handle first (ffirt_ctx_check), so a bad ctx gets
- *    the handle's error whatever its arguments are (abi.md 3.1);
+ *    a method enters its context first (ffirt_ctx_enter: the handle is
+ *    checked once and held until ffirt_call_submit_entered, or left before
+ *    a rejection), so a bad ctx gets the handle's error whatever its
+ *    arguments are (abi.md 3.1);
  *    _cbor exports copy the request bytes and decode them on the worker,
  *    except constructors, which decode before anything is created.
  *  - A _cbor request block starts with the argument struct, so one run and
@@ -25,11 +27,14 @@
  *    built from IDL names never start with "<lib>__" (check.c refuses names
  *    starting with '_'); an IDL type spelt "<lib>__..." itself is not
  *    refused yet. Per-procedure statics end in _args, _request, _free,
- *    _run, _run_cbor, _native, _cbor, _submit or _params, per-event ones in _copy,
+ *    _run, _run_cbor, _due, _native, _cbor, _submit, _typed_ud, _typed_reply,
+ *    _wait_submit, _take, _bytes_out or _params, per-event ones in _copy,
  *    _release, _encode, _event or _deliver, and no helper name ends in
  *    either set, so a method and an event of the same name, a method
  *    "reply" or an event "handlers" cannot collide with each other or a
- *    helper.
+ *    helper. (A procedure "x_wait" or "x_typed", whose statics would meet
+ *    x's, is refused by check.c: its export would clash with x_wait /
+ *    x_typed.)
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -157,7 +162,7 @@ static void author_header(glue *x) {
   const char *lib = x->g.lib;
   const char *file = F("%s_ffi.h", lib);
   const char *guard = F("%s_FFI_H", ffirt__gen_upper(&x->g.names, lib));
-  ffirt__gen_c_banner(&x->g, x->w, file, "the library author's side (idl.md).");
+  ffirt__gen_c_banner(&x->g, x->w, file, "the library author's side (docs/idl.md).");
   L("#ifndef %s", guard);
   L("#define %s", guard);
   B();
@@ -197,6 +202,16 @@ static void author_header(glue *x) {
     else
       L("/** Finishes with success. Worker thread. */");
     L("void %s_%s_ok(%s);", lib, p->name, ok_params(x, p));
+    L("/** A later step of %s: the arguments of %s_%s_impl, still borrowed. */", p->name, lib,
+      p->name);
+    L("typedef void (*%s_%s_fn)(%s);", lib, p->name, impl_params(x, p));
+    L("/**");
+    L(" * Runs fn with the call's arguments on the worker at least ms milliseconds");
+    L(" * from now (ffirt_call_after): no timer to keep, cancelled when the call is");
+    L(" * finished or the context destroyed first. Returns 0, or an FFIRT_E* code");
+    L(" * (the call is then answered RET_ERR when it can be). Worker thread.");
+    L(" */");
+    L("int %s_%s_after(ffirt_call *call, uint64_t ms, %s_%s_fn fn);", lib, p->name, lib, p->name);
   }
   for (size_t i = 0; i < m->nevents; i++) {
     const ffirt__gen_event *ev = &m->events[i];
@@ -232,6 +247,7 @@ static const helper glue_helpers[] = {
      "typedef struct @gen_err {\n"
      "  int code; /* FFIRT_E* */\n"
      "  int truncated;\n"
+     "  int depth; /* of recursive structs, while copying or checking */\n"
      "  size_t start; /* the path is path[start..] */\n"
      "  char path[192];\n"
      "  char msg[128];\n"
@@ -239,6 +255,7 @@ static const helper glue_helpers[] = {
     {"err_init", "static void @err_init(@gen_err *err) {\n"
                  "  err->code = 0;\n"
                  "  err->truncated = 0;\n"
+                 "  err->depth = 0;\n"
                  "  err->start = sizeof err->path - 1;\n"
                  "  err->path[err->start] = '\\0';\n"
                  "  err->msg[0] = '\\0';\n"
@@ -264,7 +281,7 @@ static const helper glue_helpers[] = {
                      "}\n"},
     {"err_enum",
      "static int @err_enum(@gen_err *err, const char *name, const char *type, long long v) {\n"
-     "  err->code = FFIRT_EINVAL;\n"
+     "  err->code = FFIRT_ERANGE;\n"
      "  snprintf(err->msg, sizeof err->msg, \"invalid %s value %lld\", type, v);\n"
      "  return name ? @err_at(err, name) : -1;\n"
      "}\n"},
@@ -278,6 +295,21 @@ static const helper glue_helpers[] = {
                   "  snprintf(err->msg, sizeof err->msg, \"out of memory\");\n"
                   "  return -1;\n"
                   "}\n"},
+    {"err_depth", "static int @err_depth(@gen_err *err) {\n"
+                  "  err->code = FFIRT_EDEPTH;\n"
+                  "  snprintf(err->msg, sizeof err->msg, \"nesting deeper than %d\", "
+                  "FFIRT_CBOR_DEFAULT_MAX_DEPTH);\n"
+                  "  return -1;\n"
+                  "}\n"},
+    {"copy_text",
+     "/* The native copy of a text: NULL reads as \"\", anything else must be UTF-8. */\n"
+     "static int @copy_text(const char **dst, const char *src, @gen_err *err) {\n"
+     "  if (!(*dst = ffirt_strdup(src))) return @err_nomem(err);\n"
+     "  if (ffirt_utf8_valid((const uint8_t *)*dst, strlen(*dst))) return 0;\n"
+     "  err->code = FFIRT_EMALFORMED;\n"
+     "  snprintf(err->msg, sizeof err->msg, \"text is not valid UTF-8\");\n"
+     "  return -1;\n"
+     "}\n"},
     {"err_text",
      "/* \"<path>: <reason>\"; root names the whole value when the path is empty. */\n"
      "static size_t @err_text(const @gen_err *err, const char *root, char *buf, size_t size) {\n"
@@ -298,6 +330,21 @@ static const helper glue_helpers[] = {
     {"reject_text", "static int @reject_text(FFICallBack cb, void *ud, const char *text) {\n"
                     "  cb(RET_ERR, text, strlen(text), ud);\n"
                     "  return RET_ERR;\n"
+                    "}\n"},
+    {"reject_length",
+     "/* A request no buffer can hold (a length near SIZE_MAX, e.g. -1 from a\n"
+     " * binding): refused before its size is computed or a byte is read. */\n"
+     "static int @reject_length(FFICallBack cb, void *ud, size_t len) {\n"
+     "  char text[96];\n"
+     "  int n = snprintf(text, sizeof text, \"request: length %zu is larger than any buffer\", "
+     "len);\n"
+     "  cb(RET_ERR, text, (size_t)n, ud);\n"
+     "  return RET_ERR;\n"
+     "}\n"},
+    {"fail_result", "static void @fail_result(ffirt_call *call, const @gen_err *err) {\n"
+                    "  char text[384];\n"
+                    "  size_t n = @err_text(err, \"result\", text, sizeof text);\n"
+                    "  ffirt_call_err_text(call, text, n);\n"
                     "}\n"},
     {"fail_call", "static void @fail_call(ffirt_call *call, const @gen_err *err) {\n"
                   "  char text[384];\n"
@@ -449,16 +496,24 @@ static const helper glue_helpers[] = {
                     "  @dec_fail(c, FFIRT_ETYPE, \"missing required key\");\n"
                     "  return @err_at(&c->err, name);\n"
                     "}\n"},
+    {"utf8_cut", "/* The length of s[0..n) cut to at most max bytes, never inside a character\n"
+                 " * (error texts quote input and must stay valid UTF-8). */\n"
+                 "static int @utf8_cut(const char *s, size_t n, size_t max) {\n"
+                 "  if (n <= max) return (int)n;\n"
+                 "  while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)\n"
+                 "    max--;\n"
+                 "  return (int)max;\n"
+                 "}\n"},
     {"dec_unknown", "static int @dec_unknown(@gen_dec *c, const char *key, size_t n) {\n"
                     "  c->err.code = FFIRT_ETYPE;\n"
                     "  snprintf(c->err.msg, sizeof c->err.msg, \"unknown key \\\"%.*s\\\"\", "
-                    "(int)(n > 64 ? 64 : n), key);\n"
+                    "@utf8_cut(key, n, 64), key);\n"
                     "  return -1;\n"
                     "}\n"},
     {"dec_bad_enum", "static int @dec_bad_enum(@gen_dec *c, const char *text, size_t n) {\n"
                      "  c->err.code = FFIRT_ETYPE;\n"
                      "  snprintf(c->err.msg, sizeof c->err.msg, \"unknown enumerator "
-                     "\\\"%.*s\\\"\", (int)(n > 64 ? 64 : n),\n"
+                     "\\\"%.*s\\\"\", @utf8_cut(text, n, 64),\n"
                      "           text);\n"
                      "  return -1;\n"
                      "}\n"},
@@ -467,11 +522,21 @@ static const helper glue_helpers[] = {
                     "  if (!e->err) e->err = FFIRT_ERANGE;\n"
                     "  return e->err;\n"
                     "}\n"},
+    {"enc_too_deep", "/* A recursive value nested deeper than the limit (or a cycle). */\n"
+                     "static int @enc_too_deep(ffirt_cbor_enc *e) {\n"
+                     "  if (!e->err) e->err = FFIRT_EDEPTH;\n"
+                     "  return e->err;\n"
+                     "}\n"},
     {"reply_encoded",
      "/* Finishes a _cbor call with the encoded result (or the encoding error). */\n"
      "static void @reply_encoded(ffirt_call *call, ffirt_cbor_enc *e) {\n"
      "  int rc = ffirt_cbor_enc_finish(e);\n"
-     "  if (rc)\n"
+     "  if (rc == FFIRT_EMALFORMED)\n"
+     "    ffirt_call_err(call, \"cannot encode the result: a text in it is not valid UTF-8\");\n"
+     "  else if (rc == FFIRT_EDEPTH)\n"
+     "    ffirt_call_err(call, \"cannot encode the result: nesting deeper than %d\", "
+     "FFIRT_CBOR_DEFAULT_MAX_DEPTH);\n"
+     "  else if (rc)\n"
      "    ffirt_call_err(call, \"cannot encode the result: %s\", ffirt_strerror(rc));\n"
      "  else\n"
      "    ffirt_call_ok(call, e->buf, e->len);\n"
@@ -614,6 +679,25 @@ static void ok_function(glue *x, const ffirt__gen_proc *p) {
     }
     L("if (!ffirt_call_is_cbor(call)) {");
     IN();
+    /* a native result is delivered as the handler built it, but never with
+     * an enum value that has no enumerator (docs/generated-code.md) */
+    if (t->kind == GEN_ENUM) {
+      L("if (!@valid_%s(result)) {", t->name);
+      IN();
+      L("ffirt_call_err(call, \"result: invalid %s value %%lld\", (long long)result);", t->name);
+      L("return;");
+      OUT();
+      L("}");
+    } else if (nt && nt->has_enum) {
+      L("@gen_err err;");
+      L("@err_init(&err);");
+      L("if (@check_%s(result, &err)) {", nt->stem);
+      IN();
+      L("@fail_result(call, &err);");
+      L("return;");
+      OUT();
+      L("}");
+    }
     switch (t->kind) {
     case GEN_STRING:
       L("ffirt_call_ok(call, result ? result : \"\", result ? strlen(result) : 0);");
@@ -644,7 +728,9 @@ static void ok_function(glue *x, const ffirt__gen_proc *p) {
       ffirt__gen_c_enc_value(&x->g, x->w, &x->fl, t, 0, "result");
     L("if (ffirt_cbor_enc_finish(e) == FFIRT_ENOSPC) {");
     IN();
+    L("size_t need = ffirt_cbor_enc_size(e);");
     L("ffirt_cbor_enc_init_dynamic(e);");
+    L("(void)ffirt_cbor_enc_reserve(e, need); /* the final size at once: no doubling */");
     if (stmt)
       L("%s", stmt);
     else
@@ -655,6 +741,198 @@ static void ok_function(glue *x, const ffirt__gen_proc *p) {
   }
   OUT();
   L("}");
+}
+
+/* The call of p's native export path with cb/ud (expressions). */
+static const char *submit_with(glue *x, const ffirt__gen_proc *p, const char *cb, const char *ud) {
+  const char *n = p->name;
+  int st = p->kind == GEN_STATIC;
+  if (p->nparams > 0)
+    return F("@%s_submit(%s%s, %s, &(const @%s_args){%s})", n, st ? "" : "ctx, ", cb, ud, n,
+             args_literal(x, p));
+  if (st) return F("ffirt_static_submit(&@library, &@%s_native, NULL, %s, %s)", n, cb, ud);
+  return F("ffirt_call_submit(&@library, ctx, &@%s_native, NULL, %s, %s)", n, cb, ud);
+}
+
+/* <lib>_<p>_typed, _wait and _result_free (declared in <lib>.h). */
+static void typed_forms(glue *x, const ffirt__gen_proc *p) {
+  const char *lib = x->g.lib, *n = p->name;
+  const ffirt__gen_type *t = p->result;
+  int st = p->kind == GEN_STATIC;
+  const char *ct = t ? ffirt__gen_value_ctype(&x->g.names, lib, t) : "";
+  gen_nt *nt = t && t->kind != GEN_ENUM ? ffirt__gen_c_named(&x->g, t) : NULL;
+  const char *fr = ffirt__gen_c_sig_result_free(&x->g, p);
+
+  /* typed callback */
+  B();
+  L("typedef struct @%s_typed_ud {", n);
+  IN();
+  L("%s_%s_reply_cb cb;", lib, n);
+  L("void *ud;");
+  OUT();
+  L("} @%s_typed_ud;", n);
+  B();
+  L("static void @%s_typed_reply(int ret, const char *msg, size_t len, void *ud) {", n);
+  IN();
+  L("@%s_typed_ud *t = (@%s_typed_ud *)ud;", n, n);
+  L("if (ret == RET_STALE_WARN) return;");
+  L("if (ret == RET_OK) {");
+  IN();
+  if (!t) {
+    L("(void)msg;");
+    L("(void)len;");
+    L("t->cb(NULL, t->ud);");
+  } else if (t->kind == GEN_STRING) {
+    L("char *s = ffirt_strndup(msg, len);");
+    L("if (s)");
+    IN();
+    L("t->cb(s, NULL, t->ud);");
+    OUT();
+    L("else");
+    IN();
+    L("t->cb(NULL, \"%s: out of memory copying the reply\", t->ud);", n);
+    OUT();
+    L("ffirt_free(s);");
+  } else if (t->kind == GEN_BYTES) {
+    L("t->cb((const uint8_t *)msg, len, NULL, t->ud);");
+  } else {
+    L("(void)len;");
+    L("t->cb((const %s *)(const void *)msg, NULL, t->ud);", ct);
+  }
+  OUT();
+  L("} else {");
+  IN();
+  L("char *e = ffirt_strndup(msg, len);");
+  const char *none = !t ? "" : t->kind == GEN_BYTES ? "NULL, 0, " : "NULL, ";
+  L("t->cb(%se ? e : \"%s: out of memory copying the error text\", t->ud);", none, n);
+  L("ffirt_free(e);");
+  OUT();
+  L("}");
+  L("ffirt_free(t);");
+  OUT();
+  L("}");
+  B();
+  L("%s {", ffirt__gen_c_sig_typed(&x->g, p));
+  IN();
+  L("if (!cb) return RET_MISSING_CALLBACK;");
+  L("@%s_typed_ud *t = (@%s_typed_ud *)ffirt_malloc(sizeof *t);", n, n);
+  L("if (!t) {");
+  IN();
+  L("cb(%s\"%s: out of memory\", ud);", none, n);
+  L("return RET_ERR;");
+  OUT();
+  L("}");
+  L("t->cb = cb;");
+  L("t->ud = ud;");
+  L("return %s;", submit_with(x, p, F("@%s_typed_reply", n), "t"));
+  OUT();
+  L("}");
+
+  /* blocking */
+  B();
+  L("static int @%s_wait_submit(void *ctx, FFICallBack cb, void *cb_ud, void *in) {", n);
+  IN();
+  if (st) L("(void)ctx;");
+  if (p->nparams > 0) {
+    L("return @%s_submit(%scb, cb_ud, (const @%s_args *)in);", n, st ? "" : "ctx, ", n);
+  } else {
+    L("(void)in;");
+    L("return %s;", submit_with(x, p, "cb", "cb_ud"));
+  }
+  OUT();
+  L("}");
+  const char *take = "NULL";
+  if (t) {
+    take = F("@%s_take", n);
+    if (t->kind == GEN_BYTES) {
+      B();
+      L("typedef struct @%s_bytes_out {", n);
+      IN();
+      L("uint8_t **out;");
+      L("size_t *out_len;");
+      OUT();
+      L("} @%s_bytes_out;", n);
+    }
+    B();
+    L("static int @%s_take(const char *msg, size_t len, void *dst) {", n);
+    IN();
+    if (t->kind == GEN_STRING) {
+      L("char *s = ffirt_strndup(msg, len);");
+      L("if (!s) return FFIRT_ENOMEM;");
+      L("*(char **)dst = s;");
+      L("return 0;");
+    } else if (t->kind == GEN_BYTES) {
+      L("@%s_bytes_out *d = (@%s_bytes_out *)dst;", n, n);
+      L("uint8_t *b = (uint8_t *)ffirt_malloc(len ? len : 1);");
+      L("if (!b) return FFIRT_ENOMEM;");
+      L("if (len) memcpy(b, msg, len);");
+      L("*d->out = b;");
+      L("*d->out_len = len;");
+      L("return 0;");
+    } else {
+      L("if (len != sizeof(%s)) return FFIRT_ETYPE;", ct);
+      if (nt && (nt->has_ptr || nt->has_enum)) {
+        L("@gen_err err;");
+        L("@err_init(&err);");
+        L("if (@copy_%s((%s *)dst, (const %s *)(const void *)msg, &err) == 0) return 0;", nt->stem,
+          ct, ct);
+        if (nt->has_ptr) L("@free_%s((%s *)dst);", nt->stem, ct);
+        L("return err.code;");
+      } else {
+        L("memcpy(dst, msg, sizeof(%s));", ct);
+        L("return 0;");
+      }
+    }
+    OUT();
+    L("}");
+  }
+  B();
+  L("%s {", ffirt__gen_c_sig_wait(&x->g, p));
+  IN();
+  const char *dst = "NULL";
+  if (t) {
+    if (t->kind == GEN_BYTES) {
+      L("if (!out || !out_len) {");
+      dst = F("&(@%s_bytes_out){out, out_len}", n);
+    } else {
+      L("if (!out) {");
+      dst = "out";
+    }
+    IN();
+    L("if (errText && errSize) snprintf(errText, errSize, \"%s: no place for the result (out is "
+      "NULL)\");",
+      n);
+    L("return RET_ERR;");
+    OUT();
+    L("}");
+    if (t->kind == GEN_BYTES) {
+      L("*out = NULL;");
+      L("*out_len = 0;");
+    } else {
+      L("memset(out, 0, sizeof *out);");
+    }
+  }
+  L("return ffirt_call_wait_into(&@library, %s, \"%s\", timeoutMs, @%s_wait_submit, %s, %s, %s, "
+    "errText, errSize);",
+    st ? "NULL" : "ctx", n, n,
+    p->nparams > 0 ? F("(void *)&(const @%s_args){%s}", n, args_literal(x, p)) : "NULL", take, dst);
+  OUT();
+  L("}");
+  if (*fr) {
+    B();
+    L("%s {", fr);
+    IN();
+    L("if (!out) return;");
+    if (t->kind == GEN_STRING || t->kind == GEN_BYTES) {
+      L("ffirt_free(*out);");
+      L("*out = NULL;");
+    } else {
+      L("@free_%s(out);", nt->stem);
+      L("memset(out, 0, sizeof *out);");
+    }
+    OUT();
+    L("}");
+  }
 }
 
 static void procedure(glue *x, const ffirt__gen_proc *p) {
@@ -698,6 +976,19 @@ static void procedure(glue *x, const ffirt__gen_proc *p) {
   L("%s_%s_impl(%s);", lib, n, impl_args(x, p, "a"));
   OUT();
   L("}");
+  B();
+  L("static void @%s_due(ffirt_call *call, ffirt_fn fn) {", n);
+  IN();
+  if (has_params) L("@%s_args *a = (@%s_args *)ffirt_call_args(call);", n, n);
+  L("((%s_%s_fn)fn)(%s);", lib, n, impl_args(x, p, "a"));
+  OUT();
+  L("}");
+  B();
+  L("int %s_%s_after(ffirt_call *call, uint64_t ms, %s_%s_fn fn) {", lib, n, lib, n);
+  IN();
+  L("return ffirt_call_after_fn(call, ms, @%s_due, (ffirt_fn)fn);", n);
+  OUT();
+  L("}");
   if (p->kind != GEN_CTOR) {
     B();
     L("static void @%s_run_cbor(ffirt_call *call) {", n);
@@ -735,10 +1026,15 @@ static void procedure(glue *x, const ffirt__gen_proc *p) {
     L("static %s@%s_submit(%sFFICallBack cb, void *ud, const @%s_args *in) {",
       p->kind == GEN_CTOR ? "void *" : "int ", n, ctx_param, n);
     IN();
+    /* a method enters its context once: the handle is checked here and the
+     * reference is used by the submit (or left before a rejection) */
+    const char *leave = p->kind == GEN_METHOD ? "ffirt_ctx_leave(c);" : NULL;
     if (p->kind == GEN_METHOD) {
       /* abi.md 3.1: a bad handle is reported before any argument is read */
-      L("int rc = ffirt_ctx_check(&@library, ctx, cb, ud);");
+      L("ffirt_ctx *c;");
+      L("int rc = ffirt_ctx_enter(&@library, ctx, cb, ud, &c);");
       L("if (rc != RET_OK) return rc;");
+      submit = F("ffirt_call_submit_entered(c, &@%s_native, args, cb, ud)", n);
     } else {
       L("if (!cb) return %s;", p->kind == GEN_CTOR ? "NULL" : "RET_MISSING_CALLBACK");
     }
@@ -748,6 +1044,13 @@ static void procedure(glue *x, const ffirt__gen_proc *p) {
       IN();
       L("@reject_text(cb, ud, \"out of memory\");");
       L("return NULL;");
+      OUT();
+      L("}");
+    } else if (leave) {
+      L("if (!args) {");
+      IN();
+      L("%s", leave);
+      L("return @reject_text(cb, ud, \"out of memory\");");
       OUT();
       L("}");
     } else {
@@ -761,6 +1064,7 @@ static void procedure(glue *x, const ffirt__gen_proc *p) {
       L("if (@copy_%s(args, in, &err)) {", args->stem);
       IN();
       L("%s(args);", free_fn);
+      if (leave) L("%s", leave);
       if (p->kind == GEN_CTOR) {
         L("@reject(cb, ud, &err);");
         L("return NULL;");
@@ -806,6 +1110,12 @@ static void procedure(glue *x, const ffirt__gen_proc *p) {
     L("return ffirt_ctx_create(&@library, &@%s_cbor, NULL, cb, ud);", n);
   } else if (p->kind == GEN_CTOR) {
     L("if (!cb) return NULL;");
+    L("if (req && len > PTRDIFF_MAX) {");
+    IN();
+    L("@reject_length(cb, ud, len);");
+    L("return NULL;");
+    OUT();
+    L("}");
     L("@%s_args *args = (@%s_args *)ffirt_calloc(1, sizeof *args);", n, n);
     L("if (!args) {");
     IN();
@@ -824,6 +1134,17 @@ static void procedure(glue *x, const ffirt__gen_proc *p) {
     L("return ffirt_ctx_create(&@library, &@%s_cbor, args, cb, ud);", n);
   } else {
     L("if (!cb) return RET_MISSING_CALLBACK;");
+    if (p->kind == GEN_STATIC) {
+      L("if (req && len > PTRDIFF_MAX) return @reject_length(cb, ud, len);");
+    } else {
+      /* rare: the handle is checked first, as for any malformed request */
+      L("if (req && len > PTRDIFF_MAX) {");
+      IN();
+      L("int rc = ffirt_ctx_check(&@library, ctx, cb, ud);");
+      L("return rc != RET_OK ? rc : @reject_length(cb, ud, len);");
+      OUT();
+      L("}");
+    }
     L("@%s_request *r = (@%s_request *)ffirt_malloc(sizeof *r + (req ? len : 0));", n, n);
     L("if (!r) return @reject_text(cb, ud, \"out of memory\");");
     L("memset(&r->args, 0, sizeof r->args);");
@@ -837,6 +1158,7 @@ static void procedure(glue *x, const ffirt__gen_proc *p) {
   }
   OUT();
   L("}");
+  if (p->kind == GEN_METHOD || p->kind == GEN_STATIC) typed_forms(x, p);
 }
 
 /* ------------------------------------------------------------- events */
@@ -957,9 +1279,32 @@ static void listeners(glue *x) {
   B();
   L("/* ---- listeners */");
   B();
+  L("/* A name this library can deliver: one of its events, a built-in one, or");
+  L(" * NULL / \"\" (the wildcard). Anything else would never fire: refused, and");
+  L(" * the reason logged. */");
+  L("static int @known_event(const char *name) {");
+  IN();
+  L("static const char *const names[] = {");
+  IN();
+  for (size_t i = 0; i < m->nevents; i++)
+    L("%s,", ffirt__gen_c_string(&x->g.names, m->events[i].wire));
+  L("\"not_responding\", \"responding\", \"dropped_events\"};");
+  OUT();
+  L("if (!name || !*name) return 1;");
+  L("for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)");
+  IN();
+  L("if (strcmp(name, names[i]) == 0) return 1;");
+  OUT();
+  L("ffirt_log(FFIRT_LOG_WARN, \"%s: no event named \\\"%%.64s\\\": listener refused\", name);",
+    lib);
+  L("return 0;");
+  OUT();
+  L("}");
+  B();
   L("uint64_t %s_add_event_listener(void *ctx, const char *eventName, FFICallBack cb, void *ud) {",
     lib);
   IN();
+  L("if (!@known_event(eventName)) return 0;");
   L("return ffirt_ctx_add_listener(&@library, ctx, eventName, FFIRT_LISTENER_NATIVE, cb, ud, "
     "NULL);");
   OUT();
@@ -969,6 +1314,7 @@ static void listeners(glue *x) {
     "void *ud) {",
     lib);
   IN();
+  L("if (!@known_event(eventName)) return 0;");
   L("return ffirt_ctx_add_listener(&@library, ctx, eventName, FFIRT_LISTENER_CBOR, cb, ud, NULL);");
   OUT();
   L("}");
@@ -1225,6 +1571,10 @@ static void glue_file(glue *x, ffirt__gen_writer *body) {
     L("}");
   }
   B();
+  L("/* The ABI fingerprint of the IDL (docs/abi.md): what <LIB>_CHECK_ABI() compares. */");
+  L("uint64_t %s_abi_fingerprint(void) { return UINT64_C(0x%016llx); }", lib,
+    (unsigned long long)ffirt__gen_fingerprint(m));
+  B();
   L("static const ffirt_library @library = {");
   L("    .name = \"%s\",", lib);
   L("    .stale_warn_ms = %u,", (unsigned)m->opt_stale_warn_ms);
@@ -1232,12 +1582,47 @@ static void glue_file(glue *x, ffirt__gen_writer *body) {
   L("               .overflow = %s,", overflow_name(m->opt_event_overflow));
   L("               .block_timeout_ms = %u,", (unsigned)m->opt_event_block_ms);
   L("               .on_destroy = FFIRT_ON_DESTROY_DELIVER,");
-  L("               .liveness_grace_ms = 10000,");
+  L("               .liveness_grace_ms = %u,", (unsigned)m->opt_liveness_grace_ms);
   L("               .stall_ms = 1000},");
   L("    .dtor = %s,", dtor ? F("@library_dtor") : "NULL");
   L("};");
   write_helpers(x, glue_helpers, sizeof glue_helpers / sizeof glue_helpers[0], body->buf);
   ffirt__gen_w_printf(x->w, "%s", body->buf);
+}
+
+/* <lib>.map: the linker version script of lib<lib>.so. It names every
+ * export of abi.md 2 and the header's other exports one by one (so the
+ * _impl, _ok, _after and _emit_ functions and the codecs stay inside), plus
+ * <lib>_ffirt_*: runtime-side descriptors (an IDL name cannot start with
+ * ffirt, check.c). */
+static void version_script(glue *x) {
+  const ffirt__gen_model *m = x->g.m;
+  const char *lib = x->g.lib;
+  L("/* %s.map - the exports of lib%s.so (its ABI only; docs/abi.md 2).", lib, lib);
+  L(" * Generated by ffirt-gen; do not edit. */");
+  L("{");
+  L("  global:");
+  for (size_t i = 0; i < m->nprocs; i++) {
+    const ffirt__gen_proc *p = &m->procs[i];
+    L("    %s_%s;", lib, p->name);
+    if (p->kind != GEN_DTOR) L("    %s_%s_cbor;", lib, p->name);
+    if (p->kind == GEN_METHOD || p->kind == GEN_STATIC) {
+      L("    %s_%s_typed;", lib, p->name);
+      L("    %s_%s_wait;", lib, p->name);
+      if (*ffirt__gen_c_sig_result_free(&x->g, p)) L("    %s_%s_result_free;", lib, p->name);
+    }
+  }
+  L("    %s_add_event_listener;", lib);
+  L("    %s_add_event_listener_cbor;", lib);
+  L("    %s_remove_event_listener;", lib);
+  L("    %s_add_event_handlers;", lib);
+  for (size_t i = 0; i < m->nevents; i++)
+    if (m->events[i].payload) L("    %s_add_%s_listener;", lib, m->events[i].wire);
+  L("    %s_abi_fingerprint;", lib);
+  L("    %s_ffirt_*;", lib);
+  L("  local:");
+  L("    *;");
+  L("};");
 }
 
 int ffirt__gen_emit_c_glue(const ffirt__gen_model *m, const char *outdir) {
@@ -1262,14 +1647,17 @@ int ffirt__gen_emit_c_glue(const ffirt__gen_model *m, const char *outdir) {
   for (size_t i = 0; i < x.g.count; i++)
     if (x.g.nts[i]->kind == NT_ARGS)
       ffirt__gen_c_mark_nt(&x.g, x.g.nts[i], OP_COPY | OP_FREE | OP_DEC);
+  /* results are also deep-copied into and freed from the caller's memory
+   * by the blocking forms (<lib>_<p>_wait, _result_free) */
   for (size_t i = 0; i < m->nprocs; i++) {
     const ffirt__gen_type *t = m->procs[i].result;
     if (!t) continue;
     gen_nt *box = t->kind == GEN_SEQ || t->kind == GEN_OPTIONAL ? ffirt__gen_c_box(&x.g, t) : NULL;
+    /* native results are checked for enum values without an enumerator */
     if (box)
-      ffirt__gen_c_mark_nt(&x.g, box, OP_ENC);
+      ffirt__gen_c_mark_nt(&x.g, box, OP_ENC | OP_CHECK | OP_COPY | OP_FREE);
     else
-      ffirt__gen_c_mark(&x.g, t, OP_ENC);
+      ffirt__gen_c_mark(&x.g, t, OP_ENC | OP_CHECK | OP_COPY | OP_FREE);
   }
   for (size_t i = 0; i < m->nevents; i++) {
     const ffirt__gen_type *t = m->events[i].payload;
@@ -1308,6 +1696,15 @@ int ffirt__gen_emit_c_glue(const ffirt__gen_model *m, const char *outdir) {
     }
   }
   ffirt__gen_w_free(&w);
+  if (rc == 0) {
+    ffirt__gen_w_init(&w);
+    x.w = &w;
+    version_script(&x);
+    rc = x.g.names.oom || w.oom
+             ? -1
+             : ffirt__gen_w_save(&w, outdir, ffirt__gen_fmt(&x.g.names, "%s.map", x.g.lib));
+    ffirt__gen_w_free(&w);
+  }
   ffirt__gen_w_free(&body);
   ffirt__gen_c_free(&x.g);
   return rc;

@@ -61,6 +61,59 @@ const char *ffirt__gen_c_sig_cbor(gen_c *g, const ffirt__gen_proc *p) {
   }
 }
 
+/* The result's C type as the typed and blocking forms see it: "" for none. */
+static const char *result_ctype(gen_c *g, const ffirt__gen_proc *p) {
+  if (!p->result) return "";
+  if (p->result->kind == GEN_STRING) return "char *";
+  if (p->result->kind == GEN_BYTES) return "uint8_t *";
+  return ffirt__gen_value_ctype(&g->names, g->lib, p->result);
+}
+
+const char *ffirt__gen_c_reply_cb_params(gen_c *g, const ffirt__gen_proc *p) {
+  ffirt__gen_names *n = &g->names;
+  const ffirt__gen_type *t = p->result;
+  if (!t) return "const char *err, void *ud";
+  if (t->kind == GEN_STRING) return "const char *result, const char *err, void *ud";
+  if (t->kind == GEN_BYTES)
+    return "const uint8_t *result, size_t result_len, const char *err, void *ud";
+  return ffirt__gen_fmt(n, "const %s *result, const char *err, void *ud", result_ctype(g, p));
+}
+
+static const char *native_tail(gen_c *g, const ffirt__gen_proc *p) {
+  return ffirt__gen_c_native_params(g, p);
+}
+
+const char *ffirt__gen_c_sig_typed(gen_c *g, const ffirt__gen_proc *p) {
+  return ffirt__gen_fmt(&g->names, "int %s_%s_typed(%s%s_%s_reply_cb cb, void *ud%s)", g->lib,
+                        p->name, p->kind == GEN_STATIC ? "" : "void *ctx, ", g->lib, p->name,
+                        native_tail(g, p));
+}
+
+const char *ffirt__gen_c_sig_wait(gen_c *g, const ffirt__gen_proc *p) {
+  ffirt__gen_names *n = &g->names;
+  const char *out = "";
+  if (p->result && p->result->kind == GEN_BYTES)
+    out = "uint8_t **out, size_t *out_len, ";
+  else if (p->result)
+    out = ffirt__gen_fmt(n, "%s%s*out, ", result_ctype(g, p),
+                         result_ctype(g, p)[strlen(result_ctype(g, p)) - 1] == '*' ? "" : " ");
+  return ffirt__gen_fmt(
+      n, "int %s_%s_wait(%suint32_t timeoutMs, %schar *errText, size_t errSize%s)", g->lib, p->name,
+      p->kind == GEN_STATIC ? "" : "void *ctx, ", out, native_tail(g, p));
+}
+
+const char *ffirt__gen_c_sig_result_free(gen_c *g, const ffirt__gen_proc *p) {
+  const ffirt__gen_type *t = p->result;
+  if (!t) return "";
+  const char *ct = result_ctype(g, p);
+  if (t->kind != GEN_STRING && t->kind != GEN_BYTES) {
+    gen_nt *nt = t->kind == GEN_ENUM ? NULL : ffirt__gen_c_named(g, t);
+    if (!nt || !nt->has_ptr) return "";
+  }
+  return ffirt__gen_fmt(&g->names, "void %s_%s_result_free(%s%s*out)", g->lib, p->name, ct,
+                        ct[strlen(ct) - 1] == '*' ? "" : " ");
+}
+
 const char *ffirt__gen_c_event_ctype(gen_c *g, const ffirt__gen_event *ev) {
   const ffirt__gen_type *t = ev->payload;
   if (t->kind == GEN_BYTES) return ffirt__gen_box_name(&g->names, g->lib, t);
@@ -104,6 +157,46 @@ void ffirt__gen_c_banner(gen_c *g, ffirt__gen_writer *w, const char *file, const
   ffirt__gen_w_line(w, " */");
 }
 
+void ffirt__gen_c_abi_check_block(gen_c *g, ffirt__gen_writer *w) {
+  const char *lib = g->lib;
+  const char *up = ffirt__gen_upper(&g->names, lib);
+  unsigned long long fp = (unsigned long long)ffirt__gen_fingerprint(g->m);
+  ffirt__gen_w_line(
+      w, "/* The ABI check: this header and the loaded library must come from one IDL. */");
+  ffirt__gen_w_line(w, "#ifndef %s_ABI_FINGERPRINT", up);
+  ffirt__gen_w_line(w,
+                    "/** The fingerprint of the IDL this header was generated from: FNV-1a 64 of");
+  ffirt__gen_w_line(w, " * the normalised IDL (docs/abi.md). */");
+  ffirt__gen_w_line(w, "#define %s_ABI_FINGERPRINT UINT64_C(0x%016llx)", up, fp);
+  ffirt__gen_w_line(w, "/** The fingerprint compiled into the loaded library. Any thread. */");
+  ffirt__gen_w_line(w, "uint64_t %s_abi_fingerprint(void);", lib);
+  ffirt__gen_w_line(w, "/**");
+  ffirt__gen_w_line(w,
+                    " * 0 when the loaded library was built from the IDL this header comes from;");
+  ffirt__gen_w_line(w,
+                    " * otherwise prints both fingerprints to stderr and returns -1 (calling the");
+  ffirt__gen_w_line(w,
+                    " * library would then be undefined behaviour). Once, before the first call:");
+  ffirt__gen_w_line(w, " * `if (%s_CHECK_ABI() != 0) return 1;`", up);
+  ffirt__gen_w_line(w, " */");
+  ffirt__gen_w_line(w, "#define %s_CHECK_ABI() %s__check_abi(%s_ABI_FINGERPRINT)", up, lib, up);
+  ffirt__gen_w_line(w, "static inline int %s__check_abi(uint64_t header) {", lib);
+  ffirt__gen_w_indent(w);
+  ffirt__gen_w_line(w, "uint64_t library = %s_abi_fingerprint();", lib);
+  ffirt__gen_w_line(w, "if (library == header) return 0;");
+  ffirt__gen_w_line(w, "fprintf(stderr,");
+  ffirt__gen_w_line(
+      w, "        \"%s: ABI mismatch: the header was generated with fingerprint %%016llx, \"", lib);
+  ffirt__gen_w_line(
+      w, "        \"the loaded library has %%016llx; rebuild the host with the library's own \"");
+  ffirt__gen_w_line(w, "        \"headers\\n\",");
+  ffirt__gen_w_line(w, "        (unsigned long long)header, (unsigned long long)library);");
+  ffirt__gen_w_line(w, "return -1;");
+  ffirt__gen_w_dedent(w);
+  ffirt__gen_w_line(w, "}");
+  ffirt__gen_w_line(w, "#endif /* %s_ABI_FINGERPRINT */", up);
+}
+
 static const char *pointee(gen_c *g, const char *ctype) {
   size_t n = strlen(ctype);
   return ffirt__gen_fmt(&g->names, n && ctype[n - 1] == '*' ? "%sconst *" : "const %s *", ctype);
@@ -118,6 +211,45 @@ static const char *result_text(gen_c *g, const ffirt__gen_proc *p) {
   default:
     return ffirt__gen_fmt(&g->names, "Reply: msg = %s, len = sizeof (native) / CBOR (_cbor).",
                           pointee(g, ffirt__gen_value_ctype(&g->names, g->lib, t)));
+  }
+}
+
+/* The typed-callback and blocking forms of one method or static. */
+static void typed_forms(gen_c *g, ffirt__gen_writer *w, const ffirt__gen_proc *p) {
+  const char *lib = g->lib, *n = p->name;
+  const char *plain = ffirt__gen_fmt(&g->names, "%s_%s", lib, n);
+  const char *fr = ffirt__gen_c_sig_result_free(g, p);
+  const char *what = !p->result                      ? " (no result)"
+                     : p->result->kind == GEN_STRING ? " (result: a NUL-terminated copy)"
+                                                     : "";
+  ffirt__gen_w_line(w, "/** The typed reply of %s: on success err is NULL%s, else err is", plain,
+                    what);
+  ffirt__gen_w_line(w, " * the error text (NUL-terminated); everything borrowed for the call. */");
+  ffirt__gen_w_line(w, "typedef void (*%s_reply_cb)(%s);", plain,
+                    ffirt__gen_c_reply_cb_params(g, p));
+  ffirt__gen_w_line(w, "/** %s with a typed callback: cb runs exactly once, as for the", plain);
+  ffirt__gen_w_line(w, " * plain export (progress warnings are not passed on); same returns. */");
+  ffirt__gen_w_line(w, "%s;", ffirt__gen_c_sig_typed(g, p));
+  ffirt__gen_w_line(w, "/**");
+  ffirt__gen_w_line(w, " * %s, blocking until the reply or timeoutMs (0: no bound): RET_OK", plain);
+  if (!p->result)
+    ffirt__gen_w_line(w, " * on success, or RET_ERR with the reason in errText[0..errSize)");
+  else if (*fr)
+    ffirt__gen_w_line(w, " * with *out filled (yours: free it with %s_result_free), or RET_ERR",
+                      plain);
+  if (p->result && *fr)
+    ffirt__gen_w_line(w, " * with the reason in errText[0..errSize)");
+  else if (p->result)
+    ffirt__gen_w_line(w, " * with *out filled, or RET_ERR with the reason in errText[0..errSize)");
+  ffirt__gen_w_line(w, " * (NUL-terminated): the call's error, a timeout (the call goes on, its");
+  ffirt__gen_w_line(w, " * reply is dropped) or the refusal on the context's own worker thread");
+  ffirt__gen_w_line(w, " * (it would deadlock). Any other thread.");
+  ffirt__gen_w_line(w, " */");
+  ffirt__gen_w_line(w, "%s;", ffirt__gen_c_sig_wait(g, p));
+  if (*fr) {
+    ffirt__gen_w_line(w, "/** Frees what %s_wait put in *out, and clears it (NULL allowed). */",
+                      plain);
+    ffirt__gen_w_line(w, "%s;", fr);
   }
 }
 
@@ -151,6 +283,7 @@ static void exports(gen_c *g, ffirt__gen_writer *w) {
     }
     ffirt__gen_w_line(w, "%s;", ffirt__gen_c_sig_native(g, p));
     ffirt__gen_w_line(w, "%s;", ffirt__gen_c_sig_cbor(g, p));
+    if (p->kind == GEN_METHOD || p->kind == GEN_STATIC) typed_forms(g, w, p);
   }
 }
 
@@ -160,7 +293,7 @@ static void listeners(gen_c *g, ffirt__gen_writer *w) {
   ffirt__gen_w_blank(w);
   ffirt__gen_w_line(w, "/*");
   ffirt__gen_w_line(
-      w, " * Event listeners (abi.md 4). eventName NULL or \"\" listens to every event.");
+      w, " * Event listeners (docs/abi.md 4). eventName NULL or \"\" listens to every event.");
   ffirt__gen_w_line(
       w, " * Each returns the listener id (never 0), or 0 on a bad ctx or NULL callback.");
   ffirt__gen_w_line(w, " */");
@@ -230,12 +363,13 @@ int ffirt__gen_emit_c_host(const ffirt__gen_model *m, const char *outdir) {
   ffirt__gen_w_init(&w);
   const char *file = ffirt__gen_fmt(&g.names, "%s.h", g.lib);
   const char *guard = ffirt__gen_fmt(&g.names, "%s_H", ffirt__gen_upper(&g.names, g.lib));
-  ffirt__gen_c_banner(&g, &w, file, "the native host header (abi.md).");
+  ffirt__gen_c_banner(&g, &w, file, "the native host header (docs/abi.md).");
   ffirt__gen_w_line(&w, "#ifndef %s", guard);
   ffirt__gen_w_line(&w, "#define %s", guard);
   ffirt__gen_w_blank(&w);
   ffirt__gen_w_line(&w, "#include <stddef.h>");
   ffirt__gen_w_line(&w, "#include <stdint.h>");
+  ffirt__gen_w_line(&w, "#include <stdio.h>");
   ffirt__gen_w_blank(&w);
   ffirt__gen_c_abi_block(&w);
   ffirt__gen_w_blank(&w);
@@ -245,9 +379,11 @@ int ffirt__gen_emit_c_host(const ffirt__gen_model *m, const char *outdir) {
   ffirt__gen_w_blank(&w);
   ffirt__gen_c_types_block(&g, &w);
   ffirt__gen_w_blank(&w);
+  ffirt__gen_c_abi_check_block(&g, &w);
+  ffirt__gen_w_blank(&w);
   ffirt__gen_w_line(&w, "/*");
-  ffirt__gen_w_line(&w,
-                    " * The exports (abi.md 2-4). All may be called from any thread, also from");
+  ffirt__gen_w_line(
+      &w, " * The exports (docs/abi.md 2-4). All may be called from any thread, also from");
   ffirt__gen_w_line(&w, " * inside a reply callback or an event listener. Requests return RET_OK");
   ffirt__gen_w_line(&w, " * and then call cb exactly once with RET_OK or RET_ERR (RET_STALE_WARN");
   ffirt__gen_w_line(&w, " * may come before it), possibly before they return; entry errors call");

@@ -157,6 +157,33 @@ static void compute_has_ptr(gen_c *g, gen_nt *nt) {
   }
 }
 
+/* Marks every struct reachable from a value of t (through containers and
+ * struct fields); returns 1 when target is among them. */
+static int reaches(gen_c *g, const ffirt__gen_type *t, const gen_nt *target) {
+  while (t->kind == GEN_SEQ || t->kind == GEN_OPTIONAL)
+    t = t->elem;
+  if (t->kind != GEN_STRUCT) return 0;
+  gen_nt *nt = ffirt__gen_c_struct(g, t->name);
+  if (!nt) return 0;
+  if (nt == target) return 1;
+  if (nt->seen) return 0;
+  nt->seen = 1;
+  for (size_t i = 0; i < nt->nfields; i++)
+    if (reaches(g, nt->fields[i].type, target)) return 1;
+  return 0;
+}
+
+static void compute_recursive(gen_c *g) {
+  for (size_t i = 0; i < g->count; i++) {
+    gen_nt *nt = g->nts[i];
+    if (nt->kind != NT_STRUCT) continue;
+    for (size_t k = 0; k < g->count; k++)
+      g->nts[k]->seen = 0;
+    for (size_t f = 0; f < nt->nfields && !nt->recursive; f++)
+      nt->recursive = reaches(g, nt->fields[f].type, nt);
+  }
+}
+
 /* The named type a slot embeds by value (NULL when none). */
 static gen_nt *by_value_dep(gen_c *g, const ffirt__gen_type *t, int boxed) {
   if (boxed) return ffirt__gen_c_box(g, t);
@@ -248,6 +275,7 @@ int ffirt__gen_c_analyse(gen_c *g, const ffirt__gen_model *m, int with_args) {
     for (size_t i = 0; i < g->count; i++)
       compute_has_ptr(g, g->nts[i]);
     compute_has_enum(g);
+    compute_recursive(g);
     g->order = calloc(g->count ? g->count : 1, sizeof *g->order);
     if (!g->order) g->oom = 1;
   }
@@ -416,7 +444,7 @@ void ffirt__gen_c_abi_block(ffirt__gen_writer *w) {
       "#define RET_MISSING_CALLBACK 2 /* returned by an export whose callback was NULL  */",
       "#define RET_STALE_WARN 3       /* NOT terminal: handler still running            */",
       "",
-      "/* What a native wildcard listener receives (abi.md 4.2). */",
+      "/* What a native wildcard listener receives (docs/abi.md 4.2). */",
       "typedef struct {",
       "  const char *eventType; /* wire name, NUL-terminated */",
       "  const void *payload;   /* the event's native payload (const T *) */",

@@ -359,6 +359,174 @@ static void procedure(rem *x, const ffirt__gen_proc *p) {
   L("}");
 }
 
+/* <lib>_<p>_typed, _wait and _result_free (<lib>.h), over the exports above:
+ * _typed adapts the native export's callback; _wait sends the CBOR request
+ * and decodes the reply into the caller's *out (libc allocations, so
+ * _result_free frees them with the CBOR host header's free functions). */
+static void typed_forms(rem *x, const ffirt__gen_proc *p) {
+  const char *lib = x->g.lib, *n = p->name;
+  const ffirt__gen_type *t = p->result;
+  int st = p->kind == GEN_STATIC;
+  const char *ct = t ? ffirt__gen_value_ctype(&x->g.names, lib, t) : "";
+  gen_nt *nt = t && t->kind != GEN_ENUM ? ffirt__gen_c_named(&x->g, t) : NULL;
+  const char *fr = ffirt__gen_c_sig_result_free(&x->g, p);
+  const char *args = native_args(x, p);
+  const char *none = !t ? "" : t->kind == GEN_BYTES ? "NULL, 0, " : "NULL, ";
+
+  B();
+  L("typedef struct %s%s_typed_ud {", x->p, n);
+  IN();
+  L("%s_%s_reply_cb cb;", lib, n);
+  L("void *ud;");
+  OUT();
+  L("} %s%s_typed_ud;", x->p, n);
+  B();
+  L("static void %s%s_typed_reply(int ret, const char *msg, size_t len, void *ud) {", x->p, n);
+  IN();
+  L("%s%s_typed_ud *t = (%s%s_typed_ud *)ud;", x->p, n, x->p, n);
+  L("if (ret == RET_STALE_WARN) return;");
+  L("if (ret == RET_OK) {");
+  IN();
+  if (!t) {
+    L("(void)msg;");
+    L("(void)len;");
+    L("t->cb(NULL, t->ud);");
+  } else if (t->kind == GEN_STRING) {
+    L("char *s = strndup(msg, len);");
+    L("t->cb(s ? s : \"\", s ? NULL : \"%s: out of memory copying the reply\", t->ud);", n);
+    L("free(s);");
+  } else if (t->kind == GEN_BYTES) {
+    L("t->cb((const uint8_t *)msg, len, NULL, t->ud);");
+  } else {
+    L("(void)len;");
+    L("t->cb((const %s *)(const void *)msg, NULL, t->ud);", ct);
+  }
+  OUT();
+  L("} else {");
+  IN();
+  L("char *e = strndup(msg, len);");
+  L("t->cb(%se ? e : \"%s: out of memory copying the error text\", t->ud);", none, n);
+  L("free(e);");
+  OUT();
+  L("}");
+  L("free(t);");
+  OUT();
+  L("}");
+  B();
+  L("%s {", ffirt__gen_c_sig_typed(&x->g, p));
+  IN();
+  L("if (!cb) return RET_MISSING_CALLBACK;");
+  L("%s%s_typed_ud *t = (%s%s_typed_ud *)malloc(sizeof *t);", x->p, n, x->p, n);
+  L("if (!t) {");
+  IN();
+  L("cb(%s\"%s: out of memory\", ud);", none, n);
+  L("return RET_ERR;");
+  OUT();
+  L("}");
+  L("t->cb = cb;");
+  L("t->ud = ud;");
+  L("return %s_%s(%s%s_typed_reply, t%s%s);", lib, n, st ? "" : "ctx, ", F("%s%s", x->p, n),
+    *args ? ", " : "", args);
+  OUT();
+  L("}");
+
+  /* blocking */
+  const char *take = "NULL", *dst = "NULL";
+  if (t) {
+    take = F("%s%s_take", x->p, n);
+    B();
+    L("static int %s%s_take(const uint8_t *msg, size_t len, void *dst, char *err, size_t n) {",
+      x->p, n);
+    IN();
+    if (t->kind == GEN_BYTES) {
+      L("uint8_t **out = ((uint8_t ***)dst)[0];");
+      L("size_t *out_len = (size_t *)((void **)dst)[1];");
+      L("return %s_%s_response_decode(msg, len, out, out_len, err, n);", lib, n);
+    } else {
+      L("return %s_%s_response_decode(msg, len, (%s *)dst, err, n);", lib, n,
+        t->kind == GEN_STRING ? "const char *" : ct);
+    }
+    OUT();
+    L("}");
+  }
+  B();
+  L("%s {", ffirt__gen_c_sig_wait(&x->g, p));
+  IN();
+  if (t) {
+    if (t->kind == GEN_BYTES) {
+      L("if (!out || !out_len) {");
+      dst = "(void *[]){out, out_len}";
+    } else {
+      L("if (!out) {");
+      dst = "out";
+    }
+    IN();
+    L("if (errText && errSize) snprintf(errText, errSize, \"%s: no place for the result (out is "
+      "NULL)\");",
+      n);
+    L("return RET_ERR;");
+    OUT();
+    L("}");
+    if (t->kind == GEN_BYTES) {
+      L("*out = NULL;");
+      L("*out_len = 0;");
+    } else {
+      L("memset(out, 0, sizeof *out);");
+    }
+  }
+  int checks = 0;
+  for (size_t i = 0; i < p->nparams; i++)
+    checks |= needs_check(x, p->params[i].type);
+  if (checks) {
+    L("char %serr[256];", x->p);
+    gen_nt *a = ffirt__gen_c_args(&x->g, p);
+    for (size_t i = 0; a && i < a->nfields; i++) {
+      if (!needs_check(x, a->fields[i].type)) continue;
+      L("if (%sargs_%s_%s(%s, %serr, sizeof %serr)) {", x->p, n, a->fields[i].name,
+        a->fields[i].type->kind == GEN_STRUCT
+            ? F("&%s", a->fields[i].name)
+            : F("%s", native_args(x, &(ffirt__gen_proc){.params = &p->params[i], .nparams = 1})),
+        x->p, x->p);
+      IN();
+      L("if (errText && errSize) snprintf(errText, errSize, \"%%s\", %serr);", x->p);
+      L("return RET_ERR;");
+      OUT();
+      L("}");
+    }
+  }
+  L("uint8_t *%sreq = NULL;", x->p);
+  L("size_t %slen = 0;", x->p);
+  L("if (%s_%s_request_encode(%s%s%sreq, &%slen)) {", lib, n, args, *args ? ", &" : "&", x->p,
+    x->p);
+  IN();
+  L("if (errText && errSize) snprintf(errText, errSize, \"%s: cannot encode the request\");", n);
+  L("return RET_ERR;");
+  OUT();
+  L("}");
+  L("int %src = ffirt__remote_wait(&%slib, %s, %d, \"%s\", %sreq, %slen, timeoutMs, %s, %s, "
+    "errText, errSize);",
+    x->p, x->p, st ? "NULL" : "ctx", st, n, x->p, x->p, take, dst);
+  L("free(%sreq);", x->p);
+  L("return %src;", x->p);
+  OUT();
+  L("}");
+  if (*fr) {
+    B();
+    L("%s {", fr);
+    IN();
+    L("if (!out) return;");
+    if (t->kind == GEN_STRING || t->kind == GEN_BYTES) {
+      L("free((void *)*out);");
+      L("*out = NULL;");
+    } else {
+      if (nt && nt->has_ptr) L("%s__free_%s(out);", lib, nt->stem);
+      L("memset(out, 0, sizeof *out);");
+    }
+    OUT();
+    L("}");
+  }
+}
+
 /* Per-parameter check functions of p (flattened slots as parameters). */
 static void param_checks(rem *x, const ffirt__gen_proc *p) {
   gen_nt *a = ffirt__gen_c_args(&x->g, p);
@@ -598,9 +766,16 @@ int ffirt__gen_emit_c_remote(const ffirt__gen_model *m, const char *outdir) {
   check_functions(x);
   for (size_t i = 0; i < m->nprocs; i++)
     if (m->procs[i].kind != GEN_DTOR) param_checks(x, &m->procs[i]);
-  for (size_t i = 0; i < m->nprocs; i++)
+  for (size_t i = 0; i < m->nprocs; i++) {
     procedure(x, &m->procs[i]);
+    if (m->procs[i].kind == GEN_METHOD || m->procs[i].kind == GEN_STATIC)
+      typed_forms(x, &m->procs[i]);
+  }
   events(x);
+  B();
+  L("/* The fingerprint of the IDL this library was generated from (docs/abi.md). */");
+  L("uint64_t %s_abi_fingerprint(void) { return UINT64_C(0x%016llx); }", lib,
+    (unsigned long long)ffirt__gen_fingerprint(m));
   int rc = -1;
   if (x->g.names.oom || w.oom) {
     fprintf(stderr, "ffirt-gen: out of memory\n");

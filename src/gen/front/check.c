@@ -24,11 +24,64 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A hash index of names to positions (open addressing, linear probing, at
+ * most half full), so every name lookup of the checker is O(1) and checking
+ * stays linear in the size of the IDL (40 000 methods: well under a second). */
+typedef struct index_slot {
+  const char *name; /* NULL: empty */
+  size_t pos;
+} index_slot;
+
+typedef struct str_index {
+  index_slot *slots;
+  size_t cap, n; /* cap is 0 or a power of two */
+} str_index;
+
+static size_t str_hash(const char *s) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (; *s; s++)
+    h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+  return (size_t)h;
+}
+
+/* The position recorded for name, or SIZE_MAX. */
+static size_t index_find(const str_index *ix, const char *name) {
+  if (!ix->cap) return SIZE_MAX;
+  for (size_t h = str_hash(name) & (ix->cap - 1);; h = (h + 1) & (ix->cap - 1)) {
+    if (!ix->slots[h].name) return SIZE_MAX;
+    if (strcmp(ix->slots[h].name, name) == 0) return ix->slots[h].pos;
+  }
+}
+
+static void index_put(index_slot *slots, size_t cap, const char *name, size_t pos) {
+  size_t h = str_hash(name) & (cap - 1);
+  while (slots[h].name)
+    h = (h + 1) & (cap - 1);
+  slots[h].name = name;
+  slots[h].pos = pos;
+}
+
+/* Records name at pos (the caller has checked it is not there yet). */
+static void index_add(ffirt__gen_arena *a, str_index *ix, const char *name, size_t pos) {
+  if ((ix->n + 1) * 2 > ix->cap) {
+    size_t cap = ix->cap ? ix->cap * 2 : 16;
+    index_slot *slots = ffirt__gen_alloc(a, cap * sizeof *slots); /* zeroed */
+    for (size_t i = 0; i < ix->cap; i++)
+      if (ix->slots[i].name) index_put(slots, cap, ix->slots[i].name, ix->slots[i].pos);
+    ix->slots = slots; /* the old array stays in the arena */
+    ix->cap = cap;
+  }
+  index_put(ix->slots, ix->cap, name, pos);
+  ix->n++;
+}
+
 typedef struct checker {
   ffirt__gen_model *m;
   ffirt__gen_arena *a;
   ffirt__gen_diag *d;
   int syntax_errors;
+  str_index struct_ix, enum_ix; /* find_struct, find_enum */
+  size_t structs_indexed, enums_indexed;
 } checker;
 
 /* ------------------------------------------------------------------ names */
@@ -286,6 +339,32 @@ static int has_prefix_nocase(const char *s, const char *prefix) {
 
 /* Reports a name that cannot become a C/C++ identifier of generated code.
  * what: "struct", "field", ... Returns 0 when the name is usable. */
+/* Macros the generated code may see: an IDL name equal to one would be
+ * replaced by the preprocessor (a constant's macro would clash with it). */
+static const char *const std_macros[] = {
+    "INT8_MIN", "INT16_MIN", "INT32_MIN", "INT64_MIN", "INT8_MAX", "INT16_MAX", "INT32_MAX",
+    "INT64_MAX", "UINT8_MAX", "UINT16_MAX", "UINT32_MAX", "UINT64_MAX", "INT8_C", "INT16_C",
+    "INT32_C", "INT64_C", "UINT8_C", "UINT16_C", "UINT32_C", "UINT64_C", "INTPTR_MAX",
+    "UINTPTR_MAX", "SIZE_MAX", "PTRDIFF_MAX", "PTRDIFF_MIN", "CHAR_BIT", "SCHAR_MIN", "SCHAR_MAX",
+    "UCHAR_MAX", "CHAR_MIN", "CHAR_MAX", "SHRT_MIN", "SHRT_MAX", "USHRT_MAX", "INT_MIN", "INT_MAX",
+    "UINT_MAX", "LONG_MIN", "LONG_MAX", "ULONG_MAX", "LLONG_MIN", "LLONG_MAX", "ULLONG_MAX",
+    "FLT_MAX", "FLT_MIN", "FLT_EPSILON", "DBL_MAX", "DBL_MIN", "DBL_EPSILON", "HUGE_VAL",
+    "INFINITY", "NAN", "EOF", "FILE", "BUFSIZ", "EXIT_SUCCESS", "EXIT_FAILURE", "RAND_MAX",
+    "PRId64", "PRIu64", "PRIx64",
+    /* <stdio.h>, <stdlib.h>, <stddef.h>, <stdarg.h>, <assert.h>, <errno.h>,
+     * <signal.h> (reached through <uv.h>), <stdbool.h> */
+    "SEEK_SET", "SEEK_CUR", "SEEK_END", "FOPEN_MAX", "FILENAME_MAX", "TMP_MAX", "L_tmpnam",
+    "_IOFBF", "_IOLBF", "_IONBF", "MB_CUR_MAX", "va_arg", "va_start", "va_end", "va_copy", "assert",
+    "errno", "bool", "true", "false", "SIG_DFL", "SIG_IGN", "SIG_ERR", "SIGABRT", "SIGFPE",
+    "SIGILL", "SIGINT", "SIGSEGV", "SIGTERM", "SIGKILL", "SIGHUP", "SIGPIPE", "SIGCHLD", "SIGUSR1",
+    "SIGUSR2", "SIGALRM", "E2BIG", "EACCES", "EADDRINUSE", "EAGAIN", "EBADF", "EBUSY", "ECANCELED",
+    "ECHILD", "ECONNREFUSED", "ECONNRESET", "EDEADLK", "EDOM", "EEXIST", "EFAULT", "EFBIG",
+    "EINPROGRESS", "EINTR", "EINVAL", "EIO", "EISDIR", "EMFILE", "ENAMETOOLONG", "ENFILE", "ENODEV",
+    "ENOENT", "ENOMEM", "ENOSPC", "ENOSYS", "ENOTDIR", "ENOTEMPTY", "ENOTSUP", "EPERM", "EPIPE",
+    "ERANGE", "EROFS", "ESPIPE", "ESRCH", "ETIMEDOUT", "EWOULDBLOCK", "EXDEV",
+    /* predefined by GCC and Clang in the GNU modes (-std=gnu11, gnu++17) */
+    "linux", "unix", "i386", NULL};
+
 static int check_name(checker *c, const char *name, ffirt__gen_loc loc, const char *what) {
   if (in_list(c_keywords, name)) {
     ffirt__gen_error(c->d, loc, "%s name '%s' is a C keyword", what, name);
@@ -363,6 +442,24 @@ static int check_name(checker *c, const char *name, ffirt__gen_loc loc, const ch
                      name);
     return -1;
   }
+  /* names that stand unprefixed in generated C (types, members, parameters,
+   * handler-table slots) must not be macros */
+  int unprefixed = member || strcmp(what, "struct") == 0 || strcmp(what, "enum") == 0 ||
+                   strcmp(what, "state type") == 0 || strcmp(what, "event") == 0;
+  /* function-like macros replace a name only when '(' follows: harmless
+   * here (so are offsetof, assert, va_arg, and glibc's `#define stdin stdin`) */
+  static const char *const function_like[] = {"INT8_C",   "INT16_C",  "INT32_C",
+                                              "INT64_C",  "UINT8_C",  "UINT16_C",
+                                              "UINT32_C", "UINT64_C", NULL};
+  if (unprefixed && strcmp(what, "enumerator") != 0 &&
+      ((in_list(std_macros, name) && !in_list(function_like, name)) ||
+       strncmp(name, "UV_", 3) == 0)) {
+    ffirt__gen_error(c->d, loc,
+                     "%s name '%s' is a macro of the C library, POSIX or GNU C (the "
+                     "preprocessor would replace it in the generated code)",
+                     what, name);
+    return -1;
+  }
   return 0;
 }
 
@@ -371,13 +468,15 @@ typedef struct name_set {
   const char **names;
   ffirt__gen_loc *locs;
   size_t n, cap, cap2;
+  str_index ix;
 } name_set;
 
 /* Returns the location of an earlier `name`, or adds it and returns NULL. */
 static const ffirt__gen_loc *name_add(checker *c, name_set *s, const char *name,
                                       ffirt__gen_loc loc) {
-  for (size_t i = 0; i < s->n; i++)
-    if (strcmp(s->names[i], name) == 0) return &s->locs[i];
+  size_t at = index_find(&s->ix, name);
+  if (at != SIZE_MAX) return &s->locs[at];
+  index_add(c->a, &s->ix, name, s->n);
   size_t n = s->n;
   const char **slot = ffirt__gen_push(c->a, &s->names, &s->n, &s->cap, sizeof *slot);
   *slot = name;
@@ -413,15 +512,27 @@ static char *type_str(checker *c, const ffirt__gen_type *t) {
   return (char *)kind_names[t->kind];
 }
 
-static ffirt__gen_struct *find_struct(ffirt__gen_model *m, const char *name) {
-  for (size_t i = 0; i < m->nstructs; i++)
-    if (strcmp(m->structs[i].name, name) == 0) return &m->structs[i];
-  return NULL;
+/* The first struct named name (structs added since the last call, such as
+ * synthesized payloads, are indexed first). */
+static ffirt__gen_struct *find_struct(checker *c, const char *name) {
+  ffirt__gen_model *m = c->m;
+  for (; c->structs_indexed < m->nstructs; c->structs_indexed++) {
+    const char *n = m->structs[c->structs_indexed].name;
+    if (n && index_find(&c->struct_ix, n) == SIZE_MAX)
+      index_add(c->a, &c->struct_ix, n, c->structs_indexed);
+  }
+  size_t at = index_find(&c->struct_ix, name);
+  return at == SIZE_MAX ? NULL : &m->structs[at];
 }
-static ffirt__gen_enum *find_enum(ffirt__gen_model *m, const char *name) {
-  for (size_t i = 0; i < m->nenums; i++)
-    if (strcmp(m->enums[i].name, name) == 0) return &m->enums[i];
-  return NULL;
+static ffirt__gen_enum *find_enum(checker *c, const char *name) {
+  ffirt__gen_model *m = c->m;
+  for (; c->enums_indexed < m->nenums; c->enums_indexed++) {
+    const char *n = m->enums[c->enums_indexed].name;
+    if (n && index_find(&c->enum_ix, n) == SIZE_MAX)
+      index_add(c->a, &c->enum_ix, n, c->enums_indexed);
+  }
+  size_t at = index_find(&c->enum_ix, name);
+  return at == SIZE_MAX ? NULL : &m->enums[at];
 }
 
 /* ------------------------------------------------------------------ steps */
@@ -472,7 +583,7 @@ static void synthesize_payloads(checker *c) {
       }
     if (!ok) continue;
     const char *pname = payload_name(c, ev->wire);
-    ffirt__gen_struct *clash = find_struct(m, pname);
+    ffirt__gen_struct *clash = find_struct(c, pname);
     if (clash) {
       ffirt__gen_error(c->d, ev->loc,
                        "the payload struct '%s' generated for event '%s' clashes with the struct "
@@ -581,13 +692,13 @@ static void resolve(checker *c, ffirt__gen_type *t) {
   if (is_container(t)) return resolve(c, t->elem);
   if (t->kind != GEN_STRUCT && t->kind != GEN_ENUM) return;
   if (t->sdecl || t->edecl) return;
-  ffirt__gen_enum *e = find_enum(c->m, t->name);
+  ffirt__gen_enum *e = find_enum(c, t->name);
   if (e) {
     t->kind = GEN_ENUM;
     t->edecl = e;
     return;
   }
-  ffirt__gen_struct *s = find_struct(c->m, t->name);
+  ffirt__gen_struct *s = find_struct(c, t->name);
   if (s) {
     t->sdecl = s;
     return;
@@ -598,6 +709,29 @@ static void resolve(checker *c, ffirt__gen_type *t) {
                      t->name);
     return;
   }
+  /* another language's name of a built-in type */
+  static const struct {
+    const char *name, *idl;
+  } foreign[] = {{"int", "'i32' or 'i64'"},  {"integer", "'i32' or 'i64'"},
+                 {"long", "'i64'"},          {"short", "'i16'"},
+                 {"byte", "'u8'"},           {"char", "'u8' or 'string'"},
+                 {"uint", "'u32' or 'u64'"}, {"float", "'f32'"},
+                 {"double", "'f64'"},        {"boolean", "'bool'"},
+                 {"str", "'string'"},        {"String", "'string'"},
+                 {"int8", "'i8'"},           {"int16", "'i16'"},
+                 {"int32", "'i32'"},         {"int64", "'i64'"},
+                 {"uint8", "'u8'"},          {"uint16", "'u16'"},
+                 {"uint32", "'u32'"},        {"uint64", "'u64'"},
+                 {"float32", "'f32'"},       {"float64", "'f64'"},
+                 {"usize", "'u64'"},         {"isize", "'i64'"},
+                 {"size_t", "'u64'"},        {"number", "'i64' or 'f64'"},
+                 {"blob", "'bytes'"}};
+  for (size_t i = 0; i < sizeof foreign / sizeof foreign[0]; i++)
+    if (strcmp(t->name, foreign[i].name) == 0) {
+      ffirt__gen_error(c->d, t->loc, "unknown type '%s' (did you mean %s?)", t->name,
+                       foreign[i].idl);
+      return;
+    }
   /* a hint for a typo: built-in types, structs and enums */
   size_t n = c->m->nstructs + c->m->nenums + sizeof kind_names / sizeof kind_names[0] + 1;
   const char **cands = ffirt__gen_alloc(c->a, n * sizeof *cands);
@@ -630,10 +764,12 @@ static void resolve_all(checker *c) {
   for (size_t i = 0; i < m->nevents; i++) {
     ffirt__gen_event *ev = &m->events[i];
     if (ev->nparams > 1 || !ev->payload) {
-      for (size_t k = 0; k < ev->nparams; k++)
-        resolve(c, ev->params[k].type); /* done through the payload struct when it exists */
+      /* with a payload struct, its fields (the same types) were resolved
+       * above: resolving them again would report an unknown type twice */
+      for (size_t k = 0; !ev->payload && k < ev->nparams; k++)
+        resolve(c, ev->params[k].type);
       if (ev->payload) {
-        ev->payload->sdecl = find_struct(m, ev->payload->name);
+        ev->payload->sdecl = find_struct(c, ev->payload->name);
         if (!ev->payload->sdecl) ev->payload = NULL;
       }
     } else {
@@ -644,20 +780,28 @@ static void resolve_all(checker *c) {
     resolve(c, m->consts[i].type);
 }
 
-static const char *field_suffix_owner(const ffirt__gen_struct *s, const char *name,
+/* The field whose generated member ("<f>_len", "<f>_present") the field
+ * `name` would spell, looked up in the struct's field index. */
+static const char *field_suffix_owner(checker *c, const ffirt__gen_struct *s,
+                                      const name_set *fields, const char *name,
                                       const char **member) {
-  for (size_t i = 0; i < s->nfields; i++) {
-    const ffirt__gen_field *f = &s->fields[i];
-    size_t n = strlen(f->name);
-    if (strncmp(name, f->name, n) != 0) continue;
-    ffirt__gen_kind k = f->type ? f->type->kind : GEN_BOOL;
-    if ((k == GEN_SEQ || k == GEN_BYTES) && strcmp(name + n, "_len") == 0) {
-      *member = "length";
-      return f->name;
-    }
-    if (k == GEN_OPTIONAL && strcmp(name + n, "_present") == 0) {
-      *member = "presence flag";
-      return f->name;
+  static const struct {
+    const char *suffix;
+    const char *member;
+  } suffixes[] = {{"_len", "length"}, {"_present", "presence flag"}};
+  size_t len = strlen(name);
+  for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+    size_t sl = strlen(suffixes[i].suffix);
+    if (len <= sl || strcmp(name + len - sl, suffixes[i].suffix) != 0) continue;
+    size_t at = index_find(&fields->ix, ffirt__gen_strndup(c->a, name, len - sl));
+    if (at == SIZE_MAX) continue;
+    const ffirt__gen_field *f = NULL;
+    for (size_t k = 0; k < s->nfields && !f; k++) /* the first of that name */
+      if (s->fields[k].name == fields->names[at]) f = &s->fields[k];
+    ffirt__gen_kind kind = f && f->type ? f->type->kind : GEN_BOOL;
+    if (i == 0 ? kind == GEN_SEQ || kind == GEN_BYTES : kind == GEN_OPTIONAL) {
+      *member = suffixes[i].member;
+      return fields->names[at];
     }
   }
   return NULL;
@@ -676,13 +820,16 @@ static void check_structs(checker *c) {
     ffirt__gen_struct *s = &m->structs[i];
     name_set fields = {0};
     const char *what = s->synthesized ? "event parameter" : "field";
+    unsigned char *bad = ffirt__gen_alloc(c->a, s->nfields + 1); /* zeroed */
     for (size_t k = 0; k < s->nfields; k++) {
       ffirt__gen_field *f = &s->fields[k];
       const ffirt__gen_loc *first;
-      const char *member = NULL;
-      const char *owner;
-      if (check_name(c, f->name, f->loc, what) != 0) continue;
+      if (check_name(c, f->name, f->loc, what) != 0) {
+        bad[k] = 1;
+        continue;
+      }
       if ((first = name_add(c, &fields, f->name, f->loc)) != NULL) {
+        bad[k] = 1;
         if (s->synthesized)
           ffirt__gen_error(c->d, f->loc, "duplicate parameter '%s' of event '%s'", f->name,
                            event_of(c->m, s));
@@ -690,7 +837,14 @@ static void check_structs(checker *c) {
           ffirt__gen_error(c->d, f->loc,
                            "duplicate field '%s' in struct '%s' (first declared at line %d)",
                            f->name, s->name, first->line);
-      } else if ((owner = field_suffix_owner(s, f->name, &member)) != NULL)
+      }
+    }
+    /* once every field is known: a name spelling another's generated member */
+    for (size_t k = 0; k < s->nfields; k++) {
+      ffirt__gen_field *f = &s->fields[k];
+      const char *member = NULL;
+      const char *owner;
+      if (!bad[k] && (owner = field_suffix_owner(c, s, &fields, f->name, &member)) != NULL)
         ffirt__gen_error(c->d, f->loc,
                          "%s '%s' clashes with the %s member generated for '%s' in the native "
                          "struct",
@@ -859,8 +1013,8 @@ static void name_containers(checker *c) {
       name_container(c, &cs, m->events[i].payload);
   /* a struct or enum may not take a container's name */
   for (size_t i = 0; i < m->nnested; i++) {
-    ffirt__gen_struct *s = find_struct(m, m->nested[i]->cname);
-    ffirt__gen_enum *e = find_enum(m, m->nested[i]->cname);
+    ffirt__gen_struct *s = find_struct(c, m->nested[i]->cname);
+    ffirt__gen_enum *e = find_enum(c, m->nested[i]->cname);
     if (s || e)
       ffirt__gen_error(c->d, s ? s->loc : e->loc,
                        "'%s' is the name generated for the container '%s'", m->nested[i]->cname,
@@ -1000,8 +1154,9 @@ static void check_enums(checker *c) {
 
 /* Parameters and locals of the generated functions that also take the IDL
  * parameters (native exports, _impl, emitters, CBOR request encoders). */
-static const char *const reserved_params[] = {"ctx", "cb",      "ud",  "call", "self",
-                                              "out", "out_len", "enc", NULL};
+static const char *const reserved_params[] = {"ctx",     "cb",      "ud",        "call",
+                                              "self",    "out",     "out_len",   "enc",
+                                              "errText", "errSize", "timeoutMs", NULL};
 
 static const char *proc_kind_name(ffirt__gen_proc_kind k) {
   switch (k) {
@@ -1049,7 +1204,8 @@ static void check_params(checker *c, ffirt__gen_param *ps, size_t n, const char 
     if (in_list(reserved_params, pa->name))
       ffirt__gen_error(c->d, pa->loc,
                        "parameter name '%s' clashes with a parameter or local of the generated "
-                       "functions (ctx, cb, ud, call, self, out, out_len, enc)",
+                       "functions (ctx, cb, ud, call, self, out, out_len, enc, errText, errSize, "
+                       "timeoutMs)",
                        pa->name);
     else if (check_dups && (first = name_add(c, &names, pa->name, pa->loc)) != NULL)
       ffirt__gen_error(c->d, pa->loc, "duplicate parameter '%s' of %s", pa->name, owner);
@@ -1066,22 +1222,22 @@ typedef struct symtab {
   const char **names;
   const char **owners;
   size_t n, cap, cap2;
+  str_index ix;
 } symtab;
 
 static int find_name(const symtab *t, const char *sym) {
-  for (size_t i = 0; i < t->n; i++)
-    if (strcmp(t->names[i], sym) == 0) return 1;
-  return 0;
+  return index_find(&t->ix, sym) != SIZE_MAX;
 }
 
 /* Adds sym; on a clash reports it at loc and returns -1. */
 static int sym_add(checker *c, symtab *t, ffirt__gen_loc loc, const char *owner, const char *sym) {
-  for (size_t i = 0; i < t->n; i++)
-    if (strcmp(t->names[i], sym) == 0) {
-      ffirt__gen_error(c->d, loc, "%s generates '%s', which clashes with %s", owner, sym,
-                       t->owners[i]);
-      return -1;
-    }
+  size_t at = index_find(&t->ix, sym);
+  if (at != SIZE_MAX) {
+    ffirt__gen_error(c->d, loc, "%s generates '%s', which clashes with %s", owner, sym,
+                     t->owners[at]);
+    return -1;
+  }
+  index_add(c->a, &t->ix, sym, t->n);
   size_t n = t->n;
   const char **s = ffirt__gen_push(c->a, &t->names, &t->n, &t->cap, sizeof *s);
   *s = sym;
@@ -1095,13 +1251,19 @@ static void check_procs_events(checker *c) {
   const char *lib = m->library ? m->library : "lib";
   name_set procs = {0}, events = {0};
   symtab syms = {0};
-  static const char *const fixed[] = {"add_event_listener",    "add_event_listener_cbor",
-                                      "remove_event_listener", "add_event_handlers",
-                                      "event_handlers",        NULL};
+  static const char *const fixed[] = {"add_event_listener",
+                                      "add_event_listener_cbor",
+                                      "remove_event_listener",
+                                      "add_event_handlers",
+                                      "event_handlers",
+                                      "abi_fingerprint",
+                                      NULL};
   for (int i = 0; fixed[i]; i++)
     sym_add(c, &syms, (ffirt__gen_loc){0}, "", ffirt__gen_sprintf(c->a, "%s_%s", lib, fixed[i]));
   for (size_t i = 0; i < syms.n; i++)
-    syms.owners[i] = "the runtime's listener API of the library";
+    syms.owners[i] = strcmp(fixed[i], "abi_fingerprint") == 0
+                         ? "the library's ABI fingerprint function"
+                         : "the runtime's listener API of the library";
   /* type names share C's ordinary identifier namespace with the functions
    * (duplicates among them were reported by check_type_names) */
   for (size_t i = 0; i < m->nstructs; i++)
@@ -1141,8 +1303,10 @@ static void check_procs_events(checker *c) {
     }
     check_params(c, p->params, p->nparams, ffirt__gen_sprintf(c->a, "%s '%s'", kind, p->name), 1);
     char *owner = ffirt__gen_sprintf(c->a, "%s '%s' (line %d)", kind, p->name, p->loc.line);
-    static const char *const suffixes[] = {"", "_cbor", "_impl", "_ok"};
-    for (int k = 0; k < 4; k++)
+    static const char *const suffixes[] = {"",      "_cbor",       "_impl",  "_ok",
+                                           "_fn",   "_after",      "_typed", "_reply_cb",
+                                           "_wait", "_result_free"};
+    for (int k = 0; k < 10; k++)
       if (sym_add(c, &syms, p->loc, owner,
                   ffirt__gen_sprintf(c->a, "%s_%s%s", lib, p->name, suffixes[k])) != 0)
         break;
@@ -1188,25 +1352,6 @@ static void check_procs_events(checker *c) {
 
 /* ---- constants */
 
-/* Macros of the C library that generated code may see. */
-static const char *const std_macros[] = {
-    "INT8_MIN",     "INT16_MIN",   "INT32_MIN",  "INT64_MIN",
-    "INT8_MAX",     "INT16_MAX",   "INT32_MAX",  "INT64_MAX",
-    "UINT8_MAX",    "UINT16_MAX",  "UINT32_MAX", "UINT64_MAX",
-    "INT8_C",       "INT16_C",     "INT32_C",    "INT64_C",
-    "UINT8_C",      "UINT16_C",    "UINT32_C",   "UINT64_C",
-    "INTPTR_MAX",   "UINTPTR_MAX", "SIZE_MAX",   "PTRDIFF_MAX",
-    "PTRDIFF_MIN",  "CHAR_BIT",    "SCHAR_MIN",  "SCHAR_MAX",
-    "UCHAR_MAX",    "CHAR_MIN",    "CHAR_MAX",   "SHRT_MIN",
-    "SHRT_MAX",     "USHRT_MAX",   "INT_MIN",    "INT_MAX",
-    "UINT_MAX",     "LONG_MIN",    "LONG_MAX",   "ULONG_MAX",
-    "LLONG_MIN",    "LLONG_MAX",   "ULLONG_MAX", "FLT_MAX",
-    "FLT_MIN",      "FLT_EPSILON", "DBL_MAX",    "DBL_MIN",
-    "DBL_EPSILON",  "HUGE_VAL",    "INFINITY",   "NAN",
-    "EOF",          "FILE",        "BUFSIZ",     "EXIT_SUCCESS",
-    "EXIT_FAILURE", "RAND_MAX",    "PRId64",     "PRIu64",
-    "PRIx64",       NULL};
-
 /* An upper-case identifier of the IDL equal to a constant's name, which the
  * constant's macro would replace in the generated code. Returns what it is. */
 static const char *macro_victim(const ffirt__gen_model *m, const char *name) {
@@ -1249,13 +1394,16 @@ static void check_const_name(checker *c, const ffirt__gen_const *k) {
     char *up = ffirt__gen_strndup(c->a, lib, n);
     for (char *p = up; *p; p++)
       if (*p >= 'a' && *p <= 'z') *p = (char)(*p - 'a' + 'A');
-    static const char *const suffixes[] = {"_H", "_FFI_H", "_CBOR_H", "_TYPES_DEFINED", NULL};
+    static const char *const suffixes[] = {
+        "_H", "_FFI_H", "_CBOR_H", "_TYPES_DEFINED", "_ABI_FINGERPRINT", "_CHECK_ABI", NULL};
     for (int i = 0; suffixes[i] && !guard; i++)
-      guard = strncmp(k->name, up, n) == 0 && strcmp(k->name + n, suffixes[i]) == 0;
+      if (strncmp(k->name, up, n) == 0 && strcmp(k->name + n, suffixes[i]) == 0)
+        guard = i < 4 ? 1 : 2; /* an include guard, or an ABI check macro */
   }
   const char *victim;
   if (guard)
-    ffirt__gen_error(c->d, k->loc, "constant '%s' clashes with a generated include guard", k->name);
+    ffirt__gen_error(c->d, k->loc, "constant '%s' clashes with a generated %s", k->name,
+                     guard == 1 ? "include guard" : "ABI check macro");
   else if (in_list(std_macros, k->name) || strncmp(k->name, "UV_", 3) == 0)
     ffirt__gen_error(c->d, k->loc, "constant '%s' clashes with a macro of the C library or libuv",
                      k->name);
@@ -1367,7 +1515,8 @@ static void check_options(checker *c) {
       continue;
     }
     uint32_t v;
-    if (strcmp(o->key, "stale_warn_ms") == 0 || strcmp(o->key, "event_block_timeout_ms") == 0) {
+    if (strcmp(o->key, "stale_warn_ms") == 0 || strcmp(o->key, "event_block_timeout_ms") == 0 ||
+        strcmp(o->key, "liveness_grace_ms") == 0) {
       if (parse_u32(o->value, &v) != 0)
         ffirt__gen_error(c->d, o->loc,
                          "option %s needs milliseconds as an integer from 0 to 4294967295, "
@@ -1375,6 +1524,8 @@ static void check_options(checker *c) {
                          o->key, o->value);
       else if (o->key[0] == 's')
         m->opt_stale_warn_ms = v;
+      else if (o->key[0] == 'l')
+        m->opt_liveness_grace_ms = v;
       else
         m->opt_event_block_ms = v;
     } else if (strcmp(o->key, "event_capacity") == 0) {
@@ -1401,8 +1552,9 @@ static void check_options(checker *c) {
                          hint ? "'?)" : "");
       }
     } else {
-      static const char *const known[] = {"stale_warn_ms", "event_capacity", "event_overflow",
-                                          "event_block_timeout_ms", NULL};
+      static const char *const known[] = {"stale_warn_ms",     "event_capacity",
+                                          "event_overflow",    "event_block_timeout_ms",
+                                          "liveness_grace_ms", NULL};
       const char *hint = ffirt__gen_suggest(o->key, known);
       if (hint)
         ffirt__gen_warning(c->d, o->loc, "unknown option '%s' is ignored (did you mean '%s'?)",
@@ -1410,7 +1562,8 @@ static void check_options(checker *c) {
       else
         ffirt__gen_warning(c->d, o->loc,
                            "unknown option '%s' is ignored (known: stale_warn_ms, "
-                           "event_capacity, event_overflow, event_block_timeout_ms)",
+                           "event_capacity, event_overflow, event_block_timeout_ms, "
+                           "liveness_grace_ms)",
                            o->key);
     }
   }
@@ -1427,7 +1580,7 @@ static void check_docs(checker *c, ffirt__gen_lexed *l) {
 
 void ffirt__gen_check(ffirt__gen_model *m, ffirt__gen_arena *a, ffirt__gen_lexed *l,
                       ffirt__gen_diag *d, int syntax_errors) {
-  checker c = {m, a, d, syntax_errors};
+  checker c = {.m = m, .a = a, .d = d, .syntax_errors = syntax_errors};
   synthesize_payloads(&c);
   check_type_names(&c);
   resolve_all(&c);

@@ -140,7 +140,12 @@ static void render(ffirt__gen_diag *d, const char *what, ffirt__gen_loc loc, con
   appendf(d, fmt, ap);
   append(d, "\n", 1);
   if (!p || n > 500) return; /* a huge line would flood the output: position only */
-  append(d, p, n);
+  /* the source line as it is, but control bytes (a NUL would end the text)
+   * shown as '?', one for one so the caret stays under its column */
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)p[i];
+    append(d, (c < 0x20 && c != '\t') || c == 0x7f ? "?" : &p[i], 1);
+  }
   append(d, "\n", 1);
   for (int c = 1; c < loc.col; c++)
     append(d, (size_t)(c - 1) < n && p[c - 1] == '\t' ? "\t" : " ", 1);

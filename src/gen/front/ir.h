@@ -225,7 +225,8 @@ typedef struct ffirt__gen_model {
   /* option event_overflow = drop_newest | drop_oldest | block; (a name or a
    * string) -> 0 | 1 | 2, the values of ffirt_overflow (events.h) */
   int opt_event_overflow;
-  uint32_t opt_event_block_ms; /* option event_block_timeout_ms = 100; */
+  uint32_t opt_event_block_ms;    /* option event_block_timeout_ms = 100; */
+  uint32_t opt_liveness_grace_ms; /* option liveness_grace_ms = 10000; */
 
   void *arena; /* owner of everything above */
 } ffirt__gen_model;

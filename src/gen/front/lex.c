@@ -75,6 +75,53 @@ static void add_doc(lexer *lx, const char *text, size_t len, ffirt__gen_loc loc)
   d->used = 0;
 }
 
+/* Offset of the first byte of s[0..n) that is not part of well-formed UTF-8
+ * (RFC 3629: no overlongs, no surrogates, at most U+10FFFF), or n. */
+static size_t utf8_bad_at(const char *s, size_t n) {
+  const unsigned char *p = (const unsigned char *)s;
+  size_t i = 0;
+  while (i < n) {
+    unsigned c = p[i];
+    size_t len = c < 0x80                 ? 1
+                 : c >= 0xc2 && c <= 0xdf ? 2
+                 : c >= 0xe0 && c <= 0xef ? 3
+                 : c >= 0xf0 && c <= 0xf4 ? 4
+                                          : 0;
+    if (!len || i + len > n) return i;
+    for (size_t k = 1; k < len; k++)
+      if ((p[i + k] & 0xc0) != 0x80) return i;
+    if (len == 3 && ((c == 0xe0 && p[i + 1] < 0xa0) || (c == 0xed && p[i + 1] > 0x9f))) return i;
+    if (len == 4 && ((c == 0xf0 && p[i + 1] < 0x90) || (c == 0xf4 && p[i + 1] > 0x8f))) return i;
+    i += len;
+  }
+  return n;
+}
+
+/* Reports the first byte of text[0..n) that generated files must not carry:
+ * a NUL (it would end the text early), another control character than a
+ * tab, or a byte that is not UTF-8. what: "a string literal", "a doc
+ * comment". Returns 0 when the text is clean. */
+static int check_text_bytes(lexer *lx, const char *text, size_t n, const char *what) {
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)text[i];
+    if (c == 0) {
+      ffirt__gen_error(lx->d, loc_at(lx, text + i), "raw NUL byte in %s", what);
+      return -1;
+    }
+    if ((c < 0x20 && c != '\t') || c == 0x7f) {
+      ffirt__gen_error(lx->d, loc_at(lx, text + i), "raw control character 0x%02x in %s", c, what);
+      return -1;
+    }
+  }
+  size_t bad = utf8_bad_at(text, n);
+  if (bad < n) {
+    ffirt__gen_error(lx->d, loc_at(lx, text + bad), "byte 0x%02x in %s is not valid UTF-8",
+                     (unsigned char)text[bad], what);
+    return -1;
+  }
+  return 0;
+}
+
 static void newline(lexer *lx, const char *after) {
   lx->line++;
   lx->line_start = after;
@@ -96,6 +143,10 @@ static int lex_string(lexer *lx) {
     return -1;
   }
   lx->p = p + 1;
+  if (check_text_bytes(lx, start + 1, (size_t)(p - start - 1), "a string literal") != 0) {
+    add_tok(lx, TOK_ERROR, start, (size_t)(lx->p - start), loc);
+    return -1;
+  }
   add_tok(lx, TOK_STRING, start, (size_t)(lx->p - start), loc);
   return 0;
 }
@@ -181,6 +232,12 @@ int ffirt__gen_lex(const char *file, const char *src, size_t len, ffirt__gen_dia
         while (e > t && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
           e--;
         size_t idx = out->ndocs;
+        /* a doc line with bad bytes is reported and dropped: docs are copied
+         * into every generated file */
+        if (check_text_bytes(&lx, t, (size_t)(e - t), "a doc comment") != 0) {
+          lx.p = eol;
+          continue;
+        }
         add_doc(&lx, t, (size_t)(e - t), loc);
         if (lx.oom) break;
         if (out->ntoks > 0 && last_tok_line == lx.line && idx == lead_start &&
@@ -217,7 +274,13 @@ int ffirt__gen_lex(const char *file, const char *src, size_t len, ffirt__gen_dia
       while (p < lx.end && (is_alpha(*p) || is_digit(*p)))
         p++;
       lx.p = p;
-      add_tok(&lx, TOK_IDENT, start, (size_t)(p - start), loc);
+      if (p - start > FFIRT_GEN_MAX_IDENT) {
+        ffirt__gen_error(d, loc, "identifier '%.16s...' is %zu characters long (the limit is %d)",
+                         start, (size_t)(p - start), FFIRT_GEN_MAX_IDENT);
+        add_tok(&lx, TOK_ERROR, start, (size_t)(p - start), loc);
+      } else {
+        add_tok(&lx, TOK_IDENT, start, (size_t)(p - start), loc);
+      }
     } else if (is_digit(c) || (c == '-' && lx.p + 1 < lx.end && is_digit(lx.p[1]))) {
       lex_number(&lx);
     } else if (c == '"') {
@@ -237,6 +300,8 @@ int ffirt__gen_lex(const char *file, const char *src, size_t len, ffirt__gen_dia
       case '<': k = TOK_LT; break;
       case '>': k = TOK_GT; break;
       case '=': k = TOK_EQ; break;
+      case '[': k = TOK_LBRACKET; break;
+      case ']': k = TOK_RBRACKET; break;
       default: k = TOK_EOF; break;
       }
       if (k == TOK_EOF) {
@@ -300,6 +365,8 @@ const char *ffirt__gen_tok_name(ffirt__gen_tok_kind k) {
   case TOK_GT: return "'>'";
   case TOK_EQ: return "'='";
   case TOK_ARROW: return "'->'";
+  case TOK_LBRACKET: return "'['";
+  case TOK_RBRACKET: return "']'";
   case TOK_ERROR: return "an invalid token";
   }
   return "?";

@@ -69,7 +69,9 @@ typedef enum ffirt__gen_tok_kind {
   TOK_GT,
   TOK_EQ,
   TOK_ARROW,
-  TOK_ERROR /* a malformed number or string, already reported */
+  TOK_LBRACKET, /* '[' and ']' are not IDL syntax: lexed so that `string[]` */
+  TOK_RBRACKET, /* can be answered with "write seq<string>" */
+  TOK_ERROR     /* a malformed number or string, already reported */
 } ffirt__gen_tok_kind;
 
 typedef struct ffirt__gen_doc_tok {
@@ -118,6 +120,15 @@ const char *ffirt__gen_suggest(const char *word, const char *const *candidates);
  * walks in check.c) far from the stack's end on hostile input. */
 #define FFIRT_GEN_MAX_TYPE_DEPTH 32
 #define FFIRT_GEN_MAX_STRUCTS 10000
+/* Limits on sizes every target must be able to spell: an identifier longer
+ * than this would make generated C string literals (names in error texts)
+ * exceed what -pedantic accepts, and no host language needs it. */
+#define FFIRT_GEN_MAX_IDENT 128
+/* Procedures (ctor, dtor, methods, statics) per library and fields per
+ * struct (parameters per procedure or event as well): far above any real
+ * library, low enough that every output stays a sane size. */
+#define FFIRT_GEN_MAX_PROCS 10000
+#define FFIRT_GEN_MAX_FIELDS 10000
 
 /* ------------------------------------------------------------------ phases */
 

@@ -131,6 +131,7 @@ ffirt__gen_model *ffirt__gen_parse(const char *file, const char *src, size_t len
   m->opt_event_capacity = 1024;
   m->opt_event_overflow = 0;
   m->opt_event_block_ms = 100;
+  m->opt_liveness_grace_ms = 10000;
   if (ffirt__gen_lex(m->file, src, len, d, lexed) != 0) longjmp(oom, 1);
   int before = d->errors;
   ffirt__gen_parse_tokens(m, a, lexed, d);

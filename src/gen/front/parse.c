@@ -205,6 +205,53 @@ static const struct {
     {"bytes", GEN_BYTES}, {"seq", GEN_SEQ}, {"optional", GEN_OPTIONAL},
 };
 
+/* `vector<string>`, `Map<K, V>`: a type of another language with type
+ * arguments. The arguments are skipped (to the matching '>') and the error
+ * names the IDL's spelling when there is one. Returns NULL (error reported). */
+static ffirt__gen_type *generic_of_another_language(parser *p, const ffirt__gen_token *t) {
+  ffirt__gen_token *lt = next(p), *first = peek(p), *last = lt;
+  for (int depth = 1; depth > 0;) {
+    ffirt__gen_token *k = peek(p);
+    if (k->kind == TOK_EOF || k->kind == TOK_SEMI || k->kind == TOK_LBRACE || k->kind == TOK_RBRACE)
+      break;
+    if (k->kind == TOK_LT) depth++;
+    if (k->kind == TOK_GT && --depth == 0) {
+      next(p);
+      break;
+    }
+    last = next(p);
+  }
+  int args = (int)(last->text + last->len - first->text);
+  if (last == lt) args = 0;
+  static const char *const seqs[] = {"vector", "list", "List",    "Vec",       "array", "Array",
+                                     "set",    "Set",  "HashSet", "ArrayList", "slice", NULL};
+  static const char *const maps[] = {"map",    "Map",           "HashMap",  "dict",       "Dict",
+                                     "Record", "unordered_map", "BTreeMap", "Dictionary", NULL};
+  static const char *const opts[] = {"Option", "Optional", "Maybe", "Nullable", NULL};
+  for (int i = 0; seqs[i]; i++)
+    if (is_word(t, seqs[i])) {
+      ffirt__gen_error(p->d, t->loc, "unknown type '%.*s' (did you mean 'seq<%.*s>'?)", (int)t->len,
+                       t->text, args, first->text);
+      return NULL;
+    }
+  for (int i = 0; opts[i]; i++)
+    if (is_word(t, opts[i])) {
+      ffirt__gen_error(p->d, t->loc, "unknown type '%.*s' (did you mean 'optional<%.*s>'?)",
+                       (int)t->len, t->text, args, first->text);
+      return NULL;
+    }
+  for (int i = 0; maps[i]; i++)
+    if (is_word(t, maps[i])) {
+      ffirt__gen_error(p->d, t->loc,
+                       "unknown type '%.*s': the IDL has no map type (use seq<S> of a struct S "
+                       "with a key and a value field)",
+                       (int)t->len, t->text);
+      return NULL;
+    }
+  ffirt__gen_error(p->d, lt->loc, "type '%.*s' takes no type arguments", (int)t->len, t->text);
+  return NULL;
+}
+
 /* type = scalar | "string" | "bytes" | "seq" "<" type ">"
  *      | "optional" "<" type ">" | name */
 static ffirt__gen_type *parse_type(parser *p) {
@@ -237,11 +284,24 @@ static ffirt__gen_type *parse_type(parser *p) {
     if (!ty->elem) return NULL;
     if (expect(p, TOK_GT, "'>' to close the type arguments") != 0) return NULL;
   } else if (peek(p)->kind == TOK_LT) {
-    ffirt__gen_error(p->d, peek(p)->loc, "type '%.*s' takes no type arguments", (int)t->len,
-                     t->text);
-    return NULL;
+    return generic_of_another_language(p, t);
   } else if (ty->kind == GEN_STRUCT) {
     ty->name = tok_str(p, t);
+  }
+  if (peek(p)->kind == TOK_LBRACKET) {
+    /* string[] (C, Java, TypeScript): the IDL's array is seq<T> */
+    ffirt__gen_token *lb = next(p);
+    const char *end = t->text + t->len;
+    ffirt__gen_error(p->d, lb->loc, "arrays are written 'seq<%.*s>', not '%.*s[]'",
+                     (int)(end - t->text), t->text, (int)(end - t->text), t->text);
+    while (peek(p)->kind != TOK_RBRACKET && peek(p)->kind != TOK_SEMI && peek(p)->kind != TOK_EOF)
+      next(p);
+    if (peek(p)->kind == TOK_RBRACKET) next(p);
+    ffirt__gen_type *seq = ffirt__gen_alloc(p->a, sizeof *seq);
+    seq->loc = t->loc;
+    seq->kind = GEN_SEQ;
+    seq->elem = ty;
+    return seq;
   }
   return ty;
 }
@@ -327,6 +387,12 @@ static void parse_field(parser *p, ffirt__gen_struct *s, size_t *cap) {
   if (!ty) return sync_member(p, TOK_SEMI);
   ffirt__gen_token *name;
   if (expect_name(p, "a field name", &name) != 0) return sync_member(p, TOK_SEMI);
+  if (s->nfields >= FFIRT_GEN_MAX_FIELDS) {
+    if (p->over_limit++ == 0)
+      ffirt__gen_error(p->d, name->loc, "too many fields in struct '%s' (the limit is %d)", s->name,
+                       FFIRT_GEN_MAX_FIELDS);
+    return sync_member(p, TOK_SEMI);
+  }
   ffirt__gen_field *f = ffirt__gen_push(p->a, &s->fields, &s->nfields, cap, sizeof *f);
   f->name = tok_str(p, name);
   f->type = ty;
@@ -519,6 +585,11 @@ static int parse_params(parser *p, ffirt__gen_param **out, size_t *n, int names_
   for (;;) {
     ffirt__gen_type *ty = parse_type(p);
     if (!ty) return -1;
+    if (*n >= FFIRT_GEN_MAX_FIELDS) {
+      ffirt__gen_error(p->d, ty->loc, "too many parameters (the limit is %d)",
+                       FFIRT_GEN_MAX_FIELDS);
+      return -1;
+    }
     ffirt__gen_param *pa = ffirt__gen_push(p->a, out, n, &cap, sizeof *pa);
     pa->type = ty;
     pa->loc = ty->loc;
@@ -573,6 +644,11 @@ static void parse_proc(parser *p, ffirt__gen_token *kw, ffirt__gen_proc_kind kin
       pr.result = parse_type(p);
       if (!pr.result) return sync_decl(p);
     }
+  }
+  if (p->m->nprocs >= FFIRT_GEN_MAX_PROCS) {
+    if (p->over_limit++ == 0)
+      ffirt__gen_error(p->d, pr.loc, "too many procedures (the limit is %d)", FFIRT_GEN_MAX_PROCS);
+    return sync_decl(p);
   }
   ffirt__gen_proc *slot =
       ffirt__gen_push(p->a, &p->m->procs, &p->m->nprocs, &p->cap_procs, sizeof *slot);

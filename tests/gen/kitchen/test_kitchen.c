@@ -828,6 +828,43 @@ static void cbor_host_decoders_report_paths_and_free_partial_values(void **state
   assert_string_equal(err, "eventType: not tick");
 }
 
+static void native_text_that_is_not_utf8_is_refused_with_the_path(void **state) {
+  void *ctx = *state;
+  reply r;
+  Scalars s = make_scalars();
+  s.text = "\xc3\x28"; /* a lead byte without its continuation */
+  reply_init(&r);
+  assert_int_equal(kitchen_sink_echo_scalars(ctx, on_reply, &r, s), RET_ERR);
+  assert_text(&r, RET_ERR, "s.text: text is not valid UTF-8");
+  const char *f[2] = {"ok", "\xff"};
+  reply_init(&r);
+  assert_int_equal(kitchen_sink_set_many(ctx, on_reply, &r, 1, "two", NULL, 0, Color_red,
+                                         (Point){4, 5}, f, 2, 0, 0),
+                   RET_ERR);
+  assert_text(&r, RET_ERR, "f[1]: text is not valid UTF-8");
+}
+
+static void listeners_of_events_the_library_does_not_have_are_refused(void **state) {
+  void *ctx = *state;
+  int s = 0;
+  assert_int_equal(kitchen_sink_add_event_listener(ctx, "on_tick", native_pair, &s), 0);
+  assert_int_equal(kitchen_sink_add_event_listener_cbor(ctx, "pair_sen", cbor_listener, &s), 0);
+  /* the library's events, the built-in ones and the wildcard stay valid */
+  const char *valid[] = {
+      "tick", "pair_seen", "on_everything", "not_responding", "responding", "dropped_events", ""};
+  for (size_t i = 0; i < sizeof valid / sizeof valid[0]; i++) {
+    uint64_t id = kitchen_sink_add_event_listener(ctx, valid[i], native_pair, &s);
+    assert_int_not_equal(id, 0);
+    assert_int_equal(kitchen_sink_remove_event_listener(ctx, id), 0);
+    id = kitchen_sink_add_event_listener_cbor(ctx, valid[i], cbor_listener, &s);
+    assert_int_not_equal(id, 0);
+    assert_int_equal(kitchen_sink_remove_event_listener(ctx, id), 0);
+  }
+  uint64_t id = kitchen_sink_add_event_listener(ctx, NULL, native_pair, &s);
+  assert_int_not_equal(id, 0);
+  assert_int_equal(kitchen_sink_remove_event_listener(ctx, id), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(scalars_round_trip_natively, setup, teardown),
@@ -858,6 +895,10 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(a_null_native_string_reads_as_empty, setup, teardown),
       cmocka_unit_test_setup_teardown(a_missing_callback_queues_nothing, setup, teardown),
+      cmocka_unit_test_setup_teardown(native_text_that_is_not_utf8_is_refused_with_the_path, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(listeners_of_events_the_library_does_not_have_are_refused,
+                                      setup, teardown),
       cmocka_unit_test(a_bad_cbor_constructor_request_creates_nothing),
       cmocka_unit_test_setup_teardown(events_reach_native_typed_handler_and_cbor_listeners, setup,
                                       teardown),

@@ -14,6 +14,9 @@ static void kitchen_sink__ffi_library_dtor(ffirt_ctx *ctx, void *state) {
   kitchen_sink_destroy_impl(ctx, (KitchenState *)state);
 }
 
+/* The ABI fingerprint of the IDL (docs/abi.md): what <LIB>_CHECK_ABI() compares. */
+uint64_t kitchen_sink_abi_fingerprint(void) { return UINT64_C(0x7b2c3425021ba0ec); }
+
 static const ffirt_library kitchen_sink__ffi_library = {
     .name = "kitchen_sink",
     .stale_warn_ms = 2000,
@@ -21,7 +24,7 @@ static const ffirt_library kitchen_sink__ffi_library = {
                .overflow = FFIRT_OVERFLOW_DROP_OLDEST,
                .block_timeout_ms = 250,
                .on_destroy = FFIRT_ON_DESTROY_DELIVER,
-               .liveness_grace_ms = 10000,
+               .liveness_grace_ms = 3000,
                .stall_ms = 1000},
     .dtor = kitchen_sink__ffi_library_dtor,
 };
@@ -31,6 +34,7 @@ static const ffirt_library kitchen_sink__ffi_library = {
 typedef struct kitchen_sink__ffi_gen_err {
   int code; /* FFIRT_E* */
   int truncated;
+  int depth; /* of recursive structs, while copying or checking */
   size_t start; /* the path is path[start..] */
   char path[192];
   char msg[128];
@@ -39,6 +43,7 @@ typedef struct kitchen_sink__ffi_gen_err {
 static void kitchen_sink__ffi_err_init(kitchen_sink__ffi_gen_err *err) {
   err->code = 0;
   err->truncated = 0;
+  err->depth = 0;
   err->start = sizeof err->path - 1;
   err->path[err->start] = '\0';
   err->msg[0] = '\0';
@@ -69,7 +74,7 @@ static int kitchen_sink__ffi_err_at_index(kitchen_sink__ffi_gen_err *err, const 
 
 static int kitchen_sink__ffi_err_enum(kitchen_sink__ffi_gen_err *err, const char *name,
                                       const char *type, long long v) {
-  err->code = FFIRT_EINVAL;
+  err->code = FFIRT_ERANGE;
   snprintf(err->msg, sizeof err->msg, "invalid %s value %lld", type, v);
   return name ? kitchen_sink__ffi_err_at(err, name) : -1;
 }
@@ -84,6 +89,22 @@ static int kitchen_sink__ffi_err_null(kitchen_sink__ffi_gen_err *err, const char
 static int kitchen_sink__ffi_err_nomem(kitchen_sink__ffi_gen_err *err) {
   err->code = FFIRT_ENOMEM;
   snprintf(err->msg, sizeof err->msg, "out of memory");
+  return -1;
+}
+
+static int kitchen_sink__ffi_err_depth(kitchen_sink__ffi_gen_err *err) {
+  err->code = FFIRT_EDEPTH;
+  snprintf(err->msg, sizeof err->msg, "nesting deeper than %d", FFIRT_CBOR_DEFAULT_MAX_DEPTH);
+  return -1;
+}
+
+/* The native copy of a text: NULL reads as "", anything else must be UTF-8. */
+static int kitchen_sink__ffi_copy_text(const char **dst, const char *src,
+                                       kitchen_sink__ffi_gen_err *err) {
+  if (!(*dst = ffirt_strdup(src))) return kitchen_sink__ffi_err_nomem(err);
+  if (ffirt_utf8_valid((const uint8_t *)*dst, strlen(*dst))) return 0;
+  err->code = FFIRT_EMALFORMED;
+  snprintf(err->msg, sizeof err->msg, "text is not valid UTF-8");
   return -1;
 }
 
@@ -109,6 +130,21 @@ static int kitchen_sink__ffi_reject(FFICallBack cb, void *ud,
 static int kitchen_sink__ffi_reject_text(FFICallBack cb, void *ud, const char *text) {
   cb(RET_ERR, text, strlen(text), ud);
   return RET_ERR;
+}
+
+/* A request no buffer can hold (a length near SIZE_MAX, e.g. -1 from a
+ * binding): refused before its size is computed or a byte is read. */
+static int kitchen_sink__ffi_reject_length(FFICallBack cb, void *ud, size_t len) {
+  char text[96];
+  int n = snprintf(text, sizeof text, "request: length %zu is larger than any buffer", len);
+  cb(RET_ERR, text, (size_t)n, ud);
+  return RET_ERR;
+}
+
+static void kitchen_sink__ffi_fail_result(ffirt_call *call, const kitchen_sink__ffi_gen_err *err) {
+  char text[384];
+  size_t n = kitchen_sink__ffi_err_text(err, "result", text, sizeof text);
+  ffirt_call_err_text(call, text, n);
 }
 
 static void kitchen_sink__ffi_fail_call(ffirt_call *call, const kitchen_sink__ffi_gen_err *err) {
@@ -286,16 +322,26 @@ static int kitchen_sink__ffi_dec_missing(kitchen_sink__ffi_gen_dec *c, const cha
   return kitchen_sink__ffi_err_at(&c->err, name);
 }
 
+/* The length of s[0..n) cut to at most max bytes, never inside a character
+ * (error texts quote input and must stay valid UTF-8). */
+static int kitchen_sink__ffi_utf8_cut(const char *s, size_t n, size_t max) {
+  if (n <= max) return (int)n;
+  while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+    max--;
+  return (int)max;
+}
+
 static int kitchen_sink__ffi_dec_unknown(kitchen_sink__ffi_gen_dec *c, const char *key, size_t n) {
   c->err.code = FFIRT_ETYPE;
-  snprintf(c->err.msg, sizeof c->err.msg, "unknown key \"%.*s\"", (int)(n > 64 ? 64 : n), key);
+  snprintf(c->err.msg, sizeof c->err.msg, "unknown key \"%.*s\"",
+           kitchen_sink__ffi_utf8_cut(key, n, 64), key);
   return -1;
 }
 
 static int kitchen_sink__ffi_dec_bad_enum(kitchen_sink__ffi_gen_dec *c, const char *text,
                                           size_t n) {
   c->err.code = FFIRT_ETYPE;
-  snprintf(c->err.msg, sizeof c->err.msg, "unknown enumerator \"%.*s\"", (int)(n > 64 ? 64 : n),
+  snprintf(c->err.msg, sizeof c->err.msg, "unknown enumerator \"%.*s\"", kitchen_sink__ffi_utf8_cut(text, n, 64),
            text);
   return -1;
 }
@@ -306,10 +352,21 @@ static int kitchen_sink__ffi_enc_invalid(ffirt_cbor_enc *e) {
   return e->err;
 }
 
+/* A recursive value nested deeper than the limit (or a cycle). */
+static int kitchen_sink__ffi_enc_too_deep(ffirt_cbor_enc *e) {
+  if (!e->err) e->err = FFIRT_EDEPTH;
+  return e->err;
+}
+
 /* Finishes a _cbor call with the encoded result (or the encoding error). */
 static void kitchen_sink__ffi_reply_encoded(ffirt_call *call, ffirt_cbor_enc *e) {
   int rc = ffirt_cbor_enc_finish(e);
-  if (rc)
+  if (rc == FFIRT_EMALFORMED)
+    ffirt_call_err(call, "cannot encode the result: a text in it is not valid UTF-8");
+  else if (rc == FFIRT_EDEPTH)
+    ffirt_call_err(call, "cannot encode the result: nesting deeper than %d",
+                   FFIRT_CBOR_DEFAULT_MAX_DEPTH);
+  else if (rc)
     ffirt_call_err(call, "cannot encode the result: %s", ffirt_strerror(rc));
   else
     ffirt_call_ok(call, e->buf, e->len);
@@ -410,6 +467,7 @@ static int kitchen_sink__ffi_decode_Color(kitchen_sink__ffi_gen_dec *c, Color *o
 static int kitchen_sink__ffi_copy_Scalars(Scalars *dst, const Scalars *src,
                                           kitchen_sink__ffi_gen_err *err);
 static void kitchen_sink__ffi_free_Scalars(Scalars *v);
+static int kitchen_sink__ffi_check_Scalars(const Scalars *v, kitchen_sink__ffi_gen_err *err);
 static int kitchen_sink__ffi_encode_Scalars(ffirt_cbor_enc *e, const Scalars *v);
 static int kitchen_sink__ffi_decode_Scalars(kitchen_sink__ffi_gen_dec *c, Scalars *out);
 static int kitchen_sink__ffi_encode_Empty(ffirt_cbor_enc *e, const Empty *v);
@@ -419,11 +477,13 @@ static int kitchen_sink__ffi_decode_Point(kitchen_sink__ffi_gen_dec *c, Point *o
 static int kitchen_sink__ffi_copy_Containers(Containers *dst, const Containers *src,
                                              kitchen_sink__ffi_gen_err *err);
 static void kitchen_sink__ffi_free_Containers(Containers *v);
+static int kitchen_sink__ffi_check_Containers(const Containers *v, kitchen_sink__ffi_gen_err *err);
 static int kitchen_sink__ffi_encode_Containers(ffirt_cbor_enc *e, const Containers *v);
 static int kitchen_sink__ffi_decode_Containers(kitchen_sink__ffi_gen_dec *c, Containers *out);
 static int kitchen_sink__ffi_copy_Everything(Everything *dst, const Everything *src,
                                              kitchen_sink__ffi_gen_err *err);
 static void kitchen_sink__ffi_free_Everything(Everything *v);
+static int kitchen_sink__ffi_check_Everything(const Everything *v, kitchen_sink__ffi_gen_err *err);
 static int kitchen_sink__ffi_encode_Everything(ffirt_cbor_enc *e, const Everything *v);
 static int kitchen_sink__ffi_decode_Everything(kitchen_sink__ffi_gen_dec *c, Everything *out);
 static int kitchen_sink__ffi_copy_Config(Config *dst, const Config *src,
@@ -466,8 +526,16 @@ static int kitchen_sink__ffi_decode_kitchen_sink_seq_string(kitchen_sink__ffi_ge
                                                             kitchen_sink_seq_string *out);
 static int kitchen_sink__ffi_decode_kitchen_sink_opt_i64(kitchen_sink__ffi_gen_dec *c,
                                                          kitchen_sink_opt_i64 *out);
+static int kitchen_sink__ffi_copy_kitchen_sink_seq_opt_string(
+    kitchen_sink_seq_opt_string *dst, const kitchen_sink_seq_opt_string *src,
+    kitchen_sink__ffi_gen_err *err);
+static void kitchen_sink__ffi_free_kitchen_sink_seq_opt_string(kitchen_sink_seq_opt_string *v);
 static int kitchen_sink__ffi_encode_kitchen_sink_seq_opt_string(
     ffirt_cbor_enc *e, const kitchen_sink_seq_opt_string *v);
+static int kitchen_sink__ffi_copy_kitchen_sink_opt_bytes(kitchen_sink_opt_bytes *dst,
+                                                         const kitchen_sink_opt_bytes *src,
+                                                         kitchen_sink__ffi_gen_err *err);
+static void kitchen_sink__ffi_free_kitchen_sink_opt_bytes(kitchen_sink_opt_bytes *v);
 static int kitchen_sink__ffi_encode_kitchen_sink_opt_bytes(ffirt_cbor_enc *e,
                                                            const kitchen_sink_opt_bytes *v);
 static int kitchen_sink__ffi_copy__create_args(kitchen_sink__ffi_create_args *dst,
@@ -574,7 +642,8 @@ static int kitchen_sink__ffi_copy_Scalars(Scalars *dst, const Scalars *src,
   dst->u64v = src->u64v;
   dst->f32v = src->f32v;
   dst->f64v = src->f64v;
-  if (!(dst->text = ffirt_strdup(src->text))) return kitchen_sink__ffi_err_nomem(err);
+  if (kitchen_sink__ffi_copy_text(&dst->text, src->text, err))
+    return kitchen_sink__ffi_err_at(err, "text");
   if (src->blob_len && !src->blob) return kitchen_sink__ffi_err_null(err, "blob", src->blob_len);
   if (!(dst->blob = (uint8_t *)ffirt_malloc(src->blob_len ? src->blob_len : 1)))
     return kitchen_sink__ffi_err_nomem(err);
@@ -589,6 +658,12 @@ static int kitchen_sink__ffi_copy_Scalars(Scalars *dst, const Scalars *src,
 static void kitchen_sink__ffi_free_Scalars(Scalars *v) {
   ffirt_free((void *)v->text);
   ffirt_free(v->blob);
+}
+
+static int kitchen_sink__ffi_check_Scalars(const Scalars *v, kitchen_sink__ffi_gen_err *err) {
+  if (!kitchen_sink__ffi_valid_Color(v->color))
+    return kitchen_sink__ffi_err_enum(err, "color", "Color", v->color);
+  return 0;
 }
 
 static int kitchen_sink__ffi_encode_Scalars(ffirt_cbor_enc *e, const Scalars *v) {
@@ -855,12 +930,26 @@ static void kitchen_sink__ffi_free_Containers(Containers *v) {
   ffirt_free(v->blobs);
 }
 
+static int kitchen_sink__ffi_check_Containers(const Containers *v, kitchen_sink__ffi_gen_err *err) {
+  for (size_t i = 0; i < v->colors_len; i++) {
+    if (!kitchen_sink__ffi_valid_Color(v->colors[i])) {
+      kitchen_sink__ffi_err_enum(err, NULL, "Color", v->colors[i]);
+      return kitchen_sink__ffi_err_at_index(err, "colors", i);
+    }
+  }
+  if (v->favourite_present) {
+    if (!kitchen_sink__ffi_valid_Color(v->favourite))
+      return kitchen_sink__ffi_err_enum(err, "favourite", "Color", v->favourite);
+  }
+  return 0;
+}
+
 static int kitchen_sink__ffi_encode_Containers(ffirt_cbor_enc *e, const Containers *v) {
   ffirt_cbor_enc_map(e, 4 + (v->origin_present != 0) + (v->maybeNumbers_present != 0) +
                             (v->favourite_present != 0) + (v->nothing_present != 0));
   ffirt_cbor_enc_text(e, "points", 6);
   ffirt_cbor_enc_array(e, v->points_len);
-  for (size_t i = 0; i < v->points_len; i++)
+  for (size_t i = 0; i < v->points_len && !(e)->err; i++)
     kitchen_sink__ffi_encode_Point(e, &v->points[i]);
   if (v->origin_present) {
     ffirt_cbor_enc_text(e, "origin", 6);
@@ -868,7 +957,7 @@ static int kitchen_sink__ffi_encode_Containers(ffirt_cbor_enc *e, const Containe
   }
   ffirt_cbor_enc_text(e, "maybeNames", 10);
   ffirt_cbor_enc_array(e, v->maybeNames_len);
-  for (size_t i = 0; i < v->maybeNames_len; i++)
+  for (size_t i = 0; i < v->maybeNames_len && !(e)->err; i++)
     kitchen_sink__ffi_encode_kitchen_sink_opt_string(e, &v->maybeNames[i]);
   if (v->maybeNumbers_present) {
     ffirt_cbor_enc_text(e, "maybeNumbers", 12);
@@ -876,7 +965,7 @@ static int kitchen_sink__ffi_encode_Containers(ffirt_cbor_enc *e, const Containe
   }
   ffirt_cbor_enc_text(e, "colors", 6);
   ffirt_cbor_enc_array(e, v->colors_len);
-  for (size_t i = 0; i < v->colors_len; i++)
+  for (size_t i = 0; i < v->colors_len && !(e)->err; i++)
     kitchen_sink__ffi_encode_Color(e, v->colors[i]);
   if (v->favourite_present) {
     ffirt_cbor_enc_text(e, "favourite", 9);
@@ -884,7 +973,7 @@ static int kitchen_sink__ffi_encode_Containers(ffirt_cbor_enc *e, const Containe
   }
   ffirt_cbor_enc_text(e, "blobs", 5);
   ffirt_cbor_enc_array(e, v->blobs_len);
-  for (size_t i = 0; i < v->blobs_len; i++)
+  for (size_t i = 0; i < v->blobs_len && !(e)->err; i++)
     kitchen_sink__ffi_encode_kitchen_sink_bytes(e, &v->blobs[i]);
   if (v->nothing_present) {
     ffirt_cbor_enc_text(e, "nothing", 7);
@@ -1013,6 +1102,7 @@ static int kitchen_sink__ffi_decode_Containers(kitchen_sink__ffi_gen_dec *c, Con
 static int kitchen_sink__ffi_copy_Everything(Everything *dst, const Everything *src,
                                              kitchen_sink__ffi_gen_err *err) {
   memset(dst, 0, sizeof *dst);
+  if (++err->depth > 64) return kitchen_sink__ffi_err_depth(err);
   if (kitchen_sink__ffi_copy_Scalars(&dst->scalars, &src->scalars, err))
     return kitchen_sink__ffi_err_at(err, "scalars");
   if (kitchen_sink__ffi_copy_Containers(&dst->containers, &src->containers, err))
@@ -1028,6 +1118,7 @@ static int kitchen_sink__ffi_copy_Everything(Everything *dst, const Everything *
         return kitchen_sink__ffi_err_at_index(err, "children", i);
     }
   }
+  err->depth--;
   return 0;
 }
 
@@ -1040,7 +1131,22 @@ static void kitchen_sink__ffi_free_Everything(Everything *v) {
   ffirt_free(v->children);
 }
 
+static int kitchen_sink__ffi_check_Everything(const Everything *v, kitchen_sink__ffi_gen_err *err) {
+  if (++err->depth > 64) return kitchen_sink__ffi_err_depth(err);
+  if (kitchen_sink__ffi_check_Scalars(&v->scalars, err))
+    return kitchen_sink__ffi_err_at(err, "scalars");
+  if (kitchen_sink__ffi_check_Containers(&v->containers, err))
+    return kitchen_sink__ffi_err_at(err, "containers");
+  for (size_t i = 0; i < v->children_len; i++) {
+    if (kitchen_sink__ffi_check_Everything(&v->children[i], err))
+      return kitchen_sink__ffi_err_at_index(err, "children", i);
+  }
+  err->depth--;
+  return 0;
+}
+
 static int kitchen_sink__ffi_encode_Everything(ffirt_cbor_enc *e, const Everything *v) {
+  if (++e->depth > 64) return kitchen_sink__ffi_enc_too_deep(e);
   ffirt_cbor_enc_map(e, 4);
   ffirt_cbor_enc_text(e, "scalars", 7);
   kitchen_sink__ffi_encode_Scalars(e, &v->scalars);
@@ -1050,8 +1156,9 @@ static int kitchen_sink__ffi_encode_Everything(ffirt_cbor_enc *e, const Everythi
   kitchen_sink__ffi_encode_Empty(e, &v->empty);
   ffirt_cbor_enc_text(e, "children", 8);
   ffirt_cbor_enc_array(e, v->children_len);
-  for (size_t i = 0; i < v->children_len; i++)
+  for (size_t i = 0; i < v->children_len && !(e)->err; i++)
     kitchen_sink__ffi_encode_Everything(e, &v->children[i]);
+  e->depth--;
   return e->err;
 }
 
@@ -1105,7 +1212,8 @@ static int kitchen_sink__ffi_decode_Everything(kitchen_sink__ffi_gen_dec *c, Eve
 static int kitchen_sink__ffi_copy_Config(Config *dst, const Config *src,
                                          kitchen_sink__ffi_gen_err *err) {
   memset(dst, 0, sizeof *dst);
-  if (!(dst->name = ffirt_strdup(src->name))) return kitchen_sink__ffi_err_nomem(err);
+  if (kitchen_sink__ffi_copy_text(&dst->name, src->name, err))
+    return kitchen_sink__ffi_err_at(err, "name");
   return 0;
 }
 
@@ -1134,7 +1242,8 @@ static int kitchen_sink__ffi_decode_Config(kitchen_sink__ffi_gen_dec *c, Config 
 static int kitchen_sink__ffi_copy_PairSeenPayload(PairSeenPayload *dst, const PairSeenPayload *src,
                                                   kitchen_sink__ffi_gen_err *err) {
   memset(dst, 0, sizeof *dst);
-  if (!(dst->name = ffirt_strdup(src->name))) return kitchen_sink__ffi_err_nomem(err);
+  if (kitchen_sink__ffi_copy_text(&dst->name, src->name, err))
+    return kitchen_sink__ffi_err_at(err, "name");
   dst->count = src->count;
   dst->where_present = src->where_present;
   dst->where = src->where;
@@ -1164,7 +1273,7 @@ static int kitchen_sink__ffi_copy_kitchen_sink_opt_string(kitchen_sink_opt_strin
   memset(dst, 0, sizeof *dst);
   dst->value_present = src->value_present;
   if (src->value_present) {
-    if (!(dst->value = ffirt_strdup(src->value))) return kitchen_sink__ffi_err_nomem(err);
+    if (kitchen_sink__ffi_copy_text(&dst->value, src->value, err)) return -1;
   }
   return 0;
 }
@@ -1214,7 +1323,7 @@ static void kitchen_sink__ffi_free_kitchen_sink_seq_i64(kitchen_sink_seq_i64 *v)
 static int kitchen_sink__ffi_encode_kitchen_sink_seq_i64(ffirt_cbor_enc *e,
                                                          const kitchen_sink_seq_i64 *v) {
   ffirt_cbor_enc_array(e, v->items_len);
-  for (size_t i = 0; i < v->items_len; i++)
+  for (size_t i = 0; i < v->items_len && !(e)->err; i++)
     ffirt_cbor_enc_int(e, v->items[i]);
   return e->err;
 }
@@ -1275,7 +1384,8 @@ static int kitchen_sink__ffi_copy_kitchen_sink_seq_string(kitchen_sink_seq_strin
       return kitchen_sink__ffi_err_nomem(err);
     dst->items_len = src->items_len;
     for (size_t i = 0; i < src->items_len; i++) {
-      if (!(dst->items[i] = ffirt_strdup(src->items[i]))) return kitchen_sink__ffi_err_nomem(err);
+      if (kitchen_sink__ffi_copy_text(&dst->items[i], src->items[i], err))
+        return kitchen_sink__ffi_err_at_index(err, NULL, i);
     }
   }
   return 0;
@@ -1318,12 +1428,55 @@ static int kitchen_sink__ffi_decode_kitchen_sink_opt_i64(kitchen_sink__ffi_gen_d
   return 0;
 }
 
+static int kitchen_sink__ffi_copy_kitchen_sink_seq_opt_string(
+    kitchen_sink_seq_opt_string *dst, const kitchen_sink_seq_opt_string *src,
+    kitchen_sink__ffi_gen_err *err) {
+  memset(dst, 0, sizeof *dst);
+  if (src->items_len) {
+    if (!src->items) return kitchen_sink__ffi_err_null(err, NULL, src->items_len);
+    if (!(dst->items = (kitchen_sink_opt_string *)ffirt_calloc(src->items_len, sizeof *dst->items)))
+      return kitchen_sink__ffi_err_nomem(err);
+    dst->items_len = src->items_len;
+    for (size_t i = 0; i < src->items_len; i++) {
+      if (kitchen_sink__ffi_copy_kitchen_sink_opt_string(&dst->items[i], &src->items[i], err))
+        return kitchen_sink__ffi_err_at_index(err, NULL, i);
+    }
+  }
+  return 0;
+}
+
+static void kitchen_sink__ffi_free_kitchen_sink_seq_opt_string(kitchen_sink_seq_opt_string *v) {
+  for (size_t i = 0; i < v->items_len; i++) {
+    kitchen_sink__ffi_free_kitchen_sink_opt_string(&v->items[i]);
+  }
+  ffirt_free(v->items);
+}
+
 static int kitchen_sink__ffi_encode_kitchen_sink_seq_opt_string(
     ffirt_cbor_enc *e, const kitchen_sink_seq_opt_string *v) {
   ffirt_cbor_enc_array(e, v->items_len);
-  for (size_t i = 0; i < v->items_len; i++)
+  for (size_t i = 0; i < v->items_len && !(e)->err; i++)
     kitchen_sink__ffi_encode_kitchen_sink_opt_string(e, &v->items[i]);
   return e->err;
+}
+
+static int kitchen_sink__ffi_copy_kitchen_sink_opt_bytes(kitchen_sink_opt_bytes *dst,
+                                                         const kitchen_sink_opt_bytes *src,
+                                                         kitchen_sink__ffi_gen_err *err) {
+  memset(dst, 0, sizeof *dst);
+  dst->value_present = src->value_present;
+  if (src->value_present) {
+    if (src->value_len && !src->value) return kitchen_sink__ffi_err_null(err, NULL, src->value_len);
+    if (!(dst->value = (uint8_t *)ffirt_malloc(src->value_len ? src->value_len : 1)))
+      return kitchen_sink__ffi_err_nomem(err);
+    if (src->value_len) memcpy(dst->value, src->value, src->value_len);
+    dst->value_len = src->value_len;
+  }
+  return 0;
+}
+
+static void kitchen_sink__ffi_free_kitchen_sink_opt_bytes(kitchen_sink_opt_bytes *v) {
+  ffirt_free(v->value);
 }
 
 static int kitchen_sink__ffi_encode_kitchen_sink_opt_bytes(ffirt_cbor_enc *e,
@@ -1476,7 +1629,7 @@ static int kitchen_sink__ffi_copy__set_many_args(kitchen_sink__ffi_set_many_args
                                                  kitchen_sink__ffi_gen_err *err) {
   memset(dst, 0, sizeof *dst);
   dst->a = src->a;
-  if (!(dst->b = ffirt_strdup(src->b))) return kitchen_sink__ffi_err_nomem(err);
+  if (kitchen_sink__ffi_copy_text(&dst->b, src->b, err)) return kitchen_sink__ffi_err_at(err, "b");
   if (src->c_len && !src->c) return kitchen_sink__ffi_err_null(err, "c", src->c_len);
   if (!(dst->c = (uint8_t *)ffirt_malloc(src->c_len ? src->c_len : 1)))
     return kitchen_sink__ffi_err_nomem(err);
@@ -1693,6 +1846,15 @@ static void kitchen_sink__ffi_create_run(ffirt_call *call) {
   kitchen_sink_create_impl(call, &a->config);
 }
 
+static void kitchen_sink__ffi_create_due(ffirt_call *call, ffirt_fn fn) {
+  kitchen_sink__ffi_create_args *a = (kitchen_sink__ffi_create_args *)ffirt_call_args(call);
+  ((kitchen_sink_create_fn)fn)(call, &a->config);
+}
+
+int kitchen_sink_create_after(ffirt_call *call, uint64_t ms, kitchen_sink_create_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_create_due, (ffirt_fn)fn);
+}
+
 static const ffirt_call_desc kitchen_sink__ffi_create_native = {"create", 0,
                                                                 kitchen_sink__ffi_create_run,
                                                                 kitchen_sink__ffi_create_free};
@@ -1726,6 +1888,10 @@ void *kitchen_sink_create(Config config, FFICallBack cb, void *ud) {
 
 void *kitchen_sink_create_cbor(const uint8_t *req, size_t len, FFICallBack cb, void *ud) {
   if (!cb) return NULL;
+  if (req && len > PTRDIFF_MAX) {
+    kitchen_sink__ffi_reject_length(cb, ud, len);
+    return NULL;
+  }
   kitchen_sink__ffi_create_args *args =
       (kitchen_sink__ffi_create_args *)ffirt_calloc(1, sizeof *args);
   if (!args) {
@@ -1751,6 +1917,12 @@ void kitchen_sink_echo_scalars_ok(ffirt_call *call, const Scalars *result) {
     return;
   }
   if (!ffirt_call_is_cbor(call)) {
+    kitchen_sink__ffi_gen_err err;
+    kitchen_sink__ffi_err_init(&err);
+    if (kitchen_sink__ffi_check_Scalars(result, &err)) {
+      kitchen_sink__ffi_fail_result(call, &err);
+      return;
+    }
     ffirt_call_ok(call, result, sizeof *result);
     return;
   }
@@ -1759,7 +1931,9 @@ void kitchen_sink_echo_scalars_ok(ffirt_call *call, const Scalars *result) {
   ffirt_cbor_enc_init(e, buf, sizeof buf);
   kitchen_sink__ffi_encode_Scalars(e, result);
   if (ffirt_cbor_enc_finish(e) == FFIRT_ENOSPC) {
+    size_t need = ffirt_cbor_enc_size(e);
     ffirt_cbor_enc_init_dynamic(e);
+    (void)ffirt_cbor_enc_reserve(e, need); /* the final size at once: no doubling */
     kitchen_sink__ffi_encode_Scalars(e, result);
   }
   kitchen_sink__ffi_reply_encoded(call, e);
@@ -1782,6 +1956,17 @@ static void kitchen_sink__ffi_echo_scalars_run(ffirt_call *call) {
   kitchen_sink__ffi_echo_scalars_args *a =
       (kitchen_sink__ffi_echo_scalars_args *)ffirt_call_args(call);
   kitchen_sink_echo_scalars_impl(call, (KitchenState *)ffirt_call_state(call), &a->s);
+}
+
+static void kitchen_sink__ffi_echo_scalars_due(ffirt_call *call, ffirt_fn fn) {
+  kitchen_sink__ffi_echo_scalars_args *a =
+      (kitchen_sink__ffi_echo_scalars_args *)ffirt_call_args(call);
+  ((kitchen_sink_echo_scalars_fn)fn)(call, (KitchenState *)ffirt_call_state(call), &a->s);
+}
+
+int kitchen_sink_echo_scalars_after(ffirt_call *call, uint64_t ms,
+                                    kitchen_sink_echo_scalars_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_echo_scalars_due, (ffirt_fn)fn);
 }
 
 static void kitchen_sink__ffi_echo_scalars_run_cbor(ffirt_call *call) {
@@ -1807,19 +1992,23 @@ static const ffirt_call_desc kitchen_sink__ffi_echo_scalars_cbor = {"echo_scalar
 
 static int kitchen_sink__ffi_echo_scalars_submit(void *ctx, FFICallBack cb, void *ud,
                                                  const kitchen_sink__ffi_echo_scalars_args *in) {
-  int rc = ffirt_ctx_check(&kitchen_sink__ffi_library, ctx, cb, ud);
+  ffirt_ctx *c;
+  int rc = ffirt_ctx_enter(&kitchen_sink__ffi_library, ctx, cb, ud, &c);
   if (rc != RET_OK) return rc;
   kitchen_sink__ffi_echo_scalars_args *args =
       (kitchen_sink__ffi_echo_scalars_args *)ffirt_malloc(sizeof *args);
-  if (!args) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
+  if (!args) {
+    ffirt_ctx_leave(c);
+    return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
+  }
   kitchen_sink__ffi_gen_err err;
   kitchen_sink__ffi_err_init(&err);
   if (kitchen_sink__ffi_copy__echo_scalars_args(args, in, &err)) {
     kitchen_sink__ffi_echo_scalars_free(args);
+    ffirt_ctx_leave(c);
     return kitchen_sink__ffi_reject(cb, ud, &err);
   }
-  return ffirt_call_submit(&kitchen_sink__ffi_library, ctx, &kitchen_sink__ffi_echo_scalars_native,
-                           args, cb, ud);
+  return ffirt_call_submit_entered(c, &kitchen_sink__ffi_echo_scalars_native, args, cb, ud);
 }
 
 int kitchen_sink_echo_scalars(void *ctx, FFICallBack cb, void *ud, Scalars s) {
@@ -1830,6 +2019,10 @@ int kitchen_sink_echo_scalars(void *ctx, FFICallBack cb, void *ud, Scalars s) {
 int kitchen_sink_echo_scalars_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
                                    size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
+  if (req && len > PTRDIFF_MAX) {
+    int rc = ffirt_ctx_check(&kitchen_sink__ffi_library, ctx, cb, ud);
+    return rc != RET_OK ? rc : kitchen_sink__ffi_reject_length(cb, ud, len);
+  }
   kitchen_sink__ffi_echo_scalars_request *r =
       (kitchen_sink__ffi_echo_scalars_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
@@ -1841,6 +2034,78 @@ int kitchen_sink_echo_scalars_cbor(void *ctx, FFICallBack cb, void *ud, const ui
                            cb, ud);
 }
 
+typedef struct kitchen_sink__ffi_echo_scalars_typed_ud {
+  kitchen_sink_echo_scalars_reply_cb cb;
+  void *ud;
+} kitchen_sink__ffi_echo_scalars_typed_ud;
+
+static void kitchen_sink__ffi_echo_scalars_typed_reply(int ret, const char *msg, size_t len,
+                                                       void *ud) {
+  kitchen_sink__ffi_echo_scalars_typed_ud *t = (kitchen_sink__ffi_echo_scalars_typed_ud *)ud;
+  if (ret == RET_STALE_WARN) return;
+  if (ret == RET_OK) {
+    (void)len;
+    t->cb((const Scalars *)(const void *)msg, NULL, t->ud);
+  } else {
+    char *e = ffirt_strndup(msg, len);
+    t->cb(NULL, e ? e : "echo_scalars: out of memory copying the error text", t->ud);
+    ffirt_free(e);
+  }
+  ffirt_free(t);
+}
+
+int kitchen_sink_echo_scalars_typed(void *ctx, kitchen_sink_echo_scalars_reply_cb cb, void *ud,
+                                    Scalars s) {
+  if (!cb) return RET_MISSING_CALLBACK;
+  kitchen_sink__ffi_echo_scalars_typed_ud *t =
+      (kitchen_sink__ffi_echo_scalars_typed_ud *)ffirt_malloc(sizeof *t);
+  if (!t) {
+    cb(NULL, "echo_scalars: out of memory", ud);
+    return RET_ERR;
+  }
+  t->cb = cb;
+  t->ud = ud;
+  return kitchen_sink__ffi_echo_scalars_submit(
+      ctx, kitchen_sink__ffi_echo_scalars_typed_reply, t,
+      &(const kitchen_sink__ffi_echo_scalars_args){.s = s});
+}
+
+static int kitchen_sink__ffi_echo_scalars_wait_submit(void *ctx, FFICallBack cb, void *cb_ud,
+                                                      void *in) {
+  return kitchen_sink__ffi_echo_scalars_submit(ctx, cb, cb_ud,
+                                               (const kitchen_sink__ffi_echo_scalars_args *)in);
+}
+
+static int kitchen_sink__ffi_echo_scalars_take(const char *msg, size_t len, void *dst) {
+  if (len != sizeof(Scalars)) return FFIRT_ETYPE;
+  kitchen_sink__ffi_gen_err err;
+  kitchen_sink__ffi_err_init(&err);
+  if (kitchen_sink__ffi_copy_Scalars((Scalars *)dst, (const Scalars *)(const void *)msg, &err) == 0)
+    return 0;
+  kitchen_sink__ffi_free_Scalars((Scalars *)dst);
+  return err.code;
+}
+
+int kitchen_sink_echo_scalars_wait(void *ctx, uint32_t timeoutMs, Scalars *out, char *errText,
+                                   size_t errSize, Scalars s) {
+  if (!out) {
+    if (errText && errSize)
+      snprintf(errText, errSize, "echo_scalars: no place for the result (out is NULL)");
+    return RET_ERR;
+  }
+  memset(out, 0, sizeof *out);
+  return ffirt_call_wait_into(&kitchen_sink__ffi_library, ctx, "echo_scalars", timeoutMs,
+                              kitchen_sink__ffi_echo_scalars_wait_submit,
+                              (void *)&(const kitchen_sink__ffi_echo_scalars_args){.s = s},
+                              kitchen_sink__ffi_echo_scalars_take, out, errText, errSize);
+}
+
+void kitchen_sink_echo_scalars_result_free(Scalars *out) {
+  if (!out) return;
+  kitchen_sink__ffi_free_Scalars(out);
+  memset(out, 0, sizeof *out);
+}
+
 /* ---- echo_containers */
 
 void kitchen_sink_echo_containers_ok(ffirt_call *call, const Containers *result) {
@@ -1849,6 +2114,12 @@ void kitchen_sink_echo_containers_ok(ffirt_call *call, const Containers *result)
     return;
   }
   if (!ffirt_call_is_cbor(call)) {
+    kitchen_sink__ffi_gen_err err;
+    kitchen_sink__ffi_err_init(&err);
+    if (kitchen_sink__ffi_check_Containers(result, &err)) {
+      kitchen_sink__ffi_fail_result(call, &err);
+      return;
+    }
     ffirt_call_ok(call, result, sizeof *result);
     return;
   }
@@ -1857,7 +2128,9 @@ void kitchen_sink_echo_containers_ok(ffirt_call *call, const Containers *result)
   ffirt_cbor_enc_init(e, buf, sizeof buf);
   kitchen_sink__ffi_encode_Containers(e, result);
   if (ffirt_cbor_enc_finish(e) == FFIRT_ENOSPC) {
+    size_t need = ffirt_cbor_enc_size(e);
     ffirt_cbor_enc_init_dynamic(e);
+    (void)ffirt_cbor_enc_reserve(e, need); /* the final size at once: no doubling */
     kitchen_sink__ffi_encode_Containers(e, result);
   }
   kitchen_sink__ffi_reply_encoded(call, e);
@@ -1882,6 +2155,17 @@ static void kitchen_sink__ffi_echo_containers_run(ffirt_call *call) {
   kitchen_sink_echo_containers_impl(call, (KitchenState *)ffirt_call_state(call), &a->c);
 }
 
+static void kitchen_sink__ffi_echo_containers_due(ffirt_call *call, ffirt_fn fn) {
+  kitchen_sink__ffi_echo_containers_args *a =
+      (kitchen_sink__ffi_echo_containers_args *)ffirt_call_args(call);
+  ((kitchen_sink_echo_containers_fn)fn)(call, (KitchenState *)ffirt_call_state(call), &a->c);
+}
+
+int kitchen_sink_echo_containers_after(ffirt_call *call, uint64_t ms,
+                                       kitchen_sink_echo_containers_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_echo_containers_due, (ffirt_fn)fn);
+}
+
 static void kitchen_sink__ffi_echo_containers_run_cbor(ffirt_call *call) {
   kitchen_sink__ffi_echo_containers_request *r =
       (kitchen_sink__ffi_echo_containers_request *)ffirt_call_args(call);
@@ -1904,19 +2188,23 @@ static const ffirt_call_desc kitchen_sink__ffi_echo_containers_cbor = {"echo_con
 
 static int kitchen_sink__ffi_echo_containers_submit(
     void *ctx, FFICallBack cb, void *ud, const kitchen_sink__ffi_echo_containers_args *in) {
-  int rc = ffirt_ctx_check(&kitchen_sink__ffi_library, ctx, cb, ud);
+  ffirt_ctx *c;
+  int rc = ffirt_ctx_enter(&kitchen_sink__ffi_library, ctx, cb, ud, &c);
   if (rc != RET_OK) return rc;
   kitchen_sink__ffi_echo_containers_args *args =
       (kitchen_sink__ffi_echo_containers_args *)ffirt_malloc(sizeof *args);
-  if (!args) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
+  if (!args) {
+    ffirt_ctx_leave(c);
+    return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
+  }
   kitchen_sink__ffi_gen_err err;
   kitchen_sink__ffi_err_init(&err);
   if (kitchen_sink__ffi_copy__echo_containers_args(args, in, &err)) {
     kitchen_sink__ffi_echo_containers_free(args);
+    ffirt_ctx_leave(c);
     return kitchen_sink__ffi_reject(cb, ud, &err);
   }
-  return ffirt_call_submit(&kitchen_sink__ffi_library, ctx,
-                           &kitchen_sink__ffi_echo_containers_native, args, cb, ud);
+  return ffirt_call_submit_entered(c, &kitchen_sink__ffi_echo_containers_native, args, cb, ud);
 }
 
 int kitchen_sink_echo_containers(void *ctx, FFICallBack cb, void *ud, Containers c) {
@@ -1927,6 +2215,10 @@ int kitchen_sink_echo_containers(void *ctx, FFICallBack cb, void *ud, Containers
 int kitchen_sink_echo_containers_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
                                       size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
+  if (req && len > PTRDIFF_MAX) {
+    int rc = ffirt_ctx_check(&kitchen_sink__ffi_library, ctx, cb, ud);
+    return rc != RET_OK ? rc : kitchen_sink__ffi_reject_length(cb, ud, len);
+  }
   kitchen_sink__ffi_echo_containers_request *r =
       (kitchen_sink__ffi_echo_containers_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
@@ -1938,6 +2230,79 @@ int kitchen_sink_echo_containers_cbor(void *ctx, FFICallBack cb, void *ud, const
                            r, cb, ud);
 }
 
+typedef struct kitchen_sink__ffi_echo_containers_typed_ud {
+  kitchen_sink_echo_containers_reply_cb cb;
+  void *ud;
+} kitchen_sink__ffi_echo_containers_typed_ud;
+
+static void kitchen_sink__ffi_echo_containers_typed_reply(int ret, const char *msg, size_t len,
+                                                          void *ud) {
+  kitchen_sink__ffi_echo_containers_typed_ud *t = (kitchen_sink__ffi_echo_containers_typed_ud *)ud;
+  if (ret == RET_STALE_WARN) return;
+  if (ret == RET_OK) {
+    (void)len;
+    t->cb((const Containers *)(const void *)msg, NULL, t->ud);
+  } else {
+    char *e = ffirt_strndup(msg, len);
+    t->cb(NULL, e ? e : "echo_containers: out of memory copying the error text", t->ud);
+    ffirt_free(e);
+  }
+  ffirt_free(t);
+}
+
+int kitchen_sink_echo_containers_typed(void *ctx, kitchen_sink_echo_containers_reply_cb cb,
+                                       void *ud, Containers c) {
+  if (!cb) return RET_MISSING_CALLBACK;
+  kitchen_sink__ffi_echo_containers_typed_ud *t =
+      (kitchen_sink__ffi_echo_containers_typed_ud *)ffirt_malloc(sizeof *t);
+  if (!t) {
+    cb(NULL, "echo_containers: out of memory", ud);
+    return RET_ERR;
+  }
+  t->cb = cb;
+  t->ud = ud;
+  return kitchen_sink__ffi_echo_containers_submit(
+      ctx, kitchen_sink__ffi_echo_containers_typed_reply, t,
+      &(const kitchen_sink__ffi_echo_containers_args){.c = c});
+}
+
+static int kitchen_sink__ffi_echo_containers_wait_submit(void *ctx, FFICallBack cb, void *cb_ud,
+                                                         void *in) {
+  return kitchen_sink__ffi_echo_containers_submit(
+      ctx, cb, cb_ud, (const kitchen_sink__ffi_echo_containers_args *)in);
+}
+
+static int kitchen_sink__ffi_echo_containers_take(const char *msg, size_t len, void *dst) {
+  if (len != sizeof(Containers)) return FFIRT_ETYPE;
+  kitchen_sink__ffi_gen_err err;
+  kitchen_sink__ffi_err_init(&err);
+  if (kitchen_sink__ffi_copy_Containers((Containers *)dst, (const Containers *)(const void *)msg,
+                                        &err) == 0)
+    return 0;
+  kitchen_sink__ffi_free_Containers((Containers *)dst);
+  return err.code;
+}
+
+int kitchen_sink_echo_containers_wait(void *ctx, uint32_t timeoutMs, Containers *out, char *errText,
+                                      size_t errSize, Containers c) {
+  if (!out) {
+    if (errText && errSize)
+      snprintf(errText, errSize, "echo_containers: no place for the result (out is NULL)");
+    return RET_ERR;
+  }
+  memset(out, 0, sizeof *out);
+  return ffirt_call_wait_into(&kitchen_sink__ffi_library, ctx, "echo_containers", timeoutMs,
+                              kitchen_sink__ffi_echo_containers_wait_submit,
+                              (void *)&(const kitchen_sink__ffi_echo_containers_args){.c = c},
+                              kitchen_sink__ffi_echo_containers_take, out, errText, errSize);
+}
+
+void kitchen_sink_echo_containers_result_free(Containers *out) {
+  if (!out) return;
+  kitchen_sink__ffi_free_Containers(out);
+  memset(out, 0, sizeof *out);
+}
+
 /* ---- echo_everything */
 
 void kitchen_sink_echo_everything_ok(ffirt_call *call, const Everything *result) {
@@ -1946,6 +2311,12 @@ void kitchen_sink_echo_everything_ok(ffirt_call *call, const Everything *result)
     return;
   }
   if (!ffirt_call_is_cbor(call)) {
+    kitchen_sink__ffi_gen_err err;
+    kitchen_sink__ffi_err_init(&err);
+    if (kitchen_sink__ffi_check_Everything(result, &err)) {
+      kitchen_sink__ffi_fail_result(call, &err);
+      return;
+    }
     ffirt_call_ok(call, result, sizeof *result);
     return;
   }
@@ -1954,7 +2325,9 @@ void kitchen_sink_echo_everything_ok(ffirt_call *call, const Everything *result)
   ffirt_cbor_enc_init(e, buf, sizeof buf);
   kitchen_sink__ffi_encode_Everything(e, result);
   if (ffirt_cbor_enc_finish(e) == FFIRT_ENOSPC) {
+    size_t need = ffirt_cbor_enc_size(e);
     ffirt_cbor_enc_init_dynamic(e);
+    (void)ffirt_cbor_enc_reserve(e, need); /* the final size at once: no doubling */
     kitchen_sink__ffi_encode_Everything(e, result);
   }
   kitchen_sink__ffi_reply_encoded(call, e);
@@ -1979,6 +2352,17 @@ static void kitchen_sink__ffi_echo_everything_run(ffirt_call *call) {
   kitchen_sink_echo_everything_impl(call, (KitchenState *)ffirt_call_state(call), &a->e);
 }
 
+static void kitchen_sink__ffi_echo_everything_due(ffirt_call *call, ffirt_fn fn) {
+  kitchen_sink__ffi_echo_everything_args *a =
+      (kitchen_sink__ffi_echo_everything_args *)ffirt_call_args(call);
+  ((kitchen_sink_echo_everything_fn)fn)(call, (KitchenState *)ffirt_call_state(call), &a->e);
+}
+
+int kitchen_sink_echo_everything_after(ffirt_call *call, uint64_t ms,
+                                       kitchen_sink_echo_everything_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_echo_everything_due, (ffirt_fn)fn);
+}
+
 static void kitchen_sink__ffi_echo_everything_run_cbor(ffirt_call *call) {
   kitchen_sink__ffi_echo_everything_request *r =
       (kitchen_sink__ffi_echo_everything_request *)ffirt_call_args(call);
@@ -2001,19 +2385,23 @@ static const ffirt_call_desc kitchen_sink__ffi_echo_everything_cbor = {"echo_eve
 
 static int kitchen_sink__ffi_echo_everything_submit(
     void *ctx, FFICallBack cb, void *ud, const kitchen_sink__ffi_echo_everything_args *in) {
-  int rc = ffirt_ctx_check(&kitchen_sink__ffi_library, ctx, cb, ud);
+  ffirt_ctx *c;
+  int rc = ffirt_ctx_enter(&kitchen_sink__ffi_library, ctx, cb, ud, &c);
   if (rc != RET_OK) return rc;
   kitchen_sink__ffi_echo_everything_args *args =
       (kitchen_sink__ffi_echo_everything_args *)ffirt_malloc(sizeof *args);
-  if (!args) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
+  if (!args) {
+    ffirt_ctx_leave(c);
+    return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
+  }
   kitchen_sink__ffi_gen_err err;
   kitchen_sink__ffi_err_init(&err);
   if (kitchen_sink__ffi_copy__echo_everything_args(args, in, &err)) {
     kitchen_sink__ffi_echo_everything_free(args);
+    ffirt_ctx_leave(c);
     return kitchen_sink__ffi_reject(cb, ud, &err);
   }
-  return ffirt_call_submit(&kitchen_sink__ffi_library, ctx,
-                           &kitchen_sink__ffi_echo_everything_native, args, cb, ud);
+  return ffirt_call_submit_entered(c, &kitchen_sink__ffi_echo_everything_native, args, cb, ud);
 }
 
 int kitchen_sink_echo_everything(void *ctx, FFICallBack cb, void *ud, Everything e) {
@@ -2024,6 +2412,10 @@ int kitchen_sink_echo_everything(void *ctx, FFICallBack cb, void *ud, Everything
 int kitchen_sink_echo_everything_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
                                       size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
+  if (req && len > PTRDIFF_MAX) {
+    int rc = ffirt_ctx_check(&kitchen_sink__ffi_library, ctx, cb, ud);
+    return rc != RET_OK ? rc : kitchen_sink__ffi_reject_length(cb, ud, len);
+  }
   kitchen_sink__ffi_echo_everything_request *r =
       (kitchen_sink__ffi_echo_everything_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
@@ -2033,6 +2425,79 @@ int kitchen_sink_echo_everything_cbor(void *ctx, FFICallBack cb, void *ud, const
   if (req && len) memcpy(r->bytes, req, len);
   return ffirt_call_submit(&kitchen_sink__ffi_library, ctx, &kitchen_sink__ffi_echo_everything_cbor,
                            r, cb, ud);
+}
+
+typedef struct kitchen_sink__ffi_echo_everything_typed_ud {
+  kitchen_sink_echo_everything_reply_cb cb;
+  void *ud;
+} kitchen_sink__ffi_echo_everything_typed_ud;
+
+static void kitchen_sink__ffi_echo_everything_typed_reply(int ret, const char *msg, size_t len,
+                                                          void *ud) {
+  kitchen_sink__ffi_echo_everything_typed_ud *t = (kitchen_sink__ffi_echo_everything_typed_ud *)ud;
+  if (ret == RET_STALE_WARN) return;
+  if (ret == RET_OK) {
+    (void)len;
+    t->cb((const Everything *)(const void *)msg, NULL, t->ud);
+  } else {
+    char *e = ffirt_strndup(msg, len);
+    t->cb(NULL, e ? e : "echo_everything: out of memory copying the error text", t->ud);
+    ffirt_free(e);
+  }
+  ffirt_free(t);
+}
+
+int kitchen_sink_echo_everything_typed(void *ctx, kitchen_sink_echo_everything_reply_cb cb,
+                                       void *ud, Everything e) {
+  if (!cb) return RET_MISSING_CALLBACK;
+  kitchen_sink__ffi_echo_everything_typed_ud *t =
+      (kitchen_sink__ffi_echo_everything_typed_ud *)ffirt_malloc(sizeof *t);
+  if (!t) {
+    cb(NULL, "echo_everything: out of memory", ud);
+    return RET_ERR;
+  }
+  t->cb = cb;
+  t->ud = ud;
+  return kitchen_sink__ffi_echo_everything_submit(
+      ctx, kitchen_sink__ffi_echo_everything_typed_reply, t,
+      &(const kitchen_sink__ffi_echo_everything_args){.e = e});
+}
+
+static int kitchen_sink__ffi_echo_everything_wait_submit(void *ctx, FFICallBack cb, void *cb_ud,
+                                                         void *in) {
+  return kitchen_sink__ffi_echo_everything_submit(
+      ctx, cb, cb_ud, (const kitchen_sink__ffi_echo_everything_args *)in);
+}
+
+static int kitchen_sink__ffi_echo_everything_take(const char *msg, size_t len, void *dst) {
+  if (len != sizeof(Everything)) return FFIRT_ETYPE;
+  kitchen_sink__ffi_gen_err err;
+  kitchen_sink__ffi_err_init(&err);
+  if (kitchen_sink__ffi_copy_Everything((Everything *)dst, (const Everything *)(const void *)msg,
+                                        &err) == 0)
+    return 0;
+  kitchen_sink__ffi_free_Everything((Everything *)dst);
+  return err.code;
+}
+
+int kitchen_sink_echo_everything_wait(void *ctx, uint32_t timeoutMs, Everything *out, char *errText,
+                                      size_t errSize, Everything e) {
+  if (!out) {
+    if (errText && errSize)
+      snprintf(errText, errSize, "echo_everything: no place for the result (out is NULL)");
+    return RET_ERR;
+  }
+  memset(out, 0, sizeof *out);
+  return ffirt_call_wait_into(&kitchen_sink__ffi_library, ctx, "echo_everything", timeoutMs,
+                              kitchen_sink__ffi_echo_everything_wait_submit,
+                              (void *)&(const kitchen_sink__ffi_echo_everything_args){.e = e},
+                              kitchen_sink__ffi_echo_everything_take, out, errText, errSize);
+}
+
+void kitchen_sink_echo_everything_result_free(Everything *out) {
+  if (!out) return;
+  kitchen_sink__ffi_free_Everything(out);
+  memset(out, 0, sizeof *out);
 }
 
 /* ---- set_many */
@@ -2063,6 +2528,16 @@ static void kitchen_sink__ffi_set_many_run(ffirt_call *call) {
                              a->c_len, a->d, &a->e, &a->f, &a->g);
 }
 
+static void kitchen_sink__ffi_set_many_due(ffirt_call *call, ffirt_fn fn) {
+  kitchen_sink__ffi_set_many_args *a = (kitchen_sink__ffi_set_many_args *)ffirt_call_args(call);
+  ((kitchen_sink_set_many_fn)fn)(call, (KitchenState *)ffirt_call_state(call), a->a, a->b, a->c,
+                                 a->c_len, a->d, &a->e, &a->f, &a->g);
+}
+
+int kitchen_sink_set_many_after(ffirt_call *call, uint64_t ms, kitchen_sink_set_many_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_set_many_due, (ffirt_fn)fn);
+}
+
 static void kitchen_sink__ffi_set_many_run_cbor(ffirt_call *call) {
   kitchen_sink__ffi_set_many_request *r =
       (kitchen_sink__ffi_set_many_request *)ffirt_call_args(call);
@@ -2085,19 +2560,23 @@ static const ffirt_call_desc kitchen_sink__ffi_set_many_cbor = {"set_many", 1,
 
 static int kitchen_sink__ffi_set_many_submit(void *ctx, FFICallBack cb, void *ud,
                                              const kitchen_sink__ffi_set_many_args *in) {
-  int rc = ffirt_ctx_check(&kitchen_sink__ffi_library, ctx, cb, ud);
+  ffirt_ctx *c;
+  int rc = ffirt_ctx_enter(&kitchen_sink__ffi_library, ctx, cb, ud, &c);
   if (rc != RET_OK) return rc;
   kitchen_sink__ffi_set_many_args *args =
       (kitchen_sink__ffi_set_many_args *)ffirt_malloc(sizeof *args);
-  if (!args) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
+  if (!args) {
+    ffirt_ctx_leave(c);
+    return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
+  }
   kitchen_sink__ffi_gen_err err;
   kitchen_sink__ffi_err_init(&err);
   if (kitchen_sink__ffi_copy__set_many_args(args, in, &err)) {
     kitchen_sink__ffi_set_many_free(args);
+    ffirt_ctx_leave(c);
     return kitchen_sink__ffi_reject(cb, ud, &err);
   }
-  return ffirt_call_submit(&kitchen_sink__ffi_library, ctx, &kitchen_sink__ffi_set_many_native,
-                           args, cb, ud);
+  return ffirt_call_submit_entered(c, &kitchen_sink__ffi_set_many_native, args, cb, ud);
 }
 
 int kitchen_sink_set_many(void *ctx, FFICallBack cb, void *ud, int32_t a, const char *b,
@@ -2110,6 +2589,10 @@ int kitchen_sink_set_many(void *ctx, FFICallBack cb, void *ud, int32_t a, const 
 int kitchen_sink_set_many_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
                                size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
+  if (req && len > PTRDIFF_MAX) {
+    int rc = ffirt_ctx_check(&kitchen_sink__ffi_library, ctx, cb, ud);
+    return rc != RET_OK ? rc : kitchen_sink__ffi_reject_length(cb, ud, len);
+  }
   kitchen_sink__ffi_set_many_request *r =
       (kitchen_sink__ffi_set_many_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
@@ -2119,6 +2602,65 @@ int kitchen_sink_set_many_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_
   if (req && len) memcpy(r->bytes, req, len);
   return ffirt_call_submit(&kitchen_sink__ffi_library, ctx, &kitchen_sink__ffi_set_many_cbor, r, cb,
                            ud);
+}
+
+typedef struct kitchen_sink__ffi_set_many_typed_ud {
+  kitchen_sink_set_many_reply_cb cb;
+  void *ud;
+} kitchen_sink__ffi_set_many_typed_ud;
+
+static void kitchen_sink__ffi_set_many_typed_reply(int ret, const char *msg, size_t len, void *ud) {
+  kitchen_sink__ffi_set_many_typed_ud *t = (kitchen_sink__ffi_set_many_typed_ud *)ud;
+  if (ret == RET_STALE_WARN) return;
+  if (ret == RET_OK) {
+    (void)msg;
+    (void)len;
+    t->cb(NULL, t->ud);
+  } else {
+    char *e = ffirt_strndup(msg, len);
+    t->cb(e ? e : "set_many: out of memory copying the error text", t->ud);
+    ffirt_free(e);
+  }
+  ffirt_free(t);
+}
+
+int kitchen_sink_set_many_typed(void *ctx, kitchen_sink_set_many_reply_cb cb, void *ud, int32_t a,
+                                const char *b, const uint8_t *c, size_t c_len, Color d, Point e,
+                                const char *const *f, size_t f_len, int g_present, int64_t g) {
+  if (!cb) return RET_MISSING_CALLBACK;
+  kitchen_sink__ffi_set_many_typed_ud *t =
+      (kitchen_sink__ffi_set_many_typed_ud *)ffirt_malloc(sizeof *t);
+  if (!t) {
+    cb("set_many: out of memory", ud);
+    return RET_ERR;
+  }
+  t->cb = cb;
+  t->ud = ud;
+  return kitchen_sink__ffi_set_many_submit(ctx, kitchen_sink__ffi_set_many_typed_reply, t,
+                                           &(const kitchen_sink__ffi_set_many_args){.a = a, .b = b, .c = (uint8_t *)c, .c_len = c_len, .d = d, .e = e, .f = {(const char **)f, f_len}, .g = {g_present, g}});
+}
+
+static int kitchen_sink__ffi_set_many_wait_submit(void *ctx, FFICallBack cb, void *cb_ud,
+                                                  void *in) {
+  return kitchen_sink__ffi_set_many_submit(ctx, cb, cb_ud,
+                                           (const kitchen_sink__ffi_set_many_args *)in);
+}
+
+int kitchen_sink_set_many_wait(void *ctx, uint32_t timeoutMs, char *errText, size_t errSize,
+                               int32_t a, const char *b, const uint8_t *c, size_t c_len, Color d,
+                               Point e, const char *const *f, size_t f_len, int g_present,
+                               int64_t g) {
+  return ffirt_call_wait_into(&kitchen_sink__ffi_library, ctx, "set_many", timeoutMs,
+                              kitchen_sink__ffi_set_many_wait_submit,
+                              (void *)&(const kitchen_sink__ffi_set_many_args){.a = a,
+                                                                               .b = b,
+                                                                               .c = (uint8_t *)c,
+                                                                               .c_len = c_len,
+                                                                               .d = d,
+                                                                               .e = e,
+                                                                               .f = {(const char **)f, f_len},
+                                                                               .g = {g_present, g}},
+                              NULL, NULL, errText, errSize);
 }
 
 /* ---- emit_all */
@@ -2148,6 +2690,15 @@ static void kitchen_sink__ffi_emit_all_run(ffirt_call *call) {
   kitchen_sink_emit_all_impl(call, (KitchenState *)ffirt_call_state(call), &a->e);
 }
 
+static void kitchen_sink__ffi_emit_all_due(ffirt_call *call, ffirt_fn fn) {
+  kitchen_sink__ffi_emit_all_args *a = (kitchen_sink__ffi_emit_all_args *)ffirt_call_args(call);
+  ((kitchen_sink_emit_all_fn)fn)(call, (KitchenState *)ffirt_call_state(call), &a->e);
+}
+
+int kitchen_sink_emit_all_after(ffirt_call *call, uint64_t ms, kitchen_sink_emit_all_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_emit_all_due, (ffirt_fn)fn);
+}
+
 static void kitchen_sink__ffi_emit_all_run_cbor(ffirt_call *call) {
   kitchen_sink__ffi_emit_all_request *r =
       (kitchen_sink__ffi_emit_all_request *)ffirt_call_args(call);
@@ -2170,19 +2721,23 @@ static const ffirt_call_desc kitchen_sink__ffi_emit_all_cbor = {"emit_all", 1,
 
 static int kitchen_sink__ffi_emit_all_submit(void *ctx, FFICallBack cb, void *ud,
                                              const kitchen_sink__ffi_emit_all_args *in) {
-  int rc = ffirt_ctx_check(&kitchen_sink__ffi_library, ctx, cb, ud);
+  ffirt_ctx *c;
+  int rc = ffirt_ctx_enter(&kitchen_sink__ffi_library, ctx, cb, ud, &c);
   if (rc != RET_OK) return rc;
   kitchen_sink__ffi_emit_all_args *args =
       (kitchen_sink__ffi_emit_all_args *)ffirt_malloc(sizeof *args);
-  if (!args) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
+  if (!args) {
+    ffirt_ctx_leave(c);
+    return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
+  }
   kitchen_sink__ffi_gen_err err;
   kitchen_sink__ffi_err_init(&err);
   if (kitchen_sink__ffi_copy__emit_all_args(args, in, &err)) {
     kitchen_sink__ffi_emit_all_free(args);
+    ffirt_ctx_leave(c);
     return kitchen_sink__ffi_reject(cb, ud, &err);
   }
-  return ffirt_call_submit(&kitchen_sink__ffi_library, ctx, &kitchen_sink__ffi_emit_all_native,
-                           args, cb, ud);
+  return ffirt_call_submit_entered(c, &kitchen_sink__ffi_emit_all_native, args, cb, ud);
 }
 
 int kitchen_sink_emit_all(void *ctx, FFICallBack cb, void *ud, Everything e) {
@@ -2193,6 +2748,10 @@ int kitchen_sink_emit_all(void *ctx, FFICallBack cb, void *ud, Everything e) {
 int kitchen_sink_emit_all_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
                                size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
+  if (req && len > PTRDIFF_MAX) {
+    int rc = ffirt_ctx_check(&kitchen_sink__ffi_library, ctx, cb, ud);
+    return rc != RET_OK ? rc : kitchen_sink__ffi_reject_length(cb, ud, len);
+  }
   kitchen_sink__ffi_emit_all_request *r =
       (kitchen_sink__ffi_emit_all_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
@@ -2202,6 +2761,55 @@ int kitchen_sink_emit_all_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_
   if (req && len) memcpy(r->bytes, req, len);
   return ffirt_call_submit(&kitchen_sink__ffi_library, ctx, &kitchen_sink__ffi_emit_all_cbor, r, cb,
                            ud);
+}
+
+typedef struct kitchen_sink__ffi_emit_all_typed_ud {
+  kitchen_sink_emit_all_reply_cb cb;
+  void *ud;
+} kitchen_sink__ffi_emit_all_typed_ud;
+
+static void kitchen_sink__ffi_emit_all_typed_reply(int ret, const char *msg, size_t len, void *ud) {
+  kitchen_sink__ffi_emit_all_typed_ud *t = (kitchen_sink__ffi_emit_all_typed_ud *)ud;
+  if (ret == RET_STALE_WARN) return;
+  if (ret == RET_OK) {
+    (void)msg;
+    (void)len;
+    t->cb(NULL, t->ud);
+  } else {
+    char *e = ffirt_strndup(msg, len);
+    t->cb(e ? e : "emit_all: out of memory copying the error text", t->ud);
+    ffirt_free(e);
+  }
+  ffirt_free(t);
+}
+
+int kitchen_sink_emit_all_typed(void *ctx, kitchen_sink_emit_all_reply_cb cb, void *ud,
+                                Everything e) {
+  if (!cb) return RET_MISSING_CALLBACK;
+  kitchen_sink__ffi_emit_all_typed_ud *t =
+      (kitchen_sink__ffi_emit_all_typed_ud *)ffirt_malloc(sizeof *t);
+  if (!t) {
+    cb("emit_all: out of memory", ud);
+    return RET_ERR;
+  }
+  t->cb = cb;
+  t->ud = ud;
+  return kitchen_sink__ffi_emit_all_submit(ctx, kitchen_sink__ffi_emit_all_typed_reply, t,
+                                           &(const kitchen_sink__ffi_emit_all_args){.e = e});
+}
+
+static int kitchen_sink__ffi_emit_all_wait_submit(void *ctx, FFICallBack cb, void *cb_ud,
+                                                  void *in) {
+  return kitchen_sink__ffi_emit_all_submit(ctx, cb, cb_ud,
+                                           (const kitchen_sink__ffi_emit_all_args *)in);
+}
+
+int kitchen_sink_emit_all_wait(void *ctx, uint32_t timeoutMs, char *errText, size_t errSize,
+                               Everything e) {
+  return ffirt_call_wait_into(&kitchen_sink__ffi_library, ctx, "emit_all", timeoutMs,
+                              kitchen_sink__ffi_emit_all_wait_submit,
+                              (void *)&(const kitchen_sink__ffi_emit_all_args){.e = e}, NULL, NULL,
+                              errText, errSize);
 }
 
 /* ---- counter */
@@ -2216,7 +2824,9 @@ void kitchen_sink_counter_ok(ffirt_call *call, uint64_t result) {
   ffirt_cbor_enc_init(e, buf, sizeof buf);
   ffirt_cbor_enc_uint(e, result);
   if (ffirt_cbor_enc_finish(e) == FFIRT_ENOSPC) {
+    size_t need = ffirt_cbor_enc_size(e);
     ffirt_cbor_enc_init_dynamic(e);
+    (void)ffirt_cbor_enc_reserve(e, need); /* the final size at once: no doubling */
     ffirt_cbor_enc_uint(e, result);
   }
   kitchen_sink__ffi_reply_encoded(call, e);
@@ -2232,6 +2842,14 @@ typedef struct kitchen_sink__ffi_counter_request {
 
 static void kitchen_sink__ffi_counter_run(ffirt_call *call) {
   kitchen_sink_counter_impl(call, (KitchenState *)ffirt_call_state(call));
+}
+
+static void kitchen_sink__ffi_counter_due(ffirt_call *call, ffirt_fn fn) {
+  ((kitchen_sink_counter_fn)fn)(call, (KitchenState *)ffirt_call_state(call));
+}
+
+int kitchen_sink_counter_after(ffirt_call *call, uint64_t ms, kitchen_sink_counter_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_counter_due, (ffirt_fn)fn);
 }
 
 static void kitchen_sink__ffi_counter_run_cbor(ffirt_call *call) {
@@ -2260,6 +2878,10 @@ int kitchen_sink_counter(void *ctx, FFICallBack cb, void *ud) {
 
 int kitchen_sink_counter_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
+  if (req && len > PTRDIFF_MAX) {
+    int rc = ffirt_ctx_check(&kitchen_sink__ffi_library, ctx, cb, ud);
+    return rc != RET_OK ? rc : kitchen_sink__ffi_reject_length(cb, ud, len);
+  }
   kitchen_sink__ffi_counter_request *r =
       (kitchen_sink__ffi_counter_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
@@ -2269,6 +2891,64 @@ int kitchen_sink_counter_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t
   if (req && len) memcpy(r->bytes, req, len);
   return ffirt_call_submit(&kitchen_sink__ffi_library, ctx, &kitchen_sink__ffi_counter_cbor, r, cb,
                            ud);
+}
+
+typedef struct kitchen_sink__ffi_counter_typed_ud {
+  kitchen_sink_counter_reply_cb cb;
+  void *ud;
+} kitchen_sink__ffi_counter_typed_ud;
+
+static void kitchen_sink__ffi_counter_typed_reply(int ret, const char *msg, size_t len, void *ud) {
+  kitchen_sink__ffi_counter_typed_ud *t = (kitchen_sink__ffi_counter_typed_ud *)ud;
+  if (ret == RET_STALE_WARN) return;
+  if (ret == RET_OK) {
+    (void)len;
+    t->cb((const uint64_t *)(const void *)msg, NULL, t->ud);
+  } else {
+    char *e = ffirt_strndup(msg, len);
+    t->cb(NULL, e ? e : "counter: out of memory copying the error text", t->ud);
+    ffirt_free(e);
+  }
+  ffirt_free(t);
+}
+
+int kitchen_sink_counter_typed(void *ctx, kitchen_sink_counter_reply_cb cb, void *ud) {
+  if (!cb) return RET_MISSING_CALLBACK;
+  kitchen_sink__ffi_counter_typed_ud *t =
+      (kitchen_sink__ffi_counter_typed_ud *)ffirt_malloc(sizeof *t);
+  if (!t) {
+    cb(NULL, "counter: out of memory", ud);
+    return RET_ERR;
+  }
+  t->cb = cb;
+  t->ud = ud;
+  return ffirt_call_submit(&kitchen_sink__ffi_library, ctx, &kitchen_sink__ffi_counter_native, NULL,
+                           kitchen_sink__ffi_counter_typed_reply, t);
+}
+
+static int kitchen_sink__ffi_counter_wait_submit(void *ctx, FFICallBack cb, void *cb_ud, void *in) {
+  (void)in;
+  return ffirt_call_submit(&kitchen_sink__ffi_library, ctx, &kitchen_sink__ffi_counter_native, NULL,
+                           cb, cb_ud);
+}
+
+static int kitchen_sink__ffi_counter_take(const char *msg, size_t len, void *dst) {
+  if (len != sizeof(uint64_t)) return FFIRT_ETYPE;
+  memcpy(dst, msg, sizeof(uint64_t));
+  return 0;
+}
+
+int kitchen_sink_counter_wait(void *ctx, uint32_t timeoutMs, uint64_t *out, char *errText,
+                              size_t errSize) {
+  if (!out) {
+    if (errText && errSize)
+      snprintf(errText, errSize, "counter: no place for the result (out is NULL)");
+    return RET_ERR;
+  }
+  memset(out, 0, sizeof *out);
+  return ffirt_call_wait_into(&kitchen_sink__ffi_library, ctx, "counter", timeoutMs,
+                              kitchen_sink__ffi_counter_wait_submit, NULL,
+                              kitchen_sink__ffi_counter_take, out, errText, errSize);
 }
 
 /* ---- nested */
@@ -2287,7 +2967,9 @@ void kitchen_sink_nested_ok(ffirt_call *call, const kitchen_sink_seq_opt_string 
   ffirt_cbor_enc_init(e, buf, sizeof buf);
   kitchen_sink__ffi_encode_kitchen_sink_seq_opt_string(e, result);
   if (ffirt_cbor_enc_finish(e) == FFIRT_ENOSPC) {
+    size_t need = ffirt_cbor_enc_size(e);
     ffirt_cbor_enc_init_dynamic(e);
+    (void)ffirt_cbor_enc_reserve(e, need); /* the final size at once: no doubling */
     kitchen_sink__ffi_encode_kitchen_sink_seq_opt_string(e, result);
   }
   kitchen_sink__ffi_reply_encoded(call, e);
@@ -2303,6 +2985,14 @@ typedef struct kitchen_sink__ffi_nested_request {
 
 static void kitchen_sink__ffi_nested_run(ffirt_call *call) {
   kitchen_sink_nested_impl(call, (KitchenState *)ffirt_call_state(call));
+}
+
+static void kitchen_sink__ffi_nested_due(ffirt_call *call, ffirt_fn fn) {
+  ((kitchen_sink_nested_fn)fn)(call, (KitchenState *)ffirt_call_state(call));
+}
+
+int kitchen_sink_nested_after(ffirt_call *call, uint64_t ms, kitchen_sink_nested_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_nested_due, (ffirt_fn)fn);
 }
 
 static void kitchen_sink__ffi_nested_run_cbor(ffirt_call *call) {
@@ -2330,6 +3020,10 @@ int kitchen_sink_nested(void *ctx, FFICallBack cb, void *ud) {
 
 int kitchen_sink_nested_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
+  if (req && len > PTRDIFF_MAX) {
+    int rc = ffirt_ctx_check(&kitchen_sink__ffi_library, ctx, cb, ud);
+    return rc != RET_OK ? rc : kitchen_sink__ffi_reject_length(cb, ud, len);
+  }
   kitchen_sink__ffi_nested_request *r =
       (kitchen_sink__ffi_nested_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
@@ -2339,6 +3033,76 @@ int kitchen_sink_nested_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t 
   if (req && len) memcpy(r->bytes, req, len);
   return ffirt_call_submit(&kitchen_sink__ffi_library, ctx, &kitchen_sink__ffi_nested_cbor, r, cb,
                            ud);
+}
+
+typedef struct kitchen_sink__ffi_nested_typed_ud {
+  kitchen_sink_nested_reply_cb cb;
+  void *ud;
+} kitchen_sink__ffi_nested_typed_ud;
+
+static void kitchen_sink__ffi_nested_typed_reply(int ret, const char *msg, size_t len, void *ud) {
+  kitchen_sink__ffi_nested_typed_ud *t = (kitchen_sink__ffi_nested_typed_ud *)ud;
+  if (ret == RET_STALE_WARN) return;
+  if (ret == RET_OK) {
+    (void)len;
+    t->cb((const kitchen_sink_seq_opt_string *)(const void *)msg, NULL, t->ud);
+  } else {
+    char *e = ffirt_strndup(msg, len);
+    t->cb(NULL, e ? e : "nested: out of memory copying the error text", t->ud);
+    ffirt_free(e);
+  }
+  ffirt_free(t);
+}
+
+int kitchen_sink_nested_typed(void *ctx, kitchen_sink_nested_reply_cb cb, void *ud) {
+  if (!cb) return RET_MISSING_CALLBACK;
+  kitchen_sink__ffi_nested_typed_ud *t =
+      (kitchen_sink__ffi_nested_typed_ud *)ffirt_malloc(sizeof *t);
+  if (!t) {
+    cb(NULL, "nested: out of memory", ud);
+    return RET_ERR;
+  }
+  t->cb = cb;
+  t->ud = ud;
+  return ffirt_call_submit(&kitchen_sink__ffi_library, ctx, &kitchen_sink__ffi_nested_native, NULL,
+                           kitchen_sink__ffi_nested_typed_reply, t);
+}
+
+static int kitchen_sink__ffi_nested_wait_submit(void *ctx, FFICallBack cb, void *cb_ud, void *in) {
+  (void)in;
+  return ffirt_call_submit(&kitchen_sink__ffi_library, ctx, &kitchen_sink__ffi_nested_native, NULL,
+                           cb, cb_ud);
+}
+
+static int kitchen_sink__ffi_nested_take(const char *msg, size_t len, void *dst) {
+  if (len != sizeof(kitchen_sink_seq_opt_string)) return FFIRT_ETYPE;
+  kitchen_sink__ffi_gen_err err;
+  kitchen_sink__ffi_err_init(&err);
+  if (kitchen_sink__ffi_copy_kitchen_sink_seq_opt_string(
+      (kitchen_sink_seq_opt_string *)dst, (const kitchen_sink_seq_opt_string *)(const void *)msg,
+      &err) == 0)
+    return 0;
+  kitchen_sink__ffi_free_kitchen_sink_seq_opt_string((kitchen_sink_seq_opt_string *)dst);
+  return err.code;
+}
+
+int kitchen_sink_nested_wait(void *ctx, uint32_t timeoutMs, kitchen_sink_seq_opt_string *out,
+                             char *errText, size_t errSize) {
+  if (!out) {
+    if (errText && errSize)
+      snprintf(errText, errSize, "nested: no place for the result (out is NULL)");
+    return RET_ERR;
+  }
+  memset(out, 0, sizeof *out);
+  return ffirt_call_wait_into(&kitchen_sink__ffi_library, ctx, "nested", timeoutMs,
+                              kitchen_sink__ffi_nested_wait_submit, NULL,
+                              kitchen_sink__ffi_nested_take, out, errText, errSize);
+}
+
+void kitchen_sink_nested_result_free(kitchen_sink_seq_opt_string *out) {
+  if (!out) return;
+  kitchen_sink__ffi_free_kitchen_sink_seq_opt_string(out);
+  memset(out, 0, sizeof *out);
 }
 
 /* ---- maybe_blob */
@@ -2357,7 +3121,9 @@ void kitchen_sink_maybe_blob_ok(ffirt_call *call, const kitchen_sink_opt_bytes *
   ffirt_cbor_enc_init(e, buf, sizeof buf);
   kitchen_sink__ffi_encode_kitchen_sink_opt_bytes(e, result);
   if (ffirt_cbor_enc_finish(e) == FFIRT_ENOSPC) {
+    size_t need = ffirt_cbor_enc_size(e);
     ffirt_cbor_enc_init_dynamic(e);
+    (void)ffirt_cbor_enc_reserve(e, need); /* the final size at once: no doubling */
     kitchen_sink__ffi_encode_kitchen_sink_opt_bytes(e, result);
   }
   kitchen_sink__ffi_reply_encoded(call, e);
@@ -2373,6 +3139,14 @@ typedef struct kitchen_sink__ffi_maybe_blob_request {
 
 static void kitchen_sink__ffi_maybe_blob_run(ffirt_call *call) {
   kitchen_sink_maybe_blob_impl(call, (KitchenState *)ffirt_call_state(call));
+}
+
+static void kitchen_sink__ffi_maybe_blob_due(ffirt_call *call, ffirt_fn fn) {
+  ((kitchen_sink_maybe_blob_fn)fn)(call, (KitchenState *)ffirt_call_state(call));
+}
+
+int kitchen_sink_maybe_blob_after(ffirt_call *call, uint64_t ms, kitchen_sink_maybe_blob_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_maybe_blob_due, (ffirt_fn)fn);
 }
 
 static void kitchen_sink__ffi_maybe_blob_run_cbor(ffirt_call *call) {
@@ -2403,6 +3177,10 @@ int kitchen_sink_maybe_blob(void *ctx, FFICallBack cb, void *ud) {
 int kitchen_sink_maybe_blob_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req,
                                  size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
+  if (req && len > PTRDIFF_MAX) {
+    int rc = ffirt_ctx_check(&kitchen_sink__ffi_library, ctx, cb, ud);
+    return rc != RET_OK ? rc : kitchen_sink__ffi_reject_length(cb, ud, len);
+  }
   kitchen_sink__ffi_maybe_blob_request *r =
       (kitchen_sink__ffi_maybe_blob_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
@@ -2412,6 +3190,77 @@ int kitchen_sink_maybe_blob_cbor(void *ctx, FFICallBack cb, void *ud, const uint
   if (req && len) memcpy(r->bytes, req, len);
   return ffirt_call_submit(&kitchen_sink__ffi_library, ctx, &kitchen_sink__ffi_maybe_blob_cbor, r,
                            cb, ud);
+}
+
+typedef struct kitchen_sink__ffi_maybe_blob_typed_ud {
+  kitchen_sink_maybe_blob_reply_cb cb;
+  void *ud;
+} kitchen_sink__ffi_maybe_blob_typed_ud;
+
+static void kitchen_sink__ffi_maybe_blob_typed_reply(int ret, const char *msg, size_t len,
+                                                     void *ud) {
+  kitchen_sink__ffi_maybe_blob_typed_ud *t = (kitchen_sink__ffi_maybe_blob_typed_ud *)ud;
+  if (ret == RET_STALE_WARN) return;
+  if (ret == RET_OK) {
+    (void)len;
+    t->cb((const kitchen_sink_opt_bytes *)(const void *)msg, NULL, t->ud);
+  } else {
+    char *e = ffirt_strndup(msg, len);
+    t->cb(NULL, e ? e : "maybe_blob: out of memory copying the error text", t->ud);
+    ffirt_free(e);
+  }
+  ffirt_free(t);
+}
+
+int kitchen_sink_maybe_blob_typed(void *ctx, kitchen_sink_maybe_blob_reply_cb cb, void *ud) {
+  if (!cb) return RET_MISSING_CALLBACK;
+  kitchen_sink__ffi_maybe_blob_typed_ud *t =
+      (kitchen_sink__ffi_maybe_blob_typed_ud *)ffirt_malloc(sizeof *t);
+  if (!t) {
+    cb(NULL, "maybe_blob: out of memory", ud);
+    return RET_ERR;
+  }
+  t->cb = cb;
+  t->ud = ud;
+  return ffirt_call_submit(&kitchen_sink__ffi_library, ctx, &kitchen_sink__ffi_maybe_blob_native,
+                           NULL, kitchen_sink__ffi_maybe_blob_typed_reply, t);
+}
+
+static int kitchen_sink__ffi_maybe_blob_wait_submit(void *ctx, FFICallBack cb, void *cb_ud,
+                                                    void *in) {
+  (void)in;
+  return ffirt_call_submit(&kitchen_sink__ffi_library, ctx, &kitchen_sink__ffi_maybe_blob_native,
+                           NULL, cb, cb_ud);
+}
+
+static int kitchen_sink__ffi_maybe_blob_take(const char *msg, size_t len, void *dst) {
+  if (len != sizeof(kitchen_sink_opt_bytes)) return FFIRT_ETYPE;
+  kitchen_sink__ffi_gen_err err;
+  kitchen_sink__ffi_err_init(&err);
+  if (kitchen_sink__ffi_copy_kitchen_sink_opt_bytes(
+      (kitchen_sink_opt_bytes *)dst, (const kitchen_sink_opt_bytes *)(const void *)msg, &err) == 0)
+    return 0;
+  kitchen_sink__ffi_free_kitchen_sink_opt_bytes((kitchen_sink_opt_bytes *)dst);
+  return err.code;
+}
+
+int kitchen_sink_maybe_blob_wait(void *ctx, uint32_t timeoutMs, kitchen_sink_opt_bytes *out,
+                                 char *errText, size_t errSize) {
+  if (!out) {
+    if (errText && errSize)
+      snprintf(errText, errSize, "maybe_blob: no place for the result (out is NULL)");
+    return RET_ERR;
+  }
+  memset(out, 0, sizeof *out);
+  return ffirt_call_wait_into(&kitchen_sink__ffi_library, ctx, "maybe_blob", timeoutMs,
+                              kitchen_sink__ffi_maybe_blob_wait_submit, NULL,
+                              kitchen_sink__ffi_maybe_blob_take, out, errText, errSize);
+}
+
+void kitchen_sink_maybe_blob_result_free(kitchen_sink_opt_bytes *out) {
+  if (!out) return;
+  kitchen_sink__ffi_free_kitchen_sink_opt_bytes(out);
+  memset(out, 0, sizeof *out);
 }
 
 /* ---- lib_version */
@@ -2426,7 +3275,9 @@ void kitchen_sink_lib_version_ok(ffirt_call *call, const char *result) {
   ffirt_cbor_enc_init(e, buf, sizeof buf);
   ffirt_cbor_enc_text_z(e, result);
   if (ffirt_cbor_enc_finish(e) == FFIRT_ENOSPC) {
+    size_t need = ffirt_cbor_enc_size(e);
     ffirt_cbor_enc_init_dynamic(e);
+    (void)ffirt_cbor_enc_reserve(e, need); /* the final size at once: no doubling */
     ffirt_cbor_enc_text_z(e, result);
   }
   kitchen_sink__ffi_reply_encoded(call, e);
@@ -2442,6 +3293,14 @@ typedef struct kitchen_sink__ffi_lib_version_request {
 
 static void kitchen_sink__ffi_lib_version_run(ffirt_call *call) {
   kitchen_sink_lib_version_impl(call);
+}
+
+static void kitchen_sink__ffi_lib_version_due(ffirt_call *call, ffirt_fn fn) {
+  ((kitchen_sink_lib_version_fn)fn)(call);
+}
+
+int kitchen_sink_lib_version_after(ffirt_call *call, uint64_t ms, kitchen_sink_lib_version_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_lib_version_due, (ffirt_fn)fn);
 }
 
 static void kitchen_sink__ffi_lib_version_run_cbor(ffirt_call *call) {
@@ -2472,6 +3331,7 @@ int kitchen_sink_lib_version(FFICallBack cb, void *ud) {
 
 int kitchen_sink_lib_version_cbor(FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
+  if (req && len > PTRDIFF_MAX) return kitchen_sink__ffi_reject_length(cb, ud, len);
   kitchen_sink__ffi_lib_version_request *r =
       (kitchen_sink__ffi_lib_version_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
@@ -2481,6 +3341,77 @@ int kitchen_sink_lib_version_cbor(FFICallBack cb, void *ud, const uint8_t *req, 
   if (req && len) memcpy(r->bytes, req, len);
   return ffirt_static_submit(&kitchen_sink__ffi_library, &kitchen_sink__ffi_lib_version_cbor, r, cb,
                              ud);
+}
+
+typedef struct kitchen_sink__ffi_lib_version_typed_ud {
+  kitchen_sink_lib_version_reply_cb cb;
+  void *ud;
+} kitchen_sink__ffi_lib_version_typed_ud;
+
+static void kitchen_sink__ffi_lib_version_typed_reply(int ret, const char *msg, size_t len,
+                                                      void *ud) {
+  kitchen_sink__ffi_lib_version_typed_ud *t = (kitchen_sink__ffi_lib_version_typed_ud *)ud;
+  if (ret == RET_STALE_WARN) return;
+  if (ret == RET_OK) {
+    char *s = ffirt_strndup(msg, len);
+    if (s)
+      t->cb(s, NULL, t->ud);
+    else
+      t->cb(NULL, "lib_version: out of memory copying the reply", t->ud);
+    ffirt_free(s);
+  } else {
+    char *e = ffirt_strndup(msg, len);
+    t->cb(NULL, e ? e : "lib_version: out of memory copying the error text", t->ud);
+    ffirt_free(e);
+  }
+  ffirt_free(t);
+}
+
+int kitchen_sink_lib_version_typed(kitchen_sink_lib_version_reply_cb cb, void *ud) {
+  if (!cb) return RET_MISSING_CALLBACK;
+  kitchen_sink__ffi_lib_version_typed_ud *t =
+      (kitchen_sink__ffi_lib_version_typed_ud *)ffirt_malloc(sizeof *t);
+  if (!t) {
+    cb(NULL, "lib_version: out of memory", ud);
+    return RET_ERR;
+  }
+  t->cb = cb;
+  t->ud = ud;
+  return ffirt_static_submit(&kitchen_sink__ffi_library, &kitchen_sink__ffi_lib_version_native,
+                             NULL, kitchen_sink__ffi_lib_version_typed_reply, t);
+}
+
+static int kitchen_sink__ffi_lib_version_wait_submit(void *ctx, FFICallBack cb, void *cb_ud,
+                                                     void *in) {
+  (void)ctx;
+  (void)in;
+  return ffirt_static_submit(&kitchen_sink__ffi_library, &kitchen_sink__ffi_lib_version_native,
+                             NULL, cb, cb_ud);
+}
+
+static int kitchen_sink__ffi_lib_version_take(const char *msg, size_t len, void *dst) {
+  char *s = ffirt_strndup(msg, len);
+  if (!s) return FFIRT_ENOMEM;
+  *(char **)dst = s;
+  return 0;
+}
+
+int kitchen_sink_lib_version_wait(uint32_t timeoutMs, char **out, char *errText, size_t errSize) {
+  if (!out) {
+    if (errText && errSize)
+      snprintf(errText, errSize, "lib_version: no place for the result (out is NULL)");
+    return RET_ERR;
+  }
+  memset(out, 0, sizeof *out);
+  return ffirt_call_wait_into(&kitchen_sink__ffi_library, NULL, "lib_version", timeoutMs,
+                              kitchen_sink__ffi_lib_version_wait_submit, NULL,
+                              kitchen_sink__ffi_lib_version_take, out, errText, errSize);
+}
+
+void kitchen_sink_lib_version_result_free(char **out) {
+  if (!out) return;
+  ffirt_free(*out);
+  *out = NULL;
 }
 
 /* ---- add */
@@ -2495,7 +3426,9 @@ void kitchen_sink_add_ok(ffirt_call *call, int64_t result) {
   ffirt_cbor_enc_init(e, buf, sizeof buf);
   ffirt_cbor_enc_int(e, result);
   if (ffirt_cbor_enc_finish(e) == FFIRT_ENOSPC) {
+    size_t need = ffirt_cbor_enc_size(e);
     ffirt_cbor_enc_init_dynamic(e);
+    (void)ffirt_cbor_enc_reserve(e, need); /* the final size at once: no doubling */
     ffirt_cbor_enc_int(e, result);
   }
   kitchen_sink__ffi_reply_encoded(call, e);
@@ -2512,6 +3445,15 @@ typedef struct kitchen_sink__ffi_add_request {
 static void kitchen_sink__ffi_add_run(ffirt_call *call) {
   kitchen_sink__ffi_add_args *a = (kitchen_sink__ffi_add_args *)ffirt_call_args(call);
   kitchen_sink_add_impl(call, a->a, a->b);
+}
+
+static void kitchen_sink__ffi_add_due(ffirt_call *call, ffirt_fn fn) {
+  kitchen_sink__ffi_add_args *a = (kitchen_sink__ffi_add_args *)ffirt_call_args(call);
+  ((kitchen_sink_add_fn)fn)(call, a->a, a->b);
+}
+
+int kitchen_sink_add_after(ffirt_call *call, uint64_t ms, kitchen_sink_add_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_add_due, (ffirt_fn)fn);
 }
 
 static void kitchen_sink__ffi_add_run_cbor(ffirt_call *call) {
@@ -2547,6 +3489,7 @@ int kitchen_sink_add(FFICallBack cb, void *ud, int64_t a, int64_t b) {
 
 int kitchen_sink_add_cbor(FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
+  if (req && len > PTRDIFF_MAX) return kitchen_sink__ffi_reject_length(cb, ud, len);
   kitchen_sink__ffi_add_request *r =
       (kitchen_sink__ffi_add_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
@@ -2555,6 +3498,63 @@ int kitchen_sink_add_cbor(FFICallBack cb, void *ud, const uint8_t *req, size_t l
   r->len = len;
   if (req && len) memcpy(r->bytes, req, len);
   return ffirt_static_submit(&kitchen_sink__ffi_library, &kitchen_sink__ffi_add_cbor, r, cb, ud);
+}
+
+typedef struct kitchen_sink__ffi_add_typed_ud {
+  kitchen_sink_add_reply_cb cb;
+  void *ud;
+} kitchen_sink__ffi_add_typed_ud;
+
+static void kitchen_sink__ffi_add_typed_reply(int ret, const char *msg, size_t len, void *ud) {
+  kitchen_sink__ffi_add_typed_ud *t = (kitchen_sink__ffi_add_typed_ud *)ud;
+  if (ret == RET_STALE_WARN) return;
+  if (ret == RET_OK) {
+    (void)len;
+    t->cb((const int64_t *)(const void *)msg, NULL, t->ud);
+  } else {
+    char *e = ffirt_strndup(msg, len);
+    t->cb(NULL, e ? e : "add: out of memory copying the error text", t->ud);
+    ffirt_free(e);
+  }
+  ffirt_free(t);
+}
+
+int kitchen_sink_add_typed(kitchen_sink_add_reply_cb cb, void *ud, int64_t a, int64_t b) {
+  if (!cb) return RET_MISSING_CALLBACK;
+  kitchen_sink__ffi_add_typed_ud *t = (kitchen_sink__ffi_add_typed_ud *)ffirt_malloc(sizeof *t);
+  if (!t) {
+    cb(NULL, "add: out of memory", ud);
+    return RET_ERR;
+  }
+  t->cb = cb;
+  t->ud = ud;
+  return kitchen_sink__ffi_add_submit(kitchen_sink__ffi_add_typed_reply, t,
+                                      &(const kitchen_sink__ffi_add_args){.a = a, .b = b});
+}
+
+static int kitchen_sink__ffi_add_wait_submit(void *ctx, FFICallBack cb, void *cb_ud, void *in) {
+  (void)ctx;
+  return kitchen_sink__ffi_add_submit(cb, cb_ud, (const kitchen_sink__ffi_add_args *)in);
+}
+
+static int kitchen_sink__ffi_add_take(const char *msg, size_t len, void *dst) {
+  if (len != sizeof(int64_t)) return FFIRT_ETYPE;
+  memcpy(dst, msg, sizeof(int64_t));
+  return 0;
+}
+
+int kitchen_sink_add_wait(uint32_t timeoutMs, int64_t *out, char *errText, size_t errSize,
+                          int64_t a, int64_t b) {
+  if (!out) {
+    if (errText && errSize)
+      snprintf(errText, errSize, "add: no place for the result (out is NULL)");
+    return RET_ERR;
+  }
+  memset(out, 0, sizeof *out);
+  return ffirt_call_wait_into(&kitchen_sink__ffi_library, NULL, "add", timeoutMs,
+                              kitchen_sink__ffi_add_wait_submit,
+                              (void *)&(const kitchen_sink__ffi_add_args){.a = a, .b = b},
+                              kitchen_sink__ffi_add_take, out, errText, errSize);
 }
 
 /* ---- ping */
@@ -2575,6 +3575,14 @@ typedef struct kitchen_sink__ffi_ping_request {
 } kitchen_sink__ffi_ping_request;
 
 static void kitchen_sink__ffi_ping_run(ffirt_call *call) { kitchen_sink_ping_impl(call); }
+
+static void kitchen_sink__ffi_ping_due(ffirt_call *call, ffirt_fn fn) {
+  ((kitchen_sink_ping_fn)fn)(call);
+}
+
+int kitchen_sink_ping_after(ffirt_call *call, uint64_t ms, kitchen_sink_ping_fn fn) {
+  return ffirt_call_after_fn(call, ms, kitchen_sink__ffi_ping_due, (ffirt_fn)fn);
+}
 
 static void kitchen_sink__ffi_ping_run_cbor(ffirt_call *call) {
   kitchen_sink__ffi_ping_request *r = (kitchen_sink__ffi_ping_request *)ffirt_call_args(call);
@@ -2601,6 +3609,7 @@ int kitchen_sink_ping(FFICallBack cb, void *ud) {
 
 int kitchen_sink_ping_cbor(FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
+  if (req && len > PTRDIFF_MAX) return kitchen_sink__ffi_reject_length(cb, ud, len);
   kitchen_sink__ffi_ping_request *r =
       (kitchen_sink__ffi_ping_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return kitchen_sink__ffi_reject_text(cb, ud, "out of memory");
@@ -2609,6 +3618,52 @@ int kitchen_sink_ping_cbor(FFICallBack cb, void *ud, const uint8_t *req, size_t 
   r->len = len;
   if (req && len) memcpy(r->bytes, req, len);
   return ffirt_static_submit(&kitchen_sink__ffi_library, &kitchen_sink__ffi_ping_cbor, r, cb, ud);
+}
+
+typedef struct kitchen_sink__ffi_ping_typed_ud {
+  kitchen_sink_ping_reply_cb cb;
+  void *ud;
+} kitchen_sink__ffi_ping_typed_ud;
+
+static void kitchen_sink__ffi_ping_typed_reply(int ret, const char *msg, size_t len, void *ud) {
+  kitchen_sink__ffi_ping_typed_ud *t = (kitchen_sink__ffi_ping_typed_ud *)ud;
+  if (ret == RET_STALE_WARN) return;
+  if (ret == RET_OK) {
+    (void)msg;
+    (void)len;
+    t->cb(NULL, t->ud);
+  } else {
+    char *e = ffirt_strndup(msg, len);
+    t->cb(e ? e : "ping: out of memory copying the error text", t->ud);
+    ffirt_free(e);
+  }
+  ffirt_free(t);
+}
+
+int kitchen_sink_ping_typed(kitchen_sink_ping_reply_cb cb, void *ud) {
+  if (!cb) return RET_MISSING_CALLBACK;
+  kitchen_sink__ffi_ping_typed_ud *t = (kitchen_sink__ffi_ping_typed_ud *)ffirt_malloc(sizeof *t);
+  if (!t) {
+    cb("ping: out of memory", ud);
+    return RET_ERR;
+  }
+  t->cb = cb;
+  t->ud = ud;
+  return ffirt_static_submit(&kitchen_sink__ffi_library, &kitchen_sink__ffi_ping_native, NULL,
+                             kitchen_sink__ffi_ping_typed_reply, t);
+}
+
+static int kitchen_sink__ffi_ping_wait_submit(void *ctx, FFICallBack cb, void *cb_ud, void *in) {
+  (void)ctx;
+  (void)in;
+  return ffirt_static_submit(&kitchen_sink__ffi_library, &kitchen_sink__ffi_ping_native, NULL, cb,
+                             cb_ud);
+}
+
+int kitchen_sink_ping_wait(uint32_t timeoutMs, char *errText, size_t errSize) {
+  return ffirt_call_wait_into(&kitchen_sink__ffi_library, NULL, "ping", timeoutMs,
+                              kitchen_sink__ffi_ping_wait_submit, NULL, NULL, NULL, errText,
+                              errSize);
 }
 
 /* ---- destroy */
@@ -2741,14 +3796,32 @@ uint64_t kitchen_sink_add_tick_listener(void *ctx, void (*fn)(const uint64_t *ev
 
 /* ---- listeners */
 
+/* A name this library can deliver: one of its events, a built-in one, or
+ * NULL / "" (the wildcard). Anything else would never fire: refused, and
+ * the reason logged. */
+static int kitchen_sink__ffi_known_event(const char *name) {
+  static const char *const names[] = {
+    "on_everything",
+    "pair_seen",
+    "tick",
+    "not_responding", "responding", "dropped_events"};
+  if (!name || !*name) return 1;
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (strcmp(name, names[i]) == 0) return 1;
+  ffirt_log(FFIRT_LOG_WARN, "kitchen_sink: no event named \"%.64s\": listener refused", name);
+  return 0;
+}
+
 uint64_t kitchen_sink_add_event_listener(void *ctx, const char *eventName, FFICallBack cb,
                                          void *ud) {
+  if (!kitchen_sink__ffi_known_event(eventName)) return 0;
   return ffirt_ctx_add_listener(&kitchen_sink__ffi_library, ctx, eventName, FFIRT_LISTENER_NATIVE,
                                 cb, ud, NULL);
 }
 
 uint64_t kitchen_sink_add_event_listener_cbor(void *ctx, const char *eventName, FFICallBack cb,
                                               void *ud) {
+  if (!kitchen_sink__ffi_known_event(eventName)) return 0;
   return ffirt_ctx_add_listener(&kitchen_sink__ffi_library, ctx, eventName, FFIRT_LISTENER_CBOR, cb,
                                 ud, NULL);
 }
@@ -2851,7 +3924,7 @@ static const ffirt_event_desc kitchen_sink__ffi_events[] = {
 
 /* the text of kitchen_sink.cddl */
 static const char kitchen_sink__ffi_cddl[] =
-  "; kitchen_sink.cddl - the CBOR wire of library kitchen_sink (abi.md 6).\n"
+  "; kitchen_sink.cddl - the CBOR wire of library kitchen_sink (docs/abi.md 6).\n"
   "; Generated by ffirt-gen from kitchen_sink.ffi; do not edit.\n"
   ";\n"
   "; Kitchen sink: every element and every type of the IDL, for the golden\n"
@@ -2915,19 +3988,19 @@ static const char kitchen_sink__ffi_cddl[] =
   "  ; seq of structs\n"
   "  points: [* Point],\n"
   "  ; optional of struct\n"
-  "  ? origin: Point,\n"
+  "  ? origin: Point / null,\n"
   "  ; nested: seq of optional\n"
   "  maybeNames: [* (tstr / null)],\n"
   "  ; nested: optional of seq\n"
-  "  ? maybeNumbers: [* i64],\n"
+  "  ? maybeNumbers: [* i64] / null,\n"
   "  ; seq of enums\n"
   "  colors: [* Color],\n"
   "  ; optional enum\n"
-  "  ? favourite: Color,\n"
+  "  ? favourite: Color / null,\n"
   "  ; seq of bytes\n"
   "  blobs: [* bstr],\n"
   "  ; optional of an empty struct\n"
-  "  ? nothing: Empty,\n"
+  "  ? nothing: Empty / null,\n"
   "}\n"
   "\n"
   "; Embeds the others by value (declared before them on purpose: order is\n"
@@ -2953,7 +4026,7 @@ static const char kitchen_sink__ffi_cddl[] =
   "PairSeenPayload = {\n"
   "  name: tstr,\n"
   "  count: i64,\n"
-  "  ? where: Point,\n"
+  "  ? where: Point / null,\n"
   "}\n"
   "\n"
   "; ---- requests and responses\n"
@@ -2990,7 +4063,7 @@ static const char kitchen_sink__ffi_cddl[] =
   "  d: Color,\n"
   "  e: Point,\n"
   "  f: [* tstr],\n"
-  "  ? g: i64,\n"
+  "  ? g: i64 / null,\n"
   "}\n"
   "set_many-response = null\n"
   "\n"

@@ -12,6 +12,9 @@ static void my_timer__ffi_library_dtor(ffirt_ctx *ctx, void *state) {
   my_timer_destroy_impl(ctx, (MyTimer *)state);
 }
 
+/* The ABI fingerprint of the IDL (docs/abi.md): what <LIB>_CHECK_ABI() compares. */
+uint64_t my_timer_abi_fingerprint(void) { return UINT64_C(0x2691b0a0015e14a0); }
+
 static const ffirt_library my_timer__ffi_library = {
     .name = "my_timer",
     .stale_warn_ms = 5000,
@@ -29,6 +32,7 @@ static const ffirt_library my_timer__ffi_library = {
 typedef struct my_timer__ffi_gen_err {
   int code; /* FFIRT_E* */
   int truncated;
+  int depth; /* of recursive structs, while copying or checking */
   size_t start; /* the path is path[start..] */
   char path[192];
   char msg[128];
@@ -37,6 +41,7 @@ typedef struct my_timer__ffi_gen_err {
 static void my_timer__ffi_err_init(my_timer__ffi_gen_err *err) {
   err->code = 0;
   err->truncated = 0;
+  err->depth = 0;
   err->start = sizeof err->path - 1;
   err->path[err->start] = '\0';
   err->msg[0] = '\0';
@@ -76,6 +81,15 @@ static int my_timer__ffi_err_nomem(my_timer__ffi_gen_err *err) {
   return -1;
 }
 
+/* The native copy of a text: NULL reads as "", anything else must be UTF-8. */
+static int my_timer__ffi_copy_text(const char **dst, const char *src, my_timer__ffi_gen_err *err) {
+  if (!(*dst = ffirt_strdup(src))) return my_timer__ffi_err_nomem(err);
+  if (ffirt_utf8_valid((const uint8_t *)*dst, strlen(*dst))) return 0;
+  err->code = FFIRT_EMALFORMED;
+  snprintf(err->msg, sizeof err->msg, "text is not valid UTF-8");
+  return -1;
+}
+
 /* "<path>: <reason>"; root names the whole value when the path is empty. */
 static size_t my_timer__ffi_err_text(const my_timer__ffi_gen_err *err, const char *root, char *buf,
                                      size_t size) {
@@ -96,6 +110,15 @@ static int my_timer__ffi_reject(FFICallBack cb, void *ud, const my_timer__ffi_ge
 
 static int my_timer__ffi_reject_text(FFICallBack cb, void *ud, const char *text) {
   cb(RET_ERR, text, strlen(text), ud);
+  return RET_ERR;
+}
+
+/* A request no buffer can hold (a length near SIZE_MAX, e.g. -1 from a
+ * binding): refused before its size is computed or a byte is read. */
+static int my_timer__ffi_reject_length(FFICallBack cb, void *ud, size_t len) {
+  char text[96];
+  int n = snprintf(text, sizeof text, "request: length %zu is larger than any buffer", len);
+  cb(RET_ERR, text, (size_t)n, ud);
   return RET_ERR;
 }
 
@@ -237,16 +260,31 @@ static int my_timer__ffi_dec_missing(my_timer__ffi_gen_dec *c, const char *name)
   return my_timer__ffi_err_at(&c->err, name);
 }
 
+/* The length of s[0..n) cut to at most max bytes, never inside a character
+ * (error texts quote input and must stay valid UTF-8). */
+static int my_timer__ffi_utf8_cut(const char *s, size_t n, size_t max) {
+  if (n <= max) return (int)n;
+  while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+    max--;
+  return (int)max;
+}
+
 static int my_timer__ffi_dec_unknown(my_timer__ffi_gen_dec *c, const char *key, size_t n) {
   c->err.code = FFIRT_ETYPE;
-  snprintf(c->err.msg, sizeof c->err.msg, "unknown key \"%.*s\"", (int)(n > 64 ? 64 : n), key);
+  snprintf(c->err.msg, sizeof c->err.msg, "unknown key \"%.*s\"",
+           my_timer__ffi_utf8_cut(key, n, 64), key);
   return -1;
 }
 
 /* Finishes a _cbor call with the encoded result (or the encoding error). */
 static void my_timer__ffi_reply_encoded(ffirt_call *call, ffirt_cbor_enc *e) {
   int rc = ffirt_cbor_enc_finish(e);
-  if (rc)
+  if (rc == FFIRT_EMALFORMED)
+    ffirt_call_err(call, "cannot encode the result: a text in it is not valid UTF-8");
+  else if (rc == FFIRT_EDEPTH)
+    ffirt_call_err(call, "cannot encode the result: nesting deeper than %d",
+                   FFIRT_CBOR_DEFAULT_MAX_DEPTH);
+  else if (rc)
     ffirt_call_err(call, "cannot encode the result: %s", ffirt_strerror(rc));
   else
     ffirt_call_ok(call, e->buf, e->len);
@@ -308,11 +346,17 @@ static int my_timer__ffi_copy_EchoRequest(EchoRequest *dst, const EchoRequest *s
                                           my_timer__ffi_gen_err *err);
 static void my_timer__ffi_free_EchoRequest(EchoRequest *v);
 static int my_timer__ffi_decode_EchoRequest(my_timer__ffi_gen_dec *c, EchoRequest *out);
+static int my_timer__ffi_copy_EchoResponse(EchoResponse *dst, const EchoResponse *src,
+                                           my_timer__ffi_gen_err *err);
+static void my_timer__ffi_free_EchoResponse(EchoResponse *v);
 static int my_timer__ffi_encode_EchoResponse(ffirt_cbor_enc *e, const EchoResponse *v);
 static int my_timer__ffi_copy_ComplexRequest(ComplexRequest *dst, const ComplexRequest *src,
                                              my_timer__ffi_gen_err *err);
 static void my_timer__ffi_free_ComplexRequest(ComplexRequest *v);
 static int my_timer__ffi_decode_ComplexRequest(my_timer__ffi_gen_dec *c, ComplexRequest *out);
+static int my_timer__ffi_copy_ComplexResponse(ComplexResponse *dst, const ComplexResponse *src,
+                                              my_timer__ffi_gen_err *err);
+static void my_timer__ffi_free_ComplexResponse(ComplexResponse *v);
 static int my_timer__ffi_encode_ComplexResponse(ffirt_cbor_enc *e, const ComplexResponse *v);
 static int my_timer__ffi_copy_EchoEvent(EchoEvent *dst, const EchoEvent *src,
                                         my_timer__ffi_gen_err *err);
@@ -326,6 +370,9 @@ static int my_timer__ffi_copy_RetryPolicy(RetryPolicy *dst, const RetryPolicy *s
 static void my_timer__ffi_free_RetryPolicy(RetryPolicy *v);
 static int my_timer__ffi_decode_RetryPolicy(my_timer__ffi_gen_dec *c, RetryPolicy *out);
 static int my_timer__ffi_decode_ScheduleConfig(my_timer__ffi_gen_dec *c, ScheduleConfig *out);
+static int my_timer__ffi_copy_ScheduleResult(ScheduleResult *dst, const ScheduleResult *src,
+                                             my_timer__ffi_gen_err *err);
+static void my_timer__ffi_free_ScheduleResult(ScheduleResult *v);
 static int my_timer__ffi_encode_ScheduleResult(ffirt_cbor_enc *e, const ScheduleResult *v);
 static int my_timer__ffi_copy__create_args(my_timer__ffi_create_args *dst,
                                            const my_timer__ffi_create_args *src,
@@ -356,7 +403,7 @@ static int my_timer__ffi_decode__schedule_args(my_timer__ffi_gen_dec *c,
 static int my_timer__ffi_copy_TimerConfig(TimerConfig *dst, const TimerConfig *src,
                                           my_timer__ffi_gen_err *err) {
   memset(dst, 0, sizeof *dst);
-  if (!(dst->name = ffirt_strdup(src->name))) return my_timer__ffi_err_nomem(err);
+  if (my_timer__ffi_copy_text(&dst->name, src->name, err)) return my_timer__ffi_err_at(err, "name");
   return 0;
 }
 
@@ -384,7 +431,8 @@ static int my_timer__ffi_decode_TimerConfig(my_timer__ffi_gen_dec *c, TimerConfi
 static int my_timer__ffi_copy_EchoRequest(EchoRequest *dst, const EchoRequest *src,
                                           my_timer__ffi_gen_err *err) {
   memset(dst, 0, sizeof *dst);
-  if (!(dst->message = ffirt_strdup(src->message))) return my_timer__ffi_err_nomem(err);
+  if (my_timer__ffi_copy_text(&dst->message, src->message, err))
+    return my_timer__ffi_err_at(err, "message");
   dst->delayMs = src->delayMs;
   return 0;
 }
@@ -415,6 +463,21 @@ static int my_timer__ffi_decode_EchoRequest(my_timer__ffi_gen_dec *c, EchoReques
   return 0;
 }
 
+static int my_timer__ffi_copy_EchoResponse(EchoResponse *dst, const EchoResponse *src,
+                                           my_timer__ffi_gen_err *err) {
+  memset(dst, 0, sizeof *dst);
+  if (my_timer__ffi_copy_text(&dst->echoed, src->echoed, err))
+    return my_timer__ffi_err_at(err, "echoed");
+  if (my_timer__ffi_copy_text(&dst->timerName, src->timerName, err))
+    return my_timer__ffi_err_at(err, "timerName");
+  return 0;
+}
+
+static void my_timer__ffi_free_EchoResponse(EchoResponse *v) {
+  ffirt_free((void *)v->echoed);
+  ffirt_free((void *)v->timerName);
+}
+
 static int my_timer__ffi_encode_EchoResponse(ffirt_cbor_enc *e, const EchoResponse *v) {
   ffirt_cbor_enc_map(e, 2);
   ffirt_cbor_enc_text(e, "echoed", 6);
@@ -443,12 +506,14 @@ static int my_timer__ffi_copy_ComplexRequest(ComplexRequest *dst, const ComplexR
       return my_timer__ffi_err_nomem(err);
     dst->tags_len = src->tags_len;
     for (size_t i = 0; i < src->tags_len; i++) {
-      if (!(dst->tags[i] = ffirt_strdup(src->tags[i]))) return my_timer__ffi_err_nomem(err);
+      if (my_timer__ffi_copy_text(&dst->tags[i], src->tags[i], err))
+        return my_timer__ffi_err_at_index(err, "tags", i);
     }
   }
   dst->note_present = src->note_present;
   if (src->note_present) {
-    if (!(dst->note = ffirt_strdup(src->note))) return my_timer__ffi_err_nomem(err);
+    if (my_timer__ffi_copy_text(&dst->note, src->note, err))
+      return my_timer__ffi_err_at(err, "note");
   }
   dst->retries_present = src->retries_present;
   dst->retries = src->retries;
@@ -533,6 +598,20 @@ static int my_timer__ffi_decode_ComplexRequest(my_timer__ffi_gen_dec *c, Complex
   return 0;
 }
 
+static int my_timer__ffi_copy_ComplexResponse(ComplexResponse *dst, const ComplexResponse *src,
+                                              my_timer__ffi_gen_err *err) {
+  memset(dst, 0, sizeof *dst);
+  if (my_timer__ffi_copy_text(&dst->summary, src->summary, err))
+    return my_timer__ffi_err_at(err, "summary");
+  dst->itemCount = src->itemCount;
+  dst->hasNote = src->hasNote;
+  return 0;
+}
+
+static void my_timer__ffi_free_ComplexResponse(ComplexResponse *v) {
+  ffirt_free((void *)v->summary);
+}
+
 static int my_timer__ffi_encode_ComplexResponse(ffirt_cbor_enc *e, const ComplexResponse *v) {
   ffirt_cbor_enc_map(e, 3);
   ffirt_cbor_enc_text(e, "summary", 7);
@@ -547,7 +626,8 @@ static int my_timer__ffi_encode_ComplexResponse(ffirt_cbor_enc *e, const Complex
 static int my_timer__ffi_copy_EchoEvent(EchoEvent *dst, const EchoEvent *src,
                                         my_timer__ffi_gen_err *err) {
   memset(dst, 0, sizeof *dst);
-  if (!(dst->message = ffirt_strdup(src->message))) return my_timer__ffi_err_nomem(err);
+  if (my_timer__ffi_copy_text(&dst->message, src->message, err))
+    return my_timer__ffi_err_at(err, "message");
   dst->echoCount = src->echoCount;
   return 0;
 }
@@ -566,14 +646,15 @@ static int my_timer__ffi_encode_EchoEvent(ffirt_cbor_enc *e, const EchoEvent *v)
 static int my_timer__ffi_copy_JobSpec(JobSpec *dst, const JobSpec *src,
                                       my_timer__ffi_gen_err *err) {
   memset(dst, 0, sizeof *dst);
-  if (!(dst->name = ffirt_strdup(src->name))) return my_timer__ffi_err_nomem(err);
+  if (my_timer__ffi_copy_text(&dst->name, src->name, err)) return my_timer__ffi_err_at(err, "name");
   if (src->payload_len) {
     if (!src->payload) return my_timer__ffi_err_null(err, "payload", src->payload_len);
     if (!(dst->payload = (const char **)ffirt_calloc(src->payload_len, sizeof *dst->payload)))
       return my_timer__ffi_err_nomem(err);
     dst->payload_len = src->payload_len;
     for (size_t i = 0; i < src->payload_len; i++) {
-      if (!(dst->payload[i] = ffirt_strdup(src->payload[i]))) return my_timer__ffi_err_nomem(err);
+      if (my_timer__ffi_copy_text(&dst->payload[i], src->payload[i], err))
+        return my_timer__ffi_err_at_index(err, "payload", i);
     }
   }
   dst->priority = src->priority;
@@ -640,7 +721,8 @@ static int my_timer__ffi_copy_RetryPolicy(RetryPolicy *dst, const RetryPolicy *s
       return my_timer__ffi_err_nomem(err);
     dst->retryOn_len = src->retryOn_len;
     for (size_t i = 0; i < src->retryOn_len; i++) {
-      if (!(dst->retryOn[i] = ffirt_strdup(src->retryOn[i]))) return my_timer__ffi_err_nomem(err);
+      if (my_timer__ffi_copy_text(&dst->retryOn[i], src->retryOn[i], err))
+        return my_timer__ffi_err_at_index(err, "retryOn", i);
     }
   }
   return 0;
@@ -728,6 +810,19 @@ static int my_timer__ffi_decode_ScheduleConfig(my_timer__ffi_gen_dec *c, Schedul
   if (!seen[1]) return my_timer__ffi_dec_missing(c, "intervalMs");
   return 0;
 }
+
+static int my_timer__ffi_copy_ScheduleResult(ScheduleResult *dst, const ScheduleResult *src,
+                                             my_timer__ffi_gen_err *err) {
+  memset(dst, 0, sizeof *dst);
+  if (my_timer__ffi_copy_text(&dst->jobId, src->jobId, err))
+    return my_timer__ffi_err_at(err, "jobId");
+  dst->willRunCount = src->willRunCount;
+  dst->firstRunAtMs = src->firstRunAtMs;
+  dst->effectiveBackoffMs = src->effectiveBackoffMs;
+  return 0;
+}
+
+static void my_timer__ffi_free_ScheduleResult(ScheduleResult *v) { ffirt_free((void *)v->jobId); }
 
 static int my_timer__ffi_encode_ScheduleResult(ffirt_cbor_enc *e, const ScheduleResult *v) {
   ffirt_cbor_enc_map(e, 4);
@@ -918,6 +1013,15 @@ static void my_timer__ffi_create_run(ffirt_call *call) {
   my_timer_create_impl(call, &a->config);
 }
 
+static void my_timer__ffi_create_due(ffirt_call *call, ffirt_fn fn) {
+  my_timer__ffi_create_args *a = (my_timer__ffi_create_args *)ffirt_call_args(call);
+  ((my_timer_create_fn)fn)(call, &a->config);
+}
+
+int my_timer_create_after(ffirt_call *call, uint64_t ms, my_timer_create_fn fn) {
+  return ffirt_call_after_fn(call, ms, my_timer__ffi_create_due, (ffirt_fn)fn);
+}
+
 static const ffirt_call_desc my_timer__ffi_create_native = {"create", 0, my_timer__ffi_create_run,
                                                             my_timer__ffi_create_free};
 static const ffirt_call_desc my_timer__ffi_create_cbor = {"create", 1, my_timer__ffi_create_run,
@@ -947,6 +1051,10 @@ void *my_timer_create(TimerConfig config, FFICallBack cb, void *ud) {
 
 void *my_timer_create_cbor(const uint8_t *req, size_t len, FFICallBack cb, void *ud) {
   if (!cb) return NULL;
+  if (req && len > PTRDIFF_MAX) {
+    my_timer__ffi_reject_length(cb, ud, len);
+    return NULL;
+  }
   my_timer__ffi_create_args *args = (my_timer__ffi_create_args *)ffirt_calloc(1, sizeof *args);
   if (!args) {
     my_timer__ffi_reject_text(cb, ud, "out of memory");
@@ -978,7 +1086,9 @@ void my_timer_echo_ok(ffirt_call *call, const EchoResponse *result) {
   ffirt_cbor_enc_init(e, buf, sizeof buf);
   my_timer__ffi_encode_EchoResponse(e, result);
   if (ffirt_cbor_enc_finish(e) == FFIRT_ENOSPC) {
+    size_t need = ffirt_cbor_enc_size(e);
     ffirt_cbor_enc_init_dynamic(e);
+    (void)ffirt_cbor_enc_reserve(e, need); /* the final size at once: no doubling */
     my_timer__ffi_encode_EchoResponse(e, result);
   }
   my_timer__ffi_reply_encoded(call, e);
@@ -1002,6 +1112,15 @@ static void my_timer__ffi_echo_run(ffirt_call *call) {
   my_timer_echo_impl(call, (MyTimer *)ffirt_call_state(call), &a->req);
 }
 
+static void my_timer__ffi_echo_due(ffirt_call *call, ffirt_fn fn) {
+  my_timer__ffi_echo_args *a = (my_timer__ffi_echo_args *)ffirt_call_args(call);
+  ((my_timer_echo_fn)fn)(call, (MyTimer *)ffirt_call_state(call), &a->req);
+}
+
+int my_timer_echo_after(ffirt_call *call, uint64_t ms, my_timer_echo_fn fn) {
+  return ffirt_call_after_fn(call, ms, my_timer__ffi_echo_due, (ffirt_fn)fn);
+}
+
 static void my_timer__ffi_echo_run_cbor(ffirt_call *call) {
   my_timer__ffi_echo_request *r = (my_timer__ffi_echo_request *)ffirt_call_args(call);
   my_timer__ffi_gen_dec c;
@@ -1021,17 +1140,22 @@ static const ffirt_call_desc my_timer__ffi_echo_cbor = {"echo", 1, my_timer__ffi
 
 static int my_timer__ffi_echo_submit(void *ctx, FFICallBack cb, void *ud,
                                      const my_timer__ffi_echo_args *in) {
-  int rc = ffirt_ctx_check(&my_timer__ffi_library, ctx, cb, ud);
+  ffirt_ctx *c;
+  int rc = ffirt_ctx_enter(&my_timer__ffi_library, ctx, cb, ud, &c);
   if (rc != RET_OK) return rc;
   my_timer__ffi_echo_args *args = (my_timer__ffi_echo_args *)ffirt_malloc(sizeof *args);
-  if (!args) return my_timer__ffi_reject_text(cb, ud, "out of memory");
+  if (!args) {
+    ffirt_ctx_leave(c);
+    return my_timer__ffi_reject_text(cb, ud, "out of memory");
+  }
   my_timer__ffi_gen_err err;
   my_timer__ffi_err_init(&err);
   if (my_timer__ffi_copy__echo_args(args, in, &err)) {
     my_timer__ffi_echo_free(args);
+    ffirt_ctx_leave(c);
     return my_timer__ffi_reject(cb, ud, &err);
   }
-  return ffirt_call_submit(&my_timer__ffi_library, ctx, &my_timer__ffi_echo_native, args, cb, ud);
+  return ffirt_call_submit_entered(c, &my_timer__ffi_echo_native, args, cb, ud);
 }
 
 int my_timer_echo(void *ctx, FFICallBack cb, void *ud, EchoRequest req) {
@@ -1040,6 +1164,10 @@ int my_timer_echo(void *ctx, FFICallBack cb, void *ud, EchoRequest req) {
 
 int my_timer_echo_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
+  if (req && len > PTRDIFF_MAX) {
+    int rc = ffirt_ctx_check(&my_timer__ffi_library, ctx, cb, ud);
+    return rc != RET_OK ? rc : my_timer__ffi_reject_length(cb, ud, len);
+  }
   my_timer__ffi_echo_request *r =
       (my_timer__ffi_echo_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return my_timer__ffi_reject_text(cb, ud, "out of memory");
@@ -1048,6 +1176,73 @@ int my_timer_echo_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, 
   r->len = len;
   if (req && len) memcpy(r->bytes, req, len);
   return ffirt_call_submit(&my_timer__ffi_library, ctx, &my_timer__ffi_echo_cbor, r, cb, ud);
+}
+
+typedef struct my_timer__ffi_echo_typed_ud {
+  my_timer_echo_reply_cb cb;
+  void *ud;
+} my_timer__ffi_echo_typed_ud;
+
+static void my_timer__ffi_echo_typed_reply(int ret, const char *msg, size_t len, void *ud) {
+  my_timer__ffi_echo_typed_ud *t = (my_timer__ffi_echo_typed_ud *)ud;
+  if (ret == RET_STALE_WARN) return;
+  if (ret == RET_OK) {
+    (void)len;
+    t->cb((const EchoResponse *)(const void *)msg, NULL, t->ud);
+  } else {
+    char *e = ffirt_strndup(msg, len);
+    t->cb(NULL, e ? e : "echo: out of memory copying the error text", t->ud);
+    ffirt_free(e);
+  }
+  ffirt_free(t);
+}
+
+int my_timer_echo_typed(void *ctx, my_timer_echo_reply_cb cb, void *ud, EchoRequest req) {
+  if (!cb) return RET_MISSING_CALLBACK;
+  my_timer__ffi_echo_typed_ud *t = (my_timer__ffi_echo_typed_ud *)ffirt_malloc(sizeof *t);
+  if (!t) {
+    cb(NULL, "echo: out of memory", ud);
+    return RET_ERR;
+  }
+  t->cb = cb;
+  t->ud = ud;
+  return my_timer__ffi_echo_submit(ctx, my_timer__ffi_echo_typed_reply, t,
+                                   &(const my_timer__ffi_echo_args){.req = req});
+}
+
+static int my_timer__ffi_echo_wait_submit(void *ctx, FFICallBack cb, void *cb_ud, void *in) {
+  return my_timer__ffi_echo_submit(ctx, cb, cb_ud, (const my_timer__ffi_echo_args *)in);
+}
+
+static int my_timer__ffi_echo_take(const char *msg, size_t len, void *dst) {
+  if (len != sizeof(EchoResponse)) return FFIRT_ETYPE;
+  my_timer__ffi_gen_err err;
+  my_timer__ffi_err_init(&err);
+  if (my_timer__ffi_copy_EchoResponse((EchoResponse *)dst, (const EchoResponse *)(const void *)msg,
+                                      &err) == 0)
+    return 0;
+  my_timer__ffi_free_EchoResponse((EchoResponse *)dst);
+  return err.code;
+}
+
+int my_timer_echo_wait(void *ctx, uint32_t timeoutMs, EchoResponse *out, char *errText,
+                       size_t errSize, EchoRequest req) {
+  if (!out) {
+    if (errText && errSize)
+      snprintf(errText, errSize, "echo: no place for the result (out is NULL)");
+    return RET_ERR;
+  }
+  memset(out, 0, sizeof *out);
+  return ffirt_call_wait_into(&my_timer__ffi_library, ctx, "echo", timeoutMs,
+                              my_timer__ffi_echo_wait_submit,
+                              (void *)&(const my_timer__ffi_echo_args){.req = req},
+                              my_timer__ffi_echo_take, out, errText, errSize);
+}
+
+void my_timer_echo_result_free(EchoResponse *out) {
+  if (!out) return;
+  my_timer__ffi_free_EchoResponse(out);
+  memset(out, 0, sizeof *out);
 }
 
 /* ---- version */
@@ -1062,7 +1257,9 @@ void my_timer_version_ok(ffirt_call *call, const char *result) {
   ffirt_cbor_enc_init(e, buf, sizeof buf);
   ffirt_cbor_enc_text_z(e, result);
   if (ffirt_cbor_enc_finish(e) == FFIRT_ENOSPC) {
+    size_t need = ffirt_cbor_enc_size(e);
     ffirt_cbor_enc_init_dynamic(e);
+    (void)ffirt_cbor_enc_reserve(e, need); /* the final size at once: no doubling */
     ffirt_cbor_enc_text_z(e, result);
   }
   my_timer__ffi_reply_encoded(call, e);
@@ -1078,6 +1275,14 @@ typedef struct my_timer__ffi_version_request {
 
 static void my_timer__ffi_version_run(ffirt_call *call) {
   my_timer_version_impl(call, (MyTimer *)ffirt_call_state(call));
+}
+
+static void my_timer__ffi_version_due(ffirt_call *call, ffirt_fn fn) {
+  ((my_timer_version_fn)fn)(call, (MyTimer *)ffirt_call_state(call));
+}
+
+int my_timer_version_after(ffirt_call *call, uint64_t ms, my_timer_version_fn fn) {
+  return ffirt_call_after_fn(call, ms, my_timer__ffi_version_due, (ffirt_fn)fn);
 }
 
 static void my_timer__ffi_version_run_cbor(ffirt_call *call) {
@@ -1105,6 +1310,10 @@ int my_timer_version(void *ctx, FFICallBack cb, void *ud) {
 
 int my_timer_version_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
+  if (req && len > PTRDIFF_MAX) {
+    int rc = ffirt_ctx_check(&my_timer__ffi_library, ctx, cb, ud);
+    return rc != RET_OK ? rc : my_timer__ffi_reject_length(cb, ud, len);
+  }
   my_timer__ffi_version_request *r =
       (my_timer__ffi_version_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return my_timer__ffi_reject_text(cb, ud, "out of memory");
@@ -1113,6 +1322,74 @@ int my_timer_version_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *re
   r->len = len;
   if (req && len) memcpy(r->bytes, req, len);
   return ffirt_call_submit(&my_timer__ffi_library, ctx, &my_timer__ffi_version_cbor, r, cb, ud);
+}
+
+typedef struct my_timer__ffi_version_typed_ud {
+  my_timer_version_reply_cb cb;
+  void *ud;
+} my_timer__ffi_version_typed_ud;
+
+static void my_timer__ffi_version_typed_reply(int ret, const char *msg, size_t len, void *ud) {
+  my_timer__ffi_version_typed_ud *t = (my_timer__ffi_version_typed_ud *)ud;
+  if (ret == RET_STALE_WARN) return;
+  if (ret == RET_OK) {
+    char *s = ffirt_strndup(msg, len);
+    if (s)
+      t->cb(s, NULL, t->ud);
+    else
+      t->cb(NULL, "version: out of memory copying the reply", t->ud);
+    ffirt_free(s);
+  } else {
+    char *e = ffirt_strndup(msg, len);
+    t->cb(NULL, e ? e : "version: out of memory copying the error text", t->ud);
+    ffirt_free(e);
+  }
+  ffirt_free(t);
+}
+
+int my_timer_version_typed(void *ctx, my_timer_version_reply_cb cb, void *ud) {
+  if (!cb) return RET_MISSING_CALLBACK;
+  my_timer__ffi_version_typed_ud *t = (my_timer__ffi_version_typed_ud *)ffirt_malloc(sizeof *t);
+  if (!t) {
+    cb(NULL, "version: out of memory", ud);
+    return RET_ERR;
+  }
+  t->cb = cb;
+  t->ud = ud;
+  return ffirt_call_submit(&my_timer__ffi_library, ctx, &my_timer__ffi_version_native, NULL,
+                           my_timer__ffi_version_typed_reply, t);
+}
+
+static int my_timer__ffi_version_wait_submit(void *ctx, FFICallBack cb, void *cb_ud, void *in) {
+  (void)in;
+  return ffirt_call_submit(&my_timer__ffi_library, ctx, &my_timer__ffi_version_native, NULL, cb,
+                           cb_ud);
+}
+
+static int my_timer__ffi_version_take(const char *msg, size_t len, void *dst) {
+  char *s = ffirt_strndup(msg, len);
+  if (!s) return FFIRT_ENOMEM;
+  *(char **)dst = s;
+  return 0;
+}
+
+int my_timer_version_wait(void *ctx, uint32_t timeoutMs, char **out, char *errText,
+                          size_t errSize) {
+  if (!out) {
+    if (errText && errSize)
+      snprintf(errText, errSize, "version: no place for the result (out is NULL)");
+    return RET_ERR;
+  }
+  memset(out, 0, sizeof *out);
+  return ffirt_call_wait_into(&my_timer__ffi_library, ctx, "version", timeoutMs,
+                              my_timer__ffi_version_wait_submit, NULL, my_timer__ffi_version_take,
+                              out, errText, errSize);
+}
+
+void my_timer_version_result_free(char **out) {
+  if (!out) return;
+  ffirt_free(*out);
+  *out = NULL;
 }
 
 /* ---- complex */
@@ -1131,7 +1408,9 @@ void my_timer_complex_ok(ffirt_call *call, const ComplexResponse *result) {
   ffirt_cbor_enc_init(e, buf, sizeof buf);
   my_timer__ffi_encode_ComplexResponse(e, result);
   if (ffirt_cbor_enc_finish(e) == FFIRT_ENOSPC) {
+    size_t need = ffirt_cbor_enc_size(e);
     ffirt_cbor_enc_init_dynamic(e);
+    (void)ffirt_cbor_enc_reserve(e, need); /* the final size at once: no doubling */
     my_timer__ffi_encode_ComplexResponse(e, result);
   }
   my_timer__ffi_reply_encoded(call, e);
@@ -1155,6 +1434,15 @@ static void my_timer__ffi_complex_run(ffirt_call *call) {
   my_timer_complex_impl(call, (MyTimer *)ffirt_call_state(call), &a->req);
 }
 
+static void my_timer__ffi_complex_due(ffirt_call *call, ffirt_fn fn) {
+  my_timer__ffi_complex_args *a = (my_timer__ffi_complex_args *)ffirt_call_args(call);
+  ((my_timer_complex_fn)fn)(call, (MyTimer *)ffirt_call_state(call), &a->req);
+}
+
+int my_timer_complex_after(ffirt_call *call, uint64_t ms, my_timer_complex_fn fn) {
+  return ffirt_call_after_fn(call, ms, my_timer__ffi_complex_due, (ffirt_fn)fn);
+}
+
 static void my_timer__ffi_complex_run_cbor(ffirt_call *call) {
   my_timer__ffi_complex_request *r = (my_timer__ffi_complex_request *)ffirt_call_args(call);
   my_timer__ffi_gen_dec c;
@@ -1176,18 +1464,22 @@ static const ffirt_call_desc my_timer__ffi_complex_cbor = {"complex", 1,
 
 static int my_timer__ffi_complex_submit(void *ctx, FFICallBack cb, void *ud,
                                         const my_timer__ffi_complex_args *in) {
-  int rc = ffirt_ctx_check(&my_timer__ffi_library, ctx, cb, ud);
+  ffirt_ctx *c;
+  int rc = ffirt_ctx_enter(&my_timer__ffi_library, ctx, cb, ud, &c);
   if (rc != RET_OK) return rc;
   my_timer__ffi_complex_args *args = (my_timer__ffi_complex_args *)ffirt_malloc(sizeof *args);
-  if (!args) return my_timer__ffi_reject_text(cb, ud, "out of memory");
+  if (!args) {
+    ffirt_ctx_leave(c);
+    return my_timer__ffi_reject_text(cb, ud, "out of memory");
+  }
   my_timer__ffi_gen_err err;
   my_timer__ffi_err_init(&err);
   if (my_timer__ffi_copy__complex_args(args, in, &err)) {
     my_timer__ffi_complex_free(args);
+    ffirt_ctx_leave(c);
     return my_timer__ffi_reject(cb, ud, &err);
   }
-  return ffirt_call_submit(&my_timer__ffi_library, ctx, &my_timer__ffi_complex_native, args, cb,
-                           ud);
+  return ffirt_call_submit_entered(c, &my_timer__ffi_complex_native, args, cb, ud);
 }
 
 int my_timer_complex(void *ctx, FFICallBack cb, void *ud, ComplexRequest req) {
@@ -1196,6 +1488,10 @@ int my_timer_complex(void *ctx, FFICallBack cb, void *ud, ComplexRequest req) {
 
 int my_timer_complex_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
+  if (req && len > PTRDIFF_MAX) {
+    int rc = ffirt_ctx_check(&my_timer__ffi_library, ctx, cb, ud);
+    return rc != RET_OK ? rc : my_timer__ffi_reject_length(cb, ud, len);
+  }
   my_timer__ffi_complex_request *r =
       (my_timer__ffi_complex_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return my_timer__ffi_reject_text(cb, ud, "out of memory");
@@ -1204,6 +1500,73 @@ int my_timer_complex_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *re
   r->len = len;
   if (req && len) memcpy(r->bytes, req, len);
   return ffirt_call_submit(&my_timer__ffi_library, ctx, &my_timer__ffi_complex_cbor, r, cb, ud);
+}
+
+typedef struct my_timer__ffi_complex_typed_ud {
+  my_timer_complex_reply_cb cb;
+  void *ud;
+} my_timer__ffi_complex_typed_ud;
+
+static void my_timer__ffi_complex_typed_reply(int ret, const char *msg, size_t len, void *ud) {
+  my_timer__ffi_complex_typed_ud *t = (my_timer__ffi_complex_typed_ud *)ud;
+  if (ret == RET_STALE_WARN) return;
+  if (ret == RET_OK) {
+    (void)len;
+    t->cb((const ComplexResponse *)(const void *)msg, NULL, t->ud);
+  } else {
+    char *e = ffirt_strndup(msg, len);
+    t->cb(NULL, e ? e : "complex: out of memory copying the error text", t->ud);
+    ffirt_free(e);
+  }
+  ffirt_free(t);
+}
+
+int my_timer_complex_typed(void *ctx, my_timer_complex_reply_cb cb, void *ud, ComplexRequest req) {
+  if (!cb) return RET_MISSING_CALLBACK;
+  my_timer__ffi_complex_typed_ud *t = (my_timer__ffi_complex_typed_ud *)ffirt_malloc(sizeof *t);
+  if (!t) {
+    cb(NULL, "complex: out of memory", ud);
+    return RET_ERR;
+  }
+  t->cb = cb;
+  t->ud = ud;
+  return my_timer__ffi_complex_submit(ctx, my_timer__ffi_complex_typed_reply, t,
+                                      &(const my_timer__ffi_complex_args){.req = req});
+}
+
+static int my_timer__ffi_complex_wait_submit(void *ctx, FFICallBack cb, void *cb_ud, void *in) {
+  return my_timer__ffi_complex_submit(ctx, cb, cb_ud, (const my_timer__ffi_complex_args *)in);
+}
+
+static int my_timer__ffi_complex_take(const char *msg, size_t len, void *dst) {
+  if (len != sizeof(ComplexResponse)) return FFIRT_ETYPE;
+  my_timer__ffi_gen_err err;
+  my_timer__ffi_err_init(&err);
+  if (my_timer__ffi_copy_ComplexResponse((ComplexResponse *)dst,
+                                         (const ComplexResponse *)(const void *)msg, &err) == 0)
+    return 0;
+  my_timer__ffi_free_ComplexResponse((ComplexResponse *)dst);
+  return err.code;
+}
+
+int my_timer_complex_wait(void *ctx, uint32_t timeoutMs, ComplexResponse *out, char *errText,
+                          size_t errSize, ComplexRequest req) {
+  if (!out) {
+    if (errText && errSize)
+      snprintf(errText, errSize, "complex: no place for the result (out is NULL)");
+    return RET_ERR;
+  }
+  memset(out, 0, sizeof *out);
+  return ffirt_call_wait_into(&my_timer__ffi_library, ctx, "complex", timeoutMs,
+                              my_timer__ffi_complex_wait_submit,
+                              (void *)&(const my_timer__ffi_complex_args){.req = req},
+                              my_timer__ffi_complex_take, out, errText, errSize);
+}
+
+void my_timer_complex_result_free(ComplexResponse *out) {
+  if (!out) return;
+  my_timer__ffi_free_ComplexResponse(out);
+  memset(out, 0, sizeof *out);
 }
 
 /* ---- schedule */
@@ -1222,7 +1585,9 @@ void my_timer_schedule_ok(ffirt_call *call, const ScheduleResult *result) {
   ffirt_cbor_enc_init(e, buf, sizeof buf);
   my_timer__ffi_encode_ScheduleResult(e, result);
   if (ffirt_cbor_enc_finish(e) == FFIRT_ENOSPC) {
+    size_t need = ffirt_cbor_enc_size(e);
     ffirt_cbor_enc_init_dynamic(e);
+    (void)ffirt_cbor_enc_reserve(e, need); /* the final size at once: no doubling */
     my_timer__ffi_encode_ScheduleResult(e, result);
   }
   my_timer__ffi_reply_encoded(call, e);
@@ -1246,6 +1611,16 @@ static void my_timer__ffi_schedule_run(ffirt_call *call) {
   my_timer_schedule_impl(call, (MyTimer *)ffirt_call_state(call), &a->job, &a->retry, &a->schedule);
 }
 
+static void my_timer__ffi_schedule_due(ffirt_call *call, ffirt_fn fn) {
+  my_timer__ffi_schedule_args *a = (my_timer__ffi_schedule_args *)ffirt_call_args(call);
+  ((my_timer_schedule_fn)fn)(call, (MyTimer *)ffirt_call_state(call), &a->job, &a->retry,
+                             &a->schedule);
+}
+
+int my_timer_schedule_after(ffirt_call *call, uint64_t ms, my_timer_schedule_fn fn) {
+  return ffirt_call_after_fn(call, ms, my_timer__ffi_schedule_due, (ffirt_fn)fn);
+}
+
 static void my_timer__ffi_schedule_run_cbor(ffirt_call *call) {
   my_timer__ffi_schedule_request *r = (my_timer__ffi_schedule_request *)ffirt_call_args(call);
   my_timer__ffi_gen_dec c;
@@ -1267,18 +1642,22 @@ static const ffirt_call_desc my_timer__ffi_schedule_cbor = {"schedule", 1,
 
 static int my_timer__ffi_schedule_submit(void *ctx, FFICallBack cb, void *ud,
                                          const my_timer__ffi_schedule_args *in) {
-  int rc = ffirt_ctx_check(&my_timer__ffi_library, ctx, cb, ud);
+  ffirt_ctx *c;
+  int rc = ffirt_ctx_enter(&my_timer__ffi_library, ctx, cb, ud, &c);
   if (rc != RET_OK) return rc;
   my_timer__ffi_schedule_args *args = (my_timer__ffi_schedule_args *)ffirt_malloc(sizeof *args);
-  if (!args) return my_timer__ffi_reject_text(cb, ud, "out of memory");
+  if (!args) {
+    ffirt_ctx_leave(c);
+    return my_timer__ffi_reject_text(cb, ud, "out of memory");
+  }
   my_timer__ffi_gen_err err;
   my_timer__ffi_err_init(&err);
   if (my_timer__ffi_copy__schedule_args(args, in, &err)) {
     my_timer__ffi_schedule_free(args);
+    ffirt_ctx_leave(c);
     return my_timer__ffi_reject(cb, ud, &err);
   }
-  return ffirt_call_submit(&my_timer__ffi_library, ctx, &my_timer__ffi_schedule_native, args, cb,
-                           ud);
+  return ffirt_call_submit_entered(c, &my_timer__ffi_schedule_native, args, cb, ud);
 }
 
 int my_timer_schedule(void *ctx, FFICallBack cb, void *ud, JobSpec job, RetryPolicy retry,
@@ -1290,6 +1669,10 @@ int my_timer_schedule(void *ctx, FFICallBack cb, void *ud, JobSpec job, RetryPol
 
 int my_timer_schedule_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *req, size_t len) {
   if (!cb) return RET_MISSING_CALLBACK;
+  if (req && len > PTRDIFF_MAX) {
+    int rc = ffirt_ctx_check(&my_timer__ffi_library, ctx, cb, ud);
+    return rc != RET_OK ? rc : my_timer__ffi_reject_length(cb, ud, len);
+  }
   my_timer__ffi_schedule_request *r =
       (my_timer__ffi_schedule_request *)ffirt_malloc(sizeof *r + (req ? len : 0));
   if (!r) return my_timer__ffi_reject_text(cb, ud, "out of memory");
@@ -1298,6 +1681,78 @@ int my_timer_schedule_cbor(void *ctx, FFICallBack cb, void *ud, const uint8_t *r
   r->len = len;
   if (req && len) memcpy(r->bytes, req, len);
   return ffirt_call_submit(&my_timer__ffi_library, ctx, &my_timer__ffi_schedule_cbor, r, cb, ud);
+}
+
+typedef struct my_timer__ffi_schedule_typed_ud {
+  my_timer_schedule_reply_cb cb;
+  void *ud;
+} my_timer__ffi_schedule_typed_ud;
+
+static void my_timer__ffi_schedule_typed_reply(int ret, const char *msg, size_t len, void *ud) {
+  my_timer__ffi_schedule_typed_ud *t = (my_timer__ffi_schedule_typed_ud *)ud;
+  if (ret == RET_STALE_WARN) return;
+  if (ret == RET_OK) {
+    (void)len;
+    t->cb((const ScheduleResult *)(const void *)msg, NULL, t->ud);
+  } else {
+    char *e = ffirt_strndup(msg, len);
+    t->cb(NULL, e ? e : "schedule: out of memory copying the error text", t->ud);
+    ffirt_free(e);
+  }
+  ffirt_free(t);
+}
+
+int my_timer_schedule_typed(void *ctx, my_timer_schedule_reply_cb cb, void *ud, JobSpec job,
+                            RetryPolicy retry, ScheduleConfig schedule) {
+  if (!cb) return RET_MISSING_CALLBACK;
+  my_timer__ffi_schedule_typed_ud *t = (my_timer__ffi_schedule_typed_ud *)ffirt_malloc(sizeof *t);
+  if (!t) {
+    cb(NULL, "schedule: out of memory", ud);
+    return RET_ERR;
+  }
+  t->cb = cb;
+  t->ud = ud;
+  return my_timer__ffi_schedule_submit(
+      ctx, my_timer__ffi_schedule_typed_reply, t,
+      &(const my_timer__ffi_schedule_args){.job = job, .retry = retry, .schedule = schedule});
+}
+
+static int my_timer__ffi_schedule_wait_submit(void *ctx, FFICallBack cb, void *cb_ud, void *in) {
+  return my_timer__ffi_schedule_submit(ctx, cb, cb_ud, (const my_timer__ffi_schedule_args *)in);
+}
+
+static int my_timer__ffi_schedule_take(const char *msg, size_t len, void *dst) {
+  if (len != sizeof(ScheduleResult)) return FFIRT_ETYPE;
+  my_timer__ffi_gen_err err;
+  my_timer__ffi_err_init(&err);
+  if (my_timer__ffi_copy_ScheduleResult((ScheduleResult *)dst,
+                                        (const ScheduleResult *)(const void *)msg, &err) == 0)
+    return 0;
+  my_timer__ffi_free_ScheduleResult((ScheduleResult *)dst);
+  return err.code;
+}
+
+int my_timer_schedule_wait(void *ctx, uint32_t timeoutMs, ScheduleResult *out, char *errText,
+                           size_t errSize, JobSpec job, RetryPolicy retry,
+                           ScheduleConfig schedule) {
+  if (!out) {
+    if (errText && errSize)
+      snprintf(errText, errSize, "schedule: no place for the result (out is NULL)");
+    return RET_ERR;
+  }
+  memset(out, 0, sizeof *out);
+  return ffirt_call_wait_into(&my_timer__ffi_library, ctx, "schedule", timeoutMs,
+                              my_timer__ffi_schedule_wait_submit,
+                              (void *)&(const my_timer__ffi_schedule_args){.job = job,
+                                                                           .retry = retry,
+                                                                           .schedule = schedule},
+                              my_timer__ffi_schedule_take, out, errText, errSize);
+}
+
+void my_timer_schedule_result_free(ScheduleResult *out) {
+  if (!out) return;
+  my_timer__ffi_free_ScheduleResult(out);
+  memset(out, 0, sizeof *out);
 }
 
 /* ---- destroy */
@@ -1349,13 +1804,29 @@ uint64_t my_timer_add_on_echo_fired_listener(void *ctx, void (*fn)(const EchoEve
 
 /* ---- listeners */
 
+/* A name this library can deliver: one of its events, a built-in one, or
+ * NULL / "" (the wildcard). Anything else would never fire: refused, and
+ * the reason logged. */
+static int my_timer__ffi_known_event(const char *name) {
+  static const char *const names[] = {
+    "on_echo_fired",
+    "not_responding", "responding", "dropped_events"};
+  if (!name || !*name) return 1;
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (strcmp(name, names[i]) == 0) return 1;
+  ffirt_log(FFIRT_LOG_WARN, "my_timer: no event named \"%.64s\": listener refused", name);
+  return 0;
+}
+
 uint64_t my_timer_add_event_listener(void *ctx, const char *eventName, FFICallBack cb, void *ud) {
+  if (!my_timer__ffi_known_event(eventName)) return 0;
   return ffirt_ctx_add_listener(&my_timer__ffi_library, ctx, eventName, FFIRT_LISTENER_NATIVE, cb,
                                 ud, NULL);
 }
 
 uint64_t my_timer_add_event_listener_cbor(void *ctx, const char *eventName, FFICallBack cb,
                                           void *ud) {
+  if (!my_timer__ffi_known_event(eventName)) return 0;
   return ffirt_ctx_add_listener(&my_timer__ffi_library, ctx, eventName, FFIRT_LISTENER_CBOR, cb, ud,
                                 NULL);
 }
@@ -1430,7 +1901,7 @@ static const ffirt_event_desc my_timer__ffi_events[] = {
 
 /* the text of my_timer.cddl */
 static const char my_timer__ffi_cddl[] =
-  "; my_timer.cddl - the CBOR wire of library my_timer (abi.md 6).\n"
+  "; my_timer.cddl - the CBOR wire of library my_timer (docs/abi.md 6).\n"
   "; Generated by ffirt-gen from my_timer.ffi; do not edit.\n"
   ";\n"
   "; Timer example: async requests, events, nested and optional fields.\n"
@@ -1463,8 +1934,8 @@ static const char my_timer__ffi_cddl[] =
   "ComplexRequest = {\n"
   "  messages: [* EchoRequest],\n"
   "  tags: [* tstr],\n"
-  "  ? note: tstr,\n"
-  "  ? retries: i64,\n"
+  "  ? note: tstr / null,\n"
+  "  ? retries: i64 / null,\n"
   "}\n"
   "\n"
   "ComplexResponse = {\n"
@@ -1493,7 +1964,7 @@ static const char my_timer__ffi_cddl[] =
   "ScheduleConfig = {\n"
   "  startAtMs: i64,\n"
   "  intervalMs: i64,\n"
-  "  ? jitter: i64,\n"
+  "  ? jitter: i64 / null,\n"
   "}\n"
   "\n"
   "ScheduleResult = {\n"
