@@ -933,10 +933,18 @@ static void send_listens(rctx *c) {
 }
 
 int ffirt__remote_destroy(const ffirt__remote_lib *L, void *ctx) {
-  (void)L;
   pthread_once(&R.once, init_once);
   pthread_mutex_lock(&R.mu);
   rctx *c = find_ctx(ctx);
+  if (c && c->running && pthread_equal(c->runner, pthread_self())) {
+    /* from inside one of its own listeners: refused, as in process */
+    pthread_mutex_unlock(&R.mu);
+    fprintf(stderr,
+            "%s_remote: destroy of a '%s' context called on its own event thread: refused (it "
+            "would deadlock)\n",
+            L->name, L->name);
+    return 1;
+  }
   if (c)
     for (rctx **pp = &R.ctxs; *pp; pp = &(*pp)->next)
       if (*pp == c) {
