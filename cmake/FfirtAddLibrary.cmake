@@ -112,6 +112,28 @@ function(ffirt_add_library NAME)
     LIBRARY_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/lib"
     LINK_DEPENDS "${map}")
 
+  # ---- begin remote (issue 15, docs/remote.md) --------------------------
+  # lib<NAME>_remote.so: the same exports as lib<NAME>.so, over NATS. Built
+  # when the remote layer is (libnats found, src/remote/remote.cmake).
+  if(TARGET ffirt_remote_client)
+    set(remote_src "${out}/${NAME}_remote.c")
+    add_custom_command(OUTPUT "${remote_src}"
+      COMMAND ${CMAKE_COMMAND} -E make_directory "${out}"
+      COMMAND $<TARGET_FILE:${gen_target}> --lang remote -o "${out}" "${idl}"
+      COMMAND ${CMAKE_COMMAND} -E touch_nocreate "${remote_src}"
+      DEPENDS "${idl}" ${gen_target}
+      COMMENT "ffirt-gen ${NAME}_remote.c from ${A_IDL}"
+      VERBATIM)
+    add_library(${NAME}_remote SHARED "${remote_src}" "${out}/${NAME}.h" "${out}/${NAME}_cbor.h")
+    target_include_directories(${NAME}_remote PRIVATE "${base}" "${out}")
+    target_link_libraries(${NAME}_remote PRIVATE ffirt_remote_client)
+    target_link_options(${NAME}_remote PRIVATE "-Wl,--version-script=${map}")
+    set_target_properties(${NAME}_remote PROPERTIES
+      LIBRARY_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/lib"
+      LINK_DEPENDS "${map}")
+  endif()
+  # ---- end remote --------------------------------------------------------
+
   # --- go binding
   # The Go module <pkg> (the name without underscores: my_timer -> mytimer)
   # in build/go/<pkg>/: go.mod, <NAME>.go, <NAME>_cgo.go and a copy of

@@ -8,6 +8,7 @@
 #include "ffirt/cbor.h"
 #include "ffirt/common.h"
 #include "ffirt/context.h"
+#include "ffirt/describe.h"
 #include "ffirt/events.h"
 
 #endif /* FFIRT_FFIRT_H */

@@ -33,6 +33,7 @@ static const char usage[] =
     "                         go    a Go module: go.mod, <lib>.go, <lib>_cgo.go, <lib>.h\n"
     "                         python  <lib>/ (a ctypes package: __init__.py, _runtime.py)\n"
     "                         rust  a Cargo crate: Cargo.toml, build.rs, src/*.rs\n"
+    "                         remote <lib>_remote.c (lib<lib>_remote.so, docs/remote.md)\n"
     "  --lib-dir DIR        where lib<lib>.so is built (written into the Rust\n"
     "                       crate's build.rs; FFIRT_LIB_DIR overrides it)\n"
     "  --check              only check the IDL, write nothing\n"
@@ -54,6 +55,7 @@ static const struct target {
     {"go", {ffirt__gen_emit_go}},
     {"python", {ffirt__gen_emit_python}},
     {"rust", {ffirt__gen_emit_rust}},
+    {"remote", {ffirt__gen_emit_c_remote}},
 };
 enum { NTARGETS = sizeof targets / sizeof targets[0] };
 

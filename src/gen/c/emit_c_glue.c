@@ -28,7 +28,7 @@
  *    starting with '_'); an IDL type spelt "<lib>__..." itself is not
  *    refused yet. Per-procedure statics end in _args, _request, _free,
  *    _run, _run_cbor, _due, _native, _cbor, _submit, _typed_ud, _typed_reply,
- *    _wait_submit, _take or _bytes_out, per-event ones in _copy,
+ *    _wait_submit, _take, _bytes_out or _params, per-event ones in _copy,
  *    _release, _encode, _event or _deliver, and no helper name ends in
  *    either set, so a method and an event of the same name, a method
  *    "reply" or an event "handlers" cannot collide with each other or a
@@ -43,6 +43,8 @@
 
 #include "emit.h"
 #include "emit_c.h"
+
+#include "ffirt/common.h"
 
 typedef struct glue {
   gen_c g;
@@ -1384,6 +1386,123 @@ static void listeners(glue *x) {
   L("}");
 }
 
+/* ------------------------------------------------------------- reflection */
+
+/* Appends s as the body of a C string literal (no quotes). */
+static const char *c_escaped(glue *x, const char *s, size_t n) {
+  const char *out = "";
+  char buf[256];
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char ch = (unsigned char)s[i];
+    if (k + 8 >= sizeof buf) {
+      out = F("%s%.*s", out, (int)k, buf);
+      k = 0;
+    }
+    if (ch == '"' || ch == '\\') {
+      buf[k++] = '\\';
+      buf[k++] = (char)ch;
+    } else if (ch == '?' && i + 1 < n && s[i + 1] == '?') {
+      buf[k++] = '?'; /* no trigraphs under -std=c11 */
+      buf[k++] = '"';
+      buf[k++] = '"';
+    } else if (ch < 0x20 || ch == 0x7f) {
+      k += (size_t)snprintf(buf + k, sizeof buf - k, "\\%03o", ch);
+    } else {
+      buf[k++] = (char)ch;
+    }
+  }
+  return F("%s%.*s", out, (int)k, buf);
+}
+
+/* <lib>_ffirt_describe(): the reflection descriptor of include/ffirt/describe.h
+ * (procedures with their CBOR entry points and parameter names, events,
+ * fingerprint, the CDDL text), what ffirt-serve needs to host the library
+ * after dlopen() alone. */
+static void describe(glue *x) {
+  const ffirt__gen_model *m = x->g.m;
+  const char *lib = x->g.lib;
+  static const char *const kinds[] = {[GEN_CTOR] = "FFIRT_PROC_CTOR",
+                                      [GEN_DTOR] = "FFIRT_PROC_DTOR",
+                                      [GEN_METHOD] = "FFIRT_PROC_METHOD",
+                                      [GEN_STATIC] = "FFIRT_PROC_STATIC"};
+  B();
+  L("/* ---- reflection (ffirt/describe.h) */");
+  for (size_t i = 0; i < m->nprocs; i++) {
+    const ffirt__gen_proc *p = &m->procs[i];
+    if (!p->nparams) continue;
+    const char *names = "";
+    for (size_t k = 0; k < p->nparams; k++)
+      names = F("%s%s\"%s\"", names, k ? ", " : "", p->params[k].name);
+    B();
+    L("static const char *const @%s_params[] = {%s};", p->name, names);
+  }
+  B();
+  L("static const ffirt_proc_desc @procs[] = {");
+  IN();
+  for (size_t i = 0; i < m->nprocs; i++) {
+    const ffirt__gen_proc *p = &m->procs[i];
+    const char *sym =
+        p->kind == GEN_DTOR ? F("%s_%s", lib, p->name) : F("%s_%s_cbor", lib, p->name);
+    const char *params = p->nparams ? F("@%s_params, %zu", p->name, p->nparams) : "NULL, 0";
+    static const char *const entry[] = {
+        [GEN_CTOR] = "ctor", [GEN_DTOR] = "dtor", [GEN_METHOD] = "method", [GEN_STATIC] = "stat"};
+    L("{\"%s\", %s, \"%s\", %s,", p->name, kinds[p->kind], sym, params);
+    L(" .%s = %s},", entry[p->kind], sym);
+  }
+  OUT();
+  L("};");
+  if (m->nevents) {
+    B();
+    L("static const ffirt_event_desc @events[] = {");
+    IN();
+    for (size_t i = 0; i < m->nevents; i++)
+      L("{\"%s\"},", m->events[i].wire);
+    OUT();
+    L("};");
+  }
+  B();
+  L("/* the text of %s.cddl */", lib);
+  L("static const char @cddl[] =");
+  IN();
+  ffirt__gen_writer cw;
+  ffirt__gen_w_init(&cw);
+  ffirt__gen_cddl_write(m, &cw);
+  if (cw.oom) x->g.names.oom = 1;
+  const char *t = cw.buf ? cw.buf : "";
+  while (*t) {
+    const char *nl = strchr(t, '\n');
+    size_t n = nl ? (size_t)(nl - t) : strlen(t);
+    t += n + (nl ? 1 : 0);
+    L("\"%s%s\"%s", c_escaped(x, t - n - (nl ? 1 : 0), n), nl ? "\\n" : "", *t ? "" : ";");
+  }
+  if (!cw.buf || !cw.buf[0]) L("\"\";");
+  ffirt__gen_w_free(&cw);
+  OUT();
+  B();
+  L("const ffirt_library_desc *%s_ffirt_describe(void);", lib);
+  L("const ffirt_library_desc *%s_ffirt_describe(void) {", lib);
+  IN();
+  L("static const ffirt_library_desc d = {");
+  IN();
+  L(".desc_version = FFIRT_DESC_VERSION,");
+  L(".name = \"%s\",", lib);
+  L(".version = \"%s\",", FFIRT_VERSION_STRING);
+  L(".fingerprint = UINT64_C(0x%016llx),", (unsigned long long)ffirt__gen_fingerprint(m));
+  L(".procs = @procs,");
+  L(".nprocs = %zu,", m->nprocs);
+  L(".events = %s,", m->nevents ? F("@events") : "NULL");
+  L(".nevents = %zu,", m->nevents);
+  L(".cddl = @cddl,");
+  L(".add_event_listener_cbor = %s_add_event_listener_cbor,", lib);
+  L(".remove_event_listener = %s_remove_event_listener,", lib);
+  OUT();
+  L("};");
+  L("return &d;");
+  OUT();
+  L("}");
+}
+
 /* ------------------------------------------------------------- glue .c */
 
 static const char *overflow_name(int v) {
@@ -1427,6 +1546,7 @@ static void glue_body(glue *x) {
   for (size_t i = 0; i < m->nevents; i++)
     if (m->events[i].payload) event(x, &m->events[i]);
   listeners(x);
+  describe(x);
 }
 
 static void glue_file(glue *x, ffirt__gen_writer *body) {

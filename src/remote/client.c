@@ -1,0 +1,1189 @@
+/*
+ * client.c - the client runtime of every lib<lib>_remote.so: contexts,
+ * calls and listeners of one remote library over NATS (docs/remote.md).
+ *
+ * Design notes:
+ *  - One state per remote library (this file is linked into each one):
+ *    one connection, one inbox subscription `<inbox>.*` for every reply
+ *    (reply subject `<inbox>.<seq>`), one subscription of `P.hb`, one
+ *    `P.ev.<id>.*` per context with listeners, and a sweeper thread.
+ *  - `mu` guards everything below; it is never held while user code runs
+ *    (callbacks, ud_free) nor while waiting for NATS.
+ *  - Exactly once: every accepted call is one `pcall` in `calls`. Whoever
+ *    unlinks it under `mu` (the reply handler on a terminal reply, the
+ *    sweeper when its server is gone or it timed out, destroy) calls its
+ *    callback; nobody else can. RET_STALE_WARN replies leave it linked.
+ *  - Handles are values of a 64-bit counter (never reused, never 0) from a
+ *    random base per library, looked up in `ctxs`: a destroyed or forged
+ *    handle never validates, nor one of another remote library.
+ *  - A call on a context whose constructor has not been answered waits in
+ *    the context's `queued` list and is sent, in order, when it is.
+ *  - Threads that call user code: libnats's delivery threads (replies on the
+ *    inbox subscription's, events on each context subscription's) and the
+ *    sweeper (server-gone failures, not_responding). A listener being run is
+ *    recorded in its context (`running`, `runner`), so remove waits for it
+ *    unless it is called from inside that very callback (abi.md 4.3.3).
+ *  - Context lifetime: destroy unlinks it from `ctxs` (so nothing new finds
+ *    it) and marks it doomed; dispatches already holding it (`refs`, taken
+ *    under mu by the event callback and the sweeper) end with ctx_unref,
+ *    and the last one frees it. A context whose constructor is still
+ *    unanswered at destroy is left to its pending call (leaked, rare).
+ */
+#define _GNU_SOURCE
+#include "remote.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include <nats/nats.h>
+
+#include "wire.h"
+
+enum { K_CALL, K_CTOR, K_SYNC };
+enum { C_PENDING, C_READY, C_FAILED };
+
+typedef struct pcall pcall;
+typedef struct rctx rctx;
+
+struct pcall {
+  uint64_t seq;
+  int kind;
+  int native;
+  FFICallBack cb;
+  void *ud;
+  ffirt__remote_dec_fn dec;
+  rctx *ctx; /* K_CTOR: the context; K_CALL: NULL for statics */
+  int64_t started;
+  /* queued before the constructor's answer */
+  char *op;
+  uint8_t *req;
+  size_t len;
+  /* K_SYNC, and K_CTOR while its creator waits for the acceptance */
+  int done, ret;
+  int waiting, acked;
+  int finished; /* answered while its creator still waited: the creator frees it */
+  char *text;   /* K_CTOR refused while waited for: the reason */
+  size_t text_len;
+  pcall *next;
+};
+
+typedef struct rlistener {
+  uint64_t id;
+  char *event; /* "" = wildcard */
+  int native;
+  FFICallBack cb;
+  void *ud;
+  void (*ud_free)(void *);
+  struct rlistener *next;
+} rlistener;
+
+struct rctx {
+  uint64_t handle;
+  char id[33];
+  char server[33];
+  int state;
+  char *fail_text;
+  pcall *queued; /* FIFO */
+  rlistener *listeners;
+  uint64_t next_listener;
+  natsSubscription *ev_sub;
+  int gone_reported;
+  uint64_t running;
+  pthread_t runner;
+  int refs;   /* dispatches in progress (mu) */
+  int doomed; /* destroyed: the last unref frees it */
+  rctx *next;
+};
+
+typedef struct server_seen {
+  char id[33];
+  int64_t last;
+} server_seen;
+
+static struct {
+  pthread_once_t once;
+  pthread_mutex_t mu;
+  pthread_cond_t cond;
+  const ffirt__remote_lib *L;
+  char prefix[160];
+  char url[512];
+  natsOptions *opts;
+  natsConnection *nc;
+  char *inbox;
+  natsSubscription *inbox_sub, *hb_sub;
+  pthread_t inbox_thread;
+  int inbox_thread_known;
+  uint64_t seq;
+  uint64_t next_handle, first_handle;
+  pcall *calls;
+  rctx *ctxs;
+  server_seen servers[64];
+  size_t nservers;
+  int64_t dead_ms, timeout_ms;
+  char conn_err[700];
+} R = {
+    .once = PTHREAD_ONCE_INIT, .mu = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void ffirt__remote_fail(FFICallBack cb, void *ud, const char *text) {
+  if (cb) cb(RET_ERR, text, strlen(text), ud);
+}
+
+static void failf(FFICallBack cb, void *ud, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void failf(FFICallBack cb, void *ud, const char *fmt, ...) {
+  char text[600];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  ffirt__remote_fail(cb, ud, text);
+}
+
+static long env_long(const char *name, long dflt) {
+  const char *v = getenv(name);
+  return v && *v ? strtol(v, NULL, 10) : dflt;
+}
+
+/* ------------------------------------------------------------ lookup (mu held) */
+
+static rctx *find_ctx(void *handle) {
+  for (rctx *c = R.ctxs; c; c = c->next)
+    if ((void *)(uintptr_t)c->handle == handle) return c;
+  return NULL;
+}
+
+static pcall *take_call(uint64_t seq, int keep) {
+  for (pcall **pp = &R.calls; *pp; pp = &(*pp)->next)
+    if ((*pp)->seq == seq) {
+      pcall *p = *pp;
+      if (!keep) *pp = p->next;
+      return p;
+    }
+  return NULL;
+}
+
+static server_seen *find_server(const char *id) {
+  for (size_t i = 0; i < R.nservers; i++)
+    if (strcmp(R.servers[i].id, id) == 0) return &R.servers[i];
+  return NULL;
+}
+
+static void saw_server(const char *id, size_t n) {
+  char buf[33];
+  if (n != 32) return;
+  memcpy(buf, id, 32);
+  buf[32] = '\0';
+  server_seen *s = find_server(buf);
+  if (!s) {
+    if (R.nservers == sizeof R.servers / sizeof R.servers[0]) R.nservers = 0; /* recycle */
+    s = &R.servers[R.nservers++];
+    memcpy(s->id, buf, 33);
+  }
+  s->last = now_ms();
+}
+
+static void pcall_free(pcall *p) {
+  free(p->text);
+  free(p->op);
+  free(p->req);
+  free(p);
+}
+
+/* Frees an answered call, unless it is a constructor whose creator has not
+ * yet seen its acceptance: then the creator frees it (mu not held). */
+static void pcall_done(pcall *p) {
+  if (p->kind == K_CTOR) {
+    pthread_mutex_lock(&R.mu);
+    int creator_owns = p->waiting;
+    if (creator_owns) p->finished = 1;
+    pthread_mutex_unlock(&R.mu);
+    if (creator_owns) return;
+  }
+  pcall_free(p);
+}
+
+/* ------------------------------------------------------------ events */
+
+static const uint8_t not_responding_env[] = {
+    0xa2, 0x69, 'e', 'v', 'e', 'n', 't', 'T', 'y',  'p', 'e', 0x6e, 'n', 'o', 't', '_', 'r', 'e',
+    's',  'p',  'o', 'n', 'd', 'i', 'n', 'g', 0x67, 'p', 'a', 'y',  'l', 'o', 'a', 'd', 0xa0};
+
+/* Delivers one envelope of event `type` to c's listeners: per-event ones
+ * first, then wildcards, each in registration order. mu not held. */
+static void dispatch(rctx *c, const char *type, const uint8_t *env, size_t len) {
+  enum { MAXL = 64 };
+  uint64_t ids[MAXL];
+  size_t n = 0;
+  pthread_mutex_lock(&R.mu);
+  for (int pass = 0; pass < 2; pass++)
+    for (rlistener *l = c->listeners; l && n < MAXL; l = l->next)
+      if (pass == 0 ? strcmp(l->event, type) == 0 : l->event[0] == '\0') ids[n++] = l->id;
+  pthread_mutex_unlock(&R.mu);
+  for (size_t i = 0; i < n; i++) {
+    pthread_mutex_lock(&R.mu);
+    rlistener *l = c->listeners;
+    while (l && l->id != ids[i])
+      l = l->next;
+    while (l && c->running && c->running != ids[i]) /* one listener of c at a time */
+      pthread_cond_wait(&R.cond, &R.mu), l = NULL;
+    if (!l) { /* removed meanwhile (or re-check after the wait) */
+      for (l = c->listeners; l && l->id != ids[i]; l = l->next)
+        ;
+      if (!l || c->running) {
+        pthread_mutex_unlock(&R.mu);
+        continue;
+      }
+    }
+    c->running = l->id;
+    c->runner = pthread_self();
+    FFICallBack cb = l->cb;
+    void *ud = l->ud;
+    int native = l->native;
+    int wild = l->event[0] == '\0';
+    pthread_mutex_unlock(&R.mu);
+    if (native)
+      R.L->event_native(type, env, len, wild, cb, ud);
+    else
+      cb(RET_OK, (const char *)env, len, ud);
+    pthread_mutex_lock(&R.mu);
+    c->running = 0;
+    pthread_cond_broadcast(&R.cond);
+    pthread_mutex_unlock(&R.mu);
+  }
+}
+
+static void ctx_free(rctx *c) {
+  free(c->fail_text);
+  free(c);
+}
+
+/* Ends a dispatch's hold on c; frees a destroyed context with the last one. */
+static void ctx_unref(rctx *c) {
+  pthread_mutex_lock(&R.mu);
+  int last = --c->refs == 0 && c->doomed;
+  pthread_mutex_unlock(&R.mu);
+  if (last) ctx_free(c);
+}
+
+static void on_event_msg(natsConnection *nc, natsSubscription *sub, natsMsg *m, void *closure) {
+  (void)nc;
+  (void)sub;
+  uint64_t handle = (uint64_t)(uintptr_t)closure;
+  const char *subj = natsMsg_GetSubject(m);
+  const char *type = strrchr(subj, '.');
+  pthread_mutex_lock(&R.mu);
+  rctx *c = find_ctx((void *)(uintptr_t)handle);
+  if (c) c->refs++;
+  pthread_mutex_unlock(&R.mu);
+  if (c && type)
+    dispatch(c, type + 1, (const uint8_t *)natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m));
+  if (c) ctx_unref(c);
+  natsMsg_Destroy(m);
+}
+
+/* ------------------------------------------------------------ sending */
+
+/* Publishes [op, req] to subject with reply <inbox>.<seq>. 0 or error text. */
+static const char *publish(const char *subject, const char *op, const uint8_t *req, size_t len,
+                           uint64_t seq, char *err, size_t errn) {
+  size_t ol = strlen(op);
+  size_t n = 1 + wire_head_size(ol) + ol + wire_head_size(len) + len;
+  int64_t maxp = R.nc ? natsConnection_GetMaxPayload(R.nc) : 0;
+  if (maxp > 0 && (int64_t)n > maxp) {
+    snprintf(err, errn,
+             "remote: request of %zu bytes exceeds the NATS max payload of %" PRId64 " bytes", n,
+             maxp);
+    return err;
+  }
+  uint8_t stackbuf[1024];
+  uint8_t *buf = n <= sizeof stackbuf ? stackbuf : malloc(n);
+  if (!buf) return "remote: out of memory";
+  uint8_t *o = wire_put_head(buf, 4, 2);
+  o = wire_put_string(o, 3, op, ol);
+  o = wire_put_string(o, 2, req, len);
+  char reply[200];
+  snprintf(reply, sizeof reply, "%s.%" PRIu64, R.inbox, seq);
+  natsStatus st = natsConnection_PublishRequest(R.nc, subject, reply, buf, (int)(o - buf));
+  if (buf != stackbuf) free(buf);
+  if (st != NATS_OK) {
+    snprintf(err, errn, "remote: cannot publish to %s: %s", subject, natsStatus_GetText(st));
+    return err;
+  }
+  return NULL;
+}
+
+static void ctx_subject(const rctx *c, char *out, size_t n) {
+  snprintf(out, n, "%s.ctx.%s", R.prefix, c->id);
+}
+
+/* ------------------------------------------------------------ replies */
+
+static void deliver_ctor_ok(pcall *p) {
+  char num[32];
+  int n = snprintf(num, sizeof num, "%" PRIu64, p->ctx->handle);
+  if (p->native) {
+    p->cb(RET_OK, num, (size_t)n, p->ud);
+  } else {
+    uint8_t buf[40];
+    uint8_t *o = wire_put_string(buf, 3, num, (size_t)n);
+    p->cb(RET_OK, (const char *)buf, (size_t)(o - buf), p->ud);
+  }
+}
+
+static void send_queued(rctx *c, pcall *q);
+static void send_listens(rctx *c);
+
+static void on_reply(natsConnection *nc, natsSubscription *sub, natsMsg *m, void *closure) {
+  (void)nc;
+  (void)sub;
+  (void)closure;
+  if (!R.inbox_thread_known) {
+    R.inbox_thread = pthread_self();
+    R.inbox_thread_known = 1;
+  }
+  const char *subj = natsMsg_GetSubject(m);
+  const char *dot = strrchr(subj, '.');
+  uint64_t seq = dot ? strtoull(dot + 1, NULL, 10) : 0;
+  const uint8_t *data = (const uint8_t *)natsMsg_GetData(m);
+  size_t dlen = (size_t)natsMsg_GetDataLength(m);
+  int noresp = natsMsg_IsNoResponders(m);
+  wire_dec d = {data, data + dlen, NULL};
+  uint64_t cnt = 0, ret = 1;
+  const uint8_t *bytes = (const uint8_t *)"", *srv = NULL;
+  size_t blen = 0, slen = 0;
+  int bad = noresp || wire_array(&d, 2, 3, &cnt) || wire_uint(&d, &ret) ||
+            wire_string(&d, 2, &bytes, &blen) || (cnt == 3 && wire_string(&d, 3, &srv, &slen)) ||
+            wire_end(&d) || ret == 2 || ret > FFIRT_REMOTE_ACCEPTED;
+  int stale = !bad && ret == RET_STALE_WARN;
+  int accept = !bad && ret == FFIRT_REMOTE_ACCEPTED;
+  if (accept && !(blen == 32 && srv && slen == 32)) bad = 1, accept = 0;
+  if (!bad && ret == FFIRT_REMOTE_ACCEPTED) ret = RET_OK; /* never passed on */
+  pthread_mutex_lock(&R.mu);
+  pcall *p = take_call(seq, stale || accept);
+  if (p && srv) saw_server((const char *)srv, slen);
+  if (p && p->kind == K_SYNC) {
+    p->done = 1;
+    p->ret = bad ? RET_ERR : (int)ret;
+    pthread_cond_broadcast(&R.cond);
+    pthread_mutex_unlock(&R.mu);
+    natsMsg_Destroy(m);
+    return;
+  }
+  if (p && accept && p->kind != K_CTOR) { /* an acceptance for a non-constructor */
+    pthread_mutex_unlock(&R.mu);
+    natsMsg_Destroy(m);
+    return;
+  }
+  pcall *queued = NULL;
+  rctx *c = p ? p->ctx : NULL;
+  if (p && p->kind == K_CTOR && accept) {
+    memcpy(c->id, bytes, 32);
+    c->id[32] = '\0';
+    memcpy(c->server, srv, 32);
+    c->server[32] = '\0';
+    c->state = C_READY;
+    p->acked = 1;
+    queued = c->queued;
+    c->queued = NULL;
+    pthread_cond_broadcast(&R.cond);
+    pthread_mutex_unlock(&R.mu);
+    send_listens(c);
+    send_queued(c, queued);
+    natsMsg_Destroy(m);
+    return;
+  }
+  if (p && p->kind == K_CTOR && !p->acked && !stale) {
+    /* refused: nothing was created */
+    c->state = C_FAILED;
+    char *t = malloc(blen + 1);
+    if (t) {
+      memcpy(t, bytes, blen);
+      t[blen] = '\0';
+    }
+    if (bad) {
+      free(t);
+      t = strdup(noresp ? "remote: no ffirt-serve answers the constructor subject (none running?)"
+                        : "remote: malformed reply from the server");
+    }
+    free(c->fail_text);
+    c->fail_text = t;
+    if (p->waiting) { /* the creator answers on its own thread and frees p */
+      p->done = 1;
+      pthread_cond_broadcast(&R.cond);
+      pthread_mutex_unlock(&R.mu);
+      natsMsg_Destroy(m);
+      return;
+    }
+    queued = c->queued;
+    c->queued = NULL;
+  }
+  pthread_mutex_unlock(&R.mu);
+  if (!p) { /* late (already answered by the sweeper or destroy) or forged */
+    natsMsg_Destroy(m);
+    return;
+  }
+  if (bad) {
+    if (noresp)
+      failf(p->cb, p->ud,
+            "remote: no ffirt-serve answers %s (the server is gone or the context was dropped)",
+            c && c->id[0] ? c->id : R.prefix);
+    else
+      failf(p->cb, p->ud, "remote: malformed reply from the server: %s",
+            d.err ? d.err : "bad result code");
+  } else if (p->kind == K_CTOR && ret == RET_OK) {
+    deliver_ctor_ok(p);
+  } else if (ret == RET_OK && p->dec) {
+    p->dec(bytes, blen, p->cb, p->ud);
+  } else {
+    p->cb((int)ret, blen ? (const char *)bytes : "", blen, p->ud);
+  }
+  if (queued) send_queued(c, queued); /* answers each "not initialized" */
+  if (!stale) pcall_done(p);
+  natsMsg_Destroy(m);
+}
+
+/* Sends (or fails) calls queued behind the constructor, in order. */
+static void send_queued(rctx *c, pcall *q) {
+  char subj[256];
+  ctx_subject(c, subj, sizeof subj);
+  while (q) {
+    pcall *next = q->next;
+    if (c->state != C_READY) {
+      failf(q->cb, q->ud, "library is not initialized (the remote constructor failed: %s)",
+            c->fail_text ? c->fail_text : "unknown reason");
+      pcall_free(q);
+    } else {
+      char err[300];
+      pthread_mutex_lock(&R.mu);
+      q->started = now_ms();
+      q->next = R.calls;
+      R.calls = q;
+      pthread_mutex_unlock(&R.mu);
+      const char *e = publish(subj, q->op, q->req, q->len, q->seq, err, sizeof err);
+      if (e) {
+        pthread_mutex_lock(&R.mu);
+        pcall *mine = take_call(q->seq, 0);
+        pthread_mutex_unlock(&R.mu);
+        if (mine) {
+          ffirt__remote_fail(q->cb, q->ud, e);
+          pcall_free(q);
+        }
+      }
+    }
+    q = next;
+  }
+}
+
+/* ------------------------------------------------------------ sweeper */
+
+static void *sweeper(void *arg) {
+  (void)arg;
+  for (;;) {
+    struct timespec ts = {0, 100 * 1000000L};
+    nanosleep(&ts, NULL);
+    int64_t t = now_ms();
+    pcall *failed = NULL;
+    rctx *gone[32];
+    size_t ngone = 0;
+    pthread_mutex_lock(&R.mu);
+    for (pcall **pp = &R.calls; *pp;) {
+      pcall *p = *pp;
+      int dead = 0;
+      if (p->kind == K_CTOR && p->waiting && !p->acked) {
+        dead = 0; /* its creator bounds the wait itself */
+      } else if (p->kind != K_SYNC && p->ctx && p->ctx->server[0]) {
+        server_seen *s = find_server(p->ctx->server);
+        dead = !s || t - s->last > R.dead_ms;
+      } else if (p->kind != K_SYNC) {
+        dead = t - p->started > R.timeout_ms;
+      }
+      if (dead) {
+        *pp = p->next;
+        p->next = failed;
+        failed = p;
+      } else {
+        pp = &p->next;
+      }
+    }
+    for (rctx *c = R.ctxs; c; c = c->next) {
+      if (c->state != C_READY || c->gone_reported) continue;
+      server_seen *s = find_server(c->server);
+      if ((!s || t - s->last > R.dead_ms) && ngone < 32) {
+        c->gone_reported = 1;
+        c->refs++;
+        gone[ngone++] = c;
+      }
+    }
+    pthread_mutex_unlock(&R.mu);
+    while (failed) {
+      pcall *next = failed->next;
+      if (failed->ctx && failed->ctx->server[0])
+        failf(failed->cb, failed->ud,
+              "remote: server %s stopped responding (no heartbeat for %" PRId64
+              " ms); the call's outcome is unknown",
+              failed->ctx->server, R.dead_ms);
+      else
+        failf(failed->cb, failed->ud, "remote: no answer from %s within %" PRId64 " ms", R.prefix,
+              R.timeout_ms);
+      pcall_done(failed);
+      failed = next;
+    }
+    /* each gone[i] is held (refs): destroy leaves freeing it to the unref */
+    for (size_t i = 0; i < ngone; i++) {
+      dispatch(gone[i], "not_responding", not_responding_env, sizeof not_responding_env);
+      ctx_unref(gone[i]);
+    }
+  }
+  return NULL;
+}
+
+/* ------------------------------------------------------------ connection */
+
+static void on_hb(natsConnection *nc, natsSubscription *sub, natsMsg *m, void *closure) {
+  (void)nc;
+  (void)sub;
+  (void)closure;
+  const uint8_t *data = (const uint8_t *)natsMsg_GetData(m);
+  wire_dec d = {data, data + natsMsg_GetDataLength(m), NULL};
+  uint64_t n, cnt;
+  const uint8_t *id;
+  size_t il;
+  if (!wire_array(&d, 2, 2, &n) && !wire_string(&d, 3, &id, &il) && !wire_uint(&d, &cnt)) {
+    pthread_mutex_lock(&R.mu);
+    saw_server((const char *)id, il);
+    pthread_mutex_unlock(&R.mu);
+  }
+  natsMsg_Destroy(m);
+}
+
+static void on_nats_error(natsConnection *nc, natsSubscription *sub, natsStatus err, void *c) {
+  (void)nc;
+  (void)sub;
+  (void)c;
+  fprintf(stderr, "%s_remote: NATS: %s%s\n", R.L ? R.L->name : "ffirt", natsStatus_GetText(err),
+          err == NATS_SLOW_CONSUMER ? " (this client is too slow: messages were dropped)" : "");
+}
+
+static void init_once(void) {
+  R.dead_ms = env_long("FFIRT_REMOTE_DEAD_MS", 1500);
+  R.timeout_ms = env_long("FFIRT_REMOTE_TIMEOUT_MS", 30000);
+  /* handle values of different remote libraries in one process never meet:
+   * each starts at a random base (48 bits, then counts up) */
+  uint64_t base = 0;
+  if (getrandom(&base, sizeof base, 0) != (ssize_t)sizeof base) base = (uint64_t)now_ms();
+  R.next_handle = R.first_handle = (base & 0xffffffffull) << 16;
+  const char *url = getenv("FFIRT_NATS_URL");
+  snprintf(R.url, sizeof R.url, "%s", url && *url ? url : "nats://127.0.0.1:4222");
+  pthread_t th;
+  pthread_attr_t at;
+  pthread_attr_init(&at);
+  pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+  pthread_create(&th, &at, sweeper, NULL);
+  pthread_attr_destroy(&at);
+}
+
+/* Connects on first use (and again after a failed attempt). mu held. */
+static int connect_locked(const ffirt__remote_lib *L) {
+  if (R.nc) return 0;
+  R.L = L;
+  snprintf(R.prefix, sizeof R.prefix, "ffirt.%s", L->name);
+  natsStatus st = NATS_OK;
+  if (!R.opts) {
+    st = natsOptions_Create(&R.opts);
+    if (st == NATS_OK) st = natsOptions_SetURL(R.opts, R.url);
+    if (st == NATS_OK) st = natsOptions_SetMaxReconnect(R.opts, -1);
+    if (st == NATS_OK) st = natsOptions_SetReconnectWait(R.opts, 100);
+    if (st == NATS_OK) st = natsOptions_SetTimeout(R.opts, 1000);
+    /* latency over batching: flush every publish at once */
+    if (st == NATS_OK) st = natsOptions_SetSendAsap(R.opts, true);
+    if (st == NATS_OK) st = natsOptions_SetErrorHandler(R.opts, on_nats_error, NULL);
+    const char *tok = getenv("FFIRT_NATS_TOKEN");
+    const char *creds = getenv("FFIRT_NATS_CREDS");
+    if (st == NATS_OK && tok && *tok) st = natsOptions_SetToken(R.opts, tok);
+    if (st == NATS_OK && creds && *creds)
+      st = natsOptions_SetUserCredentialsFromFiles(R.opts, creds, NULL);
+  }
+  natsConnection *nc = NULL;
+  if (st == NATS_OK) st = natsConnection_Connect(&nc, R.opts);
+  char subj[200];
+  if (st == NATS_OK && !R.inbox) st = natsInbox_Create(&R.inbox);
+  snprintf(subj, sizeof subj, "%s.*", R.inbox ? R.inbox : "_INBOX.x");
+  if (st == NATS_OK) st = natsConnection_Subscribe(&R.inbox_sub, nc, subj, on_reply, NULL);
+  if (st == NATS_OK) natsSubscription_SetPendingLimits(R.inbox_sub, -1, -1);
+  snprintf(subj, sizeof subj, "%s.hb", R.prefix);
+  if (st == NATS_OK) st = natsConnection_Subscribe(&R.hb_sub, nc, subj, on_hb, NULL);
+  if (st == NATS_OK) st = natsConnection_Flush(nc);
+  if (st != NATS_OK) {
+    snprintf(R.conn_err, sizeof R.conn_err, "remote: cannot reach NATS at %s: %s", R.url,
+             natsStatus_GetText(st));
+    if (nc) natsConnection_Destroy(nc);
+    R.inbox_sub = R.hb_sub = NULL;
+    return -1;
+  }
+  R.nc = nc;
+  return 0;
+}
+
+/* Prepares a call: init, connect, a sequence number. 0 or -1 (cb answered). */
+static int begin(const ffirt__remote_lib *L, FFICallBack cb, void *ud) {
+  pthread_once(&R.once, init_once);
+  pthread_mutex_lock(&R.mu);
+  int rc = connect_locked(L);
+  char err[sizeof R.conn_err + 64];
+  snprintf(err, sizeof err, "%s", R.conn_err);
+  pthread_mutex_unlock(&R.mu);
+  if (rc) ffirt__remote_fail(cb, ud, err);
+  return rc;
+}
+
+static pcall *new_call(int kind, FFICallBack cb, void *ud) {
+  pcall *p = calloc(1, sizeof *p);
+  if (!p) return NULL;
+  p->kind = kind;
+  p->cb = cb;
+  p->ud = ud;
+  p->started = now_ms();
+  return p;
+}
+
+/* Links p, publishes; on failure unlinks and answers it. mu not held. */
+static void submit(pcall *p, const char *subject, const char *op, const uint8_t *req, size_t len) {
+  char err[300];
+  pthread_mutex_lock(&R.mu);
+  p->seq = ++R.seq;
+  p->next = R.calls;
+  R.calls = p;
+  pthread_mutex_unlock(&R.mu);
+  const char *e = publish(subject, op, req, len, p->seq, err, sizeof err);
+  if (!e) return;
+  pthread_mutex_lock(&R.mu);
+  pcall *mine = take_call(p->seq, 0);
+  pthread_mutex_unlock(&R.mu);
+  if (mine) {
+    if (mine->kind == K_CTOR) mine->ctx->state = C_FAILED;
+    ffirt__remote_fail(mine->cb, mine->ud, e);
+    if (mine->kind != K_CTOR) pcall_free(mine);
+  }
+}
+
+/* ------------------------------------------------------------ exports */
+
+void *ffirt__remote_create(const ffirt__remote_lib *L, const char *ctor, int native,
+                           const uint8_t *req, size_t len, FFICallBack cb, void *ud) {
+  if (!cb) return NULL;
+  if (begin(L, cb, ud)) return NULL;
+  rctx *c = calloc(1, sizeof *c);
+  pcall *p = c ? new_call(K_CTOR, cb, ud) : NULL;
+  if (!p) {
+    free(c);
+    ffirt__remote_fail(cb, ud, "remote: out of memory");
+    return NULL;
+  }
+  p->native = native;
+  p->ctx = c;
+  c->state = C_PENDING;
+  pthread_mutex_lock(&R.mu);
+  /* on the reply thread (a constructor called from a result callback) the
+   * acceptance cannot be waited for: calls queue behind it instead */
+  p->waiting = !(R.inbox_thread_known && pthread_equal(R.inbox_thread, pthread_self()));
+  c->handle = ++R.next_handle;
+  c->next = R.ctxs;
+  R.ctxs = c;
+  p->seq = ++R.seq;
+  p->next = R.calls;
+  R.calls = p;
+  pthread_mutex_unlock(&R.mu);
+  void *h = (void *)(uintptr_t)c->handle;
+  char subj[200], err[300];
+  snprintf(subj, sizeof subj, "%s.new", R.prefix);
+  const char *e = publish(subj, ctor, req, len, p->seq, err, sizeof err);
+  pthread_mutex_lock(&R.mu);
+  int64_t deadline = now_ms() + R.timeout_ms;
+  int mine = 0; /* this thread answers p */
+  if (e) {
+    mine = take_call(p->seq, 0) != NULL;
+  } else if (p->waiting) {
+    while (!p->acked && !p->done) {
+      if (now_ms() > deadline) {
+        e = "remote: no ffirt-serve accepted the constructor in time";
+        mine = take_call(p->seq, 0) != NULL;
+        break;
+      }
+      struct timespec ts;
+      clock_gettime(CLOCK_REALTIME, &ts);
+      ts.tv_nsec += 50 * 1000000L;
+      if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+      }
+      pthread_cond_timedwait(&R.cond, &R.mu, &ts);
+    }
+    if (p->done && !p->acked) mine = 1; /* refused; unlinked by the reply */
+  }
+  if (!mine && p->waiting && p->acked) { /* from here on the reply thread owns p */
+    p->waiting = 0;
+    if (p->finished) pcall_free(p); /* already answered meanwhile */
+  }
+  if (mine) /* nothing was created: the handle never validates */
+    for (rctx **pp = &R.ctxs; *pp; pp = &(*pp)->next)
+      if (*pp == c) {
+        *pp = c->next;
+        break;
+      }
+  pthread_mutex_unlock(&R.mu);
+  if (!mine) return h;
+  /* answered here, on the caller's thread (abi.md 3.1) */
+  ffirt__remote_fail(cb, ud, e ? e : c->fail_text ? c->fail_text : "remote: refused");
+  pcall_free(p);
+  free(c->fail_text);
+  free(c);
+  return NULL;
+}
+
+/* The runtime's texts (src/context/handle.c), so hosts see one contract:
+ * a value this library handed out is stale, anything else forged. */
+static int bad_ctx(FFICallBack cb, void *ud, void *ctx) {
+  uint64_t h = (uint64_t)(uintptr_t)ctx;
+  pthread_mutex_lock(&R.mu);
+  int ours = h > R.first_handle && h <= R.next_handle;
+  pthread_mutex_unlock(&R.mu);
+  if (!ctx)
+    ffirt__remote_fail(cb, ud, "invalid context handle: NULL");
+  else if (ours)
+    failf(cb, ud, "invalid context handle 0x%" PRIx64 ": the context was destroyed (stale handle)",
+          h);
+  else
+    failf(cb, ud,
+          "invalid context handle 0x%" PRIx64 ": not a context of library '%s' (forged, "
+          "corrupted or interior pointer)",
+          h, R.L ? R.L->name : "?");
+  return RET_ERR;
+}
+
+int ffirt__remote_check(const ffirt__remote_lib *L, void *ctx, FFICallBack cb, void *ud) {
+  pthread_once(&R.once, init_once);
+  pthread_mutex_lock(&R.mu);
+  if (!R.L) R.L = L;
+  rctx *c = find_ctx(ctx);
+  pthread_mutex_unlock(&R.mu);
+  return c ? RET_OK : bad_ctx(cb, ud, ctx);
+}
+
+int ffirt__remote_envelope_u64(const uint8_t *env, size_t len, uint64_t *out) {
+  wire_dec d = {env, env + len, NULL};
+  unsigned mj;
+  uint64_t n;
+  const uint8_t *k, *v;
+  size_t kl, vl;
+  if (wire_head(&d, &mj, &n) || mj != 5 || n != 2) return -1;
+  for (uint64_t i = 0; i < n; i++) {
+    if (wire_string(&d, 3, &k, &kl)) return -1;
+    if (kl == 7 && memcmp(k, "payload", 7) == 0) {
+      if (wire_uint(&d, out)) return -1;
+    } else if (wire_string(&d, 3, &v, &vl)) {
+      return -1;
+    }
+  }
+  return wire_end(&d);
+}
+
+int ffirt__remote_call(const ffirt__remote_lib *L, void *ctx, const char *method,
+                       ffirt__remote_dec_fn dec, const uint8_t *req, size_t len, FFICallBack cb,
+                       void *ud) {
+  if (!cb) return RET_MISSING_CALLBACK;
+  pthread_once(&R.once, init_once);
+  pthread_mutex_lock(&R.mu);
+  rctx *c = find_ctx(ctx);
+  int state = c ? c->state : -1;
+  pthread_mutex_unlock(&R.mu);
+  if (!c) return bad_ctx(cb, ud, ctx);
+  if (state == C_FAILED) {
+    failf(cb, ud, "library is not initialized (the remote constructor failed: %s)",
+          c->fail_text ? c->fail_text : "unknown reason");
+    return RET_OK;
+  }
+  if (begin(L, cb, ud)) return RET_OK;
+  pcall *p = new_call(K_CALL, cb, ud);
+  if (!p) {
+    ffirt__remote_fail(cb, ud, "remote: out of memory");
+    return RET_OK;
+  }
+  p->dec = dec;
+  p->ctx = c;
+  pthread_mutex_lock(&R.mu);
+  if (c->state == C_PENDING) { /* behind the constructor, in order */
+    p->op = strdup(method);
+    p->req = malloc(len ? len : 1);
+    if (!p->op || !p->req) {
+      pthread_mutex_unlock(&R.mu);
+      ffirt__remote_fail(cb, ud, "remote: out of memory");
+      pcall_free(p);
+      return RET_OK;
+    }
+    if (len) memcpy(p->req, req, len);
+    p->len = len;
+    p->seq = ++R.seq;
+    pcall **tail = &c->queued;
+    while (*tail)
+      tail = &(*tail)->next;
+    *tail = p;
+    pthread_mutex_unlock(&R.mu);
+    return RET_OK;
+  }
+  pthread_mutex_unlock(&R.mu);
+  char subj[256];
+  ctx_subject(c, subj, sizeof subj);
+  submit(p, subj, method, req, len);
+  return RET_OK;
+}
+
+int ffirt__remote_static(const ffirt__remote_lib *L, const char *name, ffirt__remote_dec_fn dec,
+                         const uint8_t *req, size_t len, FFICallBack cb, void *ud) {
+  if (!cb) return RET_MISSING_CALLBACK;
+  if (begin(L, cb, ud)) return RET_OK;
+  pcall *p = new_call(K_CALL, cb, ud);
+  if (!p) {
+    ffirt__remote_fail(cb, ud, "remote: out of memory");
+    return RET_OK;
+  }
+  p->dec = dec;
+  char subj[200];
+  snprintf(subj, sizeof subj, "%s.static", R.prefix);
+  submit(p, subj, name, req, len);
+  return RET_OK;
+}
+
+/* A control request ($destroy, $listen, $unlisten). wait: block for the
+ * answer (bounded by the server's liveness and the timeout). */
+static void control(rctx *c, const char *op, const char *arg, int wait) {
+  pcall *p = new_call(K_SYNC, NULL, NULL);
+  if (!p) return;
+  char subj[256], err[300];
+  ctx_subject(c, subj, sizeof subj);
+  pthread_mutex_lock(&R.mu);
+  p->seq = ++R.seq;
+  if (wait) {
+    p->next = R.calls;
+    R.calls = p;
+  }
+  pthread_mutex_unlock(&R.mu);
+  const char *e = publish(subj, op, (const uint8_t *)arg, strlen(arg), p->seq, err, sizeof err);
+  if (!wait) {
+    free(p);
+    return;
+  }
+  pthread_mutex_lock(&R.mu);
+  int64_t deadline = now_ms() + R.timeout_ms;
+  while (!e && !p->done) {
+    server_seen *s = find_server(c->server);
+    int64_t t = now_ms();
+    if (!s || t - s->last > R.dead_ms || t > deadline) break;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 50 * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+      ts.tv_sec++;
+      ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&R.cond, &R.mu, &ts);
+  }
+  take_call(p->seq, 0);
+  pthread_mutex_unlock(&R.mu);
+  free(p);
+}
+
+static void send_listens(rctx *c) {
+  /* one $listen per listener: the server counts them */
+  pthread_mutex_lock(&R.mu);
+  size_t n = 0;
+  for (rlistener *l = c->listeners; l; l = l->next)
+    n++;
+  char **names = calloc(n ? n : 1, sizeof *names);
+  size_t k = 0;
+  for (rlistener *l = c->listeners; l && names; l = l->next)
+    names[k++] = strdup(l->event);
+  int need_sub = n && !c->ev_sub;
+  pthread_mutex_unlock(&R.mu);
+  if (need_sub) {
+    char subj[256];
+    snprintf(subj, sizeof subj, "%s.ev.%s.*", R.prefix, c->id);
+    natsSubscription *sub = NULL;
+    natsConnection_Subscribe(&sub, R.nc, subj, on_event_msg, (void *)(uintptr_t)c->handle);
+    pthread_mutex_lock(&R.mu);
+    c->ev_sub = sub;
+    pthread_mutex_unlock(&R.mu);
+  }
+  for (size_t i = 0; i < k; i++) {
+    if (names[i]) control(c, "$listen", names[i], 0);
+    free(names[i]);
+  }
+  free(names);
+}
+
+int ffirt__remote_destroy(const ffirt__remote_lib *L, void *ctx) {
+  pthread_once(&R.once, init_once);
+  pthread_mutex_lock(&R.mu);
+  rctx *c = find_ctx(ctx);
+  if (c && c->running && pthread_equal(c->runner, pthread_self())) {
+    /* from inside one of its own listeners: refused, as in process */
+    pthread_mutex_unlock(&R.mu);
+    fprintf(stderr,
+            "%s_remote: destroy of a '%s' context called on its own event thread: refused (it "
+            "would deadlock)\n",
+            L->name, L->name);
+    return 1;
+  }
+  if (c)
+    for (rctx **pp = &R.ctxs; *pp; pp = &(*pp)->next)
+      if (*pp == c) {
+        *pp = c->next;
+        break;
+      }
+  int on_inbox = R.inbox_thread_known && pthread_equal(R.inbox_thread, pthread_self());
+  pthread_mutex_unlock(&R.mu);
+  if (!c) return 1;
+  if (c->state == C_READY) control(c, "$destroy", "", !on_inbox);
+  /* what the server did not answer before its destroy reply is failed here */
+  pthread_mutex_lock(&R.mu);
+  pcall *mine = NULL;
+  for (pcall **pp = &R.calls; *pp;) {
+    pcall *p = *pp;
+    if (p->ctx == c && p->kind == K_CALL) {
+      *pp = p->next;
+      p->next = mine;
+      mine = p;
+    } else {
+      pp = &p->next;
+    }
+  }
+  pcall *queued = c->queued;
+  c->queued = NULL;
+  rlistener *ls = c->listeners;
+  c->listeners = NULL;
+  natsSubscription *sub = c->ev_sub;
+  c->ev_sub = NULL;
+  /* a listener running on another thread finishes first */
+  while (c->running && !pthread_equal(c->runner, pthread_self()))
+    pthread_cond_wait(&R.cond, &R.mu);
+  int ctor_pending = 0;
+  for (pcall *p = R.calls; p; p = p->next)
+    if (p->kind == K_CTOR && p->ctx == c) ctor_pending = 1;
+  pthread_mutex_unlock(&R.mu);
+  if (sub) {
+    natsSubscription_Unsubscribe(sub);
+    natsSubscription_Destroy(sub);
+  }
+  while (mine) {
+    pcall *next = mine->next;
+    failf(mine->cb, mine->ud, "context destroyed before the request completed");
+    pcall_free(mine);
+    mine = next;
+  }
+  while (queued) {
+    pcall *next = queued->next;
+    failf(queued->cb, queued->ud, "context destroyed before the request completed");
+    pcall_free(queued);
+    queued = next;
+  }
+  while (ls) {
+    rlistener *next = ls->next;
+    if (ls->ud_free) ls->ud_free(ls->ud);
+    free(ls->event);
+    free(ls);
+    ls = next;
+  }
+  /* with the constructor still unanswered the context stays reachable by
+   * its pending constructor call; it is leaked rather than raced (rare). A
+   * dispatch in progress (an event, not_responding) frees it when it ends. */
+  pthread_mutex_lock(&R.mu);
+  int free_now = !ctor_pending && c->refs == 0;
+  if (!ctor_pending) c->doomed = 1;
+  pthread_mutex_unlock(&R.mu);
+  if (free_now) ctx_free(c);
+  return 0;
+}
+
+uint64_t ffirt__remote_listen(const ffirt__remote_lib *L, void *ctx, const char *event, int native,
+                              FFICallBack cb, void *ud, void (*ud_free)(void *)) {
+  (void)L;
+  if (!cb) return 0;
+  pthread_once(&R.once, init_once);
+  rlistener *l = calloc(1, sizeof *l);
+  if (!l) return 0;
+  l->event = strdup(event ? event : "");
+  if (!l->event) {
+    free(l);
+    return 0;
+  }
+  l->native = native;
+  l->cb = cb;
+  l->ud = ud;
+  l->ud_free = ud_free;
+  pthread_mutex_lock(&R.mu);
+  rctx *c = find_ctx(ctx);
+  if (!c) {
+    pthread_mutex_unlock(&R.mu);
+    free(l->event);
+    free(l);
+    return 0;
+  }
+  l->id = ++c->next_listener;
+  rlistener **tail = &c->listeners;
+  while (*tail)
+    tail = &(*tail)->next;
+  *tail = l;
+  int ready = c->state == C_READY;
+  int need_sub = ready && !c->ev_sub;
+  uint64_t id = l->id;
+  pthread_mutex_unlock(&R.mu);
+  if (ready) {
+    if (need_sub) {
+      char subj[256];
+      snprintf(subj, sizeof subj, "%s.ev.%s.*", R.prefix, c->id);
+      natsSubscription *sub = NULL;
+      natsConnection_Subscribe(&sub, R.nc, subj, on_event_msg, (void *)(uintptr_t)c->handle);
+      pthread_mutex_lock(&R.mu);
+      if (!c->ev_sub)
+        c->ev_sub = sub;
+      else if (sub)
+        natsSubscription_Destroy(sub);
+      pthread_mutex_unlock(&R.mu);
+    }
+    control(c, "$listen", l->event, 0); /* ordered before the next request */
+  }
+  return id;
+}
+
+int ffirt__remote_unlisten(const ffirt__remote_lib *L, void *ctx, uint64_t id) {
+  (void)L;
+  pthread_once(&R.once, init_once);
+  pthread_mutex_lock(&R.mu);
+  rctx *c = find_ctx(ctx);
+  rlistener *l = NULL;
+  if (c)
+    for (rlistener **pp = &c->listeners; *pp; pp = &(*pp)->next)
+      if ((*pp)->id == id) {
+        l = *pp;
+        *pp = l->next;
+        break;
+      }
+  if (l)
+    while (c->running == id && !pthread_equal(c->runner, pthread_self()))
+      pthread_cond_wait(&R.cond, &R.mu);
+  int ready = c && c->state == C_READY;
+  pthread_mutex_unlock(&R.mu);
+  if (!l) return 1;
+  if (ready) control(c, "$unlisten", l->event, 0);
+  if (l->ud_free) l->ud_free(l->ud);
+  free(l->event);
+  free(l);
+  return 0;
+}
+
+/* ------------------------------------------------------------ blocking form */
+
+typedef struct waiter {
+  int refs; /* the caller and the callback; mu */
+  int done, ret;
+  uint8_t *bytes;
+  size_t len;
+} waiter;
+
+static void waiter_unref(waiter *w) {
+  pthread_mutex_lock(&R.mu);
+  int last = --w->refs == 0;
+  pthread_mutex_unlock(&R.mu);
+  if (last) {
+    free(w->bytes);
+    free(w);
+  }
+}
+
+static void on_wait_reply(int ret, const char *msg, size_t len, void *ud) {
+  waiter *w = ud;
+  if (ret == RET_STALE_WARN) return;
+  uint8_t *copy = malloc(len ? len : 1);
+  if (copy && len) memcpy(copy, msg, len);
+  pthread_mutex_lock(&R.mu);
+  w->done = 1;
+  w->ret = copy ? ret : RET_ERR;
+  w->bytes = copy;
+  w->len = copy ? len : 0;
+  pthread_cond_broadcast(&R.cond);
+  pthread_mutex_unlock(&R.mu);
+  waiter_unref(w);
+}
+
+int ffirt__remote_wait(const ffirt__remote_lib *L, void *ctx, int is_static, const char *name,
+                       const uint8_t *req, size_t len, uint32_t timeout_ms,
+                       ffirt__remote_take_fn take, void *dst, char *errText, size_t errSize) {
+  char dummy[1];
+  if (!errText || !errSize) {
+    errText = dummy;
+    errSize = sizeof dummy;
+  }
+  pthread_once(&R.once, init_once);
+  pthread_mutex_lock(&R.mu);
+  int on_inbox = R.inbox_thread_known && pthread_equal(R.inbox_thread, pthread_self());
+  pthread_mutex_unlock(&R.mu);
+  if (on_inbox) {
+    /* the reply thread runs result callbacks, as a context's worker does in
+     * process: the runtime's text (src/context/sync.c) */
+    snprintf(errText, errSize,
+             "%s: refused: a blocking call on its own context's worker thread would wait "
+             "forever",
+             name);
+    return RET_ERR;
+  }
+  waiter *w = calloc(1, sizeof *w);
+  if (!w) {
+    snprintf(errText, errSize, "%s: out of memory", name);
+    return RET_ERR;
+  }
+  w->refs = 2;
+  int rc = is_static ? ffirt__remote_static(L, name, NULL, req, len, on_wait_reply, w)
+                     : ffirt__remote_call(L, ctx, name, NULL, req, len, on_wait_reply, w);
+  (void)rc; /* every path answers on_wait_reply exactly once */
+  int64_t deadline = timeout_ms ? now_ms() + (int64_t)timeout_ms : INT64_MAX;
+  pthread_mutex_lock(&R.mu);
+  while (!w->done && now_ms() < deadline) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 20 * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+      ts.tv_sec++;
+      ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&R.cond, &R.mu, &ts);
+  }
+  int done = w->done;
+  pthread_mutex_unlock(&R.mu);
+  int ret = RET_ERR;
+  if (!done) {
+    snprintf(errText, errSize,
+             "%s: no reply within %u ms (the call goes on; its reply will be dropped)", name,
+             (unsigned)timeout_ms);
+  } else if (w->ret != RET_OK) {
+    snprintf(errText, errSize, "%.*s", (int)w->len, (const char *)w->bytes);
+  } else if (take && take(w->bytes, w->len, dst, errText, errSize)) {
+    ret = RET_ERR;
+  } else if (!take && !(w->len == 1 && w->bytes[0] == 0xf6)) {
+    snprintf(errText, errSize, "%s: result: expected null", name);
+  } else {
+    ret = RET_OK;
+  }
+  waiter_unref(w);
+  return ret;
+}

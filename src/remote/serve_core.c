@@ -1,0 +1,606 @@
+/*
+ * serve_core.c - ffirt-serve's request handling (docs/remote.md), transport
+ * independent (serve.h).
+ *
+ * Design notes:
+ *  - Threads: transport delivery threads call serve_handle_*; the library's
+ *    worker threads call the reply callbacks; its event threads call
+ *    on_event; the main thread calls serve_tick and serve_free. s->mu guards
+ *    the context list, every context's state and interest counts, and the
+ *    dead list. It is never held while the library runs: calls into
+ *    the library (constructors, methods, listener add/remove, destructors)
+ *    happen with s->mu released, so a callback that takes s->mu cannot
+ *    deadlock against them.
+ *  - A serve_ctx is the transport's subscription closure. After it is
+ *    destroyed it moves to s->dead and is freed by serve_tick only
+ *    DEAD_GRACE_MS later (or by serve_free), so a message the transport had
+ *    already dequeued still finds valid memory; such a message sees
+ *    state DEAD and is answered "unknown context".
+ *  - Reply ownership: each request with a reply subject gets one `req_cb`
+ *    block; the library calls its callback exactly once terminally
+ *    (abi.md 3.2) and that call publishes the terminal reply and frees it.
+ *  - Constructors answer twice: [ACCEPTED, id] as soon as the library
+ *    accepted the request (its constructor returned a handle), then the
+ *    constructor's outcome when its callback runs; an outcome that comes
+ *    first is parked in the context and sent right after the acceptance. A
+ *    request the library refuses before creating anything gets only
+ *    [RET_ERR, reason]. A context whose constructor failed stays (as in
+ *    process, its methods answer "not initialized") until $destroy.
+ *  - Events: one CBOR wildcard listener per context while any remote
+ *    interest exists (counted per name, "" = wildcard); it publishes an
+ *    envelope only if its name is wanted, so a remote listener of one event
+ *    never receives others and no event is ever published twice.
+ *  - Ids: 128 bits from getrandom(2), lower-case hex.
+ */
+#define _GNU_SOURCE
+#include "serve.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "wire.h"
+
+#define DEAD_GRACE_MS 10000
+#define ID_LEN 32
+
+enum { CTX_PENDING, CTX_READY, CTX_DEAD };
+
+typedef struct interest {
+  char *name;
+  uint32_t n;
+} interest;
+
+struct serve_ctx {
+  serve *s;
+  char id[ID_LEN + 1];
+  int state;
+  void *handle;
+  void *sub;
+  uint64_t listener;
+  uint32_t wild;
+  interest *names;
+  size_t nnames;
+  int64_t dead_at;
+  /* the constructor's outcome when it came before the acceptance */
+  struct req_cb *parked_reply;
+  int parked_ret;
+  char *parked;
+  size_t parked_len;
+  serve_ctx *next;
+};
+
+struct serve {
+  const ffirt_library_desc *lib;
+  serve_tx tx;
+  size_t max_contexts;
+  char id[ID_LEN + 1];
+  char prefix[160];
+  pthread_mutex_t mu;
+  serve_ctx *live; /* PENDING and READY */
+  size_t nlive;
+  serve_ctx *dead;
+  int accepting;
+};
+
+typedef struct req_cb req_cb;
+struct req_cb {
+  serve *s;
+  serve_ctx *c; /* constructors only */
+  char reply[];
+};
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int random_id(char out[ID_LEN + 1]) {
+  uint8_t b[16];
+  size_t got = 0;
+  while (got < sizeof b) {
+    ssize_t n = getrandom(b + got, sizeof b - got, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    got += (size_t)n;
+  }
+  for (size_t i = 0; i < sizeof b; i++)
+    snprintf(out + 2 * i, 3, "%02x", b[i]);
+  return 0;
+}
+
+/* Publishes [ret, bytes] or [ret, bytes, extra] to subject. */
+static void send_reply(serve *s, const char *subject, int ret, const void *bytes, size_t len,
+                       const char *extra) {
+  if (!subject || !*subject) return;
+  size_t xl = extra ? strlen(extra) : 0;
+  size_t n = 1 + wire_head_size((uint64_t)ret) + wire_head_size(len) + len +
+             (extra ? wire_head_size(xl) + xl : 0);
+  uint8_t stackbuf[512];
+  uint8_t *buf = n <= sizeof stackbuf ? stackbuf : malloc(n);
+  if (!buf) {
+    static const char oom[] = "ffirt-serve: out of memory for the reply";
+    send_reply(s, subject, 1, oom, sizeof oom - 1, NULL);
+    return;
+  }
+  uint8_t *o = wire_put_head(buf, 4, extra ? 3 : 2);
+  o = wire_put_head(o, 0, (uint64_t)ret);
+  o = wire_put_string(o, 2, bytes, len);
+  if (extra) o = wire_put_string(o, 3, extra, xl);
+  s->tx.publish(s->tx.t, subject, buf, (size_t)(o - buf));
+  if (buf != stackbuf) free(buf);
+}
+
+static void send_error(serve *s, const char *subject, const char *fmt, const char *arg,
+                       size_t arglen) {
+  char text[512];
+  int n = snprintf(text, sizeof text, fmt, (int)arglen, arg);
+  if (n < 0) n = 0;
+  if ((size_t)n >= sizeof text) n = sizeof text - 1;
+  send_reply(s, subject, 1, text, (size_t)n, NULL);
+}
+
+static req_cb *req_new(serve *s, serve_ctx *c, const char *reply) {
+  size_t n = strlen(reply ? reply : "");
+  req_cb *r = malloc(sizeof *r + n + 1);
+  if (!r) return NULL;
+  r->s = s;
+  r->c = c;
+  memcpy(r->reply, reply ? reply : "", n + 1);
+  return r;
+}
+
+/* The callback of methods and statics: every reply is forwarded. */
+static void on_reply(int ret, const char *msg, size_t len, void *ud) {
+  req_cb *r = ud;
+  send_reply(r->s, r->reply, ret, msg, len, NULL);
+  if (ret != 3 /* RET_STALE_WARN */) free(r);
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+serve *serve_new(const ffirt_library_desc *lib, serve_tx tx, size_t max_contexts) {
+  serve *s = calloc(1, sizeof *s);
+  if (!s) return NULL;
+  s->lib = lib;
+  s->tx = tx;
+  s->max_contexts = max_contexts;
+  s->accepting = 1;
+  if (random_id(s->id) != 0 || pthread_mutex_init(&s->mu, NULL) != 0) {
+    free(s);
+    return NULL;
+  }
+  snprintf(s->prefix, sizeof s->prefix, "ffirt.%s", lib->name);
+  return s;
+}
+
+const char *serve_id(const serve *s) { return s->id; }
+const char *serve_prefix(const serve *s) { return s->prefix; }
+
+size_t serve_contexts(serve *s) {
+  pthread_mutex_lock(&s->mu);
+  size_t n = s->nlive;
+  pthread_mutex_unlock(&s->mu);
+  return n;
+}
+
+void serve_stop_accepting(serve *s) {
+  pthread_mutex_lock(&s->mu);
+  s->accepting = 0;
+  pthread_mutex_unlock(&s->mu);
+}
+
+static const ffirt_proc_desc *find_proc(serve *s, ffirt_proc_kind kind, const uint8_t *name,
+                                        size_t n) {
+  for (size_t i = 0; i < s->lib->nprocs; i++) {
+    const ffirt_proc_desc *p = &s->lib->procs[i];
+    if (p->kind == kind && strlen(p->name) == n && memcmp(p->name, name, n) == 0) return p;
+  }
+  return NULL;
+}
+
+static void ctx_free(serve_ctx *c) {
+  for (size_t i = 0; i < c->nnames; i++)
+    free(c->names[i].name);
+  free(c->names);
+  free(c);
+}
+
+static void unlink_live(serve *s, serve_ctx *c) {
+  for (serve_ctx **pp = &s->live; *pp; pp = &(*pp)->next)
+    if (*pp == c) {
+      *pp = c->next;
+      s->nlive--;
+      return;
+    }
+}
+
+static const ffirt_proc_desc *dtor_of(serve *s) {
+  for (size_t i = 0; i < s->lib->nprocs; i++)
+    if (s->lib->procs[i].kind == FFIRT_PROC_DTOR) return &s->lib->procs[i];
+  return NULL;
+}
+
+/* Tears down a context already unlinked from s->live (s->mu not held):
+ * unsubscribe, drop the listener, destroy; then it waits on s->dead. */
+static void ctx_teardown(serve *s, serve_ctx *c) {
+  if (c->sub) s->tx.unsubscribe(s->tx.t, c->sub);
+  c->sub = NULL;
+  if (c->listener) s->lib->remove_event_listener(c->handle, c->listener);
+  c->listener = 0;
+  const ffirt_proc_desc *d = dtor_of(s);
+  if (d && c->handle) d->dtor(c->handle);
+  pthread_mutex_lock(&s->mu);
+  c->state = CTX_DEAD;
+  c->dead_at = now_ms();
+  c->next = s->dead;
+  s->dead = c;
+  pthread_mutex_unlock(&s->mu);
+}
+
+void serve_tick(serve *s) {
+  pthread_mutex_lock(&s->mu);
+  size_t n = s->nlive;
+  /* free the dead past their grace */
+  int64_t t = now_ms();
+  for (serve_ctx **pp = &s->dead; *pp;) {
+    serve_ctx *c = *pp;
+    if (t - c->dead_at >= DEAD_GRACE_MS) {
+      *pp = c->next;
+      ctx_free(c);
+    } else {
+      pp = &c->next;
+    }
+  }
+  pthread_mutex_unlock(&s->mu);
+  uint8_t buf[64];
+  uint8_t *o = wire_put_head(buf, 4, 2);
+  o = wire_put_string(o, 3, s->id, ID_LEN);
+  o = wire_put_head(o, 0, n);
+  char subj[200];
+  snprintf(subj, sizeof subj, "%s.hb", s->prefix);
+  s->tx.publish(s->tx.t, subj, buf, (size_t)(o - buf));
+}
+
+void serve_free(serve *s) {
+  if (!s) return;
+  serve_stop_accepting(s);
+  for (;;) {
+    pthread_mutex_lock(&s->mu);
+    serve_ctx *c = s->live;
+    if (c) unlink_live(s, c);
+    pthread_mutex_unlock(&s->mu);
+    if (!c) break;
+    ctx_teardown(s, c);
+  }
+  while (s->dead) {
+    serve_ctx *c = s->dead;
+    s->dead = c->next;
+    ctx_free(c);
+  }
+  pthread_mutex_destroy(&s->mu);
+  free(s);
+}
+
+/* ------------------------------------------------------------ constructors */
+
+/* The constructor's callback (worker thread, or the delivering thread when
+ * the library refuses the request before creating anything). Before the
+ * context is accepted its terminal result is parked in c and sent by
+ * serve_handle_new right after the acceptance, so the client always sees
+ * [ACCEPTED, id] before the constructor's outcome. */
+static void on_created(int ret, const char *msg, size_t len, void *ud) {
+  req_cb *r = ud;
+  serve *s = r->s;
+  serve_ctx *c = r->c;
+  if (ret == 3) { /* RET_STALE_WARN: forwarded, not terminal */
+    send_reply(s, r->reply, ret, msg, len, s->id);
+    return;
+  }
+  /* success carries the handle in decimal (abi.md 3.3); the client makes
+   * its own handle, so the bytes are not forwarded */
+  if (ret == 0) len = 0;
+  pthread_mutex_lock(&s->mu);
+  int accepted = c->state != CTX_PENDING;
+  if (!accepted) {
+    c->parked_ret = ret;
+    c->parked = malloc(len ? len : 1);
+    if (c->parked && len) memcpy(c->parked, msg, len);
+    c->parked_len = c->parked ? len : 0;
+    c->parked_reply = r; /* sent (and freed) by serve_handle_new */
+  }
+  pthread_mutex_unlock(&s->mu);
+  if (accepted) {
+    send_reply(s, r->reply, ret, msg, len, s->id);
+    free(r);
+  }
+}
+
+void serve_handle_new(serve *s, const char *reply, const uint8_t *data, size_t len) {
+  wire_dec d = {data, data + len, NULL};
+  uint64_t n;
+  const uint8_t *name, *req;
+  size_t nl, rl;
+  if (!data || wire_array(&d, 2, 2, &n) || wire_string(&d, 3, &name, &nl) ||
+      wire_string(&d, 2, &req, &rl) || wire_end(&d)) {
+    send_error(s, reply, "ffirt-serve: malformed constructor request: %.*s", d.err ? d.err : "",
+               d.err ? strlen(d.err) : 0);
+    return;
+  }
+  const ffirt_proc_desc *p = find_proc(s, FFIRT_PROC_CTOR, name, nl);
+  if (!p) {
+    send_error(s, reply, "ffirt-serve: no constructor '%.*s'", (const char *)name,
+               nl > 128 ? 128 : nl);
+    return;
+  }
+  serve_ctx *c = calloc(1, sizeof *c);
+  req_cb *r = c ? req_new(s, c, reply) : NULL;
+  if (!c || !r || random_id(c->id) != 0) {
+    free(c);
+    free(r);
+    send_error(s, reply, "ffirt-serve: out of memory%.*s", "", 0);
+    return;
+  }
+  c->s = s;
+  c->state = CTX_PENDING;
+  pthread_mutex_lock(&s->mu);
+  int full = s->max_contexts && s->nlive >= s->max_contexts;
+  int closed = !s->accepting;
+  if (!full && !closed) {
+    c->next = s->live;
+    s->live = c;
+    s->nlive++;
+  }
+  pthread_mutex_unlock(&s->mu);
+  if (full || closed) {
+    free(c);
+    free(r);
+    char text[128];
+    if (closed)
+      snprintf(text, sizeof text, "ffirt-serve: draining, no new contexts");
+    else
+      snprintf(text, sizeof text, "ffirt-serve: context limit reached (%zu)", s->max_contexts);
+    send_reply(s, reply, 1, text, strlen(text), s->id);
+    return;
+  }
+  /* subscribed before anyone learns the id: its first request cannot race it */
+  char subj[256];
+  snprintf(subj, sizeof subj, "%s.ctx.%s", s->prefix, c->id);
+  c->sub = s->tx.subscribe(s->tx.t, subj, c);
+  int subscribed = c->sub != NULL;
+  void *h = subscribed ? p->ctor(rl ? req : (const uint8_t *)"", rl, on_created, r) : NULL;
+  pthread_mutex_lock(&s->mu);
+  c->handle = h;
+  if (h) c->state = CTX_READY;
+  req_cb *parked = c->parked_reply;
+  c->parked_reply = NULL;
+  if (!h) unlink_live(s, c);
+  pthread_mutex_unlock(&s->mu);
+  if (!h) {
+    /* refused before anything was created (bad request, limit): the
+     * callback ran on this thread and parked the reason */
+    if (c->sub) s->tx.unsubscribe(s->tx.t, c->sub);
+    c->sub = NULL;
+    if (parked)
+      send_reply(s, reply, parked->c->parked_ret, c->parked, c->parked_len, s->id);
+    else if (!subscribed)
+      send_error(s, reply, "ffirt-serve: cannot subscribe the context's subject%.*s", "", 0);
+    free(parked ? parked : r);
+    free(c->parked);
+    c->parked = NULL;
+    /* like a destroyed context: freed after the grace, so a transport that
+     * still delivers to the closure finds valid memory */
+    pthread_mutex_lock(&s->mu);
+    c->state = CTX_DEAD;
+    c->dead_at = now_ms();
+    c->next = s->dead;
+    s->dead = c;
+    pthread_mutex_unlock(&s->mu);
+    return;
+  }
+  send_reply(s, reply, FFIRT_REMOTE_ACCEPTED, c->id, ID_LEN, s->id);
+  if (parked) {
+    send_reply(s, reply, c->parked_ret, c->parked, c->parked_len, s->id);
+    free(c->parked);
+    c->parked = NULL;
+    free(parked);
+  }
+}
+
+/* ------------------------------------------------------------ statics */
+
+void serve_handle_static(serve *s, const char *reply, const uint8_t *data, size_t len) {
+  wire_dec d = {data, data + len, NULL};
+  uint64_t n;
+  const uint8_t *name, *req;
+  size_t nl, rl;
+  if (!data || wire_array(&d, 2, 2, &n) || wire_string(&d, 3, &name, &nl) ||
+      wire_string(&d, 2, &req, &rl) || wire_end(&d)) {
+    send_error(s, reply, "ffirt-serve: malformed static request: %.*s", d.err ? d.err : "",
+               d.err ? strlen(d.err) : 0);
+    return;
+  }
+  const ffirt_proc_desc *p = find_proc(s, FFIRT_PROC_STATIC, name, nl);
+  if (!p) {
+    send_error(s, reply, "ffirt-serve: no static '%.*s'", (const char *)name, nl);
+    return;
+  }
+  req_cb *r = req_new(s, NULL, reply);
+  if (!r) {
+    send_error(s, reply, "ffirt-serve: out of memory%.*s", "", 0);
+    return;
+  }
+  p->stat(on_reply, r, rl ? req : (const uint8_t *)"", rl);
+}
+
+/* ------------------------------------------------------------ events */
+
+static int wanted(serve_ctx *c, const uint8_t *name, size_t n) {
+  if (c->wild) return 1;
+  for (size_t i = 0; i < c->nnames; i++)
+    if (c->names[i].n && strlen(c->names[i].name) == n && memcmp(c->names[i].name, name, n) == 0)
+      return 1;
+  return 0;
+}
+
+/* The CBOR wildcard listener: envelope = {"eventType": name, "payload": ...}. */
+static void on_event(int ret, const char *msg, size_t len, void *ud) {
+  (void)ret;
+  serve_ctx *c = ud;
+  serve *s = c->s;
+  wire_dec d = {(const uint8_t *)msg, (const uint8_t *)msg + len, NULL};
+  unsigned mj;
+  uint64_t n;
+  const uint8_t *k, *name;
+  size_t kl, nl;
+  if (wire_head(&d, &mj, &n) || mj != 5 || wire_string(&d, 3, &k, &kl) || kl != 9 ||
+      memcmp(k, "eventType", 9) != 0 || wire_string(&d, 3, &name, &nl) || nl > 128)
+    return;
+  pthread_mutex_lock(&s->mu);
+  int want = c->state == CTX_READY && wanted(c, name, nl);
+  pthread_mutex_unlock(&s->mu);
+  if (!want) return;
+  char subj[400];
+  snprintf(subj, sizeof subj, "%s.ev.%s.%.*s", s->prefix, c->id, (int)nl, (const char *)name);
+  s->tx.publish(s->tx.t, subj, (const uint8_t *)msg, len);
+}
+
+/* $listen / $unlisten: adjusts the interest; adds or removes the one local
+ * listener outside s->mu. Calls for one context are serialized by the
+ * transport (one subscription). */
+static void listen_op(serve *s, serve_ctx *c, const char *reply, int add, const uint8_t *name,
+                      size_t n) {
+  if (n > 128 || memchr(name, '.', n) || memchr(name, '*', n) || memchr(name, '>', n) ||
+      memchr(name, ' ', n)) {
+    send_error(s, reply, "ffirt-serve: bad event name '%.*s'", (const char *)name,
+               n > 128 ? 128 : n);
+    return;
+  }
+  int need_add = 0, need_remove = 0, bad = 0;
+  pthread_mutex_lock(&s->mu);
+  if (n == 0) {
+    if (add)
+      c->wild++;
+    else if (c->wild)
+      c->wild--;
+    else
+      bad = 1;
+  } else {
+    size_t i = 0;
+    while (i < c->nnames &&
+           !(strlen(c->names[i].name) == n && memcmp(c->names[i].name, name, n) == 0))
+      i++;
+    if (i == c->nnames && add) {
+      interest *grown = realloc(c->names, (c->nnames + 1) * sizeof *grown);
+      char *copy = grown ? malloc(n + 1) : NULL;
+      if (grown) c->names = grown;
+      if (!copy) {
+        bad = 2;
+      } else {
+        memcpy(copy, name, n);
+        copy[n] = '\0';
+        c->names[c->nnames].name = copy;
+        c->names[c->nnames].n = 0;
+        c->nnames++;
+      }
+    }
+    if (!bad) {
+      if (add)
+        c->names[i].n++;
+      else if (i < c->nnames && c->names[i].n)
+        c->names[i].n--;
+      else
+        bad = 1;
+    }
+  }
+  uint64_t total = c->wild;
+  for (size_t i = 0; i < c->nnames; i++)
+    total += c->names[i].n;
+  need_add = total > 0 && !c->listener;
+  need_remove = total == 0 && c->listener;
+  uint64_t old = c->listener;
+  if (need_remove) c->listener = 0;
+  void *h = c->handle;
+  pthread_mutex_unlock(&s->mu);
+  if (bad) {
+    send_error(s, reply,
+               bad == 2 ? "ffirt-serve: out of memory%.*s"
+                        : "ffirt-serve: no listener of '%.*s' to remove",
+               (const char *)name, bad == 2 ? 0 : n);
+    return;
+  }
+  if (need_remove) s->lib->remove_event_listener(h, old);
+  if (need_add) {
+    uint64_t id = s->lib->add_event_listener_cbor(h, "", on_event, c);
+    pthread_mutex_lock(&s->mu);
+    c->listener = id;
+    pthread_mutex_unlock(&s->mu);
+    if (!id) {
+      send_error(s, reply, "ffirt-serve: the library refused the listener%.*s", "", 0);
+      return;
+    }
+  }
+  send_reply(s, reply, 0, "", 0, NULL);
+}
+
+/* ------------------------------------------------------------ context requests */
+
+void serve_handle_ctx(serve *s, serve_ctx *c, const char *reply, const uint8_t *data, size_t len) {
+  wire_dec d = {data, data + len, NULL};
+  uint64_t n;
+  const uint8_t *op, *req;
+  size_t ol, rl;
+  if (!data || wire_array(&d, 2, 2, &n) || wire_string(&d, 3, &op, &ol) ||
+      wire_string(&d, 2, &req, &rl) || wire_end(&d)) {
+    send_error(s, reply, "ffirt-serve: malformed request: %.*s", d.err ? d.err : "",
+               d.err ? strlen(d.err) : 0);
+    return;
+  }
+  pthread_mutex_lock(&s->mu);
+  int state = c->state;
+  void *h = c->handle;
+  pthread_mutex_unlock(&s->mu);
+  if (state != CTX_READY) {
+    send_error(s, reply, "ffirt-serve: unknown context %.*s (destroyed)", c->id, ID_LEN);
+    return;
+  }
+  if (ol && op[0] == '$') {
+    if (ol == 8 && memcmp(op, "$destroy", 8) == 0) {
+      pthread_mutex_lock(&s->mu);
+      int mine = c->state == CTX_READY;
+      if (mine) {
+        unlink_live(s, c);
+        c->state = CTX_DEAD;
+      }
+      pthread_mutex_unlock(&s->mu);
+      if (mine) ctx_teardown(s, c);
+      /* the destructor answered every queued call before this reply */
+      send_reply(s, reply, 0, "", 0, NULL);
+    } else if (ol == 7 && memcmp(op, "$listen", 7) == 0) {
+      listen_op(s, c, reply, 1, req, rl);
+    } else if (ol == 9 && memcmp(op, "$unlisten", 9) == 0) {
+      listen_op(s, c, reply, 0, req, rl);
+    } else {
+      send_error(s, reply, "ffirt-serve: unknown operation '%.*s'", (const char *)op, ol);
+    }
+    return;
+  }
+  const ffirt_proc_desc *p = find_proc(s, FFIRT_PROC_METHOD, op, ol);
+  if (!p) {
+    send_error(s, reply, "ffirt-serve: no method '%.*s'", (const char *)op, ol > 128 ? 128 : ol);
+    return;
+  }
+  req_cb *r = req_new(s, NULL, reply);
+  if (!r) {
+    send_error(s, reply, "ffirt-serve: out of memory%.*s", "", 0);
+    return;
+  }
+  p->method(h, on_reply, r, rl ? req : (const uint8_t *)"", rl);
+}
