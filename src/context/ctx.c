@@ -37,6 +37,7 @@
 #include "context/ctx_internal.h"
 #include "context/handle.h"
 #include "events/events_internal.h"
+#include "common/clock.h"
 
 int (*ffirt__ctx_fault_hook)(const char *site);
 
@@ -199,14 +200,7 @@ void *ffirt_ctx_create(const ffirt_library *lib, const ffirt_call_desc *ctor, vo
 
 /* Waits for the worker's teardown; 1 when it finished in time. */
 static int wait_done(ffirt_ctx *ctx, uint32_t bound_ms) {
-  struct timespec deadline;
-  clock_gettime(CLOCK_MONOTONIC, &deadline);
-  deadline.tv_sec += bound_ms / 1000u;
-  deadline.tv_nsec += (long)(bound_ms % 1000u) * 1000000L;
-  if (deadline.tv_nsec >= 1000000000L) {
-    deadline.tv_sec++;
-    deadline.tv_nsec -= 1000000000L;
-  }
+  struct timespec deadline = ffirt__deadline(CLOCK_MONOTONIC, bound_ms);
   pthread_mutex_lock(&ctx->done_lock);
   int rc = 0;
   while (!ctx->done && rc != ETIMEDOUT)

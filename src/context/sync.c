@@ -30,6 +30,7 @@
 
 #include "context/ctx_internal.h"
 #include "context/handle.h"
+#include "common/clock.h"
 
 typedef struct sync_waiter {
   pthread_mutex_t lock;
@@ -146,14 +147,7 @@ int ffirt_call_wait_into(const ffirt_library *lib, void *handle, const char *nam
     set_err(err, err_size, "%s: the call was not submitted", name);
     return RET_ERR;
   }
-  struct timespec dl;
-  clock_gettime(CLOCK_MONOTONIC, &dl);
-  dl.tv_sec += timeout_ms / 1000u;
-  dl.tv_nsec += (long)(timeout_ms % 1000u) * 1000000L;
-  if (dl.tv_nsec >= 1000000000L) {
-    dl.tv_sec++;
-    dl.tv_nsec -= 1000000000L;
-  }
+  struct timespec dl = ffirt__deadline(CLOCK_MONOTONIC, timeout_ms);
   pthread_mutex_lock(&w->lock);
   int timed_out = 0;
   while (!w->done && !timed_out) {

@@ -60,6 +60,7 @@
 #include <time.h>
 
 #include "events/events_internal.h"
+#include "common/clock.h"
 
 #define DROP_OLDEST_PATIENCE_NS (100u * 1000000u)
 
@@ -297,13 +298,7 @@ static ffirt__cell *replace_oldest(ffirt_events *ev, size_t *pos) {
 }
 
 static void deadline_after(struct timespec *ts, uint32_t ms) {
-  clock_gettime(CLOCK_MONOTONIC, ts);
-  ts->tv_sec += ms / 1000;
-  ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-  if (ts->tv_nsec >= 1000000000L) {
-    ts->tv_sec++;
-    ts->tv_nsec -= 1000000000L;
-  }
+  *ts = ffirt__deadline(CLOCK_MONOTONIC, ms);
 }
 
 static int before(const struct timespec *a, const struct timespec *b) {

@@ -75,6 +75,7 @@
 #include <time.h>
 
 #include "events/events_internal.h"
+#include "common/clock.h"
 
 uint64_t ffirt__name_hash(const char *s, size_t *len) {
   uint64_t h = 1469598103934665603ull;
@@ -540,13 +541,8 @@ static void wait_not_running(ffirt_events *ev, ffirt__listener *l) {
    * idle_waiters; one of us sees the other. */
   atomic_fetch_add_explicit(&ev->idle_waiters, 1, memory_order_seq_cst);
   while (atomic_load_explicit(&l->running, memory_order_seq_cst)) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_nsec += 10 * 1000000L; /* a safety net only: wake-ups are signalled */
-    if (ts.tv_nsec >= 1000000000L) {
-      ts.tv_sec++;
-      ts.tv_nsec -= 1000000000L;
-    }
+    /* 10 ms: a safety net only, wake-ups are signalled */
+    struct timespec ts = ffirt__deadline(CLOCK_MONOTONIC, 10);
     pthread_cond_timedwait(&ev->idle_cv, &ev->idle_lock, &ts);
   }
   atomic_fetch_sub_explicit(&ev->idle_waiters, 1, memory_order_relaxed);

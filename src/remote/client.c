@@ -32,6 +32,8 @@
 #define _GNU_SOURCE
 #include "remote.h"
 
+#include "../common/clock.h"
+
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -721,13 +723,7 @@ void *ffirt__remote_create(const ffirt__remote_lib *L, const char *ctor, int nat
         mine = take_call(p->seq, 0) != NULL;
         break;
       }
-      struct timespec ts;
-      clock_gettime(CLOCK_REALTIME, &ts);
-      ts.tv_nsec += 50 * 1000000L;
-      if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-      }
+      struct timespec ts = ffirt__deadline(CLOCK_REALTIME, 50);
       pthread_cond_timedwait(&R.cond, &R.mu, &ts);
     }
     if (p->done && !p->acked) mine = 1; /* refused; unlinked by the reply */
@@ -890,13 +886,7 @@ static void control(rctx *c, const char *op, const char *arg, int wait) {
     server_seen *s = find_server(c->server);
     int64_t t = now_ms();
     if (!s || t - s->last > R.dead_ms || t > deadline) break;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_nsec += 50 * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-      ts.tv_sec++;
-      ts.tv_nsec -= 1000000000L;
-    }
+    struct timespec ts = ffirt__deadline(CLOCK_REALTIME, 50);
     pthread_cond_timedwait(&R.cond, &R.mu, &ts);
   }
   take_call(p->seq, 0);
@@ -1159,13 +1149,7 @@ int ffirt__remote_wait(const ffirt__remote_lib *L, void *ctx, int is_static, con
   int64_t deadline = timeout_ms ? now_ms() + (int64_t)timeout_ms : INT64_MAX;
   pthread_mutex_lock(&R.mu);
   while (!w->done && now_ms() < deadline) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_nsec += 20 * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-      ts.tv_sec++;
-      ts.tv_nsec -= 1000000000L;
-    }
+    struct timespec ts = ffirt__deadline(CLOCK_REALTIME, 20);
     pthread_cond_timedwait(&R.cond, &R.mu, &ts);
   }
   int done = w->done;

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "ffirt/common.h"
+#include "common/clock.h"
 #include "unit/fault_alloc.h"
 
 static void every_error_code_has_its_own_text(void **state) {
@@ -129,9 +130,27 @@ static void the_log_sink_receives_formatted_messages_up_to_its_level(void **stat
   assert_int_equal(c.calls, 2);
 }
 
+/* Deadlines carry into the seconds and stay normalised for every ms. */
+static void deadlines_are_normalised_and_as_far_as_asked(void **state) {
+  (void)state;
+  static const uint32_t ms[] = {0, 1, 999, 1000, 1001, 2500, 4294967295u};
+  for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++) {
+    struct timespec before, after;
+    clock_gettime(CLOCK_MONOTONIC, &before);
+    struct timespec d = ffirt__deadline(CLOCK_MONOTONIC, ms[i]);
+    clock_gettime(CLOCK_MONOTONIC, &after);
+    assert_true(d.tv_nsec >= 0 && d.tv_nsec < 1000000000L);
+    int64_t dn = (int64_t)d.tv_sec * 1000000000 + d.tv_nsec;
+    int64_t lo = (int64_t)before.tv_sec * 1000000000 + before.tv_nsec + (int64_t)ms[i] * 1000000;
+    int64_t hi = (int64_t)after.tv_sec * 1000000000 + after.tv_nsec + (int64_t)ms[i] * 1000000;
+    assert_true(dn >= lo && dn <= hi);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(every_error_code_has_its_own_text),
+      cmocka_unit_test(deadlines_are_normalised_and_as_far_as_asked),
       cmocka_unit_test(the_nth_allocation_fails_once_and_live_blocks_are_counted),
       cmocka_unit_test(a_failed_realloc_keeps_the_old_block),
       cmocka_unit_test(calloc_overflow_and_strdup_failures_return_null),
