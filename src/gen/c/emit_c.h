@@ -118,6 +118,10 @@ void ffirt__gen_c_abi_block(ffirt__gen_writer *w);
 const char *ffirt__gen_c_reply_cb_params(gen_c *g, const ffirt__gen_proc *p);
 const char *ffirt__gen_c_sig_typed(gen_c *g, const ffirt__gen_proc *p);
 const char *ffirt__gen_c_sig_wait(gen_c *g, const ffirt__gen_proc *p);
+/* The first statements of a blocking form's body (both the library's and
+ * the remote library's): refuse a NULL `out` (or `out_len` for bytes) with
+ * the error text, else clear the caller's result. Nothing for void. */
+void ffirt__gen_c_wait_out_check(gen_c *g, ffirt__gen_writer *w, const ffirt__gen_proc *p);
 const char *ffirt__gen_c_sig_result_free(gen_c *g, const ffirt__gen_proc *p);
 /* Writes the guarded ABI-check block that <lib>.h and <lib>_cbor.h share:
  * <LIB>_ABI_FINGERPRINT, <lib>_abi_fingerprint(), <LIB>_CHECK_ABI(). Needs

@@ -890,28 +890,8 @@ static void typed_forms(glue *x, const ffirt__gen_proc *p) {
   L("%s {", ffirt__gen_c_sig_wait(&x->g, p));
   IN();
   const char *dst = "NULL";
-  if (t) {
-    if (t->kind == GEN_BYTES) {
-      L("if (!out || !out_len) {");
-      dst = F("&(@%s_bytes_out){out, out_len}", n);
-    } else {
-      L("if (!out) {");
-      dst = "out";
-    }
-    IN();
-    L("if (errText && errSize) snprintf(errText, errSize, \"%s: no place for the result (out is "
-      "NULL)\");",
-      n);
-    L("return RET_ERR;");
-    OUT();
-    L("}");
-    if (t->kind == GEN_BYTES) {
-      L("*out = NULL;");
-      L("*out_len = 0;");
-    } else {
-      L("memset(out, 0, sizeof *out);");
-    }
-  }
+  ffirt__gen_c_wait_out_check(&x->g, x->w, p);
+  if (t) dst = t->kind == GEN_BYTES ? F("&(@%s_bytes_out){out, out_len}", n) : "out";
   L("return ffirt_call_wait_into(&@library, %s, \"%s\", timeoutMs, @%s_wait_submit, %s, %s, %s, "
     "errText, errSize);",
     st ? "NULL" : "ctx", n, n,

@@ -105,6 +105,28 @@ const char *ffirt__gen_c_sig_wait(gen_c *g, const ffirt__gen_proc *p) {
       p->kind == GEN_STATIC ? "" : "void *ctx, ", out, native_tail(g, p));
 }
 
+void ffirt__gen_c_wait_out_check(gen_c *g, ffirt__gen_writer *w, const ffirt__gen_proc *p) {
+  (void)g;
+  const ffirt__gen_type *t = p->result;
+  if (!t) return;
+  int bytes = t->kind == GEN_BYTES;
+  ffirt__gen_w_line(w, bytes ? "if (!out || !out_len) {" : "if (!out) {");
+  ffirt__gen_w_indent(w);
+  ffirt__gen_w_line(w,
+                    "if (errText && errSize) snprintf(errText, errSize, \"%s: no place for the "
+                    "result (out is NULL)\");",
+                    p->name);
+  ffirt__gen_w_line(w, "return RET_ERR;");
+  ffirt__gen_w_dedent(w);
+  ffirt__gen_w_line(w, "}");
+  if (bytes) {
+    ffirt__gen_w_line(w, "*out = NULL;");
+    ffirt__gen_w_line(w, "*out_len = 0;");
+  } else {
+    ffirt__gen_w_line(w, "memset(out, 0, sizeof *out);");
+  }
+}
+
 const char *ffirt__gen_c_sig_result_free(gen_c *g, const ffirt__gen_proc *p) {
   const ffirt__gen_type *t = p->result;
   if (!t) return "";

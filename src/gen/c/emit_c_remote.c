@@ -452,28 +452,8 @@ static void typed_forms(rem *x, const ffirt__gen_proc *p) {
   B();
   L("%s {", ffirt__gen_c_sig_wait(&x->g, p));
   IN();
-  if (t) {
-    if (t->kind == GEN_BYTES) {
-      L("if (!out || !out_len) {");
-      dst = "(void *[]){out, out_len}";
-    } else {
-      L("if (!out) {");
-      dst = "out";
-    }
-    IN();
-    L("if (errText && errSize) snprintf(errText, errSize, \"%s: no place for the result (out is "
-      "NULL)\");",
-      n);
-    L("return RET_ERR;");
-    OUT();
-    L("}");
-    if (t->kind == GEN_BYTES) {
-      L("*out = NULL;");
-      L("*out_len = 0;");
-    } else {
-      L("memset(out, 0, sizeof *out);");
-    }
-  }
+  ffirt__gen_c_wait_out_check(&x->g, x->w, p);
+  if (t) dst = t->kind == GEN_BYTES ? "(void *[]){out, out_len}" : "out";
   int checks = 0;
   for (size_t i = 0; i < p->nparams; i++)
     checks |= needs_check(x, p->params[i].type);
