@@ -100,3 +100,15 @@ target_sources(test_cpp_abi_skew PRIVATE ${_cpp_skew}/my_timer.hpp)
 target_compile_definitions(test_cpp_abi_skew PRIVATE CPP_ABI_SKEW)
 # BEFORE: the skewed header wins over the library's own include dirs.
 target_include_directories(test_cpp_abi_skew BEFORE PRIVATE ${CMAKE_BINARY_DIR}/tests/cpp-abi-skew)
+
+# One conversion per event for all typed listeners (counts allocations, so
+# an executable of its own: it replaces the global operator new).
+add_executable(test_cpp_convert_once ${PROJECT_SOURCE_DIR}/tests/cpp/test_cpp_convert_once.cpp)
+set_target_properties(test_cpp_convert_once PROPERTIES CXX_STANDARD 20 CXX_STANDARD_REQUIRED ON
+  CXX_EXTENSIONS OFF RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+target_include_directories(test_cpp_convert_once PRIVATE ${FFIRT_GENERATED_INCLUDE_DIR})
+target_link_libraries(test_cpp_convert_once PRIVATE my_timer ffirt GTest::gtest_main
+  Threads::Threads)
+add_test(NAME cpp_convert_once COMMAND test_cpp_convert_once)
+# nosan: ASan and TSan replace operator new themselves
+set_tests_properties(cpp_convert_once PROPERTIES LABELS "unit;nosan" TIMEOUT 60)

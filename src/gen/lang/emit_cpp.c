@@ -522,6 +522,36 @@ static const char *const common_lines[] = {
     "  void deliver(int ret, const char *msg, std::size_t len) override { fn(ret, msg, len); }",
     "};",
     "",
+    "/// One conversion of an event's payload for all its typed listeners.",
+    "/// The runtime calls the listeners of an event in registration order, on",
+    "/// the context's event thread, one event at a time: a marker listener,",
+    "/// registered before the first typed one, runs first and marks the value",
+    "/// stale; the first typed listener converts, the others reuse it. Without",
+    "/// the marker (its registration failed) every listener converts.",
+    "/// Shared (std::shared_ptr) by the context and its listeners' closures, so",
+    "/// listeners kept alive after a refused destroy never see it freed.",
+    "template <class T> class EventCache {",
+    "public:",
+    "  /// reg() registers the marker and says whether that worked; called once.",
+    "  template <class Register> void prepare(Register reg) {",
+    "    std::call_once(once_, [&] { marked_ = reg(); });",
+    "  }",
+    "  void stale() { fresh_ = false; }",
+    "  template <class Convert> const T &get(Convert convert) {",
+    "    if (!marked_ || !fresh_) {",
+    "      value_.emplace(convert());",
+    "      fresh_ = marked_;",
+    "    }",
+    "    return *value_;",
+    "  }",
+    "",
+    "private:",
+    "  std::once_flag once_;",
+    "  bool marked_ = false;         // written once, before any typed listener",
+    "  bool fresh_ = false;          // event thread only",
+    "  std::optional<T> value_;      // event thread only",
+    "};",
+    "",
     "/// The C++ side of a context's listeners: keeps each alive while registered.",
     "class Listeners {",
     "public:",
@@ -1237,11 +1267,21 @@ static void events(gen_cpp *e) {
     W("ListenerHandle %s(%s fn) {", ffirt__gen_lang_event_subscribe(e->n, e->lang, ev->wire),
       fn_type);
     ffirt__gen_w_indent(e->w);
+    const char *wire = ffirt__gen_c_string(e->n, ev->wire);
+    if (t) {
+      W("auto cache = this->cache_%zu_;", i);
+      W("cache->prepare([&] {");
+      W("  return this->listeners_.add(this->handle_, &detail::c::%s_add_event_listener, %s,",
+        e->lib, wire);
+      W("                              [cache](int, const char *, std::size_t) { "
+        "cache->stale(); }) != 0;");
+      W("});");
+    }
     W("return {listeners_.add(");
-    W("    handle_, &detail::c::%s_add_event_listener, %s,", e->lib,
-      ffirt__gen_c_string(e->n, ev->wire));
-    W("    [fn = std::move(fn)](int ret, [[maybe_unused]] const char *msg, "
-      "[[maybe_unused]] std::size_t len) {");
+    W("    handle_, &detail::c::%s_add_event_listener, %s,", e->lib, wire);
+    W("    [fn = std::move(fn)%s](int ret, [[maybe_unused]] const char *msg, "
+      "[[maybe_unused]] std::size_t len) {",
+      t ? ", cache" : "");
     ffirt__gen_w_indent(e->w);
     ffirt__gen_w_indent(e->w);
     if (t) {
@@ -1249,14 +1289,16 @@ static void events(gen_cpp *e) {
                                             : c_value_type(e, t);
       if (strncmp(ct, "c::", 3) == 0) ct = F("detail::%s", ct);
       W("if (ret != RET_OK || len < sizeof(%s)) return;", ct);
-      W("%s v;", ct);
-      W("std::memcpy(&v, msg, sizeof v);");
+      W("fn(cache->get([msg] {");
+      W("  %s v;", ct);
+      W("  std::memcpy(&v, msg, sizeof v);");
       if (t->kind == GEN_BYTES)
-        W("fn(detail::fromC_bytes(v));");
+        W("  return detail::fromC_bytes(v);");
       else if (t->kind == GEN_STRUCT || t->kind == GEN_SEQ || t->kind == GEN_OPTIONAL)
-        W("fn(detail::%s);", read_value(e, t, "v"));
+        W("  return detail::%s;", read_value(e, t, "v"));
       else
-        W("fn(%s);", read_value(e, t, "v"));
+        W("  return %s;", read_value(e, t, "v"));
+      W("}));");
     } else {
       W("if (ret == RET_OK) fn();");
     }
@@ -1346,6 +1388,13 @@ static void ctx_section(gen_cpp *e) {
   W("std::chrono::milliseconds callTimeout_;");
   W("mutable ffirt::detail::Progress progress_;");
   W("ffirt::detail::Listeners listeners_;");
+  for (size_t i = 0; i < m->nevents; i++) {
+    if (!m->events[i].payload) continue;
+    const char *pt = cpp_type(e, m->events[i].payload);
+    W("std::shared_ptr<ffirt::detail::EventCache<%s>> cache_%zu_ = // %s", pt, i,
+      m->events[i].wire);
+    W("    std::make_shared<ffirt::detail::EventCache<%s>>();", pt);
+  }
   ffirt__gen_w_dedent(e->w);
   W("};");
   ffirt__gen_w_blank(e->w);
