@@ -138,10 +138,45 @@ static void send_reply(serve *s, const char *subject, int ret, const void *bytes
   if (buf != stackbuf) free(buf);
 }
 
+/* Copies at most max bytes of peer text into out (NUL-terminated), every
+ * byte that is not part of well-formed UTF-8 as '?', never cutting a
+ * character: error texts quote names from the wire and hosts decode them
+ * strictly. Returns the length written. */
+static size_t quote_peer_text(char *out, const char *in, size_t n, size_t max) {
+  const unsigned char *p = (const unsigned char *)in;
+  size_t o = 0;
+  for (size_t i = 0; i < n;) {
+    unsigned c = p[i];
+    size_t k = c < 0x80                 ? 1
+               : c >= 0xc2 && c <= 0xdf ? 2
+               : c >= 0xe0 && c <= 0xef ? 3
+               : c >= 0xf0 && c <= 0xf4 ? 4
+                                        : 0;
+    int ok = k && i + k <= n;
+    for (size_t j = 1; ok && j < k; j++)
+      ok = (p[i + j] & 0xc0) == 0x80;
+    if (ok && k == 3) ok = !(c == 0xe0 && p[i + 1] < 0xa0) && !(c == 0xed && p[i + 1] > 0x9f);
+    if (ok && k == 4) ok = !(c == 0xf0 && p[i + 1] < 0x90) && !(c == 0xf4 && p[i + 1] > 0x8f);
+    if (!ok) k = 1;
+    if (o + k > max) break;
+    if (ok)
+      memcpy(out + o, p + i, k);
+    else
+      out[o] = '?';
+    o += k;
+    i += k;
+  }
+  out[o] = '\0';
+  return o;
+}
+
+/* Answers RET_ERR with fmt, whose one "%.*s" quotes arg (at most 128 bytes
+ * of it, made valid UTF-8). */
 static void send_error(serve *s, const char *subject, const char *fmt, const char *arg,
                        size_t arglen) {
-  char text[512];
-  int n = snprintf(text, sizeof text, fmt, (int)arglen, arg);
+  char quoted[129], text[512];
+  size_t ql = quote_peer_text(quoted, arg ? arg : "", arg ? arglen : 0, 128);
+  int n = snprintf(text, sizeof text, fmt, (int)ql, quoted);
   if (n < 0) n = 0;
   if ((size_t)n >= sizeof text) n = sizeof text - 1;
   send_reply(s, subject, 1, text, (size_t)n, NULL);
@@ -323,23 +358,37 @@ static void on_created(int ret, const char *msg, size_t len, void *ud) {
   }
 }
 
-void serve_handle_new(serve *s, const char *reply, const uint8_t *data, size_t len) {
+/* The [name, request] envelope of a constructor or static call: the
+ * procedure of that kind and name, and the request bytes. NULL when it was
+ * answered with an error ("what": "constructor", "static"). */
+static const ffirt_proc_desc *named_request(serve *s, const char *reply, const uint8_t *data,
+                                            size_t len, ffirt_proc_kind kind, const char *what,
+                                            const uint8_t **req, size_t *rl) {
   wire_dec d = {data, data + len, NULL};
   uint64_t n;
-  const uint8_t *name, *req;
-  size_t nl, rl;
+  const uint8_t *name;
+  size_t nl;
+  char fmt[64];
   if (!data || wire_array(&d, 2, 2, &n) || wire_string(&d, 3, &name, &nl) ||
-      wire_string(&d, 2, &req, &rl) || wire_end(&d)) {
-    send_error(s, reply, "ffirt-serve: malformed constructor request: %.*s", d.err ? d.err : "",
-               d.err ? strlen(d.err) : 0);
-    return;
+      wire_string(&d, 2, req, rl) || wire_end(&d)) {
+    snprintf(fmt, sizeof fmt, "ffirt-serve: malformed %s request: %%.*s", what);
+    send_error(s, reply, fmt, d.err ? d.err : "", d.err ? strlen(d.err) : 0);
+    return NULL;
   }
-  const ffirt_proc_desc *p = find_proc(s, FFIRT_PROC_CTOR, name, nl);
+  const ffirt_proc_desc *p = find_proc(s, kind, name, nl);
   if (!p) {
-    send_error(s, reply, "ffirt-serve: no constructor '%.*s'", (const char *)name,
-               nl > 128 ? 128 : nl);
-    return;
+    snprintf(fmt, sizeof fmt, "ffirt-serve: no %s '%%.*s'", what);
+    send_error(s, reply, fmt, (const char *)name, nl);
   }
+  return p;
+}
+
+void serve_handle_new(serve *s, const char *reply, const uint8_t *data, size_t len) {
+  const uint8_t *req;
+  size_t rl;
+  const ffirt_proc_desc *p =
+      named_request(s, reply, data, len, FFIRT_PROC_CTOR, "constructor", &req, &rl);
+  if (!p) return;
   serve_ctx *c = calloc(1, sizeof *c);
   req_cb *r = c ? req_new(s, c, reply) : NULL;
   if (!c || !r || random_id(c->id) != 0) {
@@ -417,21 +466,11 @@ void serve_handle_new(serve *s, const char *reply, const uint8_t *data, size_t l
 /* ------------------------------------------------------------ statics */
 
 void serve_handle_static(serve *s, const char *reply, const uint8_t *data, size_t len) {
-  wire_dec d = {data, data + len, NULL};
-  uint64_t n;
-  const uint8_t *name, *req;
-  size_t nl, rl;
-  if (!data || wire_array(&d, 2, 2, &n) || wire_string(&d, 3, &name, &nl) ||
-      wire_string(&d, 2, &req, &rl) || wire_end(&d)) {
-    send_error(s, reply, "ffirt-serve: malformed static request: %.*s", d.err ? d.err : "",
-               d.err ? strlen(d.err) : 0);
-    return;
-  }
-  const ffirt_proc_desc *p = find_proc(s, FFIRT_PROC_STATIC, name, nl);
-  if (!p) {
-    send_error(s, reply, "ffirt-serve: no static '%.*s'", (const char *)name, nl);
-    return;
-  }
+  const uint8_t *req;
+  size_t rl;
+  const ffirt_proc_desc *p =
+      named_request(s, reply, data, len, FFIRT_PROC_STATIC, "static", &req, &rl);
+  if (!p) return;
   req_cb *r = req_new(s, NULL, reply);
   if (!r) {
     send_error(s, reply, "ffirt-serve: out of memory%.*s", "", 0);
@@ -479,8 +518,7 @@ static void listen_op(serve *s, serve_ctx *c, const char *reply, int add, const 
                       size_t n) {
   if (n > 128 || memchr(name, '.', n) || memchr(name, '*', n) || memchr(name, '>', n) ||
       memchr(name, ' ', n)) {
-    send_error(s, reply, "ffirt-serve: bad event name '%.*s'", (const char *)name,
-               n > 128 ? 128 : n);
+    send_error(s, reply, "ffirt-serve: bad event name '%.*s'", (const char *)name, n);
     return;
   }
   int need_add = 0, need_remove = 0, bad = 0;
@@ -594,7 +632,7 @@ void serve_handle_ctx(serve *s, serve_ctx *c, const char *reply, const uint8_t *
   }
   const ffirt_proc_desc *p = find_proc(s, FFIRT_PROC_METHOD, op, ol);
   if (!p) {
-    send_error(s, reply, "ffirt-serve: no method '%.*s'", (const char *)op, ol > 128 ? 128 : ol);
+    send_error(s, reply, "ffirt-serve: no method '%.*s'", (const char *)op, ol);
     return;
   }
   req_cb *r = req_new(s, NULL, reply);

@@ -46,6 +46,24 @@ static serve_ctx *subs[MAX_SUBS];
 static size_t nsubs;
 static unsigned long published_events;
 
+/* Well-formed UTF-8 (RFC 3629), for the error texts hosts decode strictly. */
+static int utf8_ok(const uint8_t *p, size_t n) {
+  for (size_t i = 0; i < n;) {
+    unsigned c = p[i];
+    size_t k = c < 0x80                 ? 1
+               : c >= 0xc2 && c <= 0xdf ? 2
+               : c >= 0xe0 && c <= 0xef ? 3
+               : c >= 0xf0 && c <= 0xf4 ? 4
+                                        : 0;
+    if (!k || i + k > n) return 0;
+    for (size_t j = 1; j < k; j++)
+      if ((p[i + j] & 0xc0) != 0x80) return 0;
+    i += k;
+  }
+  return 1;
+}
+static int bad_error_texts;
+
 static void fake_publish(void *t, const char *subject, const uint8_t *data, size_t len) {
   (void)t;
   if (strncmp(subject, "r.", 2) != 0) { /* heartbeats, events */
@@ -67,6 +85,7 @@ static void fake_publish(void *t, const char *subject, const uint8_t *data, size
     accepted[n]++;
   else if (ret != 3)
     terminal[n]++;
+  if (ok && ret == 1 && !utf8_ok(b, bl)) bad_error_texts++;
   pthread_mutex_unlock(&mu);
 }
 
@@ -230,6 +249,21 @@ int main(int argc, char **argv) {
   serve_handle_new(s, reply, NULL, 0);
   snprintf(reply, sizeof reply, "r.%ld", sent++);
   serve_handle_static(s, reply, (const uint8_t *)"", 0);
+  /* unknown names of 201 bytes ("a" then 100 x "é"): quoted in the error
+   * text, cut if need be, never inside a character */
+  {
+    char name[202];
+    name[0] = 'a';
+    for (int i = 0; i < 100; i++)
+      memcpy(name + 1 + 2 * i, "\xc3\xa9", 2);
+    name[201] = '\0';
+    uint8_t env[512];
+    size_t el = envelope(env, name, (const uint8_t *)"\xa0", 1);
+    snprintf(reply, sizeof reply, "r.%ld", sent++);
+    serve_handle_new(s, reply, env, el);
+    snprintf(reply, sizeof reply, "r.%ld", sent++);
+    serve_handle_static(s, reply, env, el);
+  }
   pthread_mutex_lock(&mu);
   serve_ctx *first = nsubs ? subs[0] : NULL;
   pthread_mutex_unlock(&mu);
@@ -274,6 +308,7 @@ int main(int argc, char **argv) {
   CHECK(missing == 0, "%ld requests never answered", missing);
   CHECK(twice == 0, "%ld requests answered more than once", twice);
   CHECK(malformed_replies == 0, "%d malformed replies", malformed_replies);
+  CHECK(bad_error_texts == 0, "%d error texts are not valid UTF-8", bad_error_texts);
   printf("%ld requests, %ld contexts accepted, %zu subscribed, %lu other messages: %s\n", sent,
          accepts, nsubs, published_events, failures ? "FAILED" : "ok");
   pthread_mutex_unlock(&mu);
