@@ -9,7 +9,7 @@ if [ "${1:-}" = build ]; then
 else
   PKGS=(cmake make gcc g++ clang libclang-rt-14-dev pkg-config clang-format
         libuv1-dev libcmocka-dev libcbor-dev libglib2.0-dev
-        googletest libgtest-dev python3 python3-pytest python3-cbor2 valgrind
+        googletest libgtest-dev python3 python3-pytest python3-cbor2 python3-cryptography valgrind
         nats-server libnats-dev)
 fi
 # cargo (the Rust binding's tests): Debian's package only when no cargo is

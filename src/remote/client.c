@@ -11,8 +11,9 @@
  *    (callbacks, ud_free) nor while waiting for NATS.
  *  - Exactly once: every accepted call is one `pcall` in `calls`. Whoever
  *    unlinks it under `mu` (the reply handler on a terminal reply, the
- *    sweeper when its server is gone or it timed out, destroy) calls its
- *    callback; nobody else can. RET_STALE_WARN replies leave it linked.
+ *    sweeper when its server is gone or it timed out, destroy, the error
+ *    handler when NATS refused to route its request) calls its callback;
+ *    nobody else can. RET_STALE_WARN replies leave it linked.
  *  - Handles are values of a 64-bit counter (never reused, never 0) from a
  *    random base per library, looked up in `ctxs`: a destroyed or forged
  *    handle never validates, nor one of another remote library.
@@ -570,10 +571,81 @@ static void on_hb(natsConnection *nc, natsSubscription *sub, natsMsg *m, void *c
   natsMsg_Destroy(m);
 }
 
+/* The subject a pending call was published to (mu held). */
+static void call_subject(const pcall *p, char *out, size_t n) {
+  if (p->kind == K_CTOR)
+    snprintf(out, n, "%s.new", R.prefix);
+  else if (!p->ctx)
+    snprintf(out, n, "%s.static", R.prefix);
+  else
+    ctx_subject(p->ctx, out, n);
+}
+
+/* The NATS server refused a publish of this connection (a permissions
+ * violation, docs/remote.md "Security"): it only reports it, with the
+ * subject in the text, to the error handler. No reply can come for a call
+ * published there, so each pending call on that subject is answered RET_ERR
+ * with the server's text, by the usual rule: whoever unlinks it answers it.
+ * A constructor whose creator waits is handed back to it as a refusal. */
+static void fail_denied(natsConnection *nc) {
+  const char *text = NULL;
+  if (natsConnection_GetLastError(nc, &text) != NATS_NOT_PERMITTED || !text) return;
+  const char *q = strstr(text, "Publish to \"");
+  const char *end = q ? strchr(q + 12, '"') : NULL;
+  if (!end) return;
+  q += 12;
+  size_t sl = (size_t)(end - q);
+  char msg[400];
+  snprintf(msg, sizeof msg, "remote: the NATS server refused the request: %s", text);
+  pcall *failed = NULL;
+  pthread_mutex_lock(&R.mu);
+  for (pcall **pp = &R.calls; *pp;) {
+    pcall *p = *pp;
+    char subj[256];
+    call_subject(p, subj, sizeof subj);
+    if ((p->kind == K_CTOR && p->acked) || strlen(subj) != sl || memcmp(subj, q, sl) != 0) {
+      pp = &p->next;
+      continue;
+    }
+    *pp = p->next;
+    if (p->kind == K_SYNC) { /* its waiter (control) frees it */
+      p->done = 1;
+      p->ret = RET_ERR;
+    } else if (p->kind == K_CTOR && p->waiting) { /* its creator answers and frees it */
+      p->ctx->state = C_FAILED;
+      free(p->ctx->fail_text);
+      p->ctx->fail_text = strdup(msg);
+      p->done = 1;
+    } else {
+      p->next = failed;
+      failed = p;
+    }
+  }
+  pthread_cond_broadcast(&R.cond);
+  pthread_mutex_unlock(&R.mu);
+  while (failed) {
+    pcall *next = failed->next;
+    pcall *queued = NULL;
+    if (failed->kind == K_CTOR) { /* from a reply thread: calls queued behind it fail too */
+      pthread_mutex_lock(&R.mu);
+      failed->ctx->state = C_FAILED;
+      free(failed->ctx->fail_text);
+      failed->ctx->fail_text = strdup(msg);
+      queued = failed->ctx->queued;
+      failed->ctx->queued = NULL;
+      pthread_mutex_unlock(&R.mu);
+    }
+    ffirt__remote_fail(failed->cb, failed->ud, msg);
+    if (queued) send_queued(failed->ctx, queued);
+    pcall_done(failed);
+    failed = next;
+  }
+}
+
 static void on_nats_error(natsConnection *nc, natsSubscription *sub, natsStatus err, void *c) {
-  (void)nc;
   (void)sub;
   (void)c;
+  if (err == NATS_NOT_PERMITTED) fail_denied(nc);
   fprintf(stderr, "%s_remote: NATS: %s%s\n", R.L ? R.L->name : "ffirt", natsStatus_GetText(err),
           err == NATS_SLOW_CONSUMER ? " (this client is too slow: messages were dropped)" : "");
 }
@@ -628,8 +700,18 @@ static int connect_locked(const ffirt__remote_lib *L) {
   if (st == NATS_OK) st = natsConnection_Subscribe(&R.hb_sub, nc, subj, on_hb, NULL);
   if (st == NATS_OK) st = natsConnection_Flush(nc);
   if (st != NATS_OK) {
-    snprintf(R.conn_err, sizeof R.conn_err, "remote: cannot reach NATS at %s: %s", R.url,
-             natsStatus_GetText(st));
+    /* the details (which file, which violation) are in libnats's last error */
+    natsStatus last = NATS_OK;
+    const char *detail = wire_nats_detail(nats_GetLastError(&last));
+    const char *creds = getenv("FFIRT_NATS_CREDS");
+    char url[sizeof R.url];
+    wire_url_redacted(R.url, url, sizeof url);
+    const char *what = natsStatus_GetText(st);
+    int more = *detail && strcmp(detail, what) != 0;
+    int has_creds = creds && *creds;
+    snprintf(R.conn_err, sizeof R.conn_err, "remote: cannot reach NATS at %s: %s%s%s%s%s%s", url,
+             what, more ? " (" : "", more ? detail : "", more ? ")" : "",
+             has_creds ? "; credentials file (FFIRT_NATS_CREDS): " : "", has_creds ? creds : "");
     if (nc) natsConnection_Destroy(nc);
     R.inbox_sub = R.hb_sub = NULL;
     return -1;
@@ -866,6 +948,7 @@ int ffirt__remote_static(const ffirt__remote_lib *L, const char *name, ffirt__re
 static void control(rctx *c, const char *op, const char *arg, int wait) {
   pcall *p = new_call(K_SYNC, NULL, NULL);
   if (!p) return;
+  p->ctx = c; /* its subject, for fail_denied */
   char subj[256], err[300];
   ctx_subject(c, subj, sizeof subj);
   pthread_mutex_lock(&R.mu);

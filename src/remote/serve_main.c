@@ -24,6 +24,7 @@
 #include <nats/nats.h>
 
 #include "serve.h"
+#include "wire.h"
 
 static volatile sig_atomic_t stop;
 static void on_signal(int sig) {
@@ -195,8 +196,17 @@ int main(int argc, char **argv) {
   if (st == NATS_OK && creds) st = natsOptions_SetUserCredentialsFromFiles(opts, creds, NULL);
   natsConnection *nc = NULL;
   if (st == NATS_OK) st = natsConnection_Connect(&nc, opts);
+  /* no password of the URL's user info in any message */
+  char shown[512];
+  wire_url_redacted(url, shown, sizeof shown);
   if (st != NATS_OK) {
-    fprintf(stderr, "ffirt-serve: cannot connect to NATS at %s: %s\n", url, natsStatus_GetText(st));
+    /* the details (which file, which violation) are in libnats's last error */
+    natsStatus last = NATS_OK;
+    const char *detail = wire_nats_detail(nats_GetLastError(&last));
+    int more = *detail && strcmp(detail, natsStatus_GetText(st)) != 0;
+    fprintf(stderr, "ffirt-serve: cannot connect to NATS at %s: %s%s%s%s%s%s\n", shown,
+            natsStatus_GetText(st), more ? " (" : "", more ? detail : "", more ? ")" : "",
+            creds ? "; credentials file (--creds): " : "", creds ? creds : "");
     return 1;
   }
   the_tx.nc = nc;
@@ -231,7 +241,7 @@ int main(int argc, char **argv) {
   printf("ffirt-serve: serving %s (%zu procedures, %zu events, fingerprint %016llx) as %s on "
          "%s, queue %s\n",
          desc->name, desc->nprocs, desc->nevents, (unsigned long long)desc->fingerprint,
-         serve_id(s), url, queue);
+         serve_id(s), shown, queue);
   fflush(stdout);
   while (!stop) {
     serve_tick(s);

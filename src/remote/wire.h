@@ -113,4 +113,37 @@ static inline uint8_t *wire_put_string(uint8_t *o, unsigned major, const void *s
   return o + n;
 }
 
+/* ---- texts about the connection, for messages of both sides */
+
+/* url with the password of its user info (nats://user:password@host)
+ * replaced by ***, so that no message or log line shows it. */
+static inline void wire_url_redacted(const char *url, char *out, size_t n) {
+  const char *at = strchr(url, '@'), *scheme = strstr(url, "://");
+  const char *from = scheme ? scheme + 3 : url;
+  const char *colon = at ? memchr(from, ':', (size_t)(at - from)) : NULL;
+  if (!colon || n < 8) {
+    size_t l = strlen(url) < n ? strlen(url) : n - 1;
+    memcpy(out, url, l);
+    out[l] = '\0';
+    return;
+  }
+  size_t head = (size_t)(colon - url) + 1, tail = strlen(at);
+  if (head + 3 + tail >= n) head = tail = 0;
+  memcpy(out, url, head);
+  memcpy(out + head, "***", 3);
+  memcpy(out + head + 3, at, tail);
+  out[head + 3 + tail] = '\0';
+}
+
+/* libnats's detailed last error ("(conn.c:1905): Authorization
+ * Violation") without its source position. */
+static inline const char *wire_nats_detail(const char *text) {
+  if (!text) return "";
+  if (text[0] == '(') {
+    const char *e = strstr(text, "): ");
+    if (e) return e + 3;
+  }
+  return text;
+}
+
 #endif /* FFIRT_REMOTE_WIRE_H */

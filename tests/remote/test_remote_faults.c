@@ -22,6 +22,14 @@
  *   test_remote_faults LIBMY_TIMER.so token   NATS with token auth: the
  *       token passes through (ffirt-serve: --token/NATS_TOKEN, client:
  *       FFIRT_NATS_TOKEN); without it ffirt-serve cannot connect.
+ *   test_remote_faults LIBMY_TIMER.so denied   (run by nats_auth.py as a
+ *       user that may publish to P.new but not to P.ctx.*) a context is
+ *       created, then each call on it, its blocking form and its destroy
+ *       are answered (RET_ERR naming the permissions violation) within a
+ *       bound instead of waiting forever for a reply that cannot come.
+ *   test_remote_faults LIBMY_TIMER.so refused TEXT   (nats_auth.py: bad
+ *       credentials) the constructor returns NULL and answers RET_ERR on
+ *       the caller's thread, within a bound, with a text containing TEXT.
  */
 #define _GNU_SOURCE
 #include <my_timer/my_timer.h>
@@ -386,9 +394,68 @@ static int test_natsdown(const char *lib) {
   return 0;
 }
 
+/* Publishing to P.ctx.* is not permitted: the NATS server only reports it
+ * (asynchronously, -ERR), so the client must answer the calls itself. */
+static int test_denied(void) {
+  int ok;
+  void *ctx = timer_new("denied", &ok);
+  CHECK(ctx && ok, "a context (P.new is permitted)");
+  if (!ctx) return 1;
+  e2e_reply r;
+  e2e_reply_init(&r, NULL);
+  int64_t t0 = now_ms();
+  CHECK(my_timer_echo(ctx, e2e_reply_cb, &r, (EchoRequest){"x", 0}) == RET_OK, "accepted");
+  CHECK(e2e_reply_wait(&r, 5000) == 0 && r.ret == RET_ERR, "echo: RET_ERR (%s)", e2e_reply_str(&r));
+  CHECK(strstr(e2e_reply_str(&r), "Permissions Violation") &&
+            strstr(e2e_reply_str(&r), "ffirt.my_timer.ctx."),
+        "the text names the violation and the subject: %s", e2e_reply_str(&r));
+  int64_t took = now_ms() - t0;
+  CHECK(took < 3000, "answered within the bound (%lld ms)", (long long)took);
+  sleep_ms(200);
+  CHECK(r.terminal == 1, "exactly once (%d)", r.terminal);
+  e2e_reply_fini(&r);
+  char err[256] = "";
+  EchoResponse out;
+  t0 = now_ms();
+  CHECK(my_timer_echo_wait(ctx, 10000, &out, err, sizeof err, (EchoRequest){"y", 0}) == RET_ERR,
+        "blocking form: RET_ERR");
+  CHECK(strstr(err, "Permissions Violation"), "blocking text: %s", err);
+  took = now_ms() - t0;
+  CHECK(took < 3000, "blocking form answered within the bound (%lld ms)", (long long)took);
+  t0 = now_ms();
+  CHECK(my_timer_destroy(ctx) == 0, "destroy");
+  took = now_ms() - t0;
+  CHECK(took < 3000, "destroy returns within the bound (%lld ms)", (long long)took);
+  return 0;
+}
+
+/* The constructor is refused (bad credentials): NULL, RET_ERR on the
+ * caller's thread, naming `text`. */
+static int test_refused(const char *text) {
+  e2e_reply r;
+  e2e_reply_init(&r, NULL);
+  int64_t t0 = now_ms();
+  void *ctx = my_timer_create((TimerConfig){.name = "x"}, e2e_reply_cb, &r);
+  int64_t took = now_ms() - t0;
+  CHECK(!ctx, "NULL");
+  CHECK(r.terminal == 1 && r.ret == RET_ERR && pthread_equal(r.thread, pthread_self()),
+        "RET_ERR on the caller's thread");
+  CHECK(strstr(e2e_reply_str(&r), text), "the text names '%s': %s", text, e2e_reply_str(&r));
+  CHECK(took < 5000, "within the bound (%lld ms)", (long long)took);
+  fprintf(stderr, "refused: %s\n", e2e_reply_str(&r));
+  e2e_reply_fini(&r);
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc == 4 && strcmp(argv[2], "refused") == 0) {
+    test_refused(argv[3]);
+    printf("refused: %s\n", failures ? "FAILED" : "ok");
+    return failures ? 1 : 0;
+  }
   if (argc != 3) {
-    fprintf(stderr, "usage: test_remote_faults LIB.so queue|restart|nonats\n");
+    fprintf(stderr, "usage: test_remote_faults LIB.so queue|restart|nonats|natsdown|token|denied\n"
+                    "       test_remote_faults LIB.so refused TEXT\n");
     return 2;
   }
   setenv("FFIRT_REMOTE_DEAD_MS", "600", 1);
@@ -402,6 +469,8 @@ int main(int argc, char **argv) {
     test_natsdown(argv[1]);
   else if (strcmp(argv[2], "token") == 0)
     test_token(argv[1]);
+  else if (strcmp(argv[2], "denied") == 0)
+    test_denied();
   else
     return 2;
   printf("%s: %s\n", argv[2], failures ? "FAILED" : "ok");
