@@ -21,9 +21,14 @@
 #  - the Rust crate <NAME> in ${FFIRT_RUST_DIR}/<NAME>/ (build/rust/<NAME>/ in
 #    this project; target <NAME>_rust), whose build.rs links lib<NAME>.so
 #    from the directory it is built into here.
-#  - INSTALL: `cmake --install` puts, under the prefix, lib<NAME>.so in the
+#  - lib<NAME>_remote.so (target <NAME>_remote, docs/remote.md) when the
+#    remote layer exists: libnats found here, or an installed package found
+#    with its `remote` component (ffirt::ffirt_remote_client).
+#  - INSTALL: `cmake --install` puts, under the prefix, lib<NAME>.so (and
+#    lib<NAME>_remote.so, target <NAME>::<NAME>_remote) in the
 #    libdir; <NAME>.h, <NAME>_cbor.h and any other generated host header
-#    (*.h but the author's <NAME>_ffi.h, *.hpp) in include/<NAME>/;
+#    (*.h but the author's <NAME>_ffi.h, *.hpp) in include/<NAME>/
+#    (not the sources <NAME>_ffi.c, <NAME>_remote.c nor <NAME>.map);
 #    <NAME>.cddl in share/<NAME>/; every other generated output (binding
 #    files and directories, e.g. python/, rust/) in share/<NAME>/bindings/,
 #    the Go module in share/<NAME>/bindings/go/<pkg>/ (cgo flags pointing
@@ -114,8 +119,15 @@ function(ffirt_add_library NAME)
 
   # ---- begin remote (issue 15, docs/remote.md) --------------------------
   # lib<NAME>_remote.so: the same exports as lib<NAME>.so, over NATS. Built
-  # when the remote layer is (libnats found, src/remote/remote.cmake).
+  # when the remote layer is (libnats found: src/remote/remote.cmake here,
+  # ffirt::ffirt_remote_client from an installed package).
+  set(remote_client "")
   if(TARGET ffirt_remote_client)
+    set(remote_client ffirt_remote_client)
+  elseif(TARGET ffirt::ffirt_remote_client)
+    set(remote_client ffirt::ffirt_remote_client)
+  endif()
+  if(remote_client)
     set(remote_src "${out}/${NAME}_remote.c")
     add_custom_command(OUTPUT "${remote_src}"
       COMMAND ${CMAKE_COMMAND} -E make_directory "${out}"
@@ -126,7 +138,7 @@ function(ffirt_add_library NAME)
       VERBATIM)
     add_library(${NAME}_remote SHARED "${remote_src}" "${out}/${NAME}.h" "${out}/${NAME}_cbor.h")
     target_include_directories(${NAME}_remote PRIVATE "${base}" "${out}")
-    target_link_libraries(${NAME}_remote PRIVATE ffirt_remote_client)
+    target_link_libraries(${NAME}_remote PRIVATE ${remote_client})
     target_link_options(${NAME}_remote PRIVATE "-Wl,--version-script=${map}")
     set_target_properties(${NAME}_remote PROPERTIES
       LIBRARY_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/lib"
@@ -245,6 +257,11 @@ function(ffirt__install_library NAME out go_out go_pkg version component exclude
   set_target_properties(${NAME} PROPERTIES INSTALL_RPATH "$ORIGIN")
   install(TARGETS ${NAME} EXPORT ${NAME}Targets COMPONENT ${component} ${ex}
     LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  # lib<NAME>_remote.so beside it (docs/remote.md), target <NAME>::<NAME>_remote
+  if(TARGET ${NAME}_remote)
+    install(TARGETS ${NAME}_remote EXPORT ${NAME}Targets COMPONENT ${component} ${ex}
+      LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  endif()
   install(EXPORT ${NAME}Targets NAMESPACE ${NAME}:: DESTINATION ${cmakedir}
     COMPONENT ${component} ${ex})
   set(pkg "${CMAKE_CURRENT_BINARY_DIR}/ffirt-install-${NAME}")
@@ -286,8 +303,9 @@ file(GLOB items LIST_DIRECTORIES true "${out}/*")
 list(SORT items)
 foreach(item ${items})
   get_filename_component(base "${item}" NAME)
-  if(base STREQUAL "${name}_ffi.h" OR base STREQUAL "${name}_ffi.c" OR base STREQUAL "${name}.map")
-    continue() # the library author's side and the link's version script
+  if(base STREQUAL "${name}_ffi.h" OR base STREQUAL "${name}_ffi.c" OR base STREQUAL "${name}.map"
+     OR base STREQUAL "${name}_remote.c")
+    continue() # the library author's side, the link's version script, the remote library's source
   elseif(IS_DIRECTORY "${item}")
     file(INSTALL "${item}" DESTINATION "${dst}/${datadir}/${name}/bindings")
   elseif(base MATCHES "[.](h|hpp)$")

@@ -25,7 +25,14 @@ for f in lib/libmy_timer.so include/my_timer/my_timer.h include/my_timer/my_time
   include/my_timer/zz_install_probe.hpp share/my_timer/bindings/zz_install_probe/module.txt; do
   [ -e "$p/$f" ] || { echo "missing from the prefix: $f"; exit 1; }
 done
-for f in include/my_timer/my_timer_ffi.h include/my_timer/my_timer_ffi.c include/my_timer/my_timer.map; do
+# With the remote layer (libnats found): lib<lib>_remote.so beside the library.
+if [ -e "$build/lib/libmy_timer_remote.so" ]; then
+  [ -e "$p/lib/libmy_timer_remote.so" ] || { echo "missing from the prefix: lib/libmy_timer_remote.so"; exit 1; }
+  grep -q "my_timer::my_timer_remote" "$p"/lib/cmake/my_timer/my_timerTargets*.cmake ||
+    { echo "my_timer::my_timer_remote is not exported"; exit 1; }
+fi
+for f in include/my_timer/my_timer_ffi.h include/my_timer/my_timer_ffi.c include/my_timer/my_timer.map \
+  include/my_timer/my_timer_remote.c share/my_timer/bindings/my_timer_remote.c; do
   [ ! -e "$p/$f" ] || { echo "installed but private to the library: $f"; exit 1; }
 done
 # The Go module, when this build made one, with cgo flags for the prefix.

@@ -208,3 +208,12 @@ foreach(_case perms creds)
   set_tests_properties(remote_auth_${_case} PROPERTIES TIMEOUT 120 LABELS "remote;e2e;nosan"
     ENVIRONMENT "FFIRT_SERVE=$<TARGET_FILE:ffirt-serve>;NATS_SERVER=${FFIRT_NATS_SERVER};PYTHONDONTWRITEBYTECODE=1")
 endforeach()
+
+# ---- the remote layer from an installed ffirt (docs/remote.md, "Install"):
+# what `cmake --install` puts in the prefix, and a user's own
+# ffirt_add_library() through find_package(ffirt COMPONENTS remote) builds
+# lib<lib>_remote.so, whose host calls the installed ffirt-serve.
+add_test(NAME remote_install_user_library
+  COMMAND bash ${_rt}/install_remote_test.sh ${PROJECT_SOURCE_DIR} ${CMAKE_BINARY_DIR})
+set_tests_properties(remote_install_user_library PROPERTIES TIMEOUT 180
+  LABELS "remote;e2e;nosan" ENVIRONMENT "NATS_SERVER=${FFIRT_NATS_SERVER}")
