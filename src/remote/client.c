@@ -25,7 +25,8 @@
  *    recorded in its context (`running`, `runner`), so remove waits for it
  *    unless it is called from inside that very callback (abi.md 4.3.3).
  *  - Context lifetime: destroy unlinks it from `ctxs` (so nothing new finds
- *    it) and marks it doomed; dispatches already holding it (`refs`, taken
+ *    it) into `closing`, where only the event callback finds it while
+ *    destroy drains its event subscription, then marks it doomed; dispatches already holding it (`refs`, taken
  *    under mu by the event callback and the sweeper) end with ctx_unref,
  *    and the last one frees it. A context whose constructor is still
  *    unanswered at destroy is left to its pending call (leaked, rare).
@@ -126,6 +127,7 @@ static struct {
   uint64_t next_handle, first_handle;
   pcall *calls;
   rctx *ctxs;
+  rctx *closing; /* being destroyed: their events still delivered (destroy) */
   server_seen servers[64];
   size_t nservers;
   int64_t dead_ms, timeout_ms;
@@ -288,6 +290,8 @@ static void on_event_msg(natsConnection *nc, natsSubscription *sub, natsMsg *m, 
   const char *type = strrchr(subj, '.');
   pthread_mutex_lock(&R.mu);
   rctx *c = find_ctx((void *)(uintptr_t)handle);
+  for (rctx *k = R.closing; k && !c; k = k->next)
+    if (k->handle == handle) c = k;
   if (c) c->refs++;
   pthread_mutex_unlock(&R.mu);
   if (c && type)
@@ -1018,16 +1022,34 @@ int ffirt__remote_destroy(const ffirt__remote_lib *L, void *ctx) {
             L->name, L->name);
     return 1;
   }
-  if (c)
+  if (c) {
     for (rctx **pp = &R.ctxs; *pp; pp = &(*pp)->next)
       if (*pp == c) {
         *pp = c->next;
         break;
       }
+    c->next = R.closing;
+    R.closing = c;
+  }
   int on_inbox = R.inbox_thread_known && pthread_equal(R.inbox_thread, pthread_self());
+  natsSubscription *draining = c ? c->ev_sub : NULL;
   pthread_mutex_unlock(&R.mu);
   if (!c) return 1;
   if (c->state == C_READY) control(c, "$destroy", "", !on_inbox);
+  /* The server sent the context's events before its destroy reply, but
+   * they may still wait in the event subscription (another thread than the
+   * replies'): deliver them to the listeners, as destroy does in process,
+   * bounded. Not on the reply thread: a listener's blocking call would
+   * wait for it. */
+  if (draining && !on_inbox && natsSubscription_Drain(draining) == NATS_OK)
+    natsSubscription_WaitForDrainCompletion(draining, R.dead_ms);
+  pthread_mutex_lock(&R.mu);
+  for (rctx **pp = &R.closing; *pp; pp = &(*pp)->next)
+    if (*pp == c) {
+      *pp = c->next;
+      break;
+    }
+  pthread_mutex_unlock(&R.mu);
   /* what the server did not answer before its destroy reply is failed here */
   pthread_mutex_lock(&R.mu);
   pcall *mine = NULL;

@@ -157,14 +157,10 @@ set(_rlibs_remote my_timer_remote echo_remote kitchen_sink_remote edges_remote)
 #    arrives and my_timer's echo waits on a timer, so it is running, not
 #    queued, when $destroy arrives, and completes (RET_OK), as a running
 #    call does in process.
-#  - CppEvents.DestroyWithListenersRegistered: a known bug of the client
-#    (docs/remote.md, limits): an event published just before a call's
-#    reply may still wait in the client's event subscription when destroy
-#    drops it, so it is lost.
 if(TARGET test_cpp AND TARGET kitchen_sink_remote AND TARGET edges_remote)
   ffirt__remote_test(remote_cpp_binding SERVE ${_rlibs} PRELOAD ${_rlibs_remote}
     TIMEOUT 300 COMMAND $<TARGET_FILE:test_cpp>
-    --gtest_filter=-CppCalls.CreateFailure:CppTimeouts.DestroyRightAfterATimedOutCall:CppEvents.DestroyWithListenersRegistered)
+    --gtest_filter=-CppCalls.CreateFailure:CppTimeouts.DestroyRightAfterATimedOutCall)
 endif()
 # ctypes looks symbols up in the library it dlopen()ed (dlsym on its
 # handle), so LD_PRELOAD does not interpose there: the packages load the
