@@ -26,10 +26,11 @@
  *    unless it is called from inside that very callback (abi.md 4.3.3).
  *  - Context lifetime: destroy unlinks it from `ctxs` (so nothing new finds
  *    it) into `closing`, where only the event callback finds it while
- *    destroy drains its event subscription, then marks it doomed; dispatches already holding it (`refs`, taken
- *    under mu by the event callback and the sweeper) end with ctx_unref,
- *    and the last one frees it. A context whose constructor is still
- *    unanswered at destroy is left to its pending call (leaked, rare).
+ *    destroy drains its event subscription, then marks it doomed;
+ *    dispatches already holding it (`refs`, taken under mu by the event
+ *    callback and the sweeper) end with ctx_unref, and the last one frees
+ *    it. A context whose constructor is still unanswered at destroy is
+ *    left to its pending call (leaked, rare).
  */
 #define _GNU_SOURCE
 #include "remote.h"
