@@ -173,12 +173,13 @@ if(TEST python_binding AND TARGET kitchen_sink_remote AND TARGET edges_remote)
   set(_pydir ${CMAKE_BINARY_DIR}/tests/python-remote-lib)
   set(_links)
   foreach(_l ${_rlibs})
-    list(APPEND _links COMMAND ${CMAKE_COMMAND} -E create_symlink
-      $<TARGET_FILE:${_l}_remote> ${_pydir}/lib${_l}.so)
+    add_custom_command(OUTPUT ${_pydir}/lib${_l}.so
+      COMMAND ${CMAKE_COMMAND} -E make_directory ${_pydir}
+      COMMAND ${CMAKE_COMMAND} -E create_symlink $<TARGET_FILE:${_l}_remote> ${_pydir}/lib${_l}.so
+      DEPENDS ${_l}_remote VERBATIM)
+    list(APPEND _links ${_pydir}/lib${_l}.so)
   endforeach()
-  add_custom_target(python_remote_lib_links ALL
-    COMMAND ${CMAKE_COMMAND} -E make_directory ${_pydir} ${_links}
-    DEPENDS ${_rlibs_remote} VERBATIM)
+  add_custom_target(python_remote_lib_links ALL DEPENDS ${_links})
   ffirt__remote_test(remote_python_binding SERVE ${_rlibs} TIMEOUT 300
     COMMAND ${CMAKE_COMMAND} -E env PYTHONPATH=${CMAKE_BINARY_DIR}/python
       PYTHONDONTWRITEBYTECODE=1 FFIRT_GEN=$<TARGET_FILE:ffirt-gen> FFIRT_LIB_PATH=${_pydir}
