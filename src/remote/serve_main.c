@@ -207,6 +207,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "ffirt-serve: cannot connect to NATS at %s: %s%s%s%s%s%s\n", shown,
             natsStatus_GetText(st), more ? " (" : "", more ? detail : "", more ? ")" : "",
             creds ? "; credentials file (--creds): " : "", creds ? creds : "");
+    natsOptions_Destroy(opts);
     return 1;
   }
   the_tx.nc = nc;
