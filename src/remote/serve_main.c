@@ -85,10 +85,14 @@ static void on_static(natsConnection *nc, natsSubscription *sub, natsMsg *m, voi
 }
 
 static void on_nats_error(natsConnection *nc, natsSubscription *sub, natsStatus err, void *c) {
-  (void)nc;
   (void)sub;
   (void)c;
-  fprintf(stderr, "ffirt-serve: NATS: %s\n", natsStatus_GetText(err));
+  /* a permissions violation names the subject only in the connection's
+   * last error ("Permissions Violation for Subscription to ...") */
+  const char *text = NULL;
+  if (err != NATS_NOT_PERMITTED || natsConnection_GetLastError(nc, &text) != err || !text)
+    text = natsStatus_GetText(err);
+  fprintf(stderr, "ffirt-serve: NATS: %s\n", text);
 }
 
 static const char usage[] =

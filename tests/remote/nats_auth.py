@@ -279,6 +279,19 @@ def mode_perms(args, procs):
         print(out[-2000:])
     refused(args, {"FFIRT_NATS_URL": url % ("client:wrong", port)}, "Authentication",
             "wrong password", secret="wrong@")
+    # ffirt-serve as a user that may not subscribe to P.new: its log names
+    # the violation and the subject (libnats's status text alone does not)
+    wrong = procs.start("serve-as-client", [os.environ["FFIRT_SERVE"], "--lib", args.lib,
+                                            "--nats", url % ("client:c", port)])
+    want = re.compile(r'Permissions Violation for Subscription to "ffirt\.my_timer\.(new|static)"')
+    for _ in range(200):
+        if want.search(log_text(wrong)):
+            break
+        time.sleep(0.025)
+    check(want.search(log_text(wrong)) is not None,
+          "ffirt-serve as user client logs: " + want.pattern)
+    wrong.terminate()
+    wrong.wait(5)
     serve_log = log_text(serve)
     check("server:s@" not in serve_log, "ffirt-serve's log does not show its password")
     check("Permitted" not in serve_log and "Violation" not in serve_log,
