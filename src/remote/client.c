@@ -133,6 +133,7 @@ static struct {
   size_t nservers;
   int64_t dead_ms, timeout_ms;
   char conn_err[700];
+  char denied[400]; /* NATS refused this client its inbox: no reply can come */
 } R = {
     .once = PTHREAD_ONCE_INIT, .mu = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
@@ -586,29 +587,44 @@ static void call_subject(const pcall *p, char *out, size_t n) {
     ctx_subject(p->ctx, out, n);
 }
 
-/* The NATS server refused a publish of this connection (a permissions
- * violation, docs/remote.md "Security"): it only reports it, with the
- * subject in the text, to the error handler. No reply can come for a call
- * published there, so each pending call on that subject is answered RET_ERR
- * with the server's text, by the usual rule: whoever unlinks it answers it.
- * A constructor whose creator waits is handed back to it as a refusal. */
+/* The NATS server refused a publish of this connection, or the
+ * subscription of its inbox (a permissions violation, docs/remote.md
+ * "Security"): it only reports it, with the subject in the text, to the
+ * error handler. No reply can come for a call published there (or for any
+ * call, without the inbox, and later calls are refused by begin), so each
+ * pending call concerned is answered RET_ERR with the server's text, by
+ * the usual rule: whoever unlinks it answers it. A constructor whose
+ * creator waits is handed back to it as a refusal. */
 static void fail_denied(natsConnection *nc) {
   const char *text = NULL;
   if (natsConnection_GetLastError(nc, &text) != NATS_NOT_PERMITTED || !text) return;
+  size_t skip = 12;
   const char *q = strstr(text, "Publish to \"");
-  const char *end = q ? strchr(q + 12, '"') : NULL;
+  int inbox = !q && (q = strstr(text, "Subscription to \"")) != NULL;
+  if (inbox) skip = 17;
+  const char *end = q ? strchr(q + skip, '"') : NULL;
   if (!end) return;
-  q += 12;
+  q += skip;
   size_t sl = (size_t)(end - q);
   char msg[400];
   snprintf(msg, sizeof msg, "remote: the NATS server refused the request: %s", text);
   pcall *failed = NULL;
   pthread_mutex_lock(&R.mu);
+  if (inbox) { /* only the inbox matters (the others: events, heartbeats) */
+    char ours[200];
+    snprintf(ours, sizeof ours, "%s.*", R.inbox ? R.inbox : "");
+    if (!R.inbox || strlen(ours) != sl || memcmp(ours, q, sl) != 0) {
+      pthread_mutex_unlock(&R.mu);
+      return;
+    }
+    snprintf(R.denied, sizeof R.denied, "%s", msg);
+  }
   for (pcall **pp = &R.calls; *pp;) {
     pcall *p = *pp;
     char subj[256];
     call_subject(p, subj, sizeof subj);
-    if ((p->kind == K_CTOR && p->acked) || strlen(subj) != sl || memcmp(subj, q, sl) != 0) {
+    if (!inbox &&
+        ((p->kind == K_CTOR && p->acked) || strlen(subj) != sl || memcmp(subj, q, sl) != 0)) {
       pp = &p->next;
       continue;
     }
@@ -732,6 +748,10 @@ static int begin(const ffirt__remote_lib *L, FFICallBack cb, void *ud) {
   int rc = connect_locked(L);
   char err[sizeof R.conn_err + 64];
   snprintf(err, sizeof err, "%s", R.conn_err);
+  if (!rc && R.denied[0]) { /* connected, but no reply can reach us */
+    rc = -1;
+    snprintf(err, sizeof err, "%s", R.denied);
+  }
   pthread_mutex_unlock(&R.mu);
   if (rc) ffirt__remote_fail(cb, ud, err);
   return rc;
@@ -970,7 +990,7 @@ static void control(rctx *c, const char *op, const char *arg, int wait) {
   }
   pthread_mutex_lock(&R.mu);
   int64_t deadline = now_ms() + R.timeout_ms;
-  while (!e && !p->done) {
+  while (!e && !p->done && !R.denied[0]) {
     server_seen *s = find_server(c->server);
     int64_t t = now_ms();
     if (!s || t - s->last > R.dead_ms || t > deadline) break;

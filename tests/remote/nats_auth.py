@@ -9,7 +9,10 @@
       FFIRT_NATS_URL), with no permissions violation logged by either side;
       then a client without publish permission on P.ctx.* (user `noctx`,
       added to the layout here) gets RET_ERR naming the violation within a
-      bound, and a wrong password gets a NULL constructor naming it.
+      bound, as does one without subscribe permission on _INBOX.> (user
+      `noinbox`: a NULL constructor), and a wrong password gets a NULL
+      constructor naming it; ffirt-serve as user `client` logs the
+      violation of its subscriptions.
   nats_auth.py creds ARGS   operator mode (JWTs, resolver MEMORY): an
       operator, an account and users `server` and `client` generated here as
       nkeys + JWTs, written as .creds files; ffirt-serve --creds and the
@@ -263,7 +266,12 @@ def mode_perms(args, procs):
     noctx = ('{user: noctx, password: n, permissions: {\n'
              '   publish: ["ffirt.my_timer.new", "ffirt.my_timer.static"],\n'
              '   subscribe: ["_INBOX.>", "ffirt.my_timer.hb", "ffirt.my_timer.ev.*.*"]}}')
-    layout, n = re.subn(r"\}\s*\]\s*\}\s*$", "},\n  " + noctx + " ] }\n", layout)
+    # and one that may not subscribe to its inbox (_INBOX.>)
+    noinbox = ('{user: noinbox, password: i, permissions: {\n'
+               '   publish: ["ffirt.my_timer.new", "ffirt.my_timer.static", "ffirt.my_timer.ctx.*"],\n'
+               '   subscribe: ["ffirt.my_timer.hb", "ffirt.my_timer.ev.*.*"]}}')
+    layout, n = re.subn(r"\}\s*\]\s*\}\s*$", "},\n  " + noctx + ",\n  " + noinbox + " ] }\n",
+                        layout)
     if n != 1:
         sys.exit("nats_auth: the documented layout does not end in '} ] }':\n" + layout)
     nats = start_nats(procs, "listen: 127.0.0.1:%d\n%s" % (port, layout), port)
@@ -279,6 +287,8 @@ def mode_perms(args, procs):
         print(out[-2000:])
     refused(args, {"FFIRT_NATS_URL": url % ("client:wrong", port)}, "Authentication",
             "wrong password", secret="wrong@")
+    refused(args, {"FFIRT_NATS_URL": url % ("noinbox:i", port)},
+            "Permissions Violation for Subscription to", "no subscribe permission on _INBOX.>")
     # ffirt-serve as a user that may not subscribe to P.new: its log names
     # the violation and the subject (libnats's status text alone does not)
     wrong = procs.start("serve-as-client", [os.environ["FFIRT_SERVE"], "--lib", args.lib,
