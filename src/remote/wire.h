@@ -115,24 +115,35 @@ static inline uint8_t *wire_put_string(uint8_t *o, unsigned major, const void *s
 
 /* ---- texts about the connection, for messages of both sides */
 
-/* url with the password of its user info (nats://user:password@host)
- * replaced by ***, so that no message or log line shows it. */
+/* url (or a comma-separated list of them) with the password of each user
+ * info (nats://user:password@host) replaced by ***, so that no message or
+ * log line shows it. Cut to fit n. */
 static inline void wire_url_redacted(const char *url, char *out, size_t n) {
-  const char *at = strchr(url, '@'), *scheme = strstr(url, "://");
-  const char *from = scheme ? scheme + 3 : url;
-  const char *colon = at ? memchr(from, ':', (size_t)(at - from)) : NULL;
-  if (!colon || n < 8) {
-    size_t l = strlen(url) < n ? strlen(url) : n - 1;
-    memcpy(out, url, l);
-    out[l] = '\0';
-    return;
+  size_t o = 0;
+  if (!n) return;
+  while (*url && o + 1 < n) {
+    size_t seg = strcspn(url, ",");
+    const char *scheme = strstr(url, "://");
+    const char *from = scheme && (size_t)(scheme - url) < seg ? scheme + 3 : url;
+    const char *at = memchr(from, '@', seg - (size_t)(from - url));
+    const char *colon = at ? memchr(from, ':', (size_t)(at - from)) : NULL;
+    for (size_t i = 0; i < seg && o + 1 < n; i++) {
+      const char *c = url + i;
+      if (colon && c > colon && c < at) { /* the password */
+        if (c == colon + 1)
+          for (const char *r = "***"; *r && o + 1 < n; r++)
+            out[o++] = *r;
+        continue;
+      }
+      out[o++] = *c;
+    }
+    url += seg;
+    if (*url == ',') {
+      if (o + 1 < n) out[o++] = ',';
+      url++;
+    }
   }
-  size_t head = (size_t)(colon - url) + 1, tail = strlen(at);
-  if (head + 3 + tail >= n) head = tail = 0;
-  memcpy(out, url, head);
-  memcpy(out + head, "***", 3);
-  memcpy(out + head + 3, at, tail);
-  out[head + 3 + tail] = '\0';
+  out[o] = '\0';
 }
 
 /* libnats's detailed last error ("(conn.c:1905): Authorization

@@ -285,8 +285,10 @@ def mode_perms(args, procs):
           "(%.1f s)" % (time.monotonic() - t0))
     if rc != 0:
         print(out[-2000:])
-    refused(args, {"FFIRT_NATS_URL": url % ("client:wrong", port)}, "Authentication",
-            "wrong password", secret="wrong@")
+    # a list of URLs (libnats takes one): neither password is shown
+    refused(args, {"FFIRT_NATS_URL": url % ("client:wrong", port) + "," +
+                   url % ("client:wrong2", port)}, "Authentication", "wrong password",
+            secret="wrong")
     refused(args, {"FFIRT_NATS_URL": url % ("noinbox:i", port)},
             "Permissions Violation for Subscription to", "no subscribe permission on _INBOX.>")
     # ffirt-serve as a user that may not subscribe to P.new: its log names
