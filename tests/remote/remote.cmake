@@ -140,3 +140,13 @@ if(TEST rust_binding AND DEFINED FFIRT_CARGO)
       --manifest-path ${CMAKE_BINARY_DIR}/tests/rust/Cargo.toml)
   set_tests_properties(remote_rust_binding PROPERTIES RESOURCE_LOCK cargo_target)
 endif()
+
+# Leases, slow listeners and a paused server (test_remote_faults lease, slow,
+# pause; docs/remote.md, semantics). The host links libnats itself to read
+# the servers' heartbeats.
+target_link_libraries(test_remote_faults PRIVATE PkgConfig::LIBNATS)
+foreach(_case lease slow pause)
+  ffirt__remote_test(remote_faults_${_case}
+    COMMAND $<TARGET_FILE:test_remote_faults> $<TARGET_FILE:my_timer> ${_case} LABELS asan_ok
+    TIMEOUT 60)
+endforeach()
