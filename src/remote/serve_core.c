@@ -38,7 +38,10 @@
  *    many live contexts it holds (unlink_live counts them down). serve_tick
  *    reclaims (tears down, like $destroy) the READY contexts of a client
  *    not seen for lease_ms and frees entries that hold nothing. A PENDING
- *    context is left to its constructor and caught by a later tick.
+ *    context is left to its constructor and caught by a later tick. The
+ *    teardown runs on a detached reaper thread (a destructor may wait for a
+ *    running handler, and the tick's thread must keep heartbeating);
+ *    serve_free waits for the reapers (s->reapers, s->reaped).
  *    Contexts created without a client id (P.new) have no lease. While the
  *    transport is down, and on the first tick after a stall of the server
  *    itself (SIGSTOP, swap), every lease is renewed instead of judged: the
@@ -110,6 +113,8 @@ struct serve {
   lease_client *clients;
   int64_t last_tick;
   int connected;
+  int reapers; /* reclaiming threads running (s->mu; reaped signals 0) */
+  pthread_cond_t reaped;
 };
 
 typedef struct req_cb req_cb;
@@ -236,6 +241,11 @@ serve *serve_new(const ffirt_library_desc *lib, serve_tx tx, size_t max_contexts
   s->lease_ms = SERVE_LEASE_MS_DEFAULT;
   s->connected = 1;
   if (random_id(s->id) != 0 || pthread_mutex_init(&s->mu, NULL) != 0) {
+    free(s);
+    return NULL;
+  }
+  if (pthread_cond_init(&s->reaped, NULL) != 0) {
+    pthread_mutex_destroy(&s->mu);
     free(s);
     return NULL;
   }
@@ -367,6 +377,31 @@ void serve_handle_lease(serve *s, const char *client) {
   pthread_mutex_unlock(&s->mu);
 }
 
+typedef struct reap {
+  serve *s;
+  char client[ID_LEN + 1];
+  int64_t silent, lease;
+  size_t n;
+  serve_ctx *c[64];
+} reap;
+
+/* Tears down what a lease reclaimed (already unlinked and DEAD), logs it. */
+static void *reaper(void *arg) {
+  reap *r = arg;
+  serve *s = r->s;
+  for (size_t k = 0; k < r->n; k++)
+    ctx_teardown(s, r->c[k]);
+  fprintf(stderr,
+          "ffirt-serve: client %s not seen for %" PRId64 " ms (lease %" PRId64
+          " ms): reclaimed %zu context%s\n",
+          r->client, r->silent, r->lease, r->n, r->n == 1 ? "" : "s");
+  free(r);
+  pthread_mutex_lock(&s->mu);
+  if (--s->reapers == 0) pthread_cond_broadcast(&s->reaped);
+  pthread_mutex_unlock(&s->mu);
+  return NULL;
+}
+
 /* Tears down the READY contexts of clients whose lease ran out, and frees
  * the entries of clients that hold no context here. */
 static void lease_reclaim(serve *s) {
@@ -386,28 +421,34 @@ static void lease_reclaim(serve *s) {
       pp = &l->next;
       continue;
     }
-    serve_ctx *mine[64];
-    size_t taken = 0;
-    for (serve_ctx *c = s->live; c && taken < sizeof mine / sizeof mine[0]; c = c->next)
-      if (c->lease == l && c->state == CTX_READY) mine[taken++] = c;
-    if (!taken) { /* only PENDING ones: a later tick */
+    reap *r = calloc(1, sizeof *r);
+    if (!r) break; /* the next tick retries */
+    for (serve_ctx *c = s->live; c && r->n < sizeof r->c / sizeof r->c[0]; c = c->next)
+      if (c->lease == l && c->state == CTX_READY) r->c[r->n++] = c;
+    if (!r->n) { /* only PENDING ones: a later tick */
+      free(r);
       pp = &l->next;
       continue;
     }
-    char id[ID_LEN + 1];
-    memcpy(id, l->id, sizeof id);
-    int64_t silent = t - l->last, lease = s->lease_ms;
-    for (size_t k = 0; k < taken; k++) {
-      unlink_live(s, mine[k]);
-      mine[k]->state = CTX_DEAD;
+    r->s = s;
+    memcpy(r->client, l->id, sizeof r->client);
+    r->silent = t - l->last;
+    r->lease = s->lease_ms;
+    for (size_t k = 0; k < r->n; k++) {
+      unlink_live(s, r->c[k]);
+      r->c[k]->state = CTX_DEAD;
     }
+    s->reapers++;
     pthread_mutex_unlock(&s->mu);
-    for (size_t k = 0; k < taken; k++)
-      ctx_teardown(s, mine[k]);
-    fprintf(stderr,
-            "ffirt-serve: client %s not seen for %" PRId64 " ms (lease %" PRId64
-            " ms): reclaimed %zu context%s\n",
-            id, silent, lease, taken, taken == 1 ? "" : "s");
+    pthread_t th;
+    pthread_attr_t at;
+    int started = pthread_attr_init(&at) == 0;
+    if (started) {
+      pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+      started = pthread_create(&th, &at, reaper, r) == 0;
+      pthread_attr_destroy(&at);
+    }
+    if (!started) reaper(r); /* no thread: here, late heartbeat and all */
     pthread_mutex_lock(&s->mu);
     pp = &s->clients; /* the list may have changed meanwhile: start over */
   }
@@ -444,6 +485,10 @@ void serve_tick(serve *s) {
 void serve_free(serve *s) {
   if (!s) return;
   serve_stop_accepting(s);
+  pthread_mutex_lock(&s->mu);
+  while (s->reapers)
+    pthread_cond_wait(&s->reaped, &s->mu);
+  pthread_mutex_unlock(&s->mu);
   for (;;) {
     pthread_mutex_lock(&s->mu);
     serve_ctx *c = s->live;
@@ -462,6 +507,7 @@ void serve_free(serve *s) {
     s->clients = l->next;
     free(l);
   }
+  pthread_cond_destroy(&s->reaped);
   pthread_mutex_destroy(&s->mu);
   free(s);
 }

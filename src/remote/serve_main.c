@@ -13,8 +13,8 @@
  *    sets `stop` (async-signal-safe); the main thread drains.
  *  - The connection reconnects forever; while NATS is away the library keeps
  *    running and replies are buffered by libnats (its reconnect buffer), and
- *    no client lease runs out (serve_set_connected from libnats's
- *    disconnected/reconnected callbacks).
+ *    no client lease runs out (libnats's disconnected/reconnected callbacks
+ *    set link_up/link_changed; the main thread calls serve_set_connected).
  *  - Constructors come on P.new (no lease) and P.new.<client> (leased to
  *    client, serve_handle_new_from), both in the queue group; every server
  *    hears every P.lease.<client>.
@@ -22,6 +22,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,10 +105,14 @@ static void on_lease(natsConnection *nc, natsSubscription *sub, natsMsg *m, void
   natsMsg_Destroy(m);
 }
 
+/* libnats's disconnected/reconnected callbacks (its own thread, also after
+ * serve_free during the drain): only noted here, passed to the core by the
+ * main thread's next tick. */
+static atomic_int link_up = 1, link_changed;
 static void on_link(natsConnection *nc, void *closure) {
   (void)closure;
-  if (the_tx.s)
-    serve_set_connected(the_tx.s, natsConnection_Status(nc) == NATS_CONN_STATUS_CONNECTED);
+  atomic_store(&link_up, natsConnection_Status(nc) == NATS_CONN_STATUS_CONNECTED);
+  atomic_store(&link_changed, 1);
 }
 
 static void on_static(natsConnection *nc, natsSubscription *sub, natsMsg *m, void *closure) {
@@ -183,7 +188,11 @@ int main(int argc, char **argv) {
     }
   }
   if (!lib || max_ctx < 0 || hb_ms < 10 || lease_ms < 0 || (lease_ms && lease_ms < 4 * hb_ms)) {
-    fprintf(stderr, "ffirt-serve: %s\n%s", !lib ? "--lib is required" : "bad number", usage);
+    fprintf(stderr, "ffirt-serve: %s\n%s",
+            !lib                          ? "--lib is required"
+            : lease_ms > 0 && hb_ms >= 10 ? "--lease-ms must be 0 or at least 4 heartbeats"
+                                          : "bad number",
+            usage);
     return 2;
   }
   if (!url || !*url) url = "nats://127.0.0.1:4222";
@@ -281,6 +290,7 @@ int main(int argc, char **argv) {
          serve_id(s), url, queue);
   fflush(stdout);
   while (!stop) {
+    if (atomic_exchange(&link_changed, 0)) serve_set_connected(s, atomic_load(&link_up));
     serve_tick(s);
     struct timespec ts = {hb_ms / 1000, (hb_ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);

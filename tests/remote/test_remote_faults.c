@@ -18,7 +18,9 @@
  *       NATS_SERVER) NATS dies mid-session: the in-flight call and a call
  *       made while it is down are answered RET_ERR within the bound; NATS
  *       restarts on the same port: client and server reconnect, new
- *       contexts work.
+ *       contexts work, and the old one too (its lease, 400 ms, did not run
+ *       out while the server was cut off; responding followed
+ *       not_responding).
  *   test_remote_faults LIBMY_TIMER.so token   NATS with token auth: the
  *       token passes through (ffirt-serve: --token/NATS_TOKEN, client:
  *       FFIRT_NATS_TOKEN); without it ffirt-serve cannot connect.
@@ -348,12 +350,17 @@ static int test_natsdown(const char *lib) {
   unsetenv("FFIRT_NATS_SERVER_URL");
   pid_t nats = nats_start(port, NULL);
   CHECK(nats > 0, "nats-server starts");
-  pid_t s = serve_start(lib);
+  /* a lease far shorter than the outage: it must not run out meanwhile */
+  const char *extra[] = {"--lease-ms", "400", NULL};
+  pid_t s = serve_start_with(lib, extra);
   CHECK(s > 0, "ffirt-serve starts");
   if (nats <= 0 || s <= 0) return 1;
   int ok;
   void *ctx = timer_new("d", &ok);
   CHECK(ok, "context");
+  int nr = 0, resp = 0;
+  my_timer_add_event_listener(ctx, "not_responding", on_not_responding, &nr);
+  my_timer_add_event_listener(ctx, "responding", on_not_responding, &resp);
   e2e_reply slow, during;
   e2e_reply_init(&slow, NULL);
   e2e_reply_init(&during, NULL);
@@ -391,6 +398,19 @@ static int test_natsdown(const char *lib) {
     e2e_reply_fini(&r);
     CHECK(my_timer_destroy(again) == 0, "destroy");
   }
+  /* the context made before the outage is still there: not reclaimed while
+   * its server was cut off, and its listeners heard the server come back */
+  e2e_reply old;
+  e2e_reply_init(&old, NULL);
+  my_timer_version(ctx, e2e_reply_cb, &old);
+  CHECK(e2e_reply_wait(&old, E2E_TIMEOUT_MS) == 0 && old.ret == RET_OK,
+        "the old context survived the outage (%s)", e2e_reply_str(&old));
+  e2e_reply_fini(&old);
+  for (int i = 0; i < 100 && !__atomic_load_n(&resp, __ATOMIC_SEQ_CST); i++)
+    sleep_ms(20);
+  CHECK(__atomic_load_n(&nr, __ATOMIC_SEQ_CST) == 1 &&
+            __atomic_load_n(&resp, __ATOMIC_SEQ_CST) == 1,
+        "not_responding then responding once each (%d, %d)", nr, resp);
   sleep_ms(300);
   CHECK(slow.terminal == 1 && during.terminal == 1, "exactly once (%d, %d)", slow.terminal,
         during.terminal);
@@ -465,6 +485,10 @@ static void lease_child(int fd) {
       e2e_reply_fini(&r);
     }
   }
+  /* a call still running when it dies: the reclaim answers it into the void */
+  static e2e_reply slow;
+  e2e_reply_init(&slow, NULL);
+  if (ctx[0]) my_timer_echo(ctx[0], e2e_reply_cb, &slow, (EchoRequest){"slow", 20000});
   char c = ok ? 'k' : 'f';
   if (write(fd, &c, 1) != 1) _exit(1);
   for (;;)
