@@ -39,9 +39,10 @@
  *    reclaims (tears down, like $destroy) the READY contexts of a client
  *    not seen for lease_ms and frees entries that hold nothing. A PENDING
  *    context is left to its constructor and caught by a later tick. The
- *    teardown runs on a detached reaper thread (a destructor may wait for a
- *    running handler, and the tick's thread must keep heartbeating);
- *    serve_free waits for the reapers (s->reapers, s->reaped).
+ *    teardown runs on a reaper thread (a destructor may wait for a running
+ *    handler, and the tick's thread must keep heartbeating), joined by the
+ *    tick's thread once done (s->reaps) or by serve_free: every thread the
+ *    core starts is joined by the one that started it.
  *    Contexts created without a client id (P.new) have no lease. While the
  *    transport is down, and on the first tick after a stall of the server
  *    itself (SIGSTOP, swap), every lease is renewed instead of judged: the
@@ -113,8 +114,7 @@ struct serve {
   lease_client *clients;
   int64_t last_tick;
   int connected;
-  int reapers; /* reclaiming threads running (s->mu; reaped signals 0) */
-  pthread_cond_t reaped;
+  struct reap *reaps; /* reclaiming threads not yet joined (s->mu) */
 };
 
 typedef struct req_cb req_cb;
@@ -244,11 +244,7 @@ serve *serve_new(const ffirt_library_desc *lib, serve_tx tx, size_t max_contexts
     free(s);
     return NULL;
   }
-  if (pthread_cond_init(&s->reaped, NULL) != 0) {
-    pthread_mutex_destroy(&s->mu);
-    free(s);
-    return NULL;
-  }
+
   snprintf(s->prefix, sizeof s->prefix, "ffirt.%s", lib->name);
   return s;
 }
@@ -383,6 +379,9 @@ typedef struct reap {
   int64_t silent, lease;
   size_t n;
   serve_ctx *c[64];
+  pthread_t th;
+  int done; /* s->mu */
+  struct reap *next;
 } reap;
 
 /* Tears down what a lease reclaimed (already unlinked and DEAD), logs it. */
@@ -395,16 +394,39 @@ static void *reaper(void *arg) {
           "ffirt-serve: client %s not seen for %" PRId64 " ms (lease %" PRId64
           " ms): reclaimed %zu context%s\n",
           r->client, r->silent, r->lease, r->n, r->n == 1 ? "" : "s");
-  free(r);
   pthread_mutex_lock(&s->mu);
-  if (--s->reapers == 0) pthread_cond_broadcast(&s->reaped);
+  r->done = 1;
   pthread_mutex_unlock(&s->mu);
   return NULL;
+}
+
+/* Joins and frees the reapers that are done (all: wait for every one). */
+static void reap_join(serve *s, int all) {
+  pthread_mutex_lock(&s->mu);
+  reap *mine = NULL;
+  for (reap **pp = &s->reaps; *pp;) {
+    reap *r = *pp;
+    if (all || r->done) {
+      *pp = r->next;
+      r->next = mine;
+      mine = r;
+    } else {
+      pp = &r->next;
+    }
+  }
+  pthread_mutex_unlock(&s->mu);
+  while (mine) {
+    reap *next = mine->next;
+    pthread_join(mine->th, NULL);
+    free(mine);
+    mine = next;
+  }
 }
 
 /* Tears down the READY contexts of clients whose lease ran out, and frees
  * the entries of clients that hold no context here. */
 static void lease_reclaim(serve *s) {
+  reap_join(s, 0);
   int64_t t = now_ms();
   pthread_mutex_lock(&s->mu);
   int stalled = s->last_tick && s->lease_ms && t - s->last_tick > s->lease_ms / 2;
@@ -438,18 +460,16 @@ static void lease_reclaim(serve *s) {
       unlink_live(s, r->c[k]);
       r->c[k]->state = CTX_DEAD;
     }
-    s->reapers++;
     pthread_mutex_unlock(&s->mu);
-    pthread_t th;
-    pthread_attr_t at;
-    int started = pthread_attr_init(&at) == 0;
-    if (started) {
-      pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-      started = pthread_create(&th, &at, reaper, r) == 0;
-      pthread_attr_destroy(&at);
+    if (pthread_create(&r->th, NULL, reaper, r) == 0) {
+      pthread_mutex_lock(&s->mu);
+      r->next = s->reaps;
+      s->reaps = r;
+    } else {
+      reaper(r); /* no thread: here, late heartbeat and all */
+      free(r);
+      pthread_mutex_lock(&s->mu);
     }
-    if (!started) reaper(r); /* no thread: here, late heartbeat and all */
-    pthread_mutex_lock(&s->mu);
     pp = &s->clients; /* the list may have changed meanwhile: start over */
   }
   pthread_mutex_unlock(&s->mu);
@@ -485,10 +505,7 @@ void serve_tick(serve *s) {
 void serve_free(serve *s) {
   if (!s) return;
   serve_stop_accepting(s);
-  pthread_mutex_lock(&s->mu);
-  while (s->reapers)
-    pthread_cond_wait(&s->reaped, &s->mu);
-  pthread_mutex_unlock(&s->mu);
+  reap_join(s, 1);
   for (;;) {
     pthread_mutex_lock(&s->mu);
     serve_ctx *c = s->live;
@@ -507,7 +524,6 @@ void serve_free(serve *s) {
     s->clients = l->next;
     free(l);
   }
-  pthread_cond_destroy(&s->reaped);
   pthread_mutex_destroy(&s->mu);
   free(s);
 }
