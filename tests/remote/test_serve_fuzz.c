@@ -195,6 +195,7 @@ int main(int argc, char **argv) {
   serve *s =
       serve_new(describe(), (serve_tx){NULL, fake_publish, fake_subscribe, fake_unsubscribe}, 64);
   if (!s) return 1;
+  serve_set_lease(s, 20); /* leased contexts are reclaimed while requests go on */
 
   /* seeds (abi.md 6's worked requests) */
   static const uint8_t create_req[] = {0xa1, 0x66, 'c', 'o', 'n', 'f',  'i', 'g', 0xa1,
@@ -281,7 +282,21 @@ int main(int argc, char **argv) {
     size_t len = rnd() % 8 ? mutate(buf, sd->len, sizeof buf) : sd->len;
     snprintf(reply, sizeof reply, "r.%ld", sent++);
     if (sd->to_ctx == 0) {
-      serve_handle_new(s, reply, buf, len);
+      /* no client, one of two valid ones, or a hostile client id */
+      static const char *const clients[] = {"0123456789abcdef0123456789abcdef",
+                                            "fedcba9876543210fedcba9876543210"};
+      char hostile[80];
+      size_t hl = rnd() % sizeof hostile;
+      for (size_t k = 0; k < hl; k++)
+        hostile[k] = (char)(rnd() % 255 + 1);
+      hostile[hl] = '\0';
+      if (rnd() % 4 == 0) memcpy(hostile, clients[0], 32), hostile[31 + rnd() % 2] = 'G';
+      unsigned pick = (unsigned)(rnd() % 4);
+      if (pick == 0)
+        serve_handle_new(s, reply, buf, len);
+      else
+        serve_handle_new_from(s, pick == 3 ? hostile : clients[pick - 1], reply, buf, len);
+      serve_handle_lease(s, rnd() % 2 ? clients[0] : hostile);
     } else if (sd->to_ctx == 2) {
       serve_handle_static(s, reply, buf, len);
     } else {
@@ -293,7 +308,11 @@ int main(int argc, char **argv) {
       else
         serve_handle_new(s, reply, seeds[0].bytes, seeds[0].len);
     }
-    if (i % 500 == 0) serve_tick(s);
+    if (i % 500 == 0) /* ticks 5 ms apart over 30 ms: client 2's lease runs out */
+      for (int k = 0; k < 7; k++) {
+        serve_tick(s);
+        nanosleep(&(struct timespec){0, 5000000}, NULL);
+      }
   }
   serve_free(s); /* destroys every context: whatever ran is answered */
 
