@@ -153,7 +153,7 @@ static struct {
   char client_id[33]; /* the lease's */
   int64_t lease_sent;
   char conn_err[700];
-  char denied[400]; /* NATS refused this client its inbox: no reply can come */
+  char denied[300]; /* NATS refused this client its inbox: no reply can come */
 } R = {
     .once = PTHREAD_ONCE_INIT, .mu = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
@@ -709,7 +709,7 @@ static void fail_denied(natsConnection *nc) {
   if (!end) return;
   q += skip;
   size_t sl = (size_t)(end - q);
-  char msg[400];
+  char msg[sizeof R.denied]; /* the size of every err[] it may be copied to */
   snprintf(msg, sizeof msg, "remote: the NATS server refused the request: %s", text);
   pcall *failed = NULL;
   pthread_mutex_lock(&R.mu);
@@ -889,7 +889,13 @@ static void submit(pcall *p, const char *subject, const char *op, const uint8_t 
   R.calls = p;
   pthread_mutex_unlock(&R.mu);
   const char *e = publish(subject, op, req, len, p->seq, err, sizeof err);
-  if (!e) return;
+  if (!e) {
+    /* refused its inbox after begin() looked (fail_denied): no reply comes */
+    pthread_mutex_lock(&R.mu);
+    if (R.denied[0]) e = strcpy(err, R.denied);
+    pthread_mutex_unlock(&R.mu);
+    if (!e) return;
+  }
   pthread_mutex_lock(&R.mu);
   pcall *mine = take_call(p->seq, 0);
   pthread_mutex_unlock(&R.mu);
@@ -938,8 +944,9 @@ void *ffirt__remote_create(const ffirt__remote_lib *L, const char *ctor, int nat
     mine = take_call(p->seq, 0) != NULL;
   } else if (p->waiting) {
     while (!p->acked && !p->done) {
-      if (now_ms() > deadline) {
-        e = "remote: no ffirt-serve accepted the constructor in time";
+      if (now_ms() > deadline || R.denied[0]) { /* denied: refused its inbox (fail_denied) */
+        e = R.denied[0] ? strcpy(err, R.denied)
+                        : "remote: no ffirt-serve accepted the constructor in time";
         mine = take_call(p->seq, 0) != NULL;
         break;
       }
