@@ -29,7 +29,10 @@
  *  - Events: one CBOR wildcard listener per context while any remote
  *    interest exists (counted per name, "" = wildcard); it publishes an
  *    envelope only if its name is wanted, so a remote listener of one event
- *    never receives others and no event is ever published twice.
+ *    never receives others and no event is ever published twice. Teardown
+ *    keeps that listener through the destructor (c->draining), which
+ *    delivers the library's last events as in process: they are published
+ *    before the $destroy reply, so a client sees them before it.
  *  - Ids: 128 bits from getrandom(2), lower-case hex.
  *  - Leases: a constructor published on P.new.<client> ties its context to
  *    that client id (32 hex digits): c->lease points to the client's entry
@@ -78,6 +81,7 @@ struct serve_ctx {
   void *handle;
   void *sub;
   uint64_t listener;
+  int draining; /* in the destructor: its last events still published (s->mu) */
   uint32_t wild;
   interest *names;
   size_t nnames;
@@ -299,15 +303,24 @@ static const ffirt_proc_desc *dtor_of(serve *s) {
 }
 
 /* Tears down a context already unlinked from s->live (s->mu not held):
- * unsubscribe, drop the listener, destroy; then it waits on s->dead. */
+ * unsubscribe, destroy (the destructor delivers the events still queued to
+ * the listener, which publishes them while c->draining, then drops it);
+ * then it waits on s->dead. */
 static void ctx_teardown(serve *s, serve_ctx *c) {
   if (c->sub) s->tx.unsubscribe(s->tx.t, c->sub);
   c->sub = NULL;
-  if (c->listener) s->lib->remove_event_listener(c->handle, c->listener);
-  c->listener = 0;
   const ffirt_proc_desc *d = dtor_of(s);
-  if (d && c->handle) d->dtor(c->handle);
   pthread_mutex_lock(&s->mu);
+  c->draining = d && c->handle;
+  pthread_mutex_unlock(&s->mu);
+  if (d && c->handle) {
+    d->dtor(c->handle);
+  } else if (c->listener) {
+    s->lib->remove_event_listener(c->handle, c->listener);
+  }
+  c->listener = 0;
+  pthread_mutex_lock(&s->mu);
+  c->draining = 0;
   c->state = CTX_DEAD;
   c->dead_at = now_ms();
   c->next = s->dead;
@@ -727,7 +740,7 @@ static void on_event(int ret, const char *msg, size_t len, void *ud) {
       memcmp(k, "eventType", 9) != 0 || wire_string(&d, 3, &name, &nl) || nl > 128)
     return;
   pthread_mutex_lock(&s->mu);
-  int want = c->state == CTX_READY && wanted(c, name, nl);
+  int want = (c->state == CTX_READY || c->draining) && wanted(c, name, nl);
   pthread_mutex_unlock(&s->mu);
   if (!want) return;
   char subj[400];
