@@ -381,24 +381,31 @@ static const char *send_batch(pbatch *b, char *err, size_t errn) {
 /* Sends batches (a list, smu held) in order, frees them, then fails the
  * calls of those that could not be sent (smu released here). */
 static void send_batches(pbatch *list) {
-  uint64_t failed[8];
-  char texts[8][300];
-  size_t nf = 0;
+  pbatch *failed = NULL;
   while (list) {
     pbatch *next = list->next;
-    char err[300];
+    char err[600];
     const char *e = send_batch(list, err, sizeof err);
-    if (e && nf < 8) {
-      failed[nf] = list->first;
-      snprintf(texts[nf++], sizeof texts[0], "%s", e);
-    }
     free(list->buf);
-    free(list);
+    list->buf = NULL;
+    if (e) { /* the subject field carries the reason from here on */
+      size_t el = strlen(e) < sizeof list->subject - 1 ? strlen(e) : sizeof list->subject - 1;
+      memcpy(list->subject, e, el);
+      list->subject[el] = '\0';
+      list->next = failed;
+      failed = list;
+    } else {
+      free(list);
+    }
     list = next;
   }
   pthread_mutex_unlock(&R.smu);
-  for (size_t i = 0; i < nf; i++)
-    fail_batch(failed[i], 0, texts[i]);
+  while (failed) {
+    pbatch *next = failed->next;
+    fail_batch(failed->first, 0, failed->subject);
+    free(failed);
+    failed = next;
+  }
 }
 
 /* Sends every pending batch now (the reply handler's end, the flusher). */
@@ -433,6 +440,39 @@ static void *flusher(void *arg) {
   return NULL;
 }
 
+/* Publishes the one-item message [[seq, op, req]] at once (constructors,
+ * and calls that need not wait).
+ * NULL or an error text. */
+static const char *publish_one(const char *subject, const char *op, const uint8_t *req, size_t len,
+                               uint64_t seq, char *err, size_t errn) {
+  size_t ol = strlen(op);
+  size_t n = 2 + wire_head_size(seq) + wire_head_size(ol) + ol + wire_head_size(len) + len;
+  int64_t maxp = R.nc ? natsConnection_GetMaxPayload(R.nc) : 0;
+  if (maxp > 0 && (int64_t)n > maxp) {
+    snprintf(err, errn,
+             "remote: request of %zu bytes exceeds the NATS max payload of %" PRId64 " bytes", n,
+             maxp);
+    return err;
+  }
+  uint8_t stackbuf[1024];
+  uint8_t *buf = n <= sizeof stackbuf ? stackbuf : malloc(n);
+  if (!buf) return "remote: out of memory";
+  uint8_t *o = wire_put_head(buf, 4, 1);
+  o = wire_put_head(o, 4, 3);
+  o = wire_put_head(o, 0, seq);
+  o = wire_put_string(o, 3, op, ol);
+  o = wire_put_string(o, 2, req, len);
+  char reply[200];
+  snprintf(reply, sizeof reply, "%s.%" PRIu64, R.inbox, seq);
+  natsStatus st = natsConnection_PublishRequest(R.nc, subject, reply, buf, (int)(o - buf));
+  if (buf != stackbuf) free(buf);
+  if (st != NATS_OK) {
+    snprintf(err, errn, "remote: cannot publish to %s: %s", subject, natsStatus_GetText(st));
+    return err;
+  }
+  return NULL;
+}
+
 /* Sends the item [seq, op, req] of call p (linked in calls already, or an
  * unwaited control request) to subject: at once, or deferred into the
  * subject's pending batch when may_defer and replies are flowing (see the
@@ -462,6 +502,14 @@ static const char *enqueue(pcall *p, const char *subject, const char *op, const 
   for (; *pp; pp = &(*pp)->next)
     if (strcmp((*pp)->subject, subject) == 0) break;
   b = *pp;
+  if (!b && !defer) { /* the common idle case: one item, at once, no batch */
+    if (p) p->batch = seq;
+    pthread_mutex_unlock(&R.mu);
+    const char *e = publish_one(subject, op, req, len, seq, err, errn);
+    pthread_mutex_unlock(&R.smu);
+    if (e) fail_batch(seq, 0, e);
+    return NULL;
+  }
   if (b && b->len + isz > cap_bytes) { /* full: it goes first, this starts anew */
     *pp = b->next;
     b->next = NULL;
@@ -519,38 +567,6 @@ static const char *enqueue(pcall *p, const char *subject, const char *op, const 
   }
   pthread_mutex_unlock(&R.mu);
   send_batches(out);
-  return NULL;
-}
-
-/* Publishes the one-item message [[seq, op, req]] at once (constructors).
- * NULL or an error text. */
-static const char *publish_one(const char *subject, const char *op, const uint8_t *req, size_t len,
-                               uint64_t seq, char *err, size_t errn) {
-  size_t ol = strlen(op);
-  size_t n = 2 + wire_head_size(seq) + wire_head_size(ol) + ol + wire_head_size(len) + len;
-  int64_t maxp = R.nc ? natsConnection_GetMaxPayload(R.nc) : 0;
-  if (maxp > 0 && (int64_t)n > maxp) {
-    snprintf(err, errn,
-             "remote: request of %zu bytes exceeds the NATS max payload of %" PRId64 " bytes", n,
-             maxp);
-    return err;
-  }
-  uint8_t stackbuf[1024];
-  uint8_t *buf = n <= sizeof stackbuf ? stackbuf : malloc(n);
-  if (!buf) return "remote: out of memory";
-  uint8_t *o = wire_put_head(buf, 4, 1);
-  o = wire_put_head(o, 4, 3);
-  o = wire_put_head(o, 0, seq);
-  o = wire_put_string(o, 3, op, ol);
-  o = wire_put_string(o, 2, req, len);
-  char reply[200];
-  snprintf(reply, sizeof reply, "%s.%" PRIu64, R.inbox, seq);
-  natsStatus st = natsConnection_PublishRequest(R.nc, subject, reply, buf, (int)(o - buf));
-  if (buf != stackbuf) free(buf);
-  if (st != NATS_OK) {
-    snprintf(err, errn, "remote: cannot publish to %s: %s", subject, natsStatus_GetText(st));
-    return err;
-  }
   return NULL;
 }
 

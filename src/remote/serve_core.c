@@ -29,8 +29,9 @@
  *    (s->omu guards every group's buffer and counters and the armed list;
  *    never held while publishing or running library code). `pending`
  *    counts terminal replies still owed, plus one while the message is
- *    being dispatched. A group is published at once when its message had one
- *    item, when a reply makes `pending` 0, or at the size caps; otherwise it
+ *    being dispatched. A message of one item has no group: each reply is
+ *    published at once. A group is published when a reply makes `pending`
+ *    0, or at the size caps; otherwise it
  *    is armed: the flusher thread publishes it FFIRT_REMOTE_DEFER_NS after
  *    it was armed, so a slow item never holds its batch-mates for long. One
  *    thread publishes a group at a time (`publishing`: the others append and
@@ -72,7 +73,6 @@ enum { CTX_PENDING, CTX_READY, CTX_DEAD };
 
 typedef struct grp grp;
 struct grp {
-  uint32_t items;   /* in the request message: 1 = every reply goes out at once */
   uint32_t pending; /* terminal replies owed, +1 while dispatching (s->omu) */
   int publishing, force, armed;
   int64_t due;  /* ns, CLOCK_MONOTONIC: when the flusher publishes what waits */
@@ -221,8 +221,8 @@ static void grp_kick(serve *s, grp *g) {
     pthread_mutex_unlock(&s->omu);
     return;
   }
-  while (g->nbuf && (g->pending == 0 || g->items == 1 || g->force ||
-                     g->nbuf >= FFIRT_REMOTE_BATCH_ITEMS || g->len >= FFIRT_REMOTE_BATCH_BYTES)) {
+  while (g->nbuf && (g->pending == 0 || g->force || g->nbuf >= FFIRT_REMOTE_BATCH_ITEMS ||
+                     g->len >= FFIRT_REMOTE_BATCH_BYTES)) {
     uint8_t *b = g->buf;
     size_t l = g->len;
     uint32_t k = g->nbuf;
@@ -384,10 +384,11 @@ static req_cb *req_new(serve *s, serve_ctx *c, grp *g, uint64_t seq, const char 
   return r;
 }
 
-/* The callback of methods and statics: every reply goes to the group. */
+/* The callback of methods and statics: every reply goes to the group, or
+ * straight to the reply subject for a message of one item. */
 static void on_reply(int ret, const char *msg, size_t len, void *ud) {
   req_cb *r = ud;
-  grp_answer(r->s, r->g, r->seq, ret, msg, len);
+  answer(r->s, r->g, r->reply, r->seq, ret, msg, len);
   if (ret != 3 /* RET_STALE_WARN */) free(r);
 }
 
@@ -717,11 +718,11 @@ static void on_event(int ret, const char *msg, size_t len, void *ud) {
 /* $listen / $unlisten: adjusts the interest; adds or removes the one local
  * listener outside s->mu. Calls for one context are serialized by the
  * transport (one subscription). */
-static void listen_op(serve *s, serve_ctx *c, grp *g, uint64_t seq, int add, const uint8_t *name,
-                      size_t n) {
+static void listen_op(serve *s, serve_ctx *c, grp *g, const char *subject, uint64_t seq, int add,
+                      const uint8_t *name, size_t n) {
   if (n > 128 || memchr(name, '.', n) || memchr(name, '*', n) || memchr(name, '>', n) ||
       memchr(name, ' ', n)) {
-    send_error(s, g, NULL, seq, "ffirt-serve: bad event name '%.*s'", (const char *)name, n);
+    send_error(s, g, subject, seq, "ffirt-serve: bad event name '%.*s'", (const char *)name, n);
     return;
   }
   int need_add = 0, need_remove = 0, bad = 0;
@@ -771,7 +772,7 @@ static void listen_op(serve *s, serve_ctx *c, grp *g, uint64_t seq, int add, con
   void *h = c->handle;
   pthread_mutex_unlock(&s->mu);
   if (bad) {
-    send_error(s, g, NULL, seq,
+    send_error(s, g, subject, seq,
                bad == 2 ? "ffirt-serve: out of memory%.*s"
                         : "ffirt-serve: no listener of '%.*s' to remove",
                (const char *)name, bad == 2 ? 0 : n);
@@ -784,11 +785,11 @@ static void listen_op(serve *s, serve_ctx *c, grp *g, uint64_t seq, int add, con
     c->listener = id;
     pthread_mutex_unlock(&s->mu);
     if (!id) {
-      send_error(s, g, NULL, seq, "ffirt-serve: the library refused the listener%.*s", "", 0);
+      send_error(s, g, subject, seq, "ffirt-serve: the library refused the listener%.*s", "", 0);
       return;
     }
   }
-  answer(s, g, NULL, seq, 0, "", 0);
+  answer(s, g, subject, seq, 0, "", 0);
 }
 
 /* ------------------------------------------------------------ batches */
@@ -846,16 +847,17 @@ static const char *batch_check(const uint8_t *data, size_t len, uint64_t *seqs, 
   return NULL;
 }
 
-/* One checked item: a static (c NULL) or an operation of context c. */
-static void dispatch_item(serve *s, serve_ctx *c, grp *g, uint64_t seq, const uint8_t *op,
-                          size_t ol, const uint8_t *req, size_t rl) {
+/* One checked item: a static (c NULL) or an operation of context c. Its
+ * replies go to g, or (g NULL: a message of one item) to subject. */
+static void dispatch_item(serve *s, serve_ctx *c, grp *g, const char *subject, uint64_t seq,
+                          const uint8_t *op, size_t ol, const uint8_t *req, size_t rl) {
   if (!c) {
     const ffirt_proc_desc *p = find_proc(s, FFIRT_PROC_STATIC, op, ol);
-    req_cb *r = p ? req_new(s, NULL, g, seq, NULL) : NULL;
+    req_cb *r = p ? req_new(s, NULL, g, seq, g ? NULL : subject) : NULL;
     if (!p)
-      send_error(s, g, NULL, seq, "ffirt-serve: no static '%.*s'", (const char *)op, ol);
+      send_error(s, g, subject, seq, "ffirt-serve: no static '%.*s'", (const char *)op, ol);
     else if (!r)
-      send_error(s, g, NULL, seq, "ffirt-serve: out of memory%.*s", "", 0);
+      send_error(s, g, subject, seq, "ffirt-serve: out of memory%.*s", "", 0);
     else
       p->stat(on_reply, r, rl ? req : (const uint8_t *)"", rl);
     return;
@@ -865,7 +867,7 @@ static void dispatch_item(serve *s, serve_ctx *c, grp *g, uint64_t seq, const ui
   void *h = c->handle;
   pthread_mutex_unlock(&s->mu);
   if (state != CTX_READY) {
-    send_error(s, g, NULL, seq, "ffirt-serve: unknown context %.*s (destroyed)", c->id, ID_LEN);
+    send_error(s, g, subject, seq, "ffirt-serve: unknown context %.*s (destroyed)", c->id, ID_LEN);
     return;
   }
   if (ol && op[0] == '$') {
@@ -879,24 +881,24 @@ static void dispatch_item(serve *s, serve_ctx *c, grp *g, uint64_t seq, const ui
       pthread_mutex_unlock(&s->mu);
       if (mine) ctx_teardown(s, c);
       /* the destructor answered every queued call before this reply */
-      answer(s, g, NULL, seq, 0, "", 0);
+      answer(s, g, subject, seq, 0, "", 0);
     } else if (ol == 7 && memcmp(op, "$listen", 7) == 0) {
-      listen_op(s, c, g, seq, 1, req, rl);
+      listen_op(s, c, g, subject, seq, 1, req, rl);
     } else if (ol == 9 && memcmp(op, "$unlisten", 9) == 0) {
-      listen_op(s, c, g, seq, 0, req, rl);
+      listen_op(s, c, g, subject, seq, 0, req, rl);
     } else {
-      send_error(s, g, NULL, seq, "ffirt-serve: unknown operation '%.*s'", (const char *)op, ol);
+      send_error(s, g, subject, seq, "ffirt-serve: unknown operation '%.*s'", (const char *)op, ol);
     }
     return;
   }
   const ffirt_proc_desc *p = find_proc(s, FFIRT_PROC_METHOD, op, ol);
   if (!p) {
-    send_error(s, g, NULL, seq, "ffirt-serve: no method '%.*s'", (const char *)op, ol);
+    send_error(s, g, subject, seq, "ffirt-serve: no method '%.*s'", (const char *)op, ol);
     return;
   }
-  req_cb *r = req_new(s, NULL, g, seq, NULL);
+  req_cb *r = req_new(s, NULL, g, seq, g ? NULL : subject);
   if (!r) {
-    send_error(s, g, NULL, seq, "ffirt-serve: out of memory%.*s", "", 0);
+    send_error(s, g, subject, seq, "ffirt-serve: out of memory%.*s", "", 0);
     return;
   }
   p->method(h, on_reply, r, rl ? req : (const uint8_t *)"", rl);
@@ -913,14 +915,15 @@ static void handle_batch(serve *s, serve_ctx *c, const char *reply, const uint8_
     return;
   }
   size_t sl = strlen(reply ? reply : "");
-  grp *g = calloc(1, sizeof *g + sl + 1);
-  if (!g) {
+  grp *g = n > 1 ? calloc(1, sizeof *g + sl + 1) : NULL; /* one item: answered directly */
+  if (n > 1 && !g) {
     send_error(s, NULL, reply, 0, "ffirt-serve: out of memory%.*s", "", 0);
     return;
   }
-  memcpy(g->reply, reply ? reply : "", sl + 1);
-  g->items = (uint32_t)n;
-  g->pending = (uint32_t)n + 1; /* + this dispatch */
+  if (g) {
+    memcpy(g->reply, reply ? reply : "", sl + 1);
+    g->pending = (uint32_t)n + 1; /* + this dispatch */
+  }
   wire_dec d = {data, data + len, NULL};
   unsigned mj;
   uint64_t k = 0, seq = 0;
@@ -947,11 +950,12 @@ static void handle_batch(serve *s, serve_ctx *c, const char *reply, const uint8_
     for (; read < k; read++)
       wire_skip(&d, 16);
     if (wrong)
-      send_error(s, g, NULL, seq, "ffirt-serve: malformed request item: %.*s", wrong,
+      send_error(s, g, reply, seq, "ffirt-serve: malformed request item: %.*s", wrong,
                  strlen(wrong));
     else
-      dispatch_item(s, c, g, seq, op, ol, req, rl);
+      dispatch_item(s, c, g, reply, seq, op, ol, req, rl);
   }
+  if (!g) return;
   pthread_mutex_lock(&s->omu);
   g->pending--; /* dispatched */
   grp_kick(s, g);
