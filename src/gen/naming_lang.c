@@ -52,6 +52,11 @@ const char *ffirt__gen_case_convert(ffirt__gen_names *n, const char *s, ffirt__g
     n->oom = 1;
     return "";
   }
+  /* A name without a lower-case letter (MAX_I8, LOW) is SCREAMING_SNAKE:
+   * its words are capitalised, not kept as acronyms (MaxI8, not MAXI8). */
+  int screaming = 1;
+  for (size_t k = 0; k < len && screaming; k++)
+    if (islower((unsigned char)s[k])) screaming = 0;
   size_t o = 0, end = 0;
   int word = 0;
   for (size_t i = next_word(s, len, 0, &end); i < len; i = next_word(s, len, end, &end), word++) {
@@ -62,13 +67,18 @@ const char *ffirt__gen_case_convert(ffirt__gen_names *n, const char *s, ffirt__g
       case GEN_CASE_SNAKE: ch = (unsigned char)tolower(ch); break;
       case GEN_CASE_UPPER: ch = (unsigned char)toupper(ch); break;
       case GEN_CASE_PASCAL:
-        if (k == i) ch = (unsigned char)toupper(ch);
+        if (k == i)
+          ch = (unsigned char)toupper(ch);
+        else if (screaming)
+          ch = (unsigned char)tolower(ch);
         break;
       case GEN_CASE_CAMEL:
         if (word == 0)
           ch = (unsigned char)tolower(ch);
         else if (k == i)
           ch = (unsigned char)toupper(ch);
+        else if (screaming)
+          ch = (unsigned char)tolower(ch);
         break;
       case GEN_CASE_ASIS: break;
       }

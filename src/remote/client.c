@@ -43,6 +43,21 @@
  *    under mu by the event callback and the sweeper) end with ctx_unref,
  *    and the last one frees it. A context whose constructor is still
  *    unanswered at destroy is left to its pending call (leaked, rare).
+ *  - Lease: the process has one random client id (32 hex digits);
+ *    constructors go to P.new.<client-id>, and while it holds contexts the
+ *    sweeper publishes P.lease.<client-id> every third of the shortest lease
+ *    a server advertises in its heartbeat, so a server reclaims the contexts
+ *    of a client that died and keeps those of one that is idle.
+ *  - Liveness: the sweeper reports not_responding once when a context's
+ *    server goes silent, and responding once when that same server (same
+ *    id: same process, so the context is still there) is heard again.
+ *  - Slow listeners: a context's event subscription holds at most the
+ *    library's event queue capacity (L->event_capacity) of messages; libnats
+ *    drops the newest beyond it and counts them. on_event_msg, on the
+ *    subscription's delivery thread, delivers that count as dropped_events
+ *    before and after each event it delivers (a drop always leaves a full
+ *    queue behind it, so a later delivery reports it); drops_reported
+ *    (mu) makes each dropped message counted once.
  */
 #define _GNU_SOURCE
 #include "remote.h"
@@ -57,6 +72,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <nats/nats.h>
 
@@ -112,6 +128,7 @@ struct rctx {
   uint64_t next_listener;
   natsSubscription *ev_sub;
   int gone_reported;
+  int64_t drops_reported; /* of ev_sub, reported as dropped_events (mu) */
   uint64_t running;
   pthread_t runner;
   int refs;   /* dispatches in progress (mu) */
@@ -134,6 +151,7 @@ typedef struct pbatch {
 typedef struct server_seen {
   char id[33];
   int64_t last;
+  int64_t lease_ms; /* advertised in its heartbeat; 0 = none */
 } server_seen;
 
 static struct {
@@ -156,6 +174,8 @@ static struct {
   server_seen servers[64];
   size_t nservers;
   int64_t dead_ms, timeout_ms;
+  char client_id[33]; /* the lease's */
+  int64_t lease_sent;
   char conn_err[700];
   /* batching */
   pthread_mutex_t smu;
@@ -224,6 +244,13 @@ static server_seen *find_server(const char *id) {
   return NULL;
 }
 
+/* The entry of a 32-byte server id that is not NUL-terminated. */
+static server_seen *find_server_n(const char *id) {
+  for (size_t i = 0; i < R.nservers; i++)
+    if (memcmp(R.servers[i].id, id, 32) == 0) return &R.servers[i];
+  return NULL;
+}
+
 static void saw_server(const char *id, size_t n) {
   char buf[33];
   if (n != 32) return;
@@ -263,6 +290,9 @@ static void pcall_done(pcall *p) {
 static const uint8_t not_responding_env[] = {
     0xa2, 0x69, 'e', 'v', 'e', 'n', 't', 'T', 'y',  'p', 'e', 0x6e, 'n', 'o', 't', '_', 'r', 'e',
     's',  'p',  'o', 'n', 'd', 'i', 'n', 'g', 0x67, 'p', 'a', 'y',  'l', 'o', 'a', 'd', 0xa0};
+static const uint8_t responding_env[] = {0xa2, 0x69, 'e', 'v', 'e', 'n', 't', 'T', 'y', 'p', 'e',
+                                         0x6a, 'r',  'e', 's', 'p', 'o', 'n', 'd', 'i', 'n', 'g',
+                                         0x67, 'p',  'a', 'y', 'l', 'o', 'a', 'd', 0xa0};
 
 /* Delivers one envelope of event `type` to c's listeners: per-event ones
  * first, then wildcards, each in registration order. mu not held. */
@@ -321,9 +351,28 @@ static void ctx_unref(rctx *c) {
   if (last) ctx_free(c);
 }
 
+/* Delivers what libnats dropped of sub (c's event subscription) since the
+ * last report as one dropped_events (abi.md 4.4). c is held. */
+static void report_drops(rctx *c, natsSubscription *sub) {
+  int64_t dropped = 0;
+  if (natsSubscription_GetDropped(sub, &dropped) != NATS_OK) return;
+  pthread_mutex_lock(&R.mu);
+  int64_t n = dropped - c->drops_reported;
+  if (n > 0) c->drops_reported = dropped;
+  pthread_mutex_unlock(&R.mu);
+  if (n <= 0) return;
+  /* {"eventType": "dropped_events", "payload": n} */
+  static const uint8_t head[] = {0xa2, 0x69, 'e',  'v', 'e', 'n', 't', 'T', 'y', 'p', 'e', 0x6e,
+                                 'd',  'r',  'o',  'p', 'p', 'e', 'd', '_', 'e', 'v', 'e', 'n',
+                                 't',  's',  0x67, 'p', 'a', 'y', 'l', 'o', 'a', 'd'};
+  uint8_t env[sizeof head + 9];
+  memcpy(env, head, sizeof head);
+  uint8_t *o = wire_put_head(env + sizeof head, 0, (uint64_t)n);
+  dispatch(c, "dropped_events", env, (size_t)(o - env));
+}
+
 static void on_event_msg(natsConnection *nc, natsSubscription *sub, natsMsg *m, void *closure) {
   (void)nc;
-  (void)sub;
   uint64_t handle = (uint64_t)(uintptr_t)closure;
   const char *subj = natsMsg_GetSubject(m);
   const char *type = strrchr(subj, '.');
@@ -331,10 +380,26 @@ static void on_event_msg(natsConnection *nc, natsSubscription *sub, natsMsg *m, 
   rctx *c = find_ctx((void *)(uintptr_t)handle);
   if (c) c->refs++;
   pthread_mutex_unlock(&R.mu);
+  if (c) report_drops(c, sub);
   if (c && type)
     dispatch(c, type + 1, (const uint8_t *)natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m));
+  if (c) report_drops(c, sub); /* dropped while this one ran */
   if (c) ctx_unref(c);
   natsMsg_Destroy(m);
+}
+
+/* Subscribes c's events, at most the library's event queue capacity of them
+ * pending (the newest beyond it dropped and counted, as in process). */
+static natsSubscription *ev_subscribe(rctx *c) {
+  char subj[256];
+  snprintf(subj, sizeof subj, "%s.ev.%s.*", R.prefix, c->id);
+  natsSubscription *sub = NULL;
+  if (natsConnection_Subscribe(&sub, R.nc, subj, on_event_msg, (void *)(uintptr_t)c->handle) !=
+      NATS_OK)
+    return NULL;
+  if (R.L && R.L->event_capacity)
+    natsSubscription_SetPendingLimits(sub, (int)R.L->event_capacity, 64 * 1024 * 1024);
+  return sub;
 }
 
 /* ------------------------------------------------------------ sending */
@@ -761,6 +826,28 @@ static void send_queued(rctx *c, pcall *q) {
 
 /* ------------------------------------------------------------ sweeper */
 
+/* Is a lease announcement due (mu held)? While this process holds contexts,
+ * every third of the shortest lease any server advertises (1 s before one
+ * is heard), at most every sweep. */
+static int lease_due_locked(int64_t t) {
+  if (!R.nc || !R.ctxs) return 0;
+  int64_t lease = 0;
+  for (size_t i = 0; i < R.nservers; i++)
+    if (R.servers[i].lease_ms > 0 && (!lease || R.servers[i].lease_ms < lease))
+      lease = R.servers[i].lease_ms;
+  int64_t period = lease ? lease / 3 : 1000;
+  if (t - R.lease_sent < period) return 0;
+  R.lease_sent = t;
+  return 1;
+}
+
+/* P.lease.<client-id>, empty: this process is alive. */
+static void send_lease(void) {
+  char subj[256];
+  snprintf(subj, sizeof subj, "%s.lease.%s", R.prefix, R.client_id);
+  natsConnection_Publish(R.nc, subj, NULL, 0); /* lost while NATS is down: the next one goes */
+}
+
 static void *sweeper(void *arg) {
   (void)arg;
   for (;;) {
@@ -768,8 +855,8 @@ static void *sweeper(void *arg) {
     nanosleep(&ts, NULL);
     int64_t t = now_ms();
     pcall *failed = NULL;
-    rctx *gone[32];
-    size_t ngone = 0;
+    rctx *gone[32], *back[32];
+    size_t ngone = 0, nback = 0;
     pthread_mutex_lock(&R.mu);
     for (pcall **pp = &R.calls; *pp;) {
       pcall *p = *pp;
@@ -791,15 +878,23 @@ static void *sweeper(void *arg) {
       }
     }
     for (rctx *c = R.ctxs; c; c = c->next) {
-      if (c->state != C_READY || c->gone_reported) continue;
+      if (c->state != C_READY) continue;
       server_seen *s = find_server(c->server);
-      if ((!s || t - s->last > R.dead_ms) && ngone < 32) {
+      int alive = s && t - s->last <= R.dead_ms;
+      if (!c->gone_reported && !alive && ngone < 32) {
         c->gone_reported = 1;
         c->refs++;
         gone[ngone++] = c;
+      } else if (c->gone_reported && alive && nback < 32) {
+        /* the same server (same id: same process) is heard again */
+        c->gone_reported = 0;
+        c->refs++;
+        back[nback++] = c;
       }
     }
+    int lease_due = lease_due_locked(t);
     pthread_mutex_unlock(&R.mu);
+    if (lease_due) send_lease();
     while (failed) {
       pcall *next = failed->next;
       if (failed->ctx && failed->ctx->server[0])
@@ -818,6 +913,10 @@ static void *sweeper(void *arg) {
       dispatch(gone[i], "not_responding", not_responding_env, sizeof not_responding_env);
       ctx_unref(gone[i]);
     }
+    for (size_t i = 0; i < nback; i++) {
+      dispatch(back[i], "responding", responding_env, sizeof responding_env);
+      ctx_unref(back[i]);
+    }
   }
   return NULL;
 }
@@ -830,12 +929,16 @@ static void on_hb(natsConnection *nc, natsSubscription *sub, natsMsg *m, void *c
   (void)closure;
   const uint8_t *data = (const uint8_t *)natsMsg_GetData(m);
   wire_dec d = {data, data + natsMsg_GetDataLength(m), NULL};
-  uint64_t n, cnt;
+  uint64_t n, cnt, lease = 0;
   const uint8_t *id;
   size_t il;
-  if (!wire_array(&d, 2, 2, &n) && !wire_string(&d, 3, &id, &il) && !wire_uint(&d, &cnt)) {
+  /* [server-id, contexts] or, with a lease, [server-id, contexts, lease-ms] */
+  if (!wire_array(&d, 2, 3, &n) && !wire_string(&d, 3, &id, &il) && !wire_uint(&d, &cnt) &&
+      (n < 3 || !wire_uint(&d, &lease))) {
     pthread_mutex_lock(&R.mu);
     saw_server((const char *)id, il);
+    server_seen *s = il == 32 ? find_server_n((const char *)id) : NULL;
+    if (s) s->lease_ms = lease > INT64_MAX / 2 ? INT64_MAX / 2 : (int64_t)lease;
     pthread_mutex_unlock(&R.mu);
   }
   natsMsg_Destroy(m);
@@ -846,11 +949,21 @@ static void on_nats_error(natsConnection *nc, natsSubscription *sub, natsStatus 
   (void)sub;
   (void)c;
   fprintf(stderr, "%s_remote: NATS: %s%s\n", R.L ? R.L->name : "ffirt", natsStatus_GetText(err),
-          err == NATS_SLOW_CONSUMER ? " (this client is too slow: messages were dropped)" : "");
+          err == NATS_SLOW_CONSUMER
+              ? " (a listener is too slow: events were dropped and are reported as dropped_events)"
+              : "");
 }
 
 static void init_once(void) {
   R.dead_ms = env_long("FFIRT_REMOTE_DEAD_MS", 1500);
+  uint8_t idb[16];
+  if (getrandom(idb, sizeof idb, 0) != (ssize_t)sizeof idb) { /* practically never */
+    uint64_t a = (uint64_t)now_ms() ^ (uint64_t)getpid() << 32, b = (uint64_t)(uintptr_t)&idb;
+    memcpy(idb, &a, 8);
+    memcpy(idb + 8, &b, 8);
+  }
+  for (size_t i = 0; i < sizeof idb; i++)
+    snprintf(R.client_id + 2 * i, 3, "%02x", idb[i]);
   R.timeout_ms = env_long("FFIRT_REMOTE_TIMEOUT_MS", 30000);
   /* handle values of different remote libraries in one process never meet:
    * each starts at a random base (48 bits, then counts up) */
@@ -987,7 +1100,7 @@ void *ffirt__remote_create(const ffirt__remote_lib *L, const char *ctor, int nat
   pthread_mutex_unlock(&R.mu);
   void *h = (void *)(uintptr_t)c->handle;
   char subj[200], err[300];
-  snprintf(subj, sizeof subj, "%s.new", R.prefix);
+  snprintf(subj, sizeof subj, "%s.new.%s", R.prefix, R.client_id); /* leased to us */
   const char *e = publish_one(subj, ctor, req, len, p->seq, err, sizeof err);
   pthread_mutex_lock(&R.mu);
   int64_t deadline = now_ms() + R.timeout_ms;
@@ -1186,10 +1299,7 @@ static void send_listens(rctx *c) {
   int need_sub = n && !c->ev_sub;
   pthread_mutex_unlock(&R.mu);
   if (need_sub) {
-    char subj[256];
-    snprintf(subj, sizeof subj, "%s.ev.%s.*", R.prefix, c->id);
-    natsSubscription *sub = NULL;
-    natsConnection_Subscribe(&sub, R.nc, subj, on_event_msg, (void *)(uintptr_t)c->handle);
+    natsSubscription *sub = ev_subscribe(c);
     pthread_mutex_lock(&R.mu);
     c->ev_sub = sub;
     pthread_mutex_unlock(&R.mu);
@@ -1319,10 +1429,7 @@ uint64_t ffirt__remote_listen(const ffirt__remote_lib *L, void *ctx, const char 
   pthread_mutex_unlock(&R.mu);
   if (ready) {
     if (need_sub) {
-      char subj[256];
-      snprintf(subj, sizeof subj, "%s.ev.%s.*", R.prefix, c->id);
-      natsSubscription *sub = NULL;
-      natsConnection_Subscribe(&sub, R.nc, subj, on_event_msg, (void *)(uintptr_t)c->handle);
+      natsSubscription *sub = ev_subscribe(c);
       pthread_mutex_lock(&R.mu);
       if (!c->ev_sub)
         c->ev_sub = sub;

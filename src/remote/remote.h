@@ -23,6 +23,9 @@ typedef int (*ffirt__remote_event_fn)(const char *type, const uint8_t *env, size
 typedef struct ffirt__remote_lib {
   const char *name;                    /* library name: subjects are ffirt.<name>.* */
   ffirt__remote_event_fn event_native; /* generated per library */
+  /* the IDL's event queue capacity (option event_capacity): a context's
+   * event subscription holds at most this many events; 0 = libnats's limit */
+  uint32_t event_capacity;
 } ffirt__remote_lib;
 
 /* The exports. `req` is always the caller's (copied before return). */

@@ -41,10 +41,26 @@ void serve_stop_accepting(serve *s);
 /* A message on P.new (constructors) or P.static. reply may be NULL (then
  * nothing is answered). */
 void serve_handle_new(serve *s, const char *reply, const uint8_t *data, size_t len);
+/* A constructor on P.new.<client>: the context is leased to client (32
+ * lower-case hex digits; anything else is answered RET_ERR). NULL = no lease,
+ * as serve_handle_new. */
+void serve_handle_new_from(serve *s, const char *client, const char *reply, const uint8_t *data,
+                           size_t len);
+/* A lease announcement on P.lease.<client>: renews that client's lease. */
+void serve_handle_lease(serve *s, const char *client);
 void serve_handle_static(serve *s, const char *reply, const uint8_t *data, size_t len);
 /* A message on P.ctx.<id> for c (the closure given to subscribe). */
 void serve_handle_ctx(serve *s, serve_ctx *c, const char *reply, const uint8_t *data, size_t len);
-/* Publishes the heartbeat and destroys contexts whose constructor failed. */
+/* Reclaims the contexts of clients whose lease ran out, frees destroyed
+ * contexts past their grace and publishes the heartbeat
+ * [server-id, contexts, lease-ms]. */
 void serve_tick(serve *s);
+
+/* Leases: a client not seen for lease_ms loses its contexts (0: never). */
+#define SERVE_LEASE_MS_DEFAULT 10000
+void serve_set_lease(serve *s, int64_t lease_ms);
+/* The transport is (up) or is not connected: while it is not, no lease runs
+ * out; every change renews all of them. */
+void serve_set_connected(serve *s, int up);
 
 #endif /* FFIRT_REMOTE_SERVE_H */

@@ -50,6 +50,22 @@
  *    envelope only if its name is wanted, so a remote listener of one event
  *    never receives others and no event is ever published twice.
  *  - Ids: 128 bits from getrandom(2), lower-case hex.
+ *  - Leases: a constructor published on P.new.<client> ties its context to
+ *    that client id (32 hex digits): c->lease points to the client's entry
+ *    in s->clients, which records, under s->mu, when the client was last
+ *    seen (its constructors and its P.lease.<client> announcements) and how
+ *    many live contexts it holds (unlink_live counts them down). serve_tick
+ *    reclaims (tears down, like $destroy) the READY contexts of a client
+ *    not seen for lease_ms and frees entries that hold nothing. A PENDING
+ *    context is left to its constructor and caught by a later tick. The
+ *    teardown runs on a reaper thread (a destructor may wait for a running
+ *    handler, and the tick's thread must keep heartbeating), joined by the
+ *    tick's thread once done (s->reaps) or by serve_free: every thread the
+ *    core starts is joined by the one that started it.
+ *    Contexts created without a client id (P.new) have no lease. While the
+ *    transport is down, and on the first tick after a stall of the server
+ *    itself (SIGSTOP, swap), every lease is renewed instead of judged: the
+ *    announcements could not arrive.
  */
 #define _GNU_SOURCE
 #include "serve.h"
@@ -99,6 +115,7 @@ struct serve_ctx {
   interest *names;
   size_t nnames;
   int64_t dead_at;
+  struct lease_client *lease; /* NULL = no lease; s->mu */
   /* the constructor's outcome when it came before the acceptance */
   struct req_cb *parked_reply;
   int parked_ret;
@@ -106,6 +123,13 @@ struct serve_ctx {
   size_t parked_len;
   serve_ctx *next;
 };
+
+typedef struct lease_client {
+  char id[ID_LEN + 1];
+  int64_t last; /* monotonic ms */
+  size_t held;  /* live contexts leased to it */
+  struct lease_client *next;
+} lease_client;
 
 struct serve {
   const ffirt_library_desc *lib;
@@ -118,6 +142,12 @@ struct serve {
   size_t nlive;
   serve_ctx *dead;
   int accepting;
+  /* leases (s->mu) */
+  int64_t lease_ms; /* 0 = none */
+  lease_client *clients;
+  int64_t last_tick;
+  int connected;
+  struct reap *reaps; /* reclaiming threads not yet joined (s->mu) */
   /* reply groups with deferred replies, oldest first; the flusher thread */
   pthread_mutex_t omu;
   pthread_cond_t ocv; /* CLOCK_MONOTONIC */
@@ -401,6 +431,8 @@ serve *serve_new(const ffirt_library_desc *lib, serve_tx tx, size_t max_contexts
   s->tx = tx;
   s->max_contexts = max_contexts;
   s->accepting = 1;
+  s->lease_ms = SERVE_LEASE_MS_DEFAULT;
+  s->connected = 1;
   pthread_condattr_t ca;
   int ok = random_id(s->id) == 0 && pthread_mutex_init(&s->mu, NULL) == 0;
   if (ok && pthread_mutex_init(&s->omu, NULL) != 0) {
@@ -425,6 +457,7 @@ serve *serve_new(const ffirt_library_desc *lib, serve_tx tx, size_t max_contexts
     free(s);
     return NULL;
   }
+
   snprintf(s->prefix, sizeof s->prefix, "ffirt.%s", lib->name);
   return s;
 }
@@ -466,6 +499,8 @@ static void unlink_live(serve *s, serve_ctx *c) {
     if (*pp == c) {
       *pp = c->next;
       s->nlive--;
+      if (c->lease) c->lease->held--;
+      c->lease = NULL;
       return;
     }
 }
@@ -493,9 +528,171 @@ static void ctx_teardown(serve *s, serve_ctx *c) {
   pthread_mutex_unlock(&s->mu);
 }
 
+/* ------------------------------------------------------------ leases */
+
+void serve_set_lease(serve *s, int64_t lease_ms) {
+  pthread_mutex_lock(&s->mu);
+  s->lease_ms = lease_ms > 0 ? lease_ms : 0;
+  pthread_mutex_unlock(&s->mu);
+}
+
+/* Every lease renewed as of now (s->mu held). */
+static void lease_renew_all(serve *s, int64_t t) {
+  for (lease_client *l = s->clients; l; l = l->next)
+    l->last = t;
+}
+
+void serve_set_connected(serve *s, int up) {
+  pthread_mutex_lock(&s->mu);
+  s->connected = up;
+  lease_renew_all(s, now_ms());
+  pthread_mutex_unlock(&s->mu);
+}
+
+static int is_client_id(const char *id, size_t n) {
+  if (n != ID_LEN) return 0;
+  for (size_t i = 0; i < n; i++)
+    if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f'))) return 0;
+  return 1;
+}
+
+static lease_client *find_client(serve *s, const char *id, size_t n) {
+  if (n != ID_LEN) return NULL;
+  for (lease_client *l = s->clients; l; l = l->next)
+    if (memcmp(l->id, id, ID_LEN) == 0) return l;
+  return NULL;
+}
+
+/* The entry of client id, seen now, added if new (s->mu held). NULL: no
+ * memory. */
+static lease_client *lease_touch(serve *s, const char *id) {
+  lease_client *l = find_client(s, id, ID_LEN);
+  if (!l) {
+    l = calloc(1, sizeof *l);
+    if (!l) return NULL;
+    memcpy(l->id, id, ID_LEN + 1);
+    l->next = s->clients;
+    s->clients = l;
+  }
+  l->last = now_ms();
+  return l;
+}
+
+void serve_handle_lease(serve *s, const char *client) {
+  size_t n = client ? strlen(client) : 0;
+  pthread_mutex_lock(&s->mu);
+  lease_client *l = find_client(s, client, n); /* unknown clients hold nothing here */
+  if (l) l->last = now_ms();
+  pthread_mutex_unlock(&s->mu);
+}
+
+typedef struct reap {
+  serve *s;
+  char client[ID_LEN + 1];
+  int64_t silent, lease;
+  size_t n;
+  serve_ctx *c[64];
+  pthread_t th;
+  int done; /* s->mu */
+  struct reap *next;
+} reap;
+
+/* Tears down what a lease reclaimed (already unlinked and DEAD), logs it. */
+static void *reaper(void *arg) {
+  reap *r = arg;
+  serve *s = r->s;
+  for (size_t k = 0; k < r->n; k++)
+    ctx_teardown(s, r->c[k]);
+  fprintf(stderr,
+          "ffirt-serve: client %s not seen for %" PRId64 " ms (lease %" PRId64
+          " ms): reclaimed %zu context%s\n",
+          r->client, r->silent, r->lease, r->n, r->n == 1 ? "" : "s");
+  pthread_mutex_lock(&s->mu);
+  r->done = 1;
+  pthread_mutex_unlock(&s->mu);
+  return NULL;
+}
+
+/* Joins and frees the reapers that are done (all: wait for every one). */
+static void reap_join(serve *s, int all) {
+  pthread_mutex_lock(&s->mu);
+  reap *mine = NULL;
+  for (reap **pp = &s->reaps; *pp;) {
+    reap *r = *pp;
+    if (all || r->done) {
+      *pp = r->next;
+      r->next = mine;
+      mine = r;
+    } else {
+      pp = &r->next;
+    }
+  }
+  pthread_mutex_unlock(&s->mu);
+  while (mine) {
+    reap *next = mine->next;
+    pthread_join(mine->th, NULL);
+    free(mine);
+    mine = next;
+  }
+}
+
+/* Tears down the READY contexts of clients whose lease ran out, and frees
+ * the entries of clients that hold no context here. */
+static void lease_reclaim(serve *s) {
+  reap_join(s, 0);
+  int64_t t = now_ms();
+  pthread_mutex_lock(&s->mu);
+  int stalled = s->last_tick && s->lease_ms && t - s->last_tick > s->lease_ms / 2;
+  s->last_tick = t;
+  if (stalled || !s->connected) lease_renew_all(s, t);
+  for (lease_client **pp = &s->clients; *pp;) {
+    lease_client *l = *pp;
+    if (!l->held) { /* forgotten until its next constructor */
+      *pp = l->next;
+      free(l);
+      continue;
+    }
+    if (!s->lease_ms || t - l->last <= s->lease_ms) {
+      pp = &l->next;
+      continue;
+    }
+    reap *r = calloc(1, sizeof *r);
+    if (!r) break; /* the next tick retries */
+    for (serve_ctx *c = s->live; c && r->n < sizeof r->c / sizeof r->c[0]; c = c->next)
+      if (c->lease == l && c->state == CTX_READY) r->c[r->n++] = c;
+    if (!r->n) { /* only PENDING ones: a later tick */
+      free(r);
+      pp = &l->next;
+      continue;
+    }
+    r->s = s;
+    memcpy(r->client, l->id, sizeof r->client);
+    r->silent = t - l->last;
+    r->lease = s->lease_ms;
+    for (size_t k = 0; k < r->n; k++) {
+      unlink_live(s, r->c[k]);
+      r->c[k]->state = CTX_DEAD;
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (pthread_create(&r->th, NULL, reaper, r) == 0) {
+      pthread_mutex_lock(&s->mu);
+      r->next = s->reaps;
+      s->reaps = r;
+    } else {
+      reaper(r); /* no thread: here, late heartbeat and all */
+      free(r);
+      pthread_mutex_lock(&s->mu);
+    }
+    pp = &s->clients; /* the list may have changed meanwhile: start over */
+  }
+  pthread_mutex_unlock(&s->mu);
+}
+
 void serve_tick(serve *s) {
+  lease_reclaim(s);
   pthread_mutex_lock(&s->mu);
   size_t n = s->nlive;
+  int64_t lease = s->lease_ms;
   /* free the dead past their grace */
   int64_t t = now_ms();
   for (serve_ctx **pp = &s->dead; *pp;) {
@@ -509,9 +706,10 @@ void serve_tick(serve *s) {
   }
   pthread_mutex_unlock(&s->mu);
   uint8_t buf[64];
-  uint8_t *o = wire_put_head(buf, 4, 2);
+  uint8_t *o = wire_put_head(buf, 4, 3);
   o = wire_put_string(o, 3, s->id, ID_LEN);
   o = wire_put_head(o, 0, n);
+  o = wire_put_head(o, 0, (uint64_t)lease);
   char subj[200];
   snprintf(subj, sizeof subj, "%s.hb", s->prefix);
   s->tx.publish(s->tx.t, subj, buf, (size_t)(o - buf));
@@ -520,6 +718,7 @@ void serve_tick(serve *s) {
 void serve_free(serve *s) {
   if (!s) return;
   serve_stop_accepting(s);
+  reap_join(s, 1);
   for (;;) {
     pthread_mutex_lock(&s->mu);
     serve_ctx *c = s->live;
@@ -532,6 +731,11 @@ void serve_free(serve *s) {
     serve_ctx *c = s->dead;
     s->dead = c->next;
     ctx_free(c);
+  }
+  while (s->clients) {
+    lease_client *l = s->clients;
+    s->clients = l->next;
+    free(l);
   }
   /* every context answered what it had: publish what still waits */
   pthread_mutex_lock(&s->omu);
@@ -603,11 +807,23 @@ static const ffirt_proc_desc *ctor_request(serve *s, const char *reply, const ui
 }
 
 void serve_handle_new(serve *s, const char *reply, const uint8_t *data, size_t len) {
+  serve_handle_new_from(s, NULL, reply, data, len);
+}
+
+void serve_handle_new_from(serve *s, const char *client, const char *reply, const uint8_t *data,
+                           size_t len) {
   const uint8_t *req;
   size_t rl;
   uint64_t seq;
   const ffirt_proc_desc *p = ctor_request(s, reply, data, len, &seq, &req, &rl);
   if (!p) return;
+  if (client && !is_client_id(client, strlen(client))) {
+    send_error(s, NULL, reply, seq,
+               "ffirt-serve: bad client id '%.*s' in the constructor's subject (32 lower-case "
+               "hex digits expected)",
+               client, strlen(client));
+    return;
+  }
   serve_ctx *c = calloc(1, sizeof *c);
   req_cb *r = c ? req_new(s, c, NULL, seq, reply) : NULL;
   if (!c || !r || random_id(c->id) != 0) {
@@ -621,17 +837,25 @@ void serve_handle_new(serve *s, const char *reply, const uint8_t *data, size_t l
   pthread_mutex_lock(&s->mu);
   int full = s->max_contexts && s->nlive >= s->max_contexts;
   int closed = !s->accepting;
-  if (!full && !closed) {
+  int oom = 0;
+  if (!full && !closed && client) {
+    c->lease = lease_touch(s, client);
+    oom = !c->lease;
+    if (c->lease) c->lease->held++;
+  }
+  if (!full && !closed && !oom) {
     c->next = s->live;
     s->live = c;
     s->nlive++;
   }
   pthread_mutex_unlock(&s->mu);
-  if (full || closed) {
+  if (full || closed || oom) {
     free(c);
     free(r);
     char text[128];
-    if (closed)
+    if (oom)
+      snprintf(text, sizeof text, "ffirt-serve: out of memory");
+    else if (closed)
       snprintf(text, sizeof text, "ffirt-serve: draining, no new contexts");
     else
       snprintf(text, sizeof text, "ffirt-serve: context limit reached (%zu)", s->max_contexts);

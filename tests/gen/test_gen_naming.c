@@ -34,6 +34,11 @@ static void case_conversion_splits_camel_snake_and_acronyms(void **state) {
       {"utf8Text", GEN_CASE_SNAKE, "utf8_text"},
       {"maxAttempts", GEN_CASE_UPPER, "MAX_ATTEMPTS"},
       {"x", GEN_CASE_PASCAL, "X"},
+      /* SCREAMING_SNAKE names (constants, enumerators) read as words */
+      {"MAX_I8", GEN_CASE_PASCAL, "MaxI8"},
+      {"DEFAULT_DELAY_MS", GEN_CASE_CAMEL, "defaultDelayMs"},
+      {"LOW", GEN_CASE_PASCAL, "Low"},
+      {"HTTP_Server", GEN_CASE_PASCAL, "HTTPServer"},
       {"timerName", GEN_CASE_ASIS, "timerName"},
   };
   for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)

@@ -95,8 +95,8 @@ func TestKitchenSinkRoundTrips(t *testing.T) {
 		kitchensink.Color(99).String() != "Color(99)" {
 		t.Fatal("Color.String")
 	}
-	if kitchensink.MAXU64 != math.MaxUint64 || kitchensink.MINI64 != math.MinInt64 ||
-		kitchensink.GREETING != "hello \"sink\"\\\n\té" || kitchensink.HALF != 0.5 {
+	if kitchensink.MaxU64 != math.MaxUint64 || kitchensink.MinI64 != math.MinInt64 ||
+		kitchensink.Greeting != "hello \"sink\"\\\n\té" || kitchensink.Half != 0.5 {
 		t.Fatal("constants")
 	}
 	// An enum value without an enumerator is refused by the library.

@@ -18,7 +18,9 @@
  *       NATS_SERVER) NATS dies mid-session: the in-flight call and a call
  *       made while it is down are answered RET_ERR within the bound; NATS
  *       restarts on the same port: client and server reconnect, new
- *       contexts work.
+ *       contexts work, and the old one too (its lease, 400 ms, did not run
+ *       out while the server was cut off; responding followed
+ *       not_responding).
  *   test_remote_faults LIBMY_TIMER.so token   NATS with token auth: the
  *       token passes through (ffirt-serve: --token/NATS_TOKEN, client:
  *       FFIRT_NATS_TOKEN); without it ffirt-serve cannot connect.
@@ -28,6 +30,17 @@
  *       (counted by a raw libnats subscriber on P.ctx.* and _INBOX.>), each
  *       answered exactly once; a call made while only a slow call is in
  *       flight is not held back (answered well before the slow one).
+ *   test_remote_faults LIBMY_TIMER.so lease   a client process (fork) with
+ *       contexts and listeners is SIGKILLed: the server (--lease-ms 1500)
+ *       reclaims its contexts within the lease bound (its heartbeat's count
+ *       drops), while the contexts of a live but idle client survive.
+ *   test_remote_faults LIBMY_TIMER.so slow   a listener blocked while the
+ *       server emits more events than the library's event queue holds:
+ *       dropped_events reports what it missed (received + dropped ==
+ *       emitted), per name and to wildcards, and calls stay fast meanwhile.
+ *   test_remote_faults LIBMY_TIMER.so pause   ffirt-serve SIGSTOPped then
+ *       SIGCONTed: not_responding once, then responding once, and the
+ *       context works again.
  */
 #define _GNU_SOURCE
 #include <my_timer/my_timer.h>
@@ -71,8 +84,9 @@ static void sleep_ms(int ms) {
   nanosleep(&ts, NULL);
 }
 
-/* Starts ffirt-serve for lib; waits until it serves (its stdout line). */
-static pid_t serve_start(const char *lib) {
+/* Starts ffirt-serve for lib with extra options (NULL-terminated, at most
+ * 4); waits until it serves (its stdout line). */
+static pid_t serve_start_with(const char *lib, const char *const *extra) {
   const char *serve = getenv("FFIRT_SERVE");
   const char *url = getenv("FFIRT_NATS_SERVER_URL");
   if (!url) url = getenv("FFIRT_NATS_URL");
@@ -82,8 +96,10 @@ static pid_t serve_start(const char *lib) {
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
   posix_spawn_file_actions_addclose(&fa, fds[0]);
-  char *argv[] = {(char *)serve, "--lib",          (char *)lib, "--nats",
-                  (char *)url,   "--heartbeat-ms", "100",       NULL};
+  char *argv[16] = {(char *)serve, "--lib",          (char *)lib, "--nats",
+                    (char *)url,   "--heartbeat-ms", "100",       NULL};
+  for (int i = 0; extra && extra[i] && i < 4; i++)
+    argv[7 + i] = (char *)extra[i];
   pid_t pid;
   int rc = posix_spawn(&pid, serve, &fa, NULL, argv, environ);
   posix_spawn_file_actions_destroy(&fa);
@@ -99,6 +115,8 @@ static pid_t serve_start(const char *lib) {
   }
   return pid;
 }
+
+static pid_t serve_start(const char *lib) { return serve_start_with(lib, NULL); }
 
 static void *timer_new(const char *name, int *ok) {
   e2e_reply r;
@@ -338,12 +356,17 @@ static int test_natsdown(const char *lib) {
   unsetenv("FFIRT_NATS_SERVER_URL");
   pid_t nats = nats_start(port, NULL);
   CHECK(nats > 0, "nats-server starts");
-  pid_t s = serve_start(lib);
+  /* a lease far shorter than the outage: it must not run out meanwhile */
+  const char *extra[] = {"--lease-ms", "400", NULL};
+  pid_t s = serve_start_with(lib, extra);
   CHECK(s > 0, "ffirt-serve starts");
   if (nats <= 0 || s <= 0) return 1;
   int ok;
   void *ctx = timer_new("d", &ok);
   CHECK(ok, "context");
+  int nr = 0, resp = 0;
+  my_timer_add_event_listener(ctx, "not_responding", on_not_responding, &nr);
+  my_timer_add_event_listener(ctx, "responding", on_not_responding, &resp);
   e2e_reply slow, during;
   e2e_reply_init(&slow, NULL);
   e2e_reply_init(&during, NULL);
@@ -381,6 +404,19 @@ static int test_natsdown(const char *lib) {
     e2e_reply_fini(&r);
     CHECK(my_timer_destroy(again) == 0, "destroy");
   }
+  /* the context made before the outage is still there: not reclaimed while
+   * its server was cut off, and its listeners heard the server come back */
+  e2e_reply old;
+  e2e_reply_init(&old, NULL);
+  my_timer_version(ctx, e2e_reply_cb, &old);
+  CHECK(e2e_reply_wait(&old, E2E_TIMEOUT_MS) == 0 && old.ret == RET_OK,
+        "the old context survived the outage (%s)", e2e_reply_str(&old));
+  e2e_reply_fini(&old);
+  for (int i = 0; i < 100 && !__atomic_load_n(&resp, __ATOMIC_SEQ_CST); i++)
+    sleep_ms(20);
+  CHECK(__atomic_load_n(&nr, __ATOMIC_SEQ_CST) == 1 &&
+            __atomic_load_n(&resp, __ATOMIC_SEQ_CST) == 1,
+        "not_responding then responding once each (%d, %d)", nr, resp);
   sleep_ms(300);
   CHECK(slow.terminal == 1 && during.terminal == 1, "exactly once (%d, %d)", slow.terminal,
         during.terminal);
@@ -489,9 +525,329 @@ static int test_batch(void) {
   return 0;
 }
 
+/* ---- lease, slow listeners, pause */
+
+/* The context count of the latest heartbeat on sub ([server-id, contexts,
+ * ...]), waiting up to 1 s for one; -1 if none came. */
+static long hb_contexts(natsSubscription *sub) {
+  long count = -1;
+  natsMsg *m = NULL;
+  int64_t timeout = 1000;
+  while (natsSubscription_NextMsg(&m, sub, timeout) == NATS_OK) {
+    const uint8_t *d = (const uint8_t *)natsMsg_GetData(m);
+    int n = natsMsg_GetDataLength(m);
+    if (n >= 36 && (d[0] == 0x82 || d[0] == 0x83) && d[1] == 0x78 && d[2] == 32) {
+      unsigned ai = d[35] & 31;
+      if (d[35] >> 5 == 0 && ai < 24)
+        count = (long)ai;
+      else if (d[35] >> 5 == 0 && ai == 24 && n >= 37)
+        count = d[36];
+    }
+    natsMsg_Destroy(m);
+    timeout = count < 0 ? 1000 : 1; /* then drain what is queued */
+  }
+  return count;
+}
+
+static natsConnection *hb_connect(natsSubscription **sub) {
+  natsConnection *nc = NULL;
+  const char *url = getenv("FFIRT_NATS_URL");
+  if (natsConnection_ConnectTo(&nc, url ? url : NATS_DEFAULT_URL) != NATS_OK) return NULL;
+  if (natsConnection_SubscribeSync(sub, nc, "ffirt.my_timer.hb") != NATS_OK) {
+    natsConnection_Destroy(nc);
+    return NULL;
+  }
+  return nc;
+}
+
+static void on_any_event(int ret, const char *msg, size_t len, void *ud) {
+  (void)ret;
+  (void)msg;
+  (void)len;
+  (void)ud;
+}
+
+/* The child of test_lease: three contexts with listeners, then it waits to
+ * be killed. Writes 'k' to fd once they exist. */
+static void lease_child(int fd) {
+  void *ctx[3];
+  int ok = 1;
+  for (int i = 0; i < 3; i++) {
+    int one;
+    ctx[i] = timer_new("child", &one);
+    ok &= one;
+    if (ctx[i]) {
+      my_timer_add_event_listener(ctx[i], "on_echo_fired", on_any_event, NULL);
+      my_timer_add_event_listener(ctx[i], "", on_any_event, NULL);
+      e2e_reply r;
+      e2e_reply_init(&r, NULL);
+      my_timer_echo(ctx[i], e2e_reply_cb, &r, (EchoRequest){"hi", 0});
+      ok &= e2e_reply_wait(&r, E2E_TIMEOUT_MS) == 0 && r.ret == RET_OK;
+      e2e_reply_fini(&r);
+    }
+  }
+  /* a call still running when it dies: the reclaim answers it into the void */
+  static e2e_reply slow;
+  e2e_reply_init(&slow, NULL);
+  if (ctx[0]) my_timer_echo(ctx[0], e2e_reply_cb, &slow, (EchoRequest){"slow", 20000});
+  char c = ok ? 'k' : 'f';
+  if (write(fd, &c, 1) != 1) _exit(1);
+  for (;;)
+    pause();
+}
+
+enum { LEASE_MS = 1500 };
+
+static int test_lease(const char *lib) {
+  const char *extra[] = {"--lease-ms", "1500", NULL};
+  pid_t s = serve_start_with(lib, extra);
+  CHECK(s > 0, "server starts with --lease-ms");
+  if (s <= 0) return 1;
+  int fds[2];
+  if (pipe(fds) != 0) return 1;
+  pid_t child = fork(); /* before this process touches NATS */
+  if (child == 0) {
+    close(fds[0]);
+    lease_child(fds[1]);
+  }
+  close(fds[1]);
+  char c = 0;
+  CHECK(read(fds[0], &c, 1) == 1 && c == 'k', "the child made its contexts");
+  close(fds[0]);
+  /* this process: a live client with one context and a listener, idle */
+  int ok;
+  void *mine = timer_new("parent", &ok);
+  CHECK(ok, "the live client's context");
+  CHECK(my_timer_add_event_listener(mine, "on_echo_fired", on_any_event, NULL) != 0, "listener");
+  natsSubscription *hb = NULL;
+  natsConnection *nc = hb_connect(&hb);
+  CHECK(nc != NULL, "heartbeat watcher");
+  if (!nc) return 1;
+  long before = hb_contexts(hb);
+  CHECK(before == 4, "4 contexts before the kill (%ld)", before);
+  int64_t t0 = now_ms();
+  kill(child, SIGKILL);
+  waitpid(child, NULL, 0);
+  long n = before;
+  while (n != 1 && now_ms() - t0 < 3 * LEASE_MS)
+    n = hb_contexts(hb);
+  int64_t took = now_ms() - t0;
+  CHECK(n == 1, "the dead client's 3 contexts reclaimed, the live one kept (%ld left)", n);
+  /* the lease (1500) + the client's announce period (lease / 3) + a tick */
+  CHECK(took <= LEASE_MS + 1200, "reclaimed within the lease bound (%lld ms)", (long long)took);
+  /* idle for two more leases: the live client's context stays */
+  sleep_ms(2 * LEASE_MS);
+  n = hb_contexts(hb);
+  CHECK(n == 1, "the idle live client keeps its context (%ld)", n);
+  e2e_reply r;
+  e2e_reply_init(&r, NULL);
+  my_timer_version(mine, e2e_reply_cb, &r);
+  CHECK(e2e_reply_wait(&r, E2E_TIMEOUT_MS) == 0 && r.ret == RET_OK, "it still works (%s)",
+        e2e_reply_str(&r));
+  e2e_reply_fini(&r);
+  CHECK(my_timer_destroy(mine) == 0, "destroy");
+  printf("lease: dead client's contexts reclaimed in %lld ms (lease %d ms)\n", (long long)took,
+         LEASE_MS);
+  natsSubscription_Destroy(hb);
+  natsConnection_Destroy(nc);
+  kill(s, SIGTERM);
+  waitpid(s, NULL, 0);
+  return 0;
+}
+
+typedef struct slow_state {
+  int entered, release;
+  long received, dropped, wild_dropped, wild_reports;
+} slow_state;
+
+static void slow_on_echo(int ret, const char *msg, size_t len, void *ud) {
+  (void)ret;
+  (void)msg;
+  (void)len;
+  slow_state *st = ud;
+  __atomic_store_n(&st->entered, 1, __ATOMIC_SEQ_CST);
+  while (!__atomic_load_n(&st->release, __ATOMIC_SEQ_CST))
+    sleep_ms(5); /* holds the context's event thread */
+  __atomic_add_fetch(&st->received, 1, __ATOMIC_SEQ_CST);
+}
+
+static void slow_on_dropped(int ret, const char *msg, size_t len, void *ud) {
+  slow_state *st = ud;
+  CHECK(ret == RET_OK && len == sizeof(uint64_t), "dropped_events: native uint64_t (%zu)", len);
+  uint64_t n;
+  memcpy(&n, msg, sizeof n);
+  CHECK(n > 0, "dropped_events reports a count");
+  __atomic_add_fetch(&st->dropped, (long)n, __ATOMIC_SEQ_CST);
+}
+
+static void slow_on_any(int ret, const char *msg, size_t len, void *ud) {
+  (void)ret;
+  slow_state *st = ud;
+  const FFIEventView *v = (const FFIEventView *)(const void *)msg;
+  if (len != sizeof *v || strcmp(v->eventType, "dropped_events") != 0) return;
+  CHECK(v->payloadSize == sizeof(uint64_t), "wildcard dropped_events payload size");
+  __atomic_add_fetch(&st->wild_dropped, (long)*(const uint64_t *)v->payload, __ATOMIC_SEQ_CST);
+  __atomic_add_fetch(&st->wild_reports, 1, __ATOMIC_SEQ_CST);
+}
+
+enum { FLOOD = 2500 };
+
+static int test_slow(const char *lib) {
+  pid_t s = serve_start(lib);
+  CHECK(s > 0, "server starts");
+  if (s <= 0) return 1;
+  int ok;
+  void *ctx = timer_new("slow", &ok);
+  CHECK(ok, "context");
+  static slow_state st;
+  CHECK(my_timer_add_event_listener(ctx, "on_echo_fired", slow_on_echo, &st) != 0, "listener");
+  CHECK(my_timer_add_event_listener(ctx, "dropped_events", slow_on_dropped, &st) != 0, "dropped");
+  CHECK(my_timer_add_event_listener(ctx, "", slow_on_any, &st) != 0, "wildcard");
+  e2e_reply first;
+  e2e_reply_init(&first, NULL);
+  my_timer_echo(ctx, e2e_reply_cb, &first, (EchoRequest){"first", 0});
+  CHECK(e2e_reply_wait(&first, E2E_TIMEOUT_MS) == 0 && first.ret == RET_OK, "first echo");
+  e2e_reply_fini(&first);
+  for (int i = 0; i < 500 && !__atomic_load_n(&st.entered, __ATOMIC_SEQ_CST); i++)
+    sleep_ms(10);
+  CHECK(st.entered, "the listener is stuck in the first event");
+  /* far more events than the event queue holds (1024) while it is stuck */
+  static e2e_reply r[FLOOD];
+  int64_t worst = 0;
+  for (int i = 0; i < FLOOD; i++) {
+    e2e_reply_init(&r[i], NULL);
+    my_timer_echo(ctx, e2e_reply_cb, &r[i], (EchoRequest){"flood", 0});
+    if (i % 500 == 250) { /* calls are still answered promptly meanwhile */
+      e2e_reply v;
+      e2e_reply_init(&v, NULL);
+      int64_t t = now_ms();
+      my_timer_version(ctx, e2e_reply_cb, &v);
+      CHECK(e2e_reply_wait(&v, E2E_TIMEOUT_MS) == 0 && v.ret == RET_OK, "version during flood");
+      if (now_ms() - t > worst) worst = now_ms() - t;
+      e2e_reply_fini(&v);
+    }
+  }
+  int emitted = 1;
+  for (int i = 0; i < FLOOD; i++) {
+    CHECK(e2e_reply_wait(&r[i], E2E_TIMEOUT_MS) == 0, "echo %d answered", i);
+    emitted += r[i].ret == RET_OK;
+    e2e_reply_fini(&r[i]);
+  }
+  CHECK(emitted == FLOOD + 1, "every echo answered RET_OK (%d)", emitted);
+  CHECK(worst < 1000, "a call's latency stays bounded while the listener is stuck (%lld ms)",
+        (long long)worst);
+  __atomic_store_n(&st.release, 1, __ATOMIC_SEQ_CST);
+  int64_t t0 = now_ms();
+  long got = 0, dropped = 0;
+  while (now_ms() - t0 < 5000) {
+    got = __atomic_load_n(&st.received, __ATOMIC_SEQ_CST);
+    dropped = __atomic_load_n(&st.dropped, __ATOMIC_SEQ_CST);
+    if (got + dropped >= emitted) break;
+    sleep_ms(20);
+  }
+  sleep_ms(200); /* nothing more comes */
+  got = __atomic_load_n(&st.received, __ATOMIC_SEQ_CST);
+  dropped = __atomic_load_n(&st.dropped, __ATOMIC_SEQ_CST);
+  CHECK(dropped > 0, "dropped_events reported the events the stuck listener missed");
+  CHECK(got + dropped == emitted, "received %ld + dropped %ld == emitted %d", got, dropped,
+        emitted);
+  CHECK(st.wild_dropped == dropped && st.wild_reports > 0,
+        "the wildcard listener got the same reports (%ld)", st.wild_dropped);
+  printf("slow: %d emitted, %ld received, %ld dropped (%ld reports); worst call %lld ms\n", emitted,
+         got, dropped, st.wild_reports, (long long)worst);
+  CHECK(my_timer_destroy(ctx) == 0, "destroy");
+  kill(s, SIGTERM);
+  waitpid(s, NULL, 0);
+  return 0;
+}
+
+typedef struct pause_state {
+  int nr, resp;
+  char order[16];
+  int norder;
+} pause_state;
+
+static void pause_on_nr(int ret, const char *msg, size_t len, void *ud) {
+  (void)ret;
+  (void)msg;
+  (void)len;
+  __atomic_add_fetch(&((pause_state *)ud)->nr, 1, __ATOMIC_SEQ_CST);
+}
+
+static void pause_on_resp(int ret, const char *msg, size_t len, void *ud) {
+  (void)ret;
+  (void)msg;
+  (void)len;
+  __atomic_add_fetch(&((pause_state *)ud)->resp, 1, __ATOMIC_SEQ_CST);
+}
+
+static void pause_on_any(int ret, const char *msg, size_t len, void *ud) {
+  (void)ret;
+  pause_state *st = ud;
+  const FFIEventView *v = (const FFIEventView *)(const void *)msg;
+  if (len != sizeof *v) return;
+  int i = __atomic_fetch_add(&st->norder, 1, __ATOMIC_SEQ_CST);
+  if (i < (int)sizeof st->order - 1)
+    st->order[i] = strcmp(v->eventType, "not_responding") == 0 ? 'n'
+                   : strcmp(v->eventType, "responding") == 0   ? 'r'
+                                                               : '?';
+}
+
+static int test_pause(const char *lib) {
+  pid_t s = serve_start(lib);
+  CHECK(s > 0, "server starts");
+  if (s <= 0) return 1;
+  int ok;
+  void *ctx = timer_new("p", &ok);
+  CHECK(ok, "context");
+  static pause_state st;
+  CHECK(my_timer_add_event_listener(ctx, "not_responding", pause_on_nr, &st) != 0, "listener");
+  CHECK(my_timer_add_event_listener(ctx, "responding", pause_on_resp, &st) != 0, "listener");
+  CHECK(my_timer_add_event_listener(ctx, "", pause_on_any, &st) != 0, "wildcard");
+  kill(s, SIGSTOP);
+  int64_t t0 = now_ms();
+  while (!__atomic_load_n(&st.nr, __ATOMIC_SEQ_CST) && now_ms() - t0 < 3000)
+    sleep_ms(20);
+  CHECK(st.nr == 1, "not_responding while stopped (%d, after %lld ms)", st.nr,
+        (long long)(now_ms() - t0));
+  CHECK(st.resp == 0, "no responding while stopped");
+  kill(s, SIGCONT);
+  t0 = now_ms();
+  while (!__atomic_load_n(&st.resp, __ATOMIC_SEQ_CST) && now_ms() - t0 < 3000)
+    sleep_ms(20);
+  int64_t took = now_ms() - t0;
+  CHECK(st.resp == 1, "responding after SIGCONT (%d, after %lld ms)", st.resp, (long long)took);
+  e2e_reply r;
+  e2e_reply_init(&r, NULL);
+  my_timer_version(ctx, e2e_reply_cb, &r);
+  CHECK(e2e_reply_wait(&r, E2E_TIMEOUT_MS) == 0 && r.ret == RET_OK, "the context works (%s)",
+        e2e_reply_str(&r));
+  e2e_reply_fini(&r);
+  sleep_ms(500);
+  CHECK(st.nr == 1 && st.resp == 1, "each once (%d, %d)", st.nr, st.resp);
+  CHECK(strcmp(st.order, "nr") == 0, "wildcard: not_responding, then responding (%s)", st.order);
+  /* a second pause is reported again */
+  kill(s, SIGSTOP);
+  t0 = now_ms();
+  while (__atomic_load_n(&st.nr, __ATOMIC_SEQ_CST) < 2 && now_ms() - t0 < 3000)
+    sleep_ms(20);
+  kill(s, SIGCONT);
+  t0 = now_ms();
+  while (__atomic_load_n(&st.resp, __ATOMIC_SEQ_CST) < 2 && now_ms() - t0 < 3000)
+    sleep_ms(20);
+  CHECK(st.nr == 2 && st.resp == 2 && strcmp(st.order, "nrnr") == 0, "a second pause: %d %d %s",
+        st.nr, st.resp, st.order);
+  printf("pause: responding %lld ms after SIGCONT\n", (long long)took);
+  CHECK(my_timer_destroy(ctx) == 0, "destroy");
+  kill(s, SIGTERM);
+  waitpid(s, NULL, 0);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc != 3) {
-    fprintf(stderr, "usage: test_remote_faults LIB.so queue|restart|nonats|natsdown|token|batch\n");
+    fprintf(stderr, "usage: test_remote_faults LIB.so "
+                    "queue|restart|nonats|natsdown|token|lease|slow|pause|batch\n");
     return 2;
   }
   setenv("FFIRT_REMOTE_DEAD_MS", "600", 1);
@@ -507,6 +863,12 @@ int main(int argc, char **argv) {
     test_token(argv[1]);
   else if (strcmp(argv[2], "batch") == 0)
     test_batch();
+  else if (strcmp(argv[2], "lease") == 0)
+    test_lease(argv[1]);
+  else if (strcmp(argv[2], "slow") == 0)
+    test_slow(argv[1]);
+  else if (strcmp(argv[2], "pause") == 0)
+    test_pause(argv[1]);
   else
     return 2;
   printf("%s: %s\n", argv[2], failures ? "FAILED" : "ok");

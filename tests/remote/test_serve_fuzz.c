@@ -309,6 +309,16 @@ static size_t mutate(uint8_t *buf, size_t len, size_t cap) {
 static serve *S;
 static long sent;
 
+/* A constructor on P.new.<client> (client NULL: on P.new). */
+static long send_new_from(const char *client, const uint8_t *p, size_t len) {
+  char reply[32];
+  long n = sent++;
+  snprintf(reply, sizeof reply, "r.%ld", n);
+  expect_msg(n, 0, p, len);
+  serve_handle_new_from(S, client, reply, p, len);
+  return n;
+}
+
 static long send_msg(int to, serve_ctx *c, const uint8_t *p, size_t len) {
   char reply[32];
   long n = sent++;
@@ -478,6 +488,7 @@ int main(int argc, char **argv) {
   serve *s =
       serve_new(describe(), (serve_tx){NULL, fake_publish, fake_subscribe, fake_unsubscribe}, 64);
   if (!s) return 1;
+  serve_set_lease(s, 20); /* leased contexts are reclaimed while requests go on */
 
   /* seeds (abi.md 6's worked requests) */
   static const uint8_t create_req[] = {0xa1, 0x66, 'c', 'o', 'n', 'f',  'i', 'g', 0xa1,
@@ -570,7 +581,20 @@ int main(int argc, char **argv) {
     const seed *sd = &seeds[rnd() % nseeds];
     memcpy(buf, sd->bytes, sd->len);
     size_t len = rnd() % 8 ? mutate(buf, sd->len, sizeof buf) : sd->len;
-    if (sd->to_ctx == 1) {
+    if (sd->to_ctx == 0) {
+      /* no client, one of two valid ones, or a hostile client id */
+      static const char *const clients[] = {"0123456789abcdef0123456789abcdef",
+                                            "fedcba9876543210fedcba9876543210"};
+      char hostile[80];
+      size_t hl = rnd() % sizeof hostile;
+      for (size_t k = 0; k < hl; k++)
+        hostile[k] = (char)(rnd() % 255 + 1);
+      hostile[hl] = '\0';
+      if (rnd() % 4 == 0) memcpy(hostile, clients[0], 32), hostile[31 + rnd() % 2] = 'G';
+      unsigned pick = (unsigned)(rnd() % 4);
+      send_new_from(pick == 0 ? NULL : pick == 3 ? hostile : clients[pick - 1], buf, len);
+      serve_handle_lease(s, rnd() % 2 ? clients[0] : hostile);
+    } else if (sd->to_ctx == 1) {
       pthread_mutex_lock(&mu);
       serve_ctx *c = nsubs ? subs[rnd() % nsubs] : NULL;
       pthread_mutex_unlock(&mu);
@@ -581,7 +605,11 @@ int main(int argc, char **argv) {
     } else {
       send_msg(sd->to_ctx, NULL, buf, len);
     }
-    if (i % 500 == 0) serve_tick(s);
+    if (i % 500 == 0) /* ticks 5 ms apart over 30 ms: client 2's lease runs out */
+      for (int k = 0; k < 7; k++) {
+        serve_tick(s);
+        nanosleep(&(struct timespec){0, 5000000}, NULL);
+      }
   }
   serve_free(s); /* destroys every context: whatever ran is answered */
 

@@ -742,7 +742,8 @@ int ffirt__gen_emit_c_remote(const ffirt__gen_model *m, const char *outdir) {
   L("static int %sevent_native(const char *type, const uint8_t *env, size_t len, int wildcard,",
     x->p);
   L("                           FFICallBack cb, void *ud);");
-  L("static const ffirt__remote_lib %slib = {\"%s\", %sevent_native};", x->p, lib, x->p);
+  L("static const ffirt__remote_lib %slib = {\"%s\", %sevent_native, %u};", x->p, lib, x->p,
+    (unsigned)m->opt_event_capacity);
   check_functions(x);
   for (size_t i = 0; i < m->nprocs; i++)
     if (m->procs[i].kind != GEN_DTOR) param_checks(x, &m->procs[i]);
