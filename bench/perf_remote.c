@@ -10,6 +10,13 @@
  *          events/s (window 64)
  *   scale  async throughput with two ffirt-serve in one queue group vs one
  *          (contexts spread by the queue group)
+ *   nats   the transport's floor: the same sync and window-64 loops as a raw
+ *          libnats request/reply echo (a responder on its own connection in
+ *          this process replying from its subscription callback, SendAsap on
+ *          both sides, a 96 B body like the remote request). Measured
+ *          interleaved with the remote rows (alternate blocks of 500 sync
+ *          calls, alternate async runs) so both see the same machine state;
+ *          the remote-minus-nats p50 is ffirt's own cost.
  *
  * It starts its own nats-server on a free loopback port and its ffirt-serve
  * processes, and stops them at the end. Both libraries export the same
@@ -22,6 +29,8 @@
  */
 #define _GNU_SOURCE
 #include <my_timer/my_timer.h>
+
+#include <nats/nats.h>
 
 #include <dlfcn.h>
 #include <netinet/in.h>
@@ -143,25 +152,48 @@ static int cmp_u64(const void *x, const void *y) {
   return a < b ? -1 : a > b;
 }
 
-static void print_lat(const char *what, const char *lib, uint64_t *ns, long n) {
+/* Prints the row; returns p50 in us. */
+static double print_lat(const char *what, const char *lib, uint64_t *ns, long n) {
   qsort(ns, (size_t)n, sizeof *ns, cmp_u64);
   double p50 = ns[n / 2] / 1e3, p99 = ns[(n * 99) / 100] / 1e3, mx = ns[n - 1] / 1e3;
   printf("%-7s %-10s n=%-7ld p50 %9.1f us  p99 %9.1f us  max %9.1f us\n", what, lib, n, p50, p99,
          mx);
   printf("csv,%s,%s,%ld,%.1f,%.1f,%.1f\n", what, lib, n, p50, p99, mx);
+  return p50;
 }
 
-static void sync_echo(const api *a, void *ctx, long n) {
-  uint64_t *ns = malloc((size_t)n * sizeof *ns);
-  for (long i = -n / 10; i < n; i++) { /* a tenth as warm-up */
+/* Calls [from, to) of a sync run into ns (negative i: warm-up, not kept). */
+static void sync_block(const api *a, void *ctx, uint64_t *ns, long from, long to) {
+  for (long i = from; i < to; i++) {
     long before = W.done;
     uint64_t t0 = now_ns();
     a->echo(ctx, on_reply, NULL, (EchoRequest){msg64, 0});
     wait_done(before + 1);
     if (i >= 0) ns[i] = now_ns() - t0;
   }
-  print_lat("sync", a->name, ns, n);
+}
+
+static double sync_echo(const api *a, void *ctx, long n) {
+  uint64_t *ns = malloc((size_t)n * sizeof *ns);
+  sync_block(a, ctx, ns, -n / 10, n); /* a tenth as warm-up */
+  double p50 = print_lat("sync", a->name, ns, n);
   free(ns);
+  return p50;
+}
+
+/* Two sync runs interleaved in blocks of 500 calls: a[0], a[1], a[0], ...
+ * p50s out. */
+static void sync_pair(const api *a[2], void *ctx[2], long n, double p50[2]) {
+  uint64_t *ns[2] = {malloc((size_t)n * sizeof(uint64_t)), malloc((size_t)n * sizeof(uint64_t))};
+  for (int k = 0; k < 2; k++)
+    sync_block(a[k], ctx[k], ns[k], -n / 10, 0);
+  for (long from = 0; from < n; from += 500)
+    for (int k = 0; k < 2; k++)
+      sync_block(a[k], ctx[k], ns[k], from, from + 500 < n ? from + 500 : n);
+  for (int k = 0; k < 2; k++) {
+    p50[k] = print_lat("sync", a[k]->name, ns[k], n);
+    free(ns[k]);
+  }
 }
 
 /* n calls over the contexts, WINDOW in flight in total. calls/s. */
@@ -177,6 +209,79 @@ static double async_echo(const api *a, void **ctx, int nctx, long n) {
   }
   wait_done(base + n);
   return n / ((now_ns() - t0) / 1e9);
+}
+
+/* ---- the raw NATS floor: a request/reply echo with no ffirt in between */
+
+static natsConnection *raw_srv, *raw_cli;
+static char raw_inbox[128];
+static char raw_body[96];
+static atomic_ulong raw_seq;
+
+static void raw_on_request(natsConnection *nc, natsSubscription *sub, natsMsg *m, void *cl) {
+  (void)nc;
+  (void)sub;
+  (void)cl;
+  const char *reply = natsMsg_GetReply(m);
+  if (reply) natsConnection_Publish(raw_srv, reply, natsMsg_GetData(m), natsMsg_GetDataLength(m));
+  natsMsg_Destroy(m);
+}
+
+static void raw_on_reply(natsConnection *nc, natsSubscription *sub, natsMsg *m, void *cl) {
+  (void)nc;
+  (void)sub;
+  (void)cl;
+  int bad = natsMsg_GetDataLength(m) != (int)sizeof raw_body;
+  natsMsg_Destroy(m);
+  pthread_mutex_lock(&W.mu);
+  W.done++;
+  if (bad) W.errors++;
+  pthread_cond_broadcast(&W.cv);
+  pthread_mutex_unlock(&W.mu);
+}
+
+/* The api's echo, for the loops above: publish with reply <inbox>.<n>. */
+static int raw_echo(void *ctx, FFICallBack cb, void *ud, EchoRequest r) {
+  (void)ctx;
+  (void)cb;
+  (void)ud;
+  (void)r;
+  char reply[160];
+  snprintf(reply, sizeof reply, "%s.%lu", raw_inbox, atomic_fetch_add(&raw_seq, 1));
+  return natsConnection_PublishRequest(raw_cli, "perf.raw.echo", reply, raw_body,
+                                       (int)sizeof raw_body) == NATS_OK
+             ? 0
+             : -1;
+}
+
+static natsConnection *raw_connect(const char *url) {
+  natsOptions *o = NULL;
+  natsConnection *nc = NULL;
+  if (natsOptions_Create(&o) != NATS_OK || natsOptions_SetURL(o, url) != NATS_OK ||
+      natsOptions_SetSendAsap(o, true) != NATS_OK || natsConnection_Connect(&nc, o) != NATS_OK)
+    die("raw nats: cannot connect");
+  natsOptions_Destroy(o);
+  return nc;
+}
+
+static void raw_start(api *a, const char *url) {
+  memset(raw_body, 'x', sizeof raw_body);
+  raw_srv = raw_connect(url);
+  raw_cli = raw_connect(url);
+  natsSubscription *s1 = NULL, *s2 = NULL;
+  char *inbox = NULL;
+  if (natsInbox_Create(&inbox) != NATS_OK) die("raw nats: inbox");
+  snprintf(raw_inbox, sizeof raw_inbox, "%s", inbox);
+  natsInbox_Destroy(inbox);
+  char subj[160];
+  snprintf(subj, sizeof subj, "%s.*", raw_inbox);
+  if (natsConnection_Subscribe(&s1, raw_srv, "perf.raw.echo", raw_on_request, NULL) != NATS_OK ||
+      natsConnection_Subscribe(&s2, raw_cli, subj, raw_on_reply, NULL) != NATS_OK ||
+      natsConnection_Flush(raw_srv) != NATS_OK || natsConnection_Flush(raw_cli) != NATS_OK)
+    die("raw nats: cannot subscribe");
+  memset(a, 0, sizeof *a);
+  a->name = "nats";
+  a->echo = raw_echo;
 }
 
 /* ---- events: the message is the submit timestamp in decimal */
@@ -309,24 +414,48 @@ int main(int argc, char **argv) {
   pid_t s1 = spawn(serve_argv, 1);
   setenv("FFIRT_NATS_URL", url, 1);
 
-  api local, remote;
+  api local, remote, raw;
   if (load(&local, MY_TIMER_PATH, "in-process") || load(&remote, MY_TIMER_REMOTE_PATH, "remote"))
     die("cannot load the libraries");
+  raw_start(&raw, url);
   long n_sync = (long)(5000 * scale), n_async = (long)(50000 * scale), n_ev = (long)(2000 * scale);
   if (n_sync < 10) n_sync = 10;
   if (n_async < 100) n_async = 100;
   if (n_ev < 10) n_ev = 10;
   printf("perf_remote: my_timer echo, 64 B message, loopback NATS %s\n", url);
-  const api *apis[] = {&local, &remote};
-  for (int k = 0; k < 2; k++) {
-    const api *a = apis[k];
-    void *ctx = make_timer(a);
-    sync_echo(a, ctx, n_sync);
-    double tput = async_echo(a, &ctx, 1, n_async);
-    printf("async   %-10s n=%-7ld %10.0f calls/s (window %d)\n", a->name, n_async, tput, WINDOW);
-    printf("csv,async,%s,%ld,%.0f\n", a->name, n_async, tput);
-    events(a, ctx, n_ev);
-    a->destroy(ctx);
+  {
+    void *ctx = make_timer(&local);
+    sync_echo(&local, ctx, n_sync);
+    double tput = async_echo(&local, &ctx, 1, n_async);
+    printf("async   %-10s n=%-7ld %10.0f calls/s (window %d)\n", local.name, n_async, tput, WINDOW);
+    printf("csv,async,%s,%ld,%.0f\n", local.name, n_async, tput);
+    events(&local, ctx, n_ev);
+    local.destroy(ctx);
+  }
+  {
+    /* remote and the raw NATS floor, interleaved */
+    const api *pair[2] = {&raw, &remote};
+    void *ctx[2] = {NULL, make_timer(&remote)};
+    double p50[2];
+    sync_pair(pair, ctx, n_sync, p50);
+    printf("sync    remote - nats at p50: %+.1f us (ffirt's own cost over the transport)\n",
+           p50[1] - p50[0]);
+    printf("csv,sync_overhead_p50,%.1f\n", p50[1] - p50[0]);
+    double secs[2] = {0, 0};
+    long runs = 4, per = n_async / runs;
+    for (long r = 0; r < runs; r++)
+      for (int k = 0; k < 2; k++) {
+        double t = async_echo(pair[k], &ctx[k], 1, per);
+        secs[k] += per / t;
+      }
+    for (int k = 0; k < 2; k++) {
+      double tput = per * runs / secs[k];
+      printf("async   %-10s n=%-7ld %10.0f calls/s (window %d)\n", pair[k]->name, per * runs, tput,
+             WINDOW);
+      printf("csv,async,%s,%ld,%.0f\n", pair[k]->name, per * runs, tput);
+    }
+    events(&remote, ctx[1], n_ev);
+    remote.destroy(ctx[1]);
   }
   /* one server vs two in one queue group, 8 contexts each time */
   void *ctx[8];
@@ -345,6 +474,8 @@ int main(int argc, char **argv) {
          "window %d, %ld cores)\n",
          one, two, two / one, WINDOW, sysconf(_SC_NPROCESSORS_ONLN));
   printf("csv,scale,%.0f,%.0f\n", one, two);
+  natsConnection_Destroy(raw_cli);
+  natsConnection_Destroy(raw_srv);
   stop(s2);
   stop(s1);
   stop(nats);

@@ -5,7 +5,7 @@ find_program(FFIRT_NATS_SERVER nats-server PATHS /usr/sbin /usr/local/sbin /usr/
 if(TARGET my_timer_remote AND TARGET ffirt-serve AND FFIRT_NATS_SERVER)
   add_executable(perf_remote ${PROJECT_SOURCE_DIR}/bench/perf_remote.c)
   target_include_directories(perf_remote PRIVATE ${FFIRT_GENERATED_INCLUDE_DIR})
-  target_link_libraries(perf_remote PRIVATE Threads::Threads ${CMAKE_DL_LIBS})
+  target_link_libraries(perf_remote PRIVATE PkgConfig::LIBNATS Threads::Threads ${CMAKE_DL_LIBS})
   target_compile_definitions(perf_remote PRIVATE
     FFIRT_NATS_SERVER_PATH="${FFIRT_NATS_SERVER}"
     FFIRT_SERVE_PATH="$<TARGET_FILE:ffirt-serve>"

@@ -5,10 +5,25 @@
  * Design notes:
  *  - One state per remote library (this file is linked into each one):
  *    one connection, one inbox subscription `<inbox>.*` for every reply
- *    (reply subject `<inbox>.<seq>`), one subscription of `P.hb`, one
- *    `P.ev.<id>.*` per context with listeners, and a sweeper thread.
+ *    (reply subject `<inbox>.<b>`, b the seq of the message's first item),
+ *    one subscription of `P.hb`, one `P.ev.<id>.*` per context with
+ *    listeners, a sweeper thread and a flusher thread.
  *  - `mu` guards everything below; it is never held while user code runs
- *    (callbacks, ud_free) nor while waiting for NATS.
+ *    (callbacks, ud_free) nor while waiting for NATS. `smu` orders the
+ *    publishing of request messages: taken before `mu`, held from choosing
+ *    the message (detaching a pending batch) until it is published, so no
+ *    message of a subject overtakes an earlier one (calls to a context stay
+ *    in order); never held while user code runs.
+ *  - Batching (docs/remote.md): a call is sent at once unless replies are
+ *    flowing (other calls unanswered and a reply seen within
+ *    FFIRT_REMOTE_DEFER_NS); then it is appended to its subject's pending
+ *    batch (`batches`), sent at the end of the reply handler, at the size
+ *    caps, or by the flusher thread FFIRT_REMOTE_DEFER_NS after the first
+ *    deferral (`flush_armed`, signalled only when not armed). A call that
+ *    finds a pending batch of its subject joins it and, if it need not wait,
+ *    sends it. Each pcall keeps its batch id: a "no responders" status, a
+ *    refused message ([0, RET_ERR, why]) or a failed publish fails every
+ *    call of that batch (fail_batch).
  *  - Exactly once: every accepted call is one `pcall` in `calls`. Whoever
  *    unlinks it under `mu` (the reply handler on a terminal reply, the
  *    sweeper when its server is gone or it timed out, destroy, the error
@@ -81,6 +96,7 @@ struct pcall {
   ffirt__remote_dec_fn dec;
   rctx *ctx; /* K_CTOR: the context; K_CALL: NULL for statics */
   int64_t started;
+  uint64_t batch; /* seq of the first item of the message that carried it */
   /* queued before the constructor's answer */
   char *op;
   uint8_t *req;
@@ -123,6 +139,18 @@ struct rctx {
   rctx *next;
 };
 
+/* A request message being gathered for one subject: BATCH_HEAD bytes
+ * reserved for the array head, then the encoded [seq, op, request] items. */
+#define BATCH_HEAD 3
+typedef struct pbatch {
+  char subject[256];
+  uint64_t first;
+  uint8_t *buf;
+  size_t len, cap;
+  uint32_t n;
+  struct pbatch *next;
+} pbatch;
+
 typedef struct server_seen {
   char id[33];
   int64_t last;
@@ -154,13 +182,27 @@ static struct {
   int64_t lease_sent;
   char conn_err[700];
   char denied[300]; /* NATS refused this client its inbox: no reply can come */
-} R = {
-    .once = PTHREAD_ONCE_INIT, .mu = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+  /* batching */
+  pthread_mutex_t smu;
+  pthread_cond_t fcond; /* CLOCK_MONOTONIC; the flusher waits on it */
+  pbatch *batches;      /* pending, oldest first */
+  int flush_armed;
+  int64_t flush_due, last_reply; /* ns */
+} R = {.once = PTHREAD_ONCE_INIT,
+       .mu = PTHREAD_MUTEX_INITIALIZER,
+       .cond = PTHREAD_COND_INITIALIZER,
+       .smu = PTHREAD_MUTEX_INITIALIZER};
 
 static int64_t now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 void ffirt__remote_fail(FFICallBack cb, void *ud, const char *text) {
@@ -369,11 +411,114 @@ static natsSubscription *ev_subscribe(rctx *c) {
 
 /* ------------------------------------------------------------ sending */
 
-/* Publishes [op, req] to subject with reply <inbox>.<seq>. 0 or error text. */
-static const char *publish(const char *subject, const char *op, const uint8_t *req, size_t len,
-                           uint64_t seq, char *err, size_t errn) {
+static void reply_item(uint64_t seq, uint64_t ret, const uint8_t *bytes, size_t blen,
+                       const uint8_t *srv, size_t slen, int bad, int noresp, const char *why);
+
+/* Answers every call still pending of batch b: as a "no responders" status
+ * (noresp), else RET_ERR with text. mu not held. */
+static void fail_batch(uint64_t b, int noresp, const char *text) {
+  size_t n = 0, cap = 0;
+  uint64_t *seqs = NULL;
+  pthread_mutex_lock(&R.mu);
+  for (pcall *p = R.calls; p; p = p->next)
+    if (p->batch == b) {
+      if (n == cap) {
+        uint64_t *grown = realloc(seqs, (cap = cap ? 2 * cap : 16) * sizeof *seqs);
+        if (!grown) break;
+        seqs = grown;
+      }
+      seqs[n++] = p->seq;
+    }
+  pthread_mutex_unlock(&R.mu);
+  for (size_t i = 0; i < n; i++)
+    reply_item(seqs[i], RET_ERR, (const uint8_t *)text, strlen(text), NULL, 0, noresp, noresp,
+               NULL);
+  free(seqs);
+}
+
+/* Publishes a gathered batch (smu held, mu not). 0, or the error text. */
+static const char *send_batch(pbatch *b, char *err, size_t errn) {
+  size_t hs = wire_head_size(b->n);
+  uint8_t *start = b->buf + BATCH_HEAD - hs;
+  wire_put_head(start, 4, b->n);
+  char reply[200];
+  snprintf(reply, sizeof reply, "%s.%" PRIu64, R.inbox, b->first);
+  natsStatus st = natsConnection_PublishRequest(R.nc, b->subject, reply, start,
+                                                (int)(b->len - (BATCH_HEAD - hs)));
+  if (st == NATS_OK) return NULL;
+  snprintf(err, errn, "remote: cannot publish to %s: %s", b->subject, natsStatus_GetText(st));
+  return err;
+}
+
+/* Sends batches (a list, smu held) in order, frees them, then fails the
+ * calls of those that could not be sent (smu released here). */
+static void send_batches(pbatch *list) {
+  pbatch *failed = NULL;
+  while (list) {
+    pbatch *next = list->next;
+    char err[600];
+    const char *e = send_batch(list, err, sizeof err);
+    free(list->buf);
+    list->buf = NULL;
+    if (e) { /* the subject field carries the reason from here on */
+      size_t el = strlen(e) < sizeof list->subject - 1 ? strlen(e) : sizeof list->subject - 1;
+      memcpy(list->subject, e, el);
+      list->subject[el] = '\0';
+      list->next = failed;
+      failed = list;
+    } else {
+      free(list);
+    }
+    list = next;
+  }
+  pthread_mutex_unlock(&R.smu);
+  while (failed) {
+    pbatch *next = failed->next;
+    fail_batch(failed->first, 0, failed->subject);
+    free(failed);
+    failed = next;
+  }
+}
+
+/* Sends every pending batch now (the reply handler's end, the flusher). */
+static void flush_all(void) {
+  pthread_mutex_lock(&R.smu);
+  pthread_mutex_lock(&R.mu);
+  pbatch *list = R.batches;
+  R.batches = NULL;
+  R.flush_armed = 0;
+  pthread_mutex_unlock(&R.mu);
+  send_batches(list);
+}
+
+/* The flusher: bounds how long a deferred call waits. */
+static void *flusher(void *arg) {
+  (void)arg;
+  pthread_mutex_lock(&R.mu);
+  for (;;) {
+    if (!R.flush_armed) {
+      pthread_cond_wait(&R.fcond, &R.mu);
+      continue;
+    }
+    if (now_ns() < R.flush_due) {
+      struct timespec ts = {(time_t)(R.flush_due / 1000000000), (long)(R.flush_due % 1000000000)};
+      pthread_cond_timedwait(&R.fcond, &R.mu, &ts);
+      continue;
+    }
+    pthread_mutex_unlock(&R.mu);
+    flush_all();
+    pthread_mutex_lock(&R.mu);
+  }
+  return NULL;
+}
+
+/* Publishes the one-item message [[seq, op, req]] at once (constructors,
+ * and calls that need not wait).
+ * NULL or an error text. */
+static const char *publish_one(const char *subject, const char *op, const uint8_t *req, size_t len,
+                               uint64_t seq, char *err, size_t errn) {
   size_t ol = strlen(op);
-  size_t n = 1 + wire_head_size(ol) + ol + wire_head_size(len) + len;
+  size_t n = 2 + wire_head_size(seq) + wire_head_size(ol) + ol + wire_head_size(len) + len;
   int64_t maxp = R.nc ? natsConnection_GetMaxPayload(R.nc) : 0;
   if (maxp > 0 && (int64_t)n > maxp) {
     snprintf(err, errn,
@@ -384,7 +529,9 @@ static const char *publish(const char *subject, const char *op, const uint8_t *r
   uint8_t stackbuf[1024];
   uint8_t *buf = n <= sizeof stackbuf ? stackbuf : malloc(n);
   if (!buf) return "remote: out of memory";
-  uint8_t *o = wire_put_head(buf, 4, 2);
+  uint8_t *o = wire_put_head(buf, 4, 1);
+  o = wire_put_head(o, 4, 3);
+  o = wire_put_head(o, 0, seq);
   o = wire_put_string(o, 3, op, ol);
   o = wire_put_string(o, 2, req, len);
   char reply[200];
@@ -395,6 +542,103 @@ static const char *publish(const char *subject, const char *op, const uint8_t *r
     snprintf(err, errn, "remote: cannot publish to %s: %s", subject, natsStatus_GetText(st));
     return err;
   }
+  return NULL;
+}
+
+/* Sends the item [seq, op, req] of call p (linked in calls already, or an
+ * unwaited control request) to subject: at once, or deferred into the
+ * subject's pending batch when may_defer and replies are flowing (see the
+ * design notes). NULL, or an error text when the item cannot be sent at all
+ * (too large: then p is untouched). A failed publish answers the batch's
+ * calls, p among them. mu not held. */
+static const char *enqueue(pcall *p, const char *subject, const char *op, const uint8_t *req,
+                           size_t len, uint64_t seq, int may_defer, char *err, size_t errn) {
+  size_t ol = strlen(op);
+  size_t isz = 1 + wire_head_size(seq) + wire_head_size(ol) + ol + wire_head_size(len) + len;
+  int64_t maxp = R.nc ? natsConnection_GetMaxPayload(R.nc) : 0;
+  if (maxp > 0 && (int64_t)(isz + 1) > maxp) {
+    snprintf(err, errn,
+             "remote: request of %zu bytes exceeds the NATS max payload of %" PRId64 " bytes",
+             isz + 1, maxp);
+    return err;
+  }
+  size_t cap_bytes = maxp > 0 && (size_t)maxp / 2 < FFIRT_REMOTE_BATCH_BYTES
+                         ? (size_t)maxp / 2
+                         : FFIRT_REMOTE_BATCH_BYTES;
+  pthread_mutex_lock(&R.smu);
+  pthread_mutex_lock(&R.mu);
+  int64_t t = now_ns();
+  int others = R.calls && !(R.calls->seq == seq && !R.calls->next);
+  int defer = may_defer && others && t - R.last_reply < FFIRT_REMOTE_DEFER_NS;
+  pbatch **pp = &R.batches, *b = NULL, *out = NULL, **outt = &out;
+  for (; *pp; pp = &(*pp)->next)
+    if (strcmp((*pp)->subject, subject) == 0) break;
+  b = *pp;
+  if (!b && !defer) { /* the common idle case: one item, at once, no batch */
+    if (p) p->batch = seq;
+    pthread_mutex_unlock(&R.mu);
+    const char *e = publish_one(subject, op, req, len, seq, err, errn);
+    pthread_mutex_unlock(&R.smu);
+    if (e) fail_batch(seq, 0, e);
+    return NULL;
+  }
+  if (b && b->len + isz > cap_bytes) { /* full: it goes first, this starts anew */
+    *pp = b->next;
+    b->next = NULL;
+    *outt = b;
+    outt = &b->next;
+    b = NULL;
+    for (pp = &R.batches; *pp; pp = &(*pp)->next)
+      ;
+  }
+  if (!b) {
+    b = calloc(1, sizeof *b);
+    if (b) b->buf = malloc(b->cap = BATCH_HEAD + isz > 256 ? BATCH_HEAD + isz : 256);
+    if (!b || !b->buf) {
+      free(b);
+      pthread_mutex_unlock(&R.mu);
+      send_batches(out);
+      return "remote: out of memory";
+    }
+    snprintf(b->subject, sizeof b->subject, "%s", subject);
+    b->first = seq;
+    b->len = BATCH_HEAD;
+    *pp = b; /* linked at the tail, unlinked below if it goes now */
+  }
+  if (b->len + isz > b->cap) {
+    size_t cap = b->cap;
+    while (cap < b->len + isz)
+      cap *= 2;
+    uint8_t *grown = realloc(b->buf, cap);
+    if (!grown) {
+      pthread_mutex_unlock(&R.mu);
+      send_batches(out);
+      return "remote: out of memory";
+    }
+    b->buf = grown;
+    b->cap = cap;
+  }
+  uint8_t *o = b->buf + b->len;
+  o = wire_put_head(o, 4, 3);
+  o = wire_put_head(o, 0, seq);
+  o = wire_put_string(o, 3, op, ol);
+  o = wire_put_string(o, 2, req, len);
+  b->len = (size_t)(o - b->buf);
+  b->n++;
+  if (p) p->batch = b->first;
+  if (!defer || b->n >= FFIRT_REMOTE_BATCH_ITEMS || b->len >= cap_bytes) {
+    for (pp = &R.batches; *pp != b; pp = &(*pp)->next)
+      ;
+    *pp = b->next;
+    b->next = NULL;
+    *outt = b;
+  } else if (!R.flush_armed) {
+    R.flush_armed = 1;
+    R.flush_due = t + FFIRT_REMOTE_DEFER_NS;
+    pthread_cond_signal(&R.fcond);
+  }
+  pthread_mutex_unlock(&R.mu);
+  send_batches(out);
   return NULL;
 }
 
@@ -419,27 +663,12 @@ static void deliver_ctor_ok(pcall *p) {
 static void send_queued(rctx *c, pcall *q);
 static void send_listens(rctx *c);
 
-static void on_reply(natsConnection *nc, natsSubscription *sub, natsMsg *m, void *closure) {
-  (void)nc;
-  (void)sub;
-  (void)closure;
-  if (!R.inbox_thread_known) {
-    R.inbox_thread = pthread_self();
-    R.inbox_thread_known = 1;
-  }
-  const char *subj = natsMsg_GetSubject(m);
-  const char *dot = strrchr(subj, '.');
-  uint64_t seq = dot ? strtoull(dot + 1, NULL, 10) : 0;
-  const uint8_t *data = (const uint8_t *)natsMsg_GetData(m);
-  size_t dlen = (size_t)natsMsg_GetDataLength(m);
-  int noresp = natsMsg_IsNoResponders(m);
-  wire_dec d = {data, data + dlen, NULL};
-  uint64_t cnt = 0, ret = 1;
-  const uint8_t *bytes = (const uint8_t *)"", *srv = NULL;
-  size_t blen = 0, slen = 0;
-  int bad = noresp || wire_array(&d, 2, 3, &cnt) || wire_uint(&d, &ret) ||
-            wire_string(&d, 2, &bytes, &blen) || (cnt == 3 && wire_string(&d, 3, &srv, &slen)) ||
-            wire_end(&d) || ret == 2 || ret > FFIRT_REMOTE_ACCEPTED;
+/* One reply item [seq, ret, bytes(, server-id)] (or a failure made for
+ * call seq: bad, with noresp for a "no responders" status and why for a
+ * malformed reply). Whoever takes the call from `calls` answers it. */
+static void reply_item(uint64_t seq, uint64_t ret, const uint8_t *bytes, size_t blen,
+                       const uint8_t *srv, size_t slen, int bad, int noresp, const char *why) {
+  if (!bad && (ret == 2 || ret > FFIRT_REMOTE_ACCEPTED)) bad = 1, why = "bad result code";
   int stale = !bad && ret == RET_STALE_WARN;
   int accept = !bad && ret == FFIRT_REMOTE_ACCEPTED;
   if (accept && !(blen == 32 && srv && slen == 32)) bad = 1, accept = 0;
@@ -452,12 +681,10 @@ static void on_reply(natsConnection *nc, natsSubscription *sub, natsMsg *m, void
     p->ret = bad ? RET_ERR : (int)ret;
     pthread_cond_broadcast(&R.cond);
     pthread_mutex_unlock(&R.mu);
-    natsMsg_Destroy(m);
     return;
   }
   if (p && accept && p->kind != K_CTOR) { /* an acceptance for a non-constructor */
     pthread_mutex_unlock(&R.mu);
-    natsMsg_Destroy(m);
     return;
   }
   pcall *queued = NULL;
@@ -475,7 +702,6 @@ static void on_reply(natsConnection *nc, natsSubscription *sub, natsMsg *m, void
     pthread_mutex_unlock(&R.mu);
     send_listens(c);
     send_queued(c, queued);
-    natsMsg_Destroy(m);
     return;
   }
   if (p && p->kind == K_CTOR && !p->acked && !stale) {
@@ -497,17 +723,13 @@ static void on_reply(natsConnection *nc, natsSubscription *sub, natsMsg *m, void
       p->done = 1;
       pthread_cond_broadcast(&R.cond);
       pthread_mutex_unlock(&R.mu);
-      natsMsg_Destroy(m);
       return;
     }
     queued = c->queued;
     c->queued = NULL;
   }
   pthread_mutex_unlock(&R.mu);
-  if (!p) { /* late (already answered by the sweeper or destroy) or forged */
-    natsMsg_Destroy(m);
-    return;
-  }
+  if (!p) return; /* late (already answered by the sweeper or destroy) or forged */
   if (bad) {
     if (noresp)
       failf(p->cb, p->ud,
@@ -515,7 +737,7 @@ static void on_reply(natsConnection *nc, natsSubscription *sub, natsMsg *m, void
             c && c->id[0] ? c->id : R.prefix);
     else
       failf(p->cb, p->ud, "remote: malformed reply from the server: %s",
-            d.err ? d.err : "bad result code");
+            why ? why : "bad result code");
   } else if (p->kind == K_CTOR && ret == RET_OK) {
     deliver_ctor_ok(p);
   } else if (ret == RET_OK && p->dec) {
@@ -525,7 +747,56 @@ static void on_reply(natsConnection *nc, natsSubscription *sub, natsMsg *m, void
   }
   if (queued) send_queued(c, queued); /* answers each "not initialized" */
   if (!stale) pcall_done(p);
+}
+
+/* A reply message on <inbox>.<b>: [[seq, ret, bytes(, server-id)], ...],
+ * or a "no responders" status for batch b. Then whatever was deferred
+ * while it was handled goes out (the self-clocking flush). */
+static void on_reply(natsConnection *nc, natsSubscription *sub, natsMsg *m, void *closure) {
+  (void)nc;
+  (void)sub;
+  (void)closure;
+  if (!R.inbox_thread_known) {
+    R.inbox_thread = pthread_self();
+    R.inbox_thread_known = 1;
+  }
+  pthread_mutex_lock(&R.mu);
+  R.last_reply = now_ns();
+  pthread_mutex_unlock(&R.mu);
+  const char *subj = natsMsg_GetSubject(m);
+  const char *dot = strrchr(subj, '.');
+  uint64_t b = dot ? strtoull(dot + 1, NULL, 10) : 0;
+  const uint8_t *data = (const uint8_t *)natsMsg_GetData(m);
+  size_t dlen = (size_t)natsMsg_GetDataLength(m);
+  if (natsMsg_IsNoResponders(m)) {
+    fail_batch(b, 1, "");
+  } else {
+    wire_dec d = {data, data + dlen, NULL};
+    uint64_t n = 0, k, seq, ret;
+    const uint8_t *bytes, *srv;
+    size_t blen, slen;
+    if (wire_array(&d, 1, dlen, &n)) n = 0;
+    for (uint64_t i = 0; i < n; i++) {
+      srv = NULL;
+      slen = 0;
+      if (wire_array(&d, 3, 4, &k) || wire_uint(&d, &seq) || wire_uint(&d, &ret) ||
+          wire_string(&d, 2, &bytes, &blen) || (k == 4 && wire_string(&d, 3, &srv, &slen)))
+        break;
+      if (seq == 0) { /* the server refused the whole message: bytes say why */
+        char why[600];
+        snprintf(why, sizeof why, "%.*s", (int)(blen < 599 ? blen : 599), (const char *)bytes);
+        fail_batch(b, 0, why);
+      } else
+        reply_item(seq, ret, bytes, blen, srv, slen, 0, 0, NULL);
+    }
+    if (d.err) { /* what could not be read cannot be matched: its batch fails */
+      char why[200];
+      snprintf(why, sizeof why, "remote: malformed reply from the server: %s", d.err);
+      fail_batch(b, 0, why);
+    }
+  }
   natsMsg_Destroy(m);
+  flush_all();
 }
 
 /* Sends (or fails) calls queued behind the constructor, in order. */
@@ -545,7 +816,7 @@ static void send_queued(rctx *c, pcall *q) {
       q->next = R.calls;
       R.calls = q;
       pthread_mutex_unlock(&R.mu);
-      const char *e = publish(subj, q->op, q->req, q->len, q->seq, err, sizeof err);
+      const char *e = enqueue(q, subj, q->op, q->req, q->len, q->seq, 1, err, sizeof err);
       if (e) {
         pthread_mutex_lock(&R.mu);
         pcall *mine = take_call(q->seq, 0);
@@ -794,11 +1065,17 @@ static void init_once(void) {
   R.next_handle = R.first_handle = (base & 0xffffffffull) << 16;
   const char *url = getenv("FFIRT_NATS_URL");
   snprintf(R.url, sizeof R.url, "%s", url && *url ? url : "nats://127.0.0.1:4222");
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&R.fcond, &ca);
+  pthread_condattr_destroy(&ca);
   pthread_t th;
   pthread_attr_t at;
   pthread_attr_init(&at);
   pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
   pthread_create(&th, &at, sweeper, NULL);
+  pthread_create(&th, &at, flusher, NULL);
   pthread_attr_destroy(&at);
 }
 
@@ -888,7 +1165,7 @@ static void submit(pcall *p, const char *subject, const char *op, const uint8_t 
   p->next = R.calls;
   R.calls = p;
   pthread_mutex_unlock(&R.mu);
-  const char *e = publish(subject, op, req, len, p->seq, err, sizeof err);
+  const char *e = enqueue(p, subject, op, req, len, p->seq, 1, err, sizeof err);
   if (!e) {
     /* refused its inbox after begin() looked (fail_denied): no reply comes */
     pthread_mutex_lock(&R.mu);
@@ -930,13 +1207,14 @@ void *ffirt__remote_create(const ffirt__remote_lib *L, const char *ctor, int nat
   c->next = R.ctxs;
   R.ctxs = c;
   p->seq = ++R.seq;
+  p->batch = p->seq;
   p->next = R.calls;
   R.calls = p;
   pthread_mutex_unlock(&R.mu);
   void *h = (void *)(uintptr_t)c->handle;
   char subj[200], err[300];
   snprintf(subj, sizeof subj, "%s.new.%s", R.prefix, R.client_id); /* leased to us */
-  const char *e = publish(subj, ctor, req, len, p->seq, err, sizeof err);
+  const char *e = publish_one(subj, ctor, req, len, p->seq, err, sizeof err);
   pthread_mutex_lock(&R.mu);
   int64_t deadline = now_ms() + R.timeout_ms;
   int mine = 0; /* this thread answers p */
@@ -1103,7 +1381,8 @@ static void control(rctx *c, const char *op, const char *arg, int wait) {
     R.calls = p;
   }
   pthread_mutex_unlock(&R.mu);
-  const char *e = publish(subj, op, (const uint8_t *)arg, strlen(arg), p->seq, err, sizeof err);
+  const char *e =
+      enqueue(p, subj, op, (const uint8_t *)arg, strlen(arg), p->seq, 0, err, sizeof err);
   if (!wait) {
     free(p);
     return;

@@ -16,9 +16,28 @@
  *    DEAD_GRACE_MS later (or by serve_free), so a message the transport had
  *    already dequeued still finds valid memory; such a message sees
  *    state DEAD and is answered "unknown context".
- *  - Reply ownership: each request with a reply subject gets one `req_cb`
- *    block; the library calls its callback exactly once terminally
- *    (abi.md 3.2) and that call publishes the terminal reply and frees it.
+ *  - Reply ownership: each request item gets one `req_cb` block; the
+ *    library calls its callback exactly once terminally (abi.md 3.2) and
+ *    that call hands the terminal reply to the item's group and frees it.
+ *  - Batches (docs/remote.md): a context or static message is an array of
+ *    [seq, op, request] items. It is checked whole first (every item's seq
+ *    readable, unique, the structure skippable, at most
+ *    FFIRT_REMOTE_BATCH_MAX items): if not, nothing runs and one
+ *    [0, RET_ERR, why] item answers the message. Otherwise each item is
+ *    answered exactly once under its seq (a malformed item with RET_ERR).
+ *  - Reply groups: the replies to one message are gathered in a `grp`
+ *    (s->omu guards every group's buffer and counters and the armed list;
+ *    never held while publishing or running library code). `pending`
+ *    counts terminal replies still owed, plus one while the message is
+ *    being dispatched. A message of one item has no group: each reply is
+ *    published at once. A group is published when a reply makes `pending`
+ *    0, or at the size caps; otherwise it
+ *    is armed: the flusher thread publishes it FFIRT_REMOTE_DEFER_NS after
+ *    it was armed, so a slow item never holds its batch-mates for long. One
+ *    thread publishes a group at a time (`publishing`: the others append and
+ *    leave, the publisher loops), so a context's STALE_WARN replies never
+ *    overtake each other or the terminal one. The thread that finds a group
+ *    owed nothing, empty, unarmed and not publishing frees it.
  *  - Constructors answer twice: [ACCEPTED, id] as soon as the library
  *    accepted the request (its constructor returned a handle), then the
  *    constructor's outcome when its callback runs; an outcome that comes
@@ -66,8 +85,22 @@
 
 #define DEAD_GRACE_MS 10000
 #define ID_LEN 32
+/* bytes reserved before a group's items for the array head (up to 2^32) */
+#define GRP_HEAD 5
 
 enum { CTX_PENDING, CTX_READY, CTX_DEAD };
+
+typedef struct grp grp;
+struct grp {
+  uint32_t pending; /* terminal replies owed, +1 while dispatching (s->omu) */
+  int publishing, force, armed;
+  int64_t due;  /* ns, CLOCK_MONOTONIC: when the flusher publishes what waits */
+  uint8_t *buf; /* GRP_HEAD reserved bytes, then the encoded reply items */
+  size_t len, cap;
+  uint32_t nbuf;
+  grp *next_armed;
+  char reply[];
+};
 
 typedef struct interest {
   char *name;
@@ -119,19 +152,33 @@ struct serve {
   int64_t last_tick;
   int connected;
   struct reap *reaps; /* reclaiming threads not yet joined (s->mu) */
+  /* reply groups with deferred replies, oldest first; the flusher thread */
+  pthread_mutex_t omu;
+  pthread_cond_t ocv; /* CLOCK_MONOTONIC */
+  grp *armed_head, *armed_tail;
+  pthread_t flusher;
+  int flusher_stop;
 };
 
 typedef struct req_cb req_cb;
 struct req_cb {
   serve *s;
   serve_ctx *c; /* constructors only */
-  char reply[];
+  grp *g;       /* methods and statics: the message's reply group */
+  uint64_t seq;
+  char reply[]; /* constructors only */
 };
 
 static int64_t now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static int random_id(char out[ID_LEN + 1]) {
@@ -150,26 +197,169 @@ static int random_id(char out[ID_LEN + 1]) {
   return 0;
 }
 
-/* Publishes [ret, bytes] or [ret, bytes, extra] to subject. */
-static void send_reply(serve *s, const char *subject, int ret, const void *bytes, size_t len,
-                       const char *extra) {
+/* The size of the reply item [seq, ret, bytes] or [seq, ret, bytes, extra]. */
+static size_t item_size(uint64_t seq, int ret, size_t len, size_t xl, int extra) {
+  return 1 + wire_head_size(seq) + wire_head_size((uint64_t)ret) + wire_head_size(len) + len +
+         (extra ? wire_head_size(xl) + xl : 0);
+}
+
+static uint8_t *put_item(uint8_t *o, uint64_t seq, int ret, const void *bytes, size_t len,
+                         const char *extra) {
+  o = wire_put_head(o, 4, extra ? 4 : 3);
+  o = wire_put_head(o, 0, seq);
+  o = wire_put_head(o, 0, (uint64_t)ret);
+  o = wire_put_string(o, 2, bytes, len);
+  if (extra) o = wire_put_string(o, 3, extra, strlen(extra));
+  return o;
+}
+
+/* Publishes the one-item reply [[seq, ret, bytes(, extra)]] to subject. */
+static void send_item(serve *s, const char *subject, uint64_t seq, int ret, const void *bytes,
+                      size_t len, const char *extra) {
   if (!subject || !*subject) return;
-  size_t xl = extra ? strlen(extra) : 0;
-  size_t n = 1 + wire_head_size((uint64_t)ret) + wire_head_size(len) + len +
-             (extra ? wire_head_size(xl) + xl : 0);
+  size_t n = 1 + item_size(seq, ret, len, extra ? strlen(extra) : 0, extra != NULL);
   uint8_t stackbuf[512];
   uint8_t *buf = n <= sizeof stackbuf ? stackbuf : malloc(n);
   if (!buf) {
     static const char oom[] = "ffirt-serve: out of memory for the reply";
-    send_reply(s, subject, 1, oom, sizeof oom - 1, NULL);
+    send_item(s, subject, seq, 1, oom, sizeof oom - 1, NULL);
     return;
   }
-  uint8_t *o = wire_put_head(buf, 4, extra ? 3 : 2);
-  o = wire_put_head(o, 0, (uint64_t)ret);
-  o = wire_put_string(o, 2, bytes, len);
-  if (extra) o = wire_put_string(o, 3, extra, xl);
+  uint8_t *o = wire_put_head(buf, 4, 1);
+  o = put_item(o, seq, ret, bytes, len, extra);
   s->tx.publish(s->tx.t, subject, buf, (size_t)(o - buf));
   if (buf != stackbuf) free(buf);
+}
+
+/* ------------------------------------------------------------ reply groups */
+
+static void unarm(serve *s, grp *g) {
+  grp *prev = NULL;
+  for (grp *x = s->armed_head; x; prev = x, x = x->next_armed)
+    if (x == g) {
+      if (prev)
+        prev->next_armed = g->next_armed;
+      else
+        s->armed_head = g->next_armed;
+      if (s->armed_tail == g) s->armed_tail = prev;
+      break;
+    }
+  g->armed = 0;
+}
+
+/* Publishes what g holds if it is due (see the design notes), arms it if
+ * it must wait, frees it when it is finished. s->omu held on entry,
+ * released on return; g may be gone then. */
+static void grp_kick(serve *s, grp *g) {
+  if (g->publishing) { /* the publisher loops and sees what was added */
+    pthread_mutex_unlock(&s->omu);
+    return;
+  }
+  while (g->nbuf && (g->pending == 0 || g->force || g->nbuf >= FFIRT_REMOTE_BATCH_ITEMS ||
+                     g->len >= FFIRT_REMOTE_BATCH_BYTES)) {
+    uint8_t *b = g->buf;
+    size_t l = g->len;
+    uint32_t k = g->nbuf;
+    g->buf = NULL;
+    g->len = g->cap = 0;
+    g->nbuf = 0;
+    g->force = 0;
+    g->publishing = 1;
+    pthread_mutex_unlock(&s->omu);
+    size_t hs = wire_head_size(k);
+    uint8_t *start = b + GRP_HEAD - hs;
+    wire_put_head(start, 4, k);
+    if (g->reply[0]) s->tx.publish(s->tx.t, g->reply, start, l - (GRP_HEAD - hs));
+    free(b);
+    pthread_mutex_lock(&s->omu);
+    g->publishing = 0;
+  }
+  if (g->nbuf && !g->armed) {
+    g->armed = 1;
+    g->due = now_ns() + FFIRT_REMOTE_DEFER_NS;
+    g->next_armed = NULL;
+    int idle = !s->armed_head; /* the flusher is signalled only when not armed */
+    if (s->armed_tail)
+      s->armed_tail->next_armed = g;
+    else
+      s->armed_head = g;
+    s->armed_tail = g;
+    if (idle) pthread_cond_signal(&s->ocv);
+  } else if (!g->nbuf && g->armed) {
+    unarm(s, g);
+  }
+  int finished = g->pending == 0 && !g->nbuf && !g->armed;
+  pthread_mutex_unlock(&s->omu);
+  if (finished) {
+    free(g->buf);
+    free(g);
+  }
+}
+
+/* Adds the reply item (seq, ret, bytes) to g; a terminal one settles its
+ * item. Any thread; s->omu not held. */
+static void grp_answer(serve *s, grp *g, uint64_t seq, int ret, const void *bytes, size_t len) {
+  size_t n = item_size(seq, ret, len, 0, 0);
+  pthread_mutex_lock(&s->omu);
+  if (!g->len) g->len = GRP_HEAD;
+  if (g->len + n > g->cap) {
+    size_t cap = g->cap ? g->cap : 256;
+    while (cap < g->len + n)
+      cap *= 2;
+    uint8_t *grown = realloc(g->buf, cap);
+    if (!grown) { /* on its own, then (g lives on: this item is still owed) */
+      pthread_mutex_unlock(&s->omu);
+      send_item(s, g->reply, seq, ret, bytes, len, NULL);
+      pthread_mutex_lock(&s->omu);
+      n = 0;
+    } else {
+      g->buf = grown;
+      g->cap = cap;
+    }
+  }
+  if (n) {
+    put_item(g->buf + g->len, seq, ret, bytes, len, NULL);
+    g->len += n;
+    g->nbuf++;
+  }
+  if (ret != 3 /* RET_STALE_WARN */) g->pending--;
+  grp_kick(s, g);
+}
+
+/* Publishes each armed group when it is due; on stop, every one at once. */
+static void *flusher(void *arg) {
+  serve *s = arg;
+  pthread_mutex_lock(&s->omu);
+  for (;;) {
+    grp *g = s->armed_head;
+    if (!g) {
+      if (s->flusher_stop) break;
+      pthread_cond_wait(&s->ocv, &s->omu);
+      continue;
+    }
+    if (!s->flusher_stop && now_ns() < g->due) {
+      struct timespec ts = {(time_t)(g->due / 1000000000), (long)(g->due % 1000000000)};
+      pthread_cond_timedwait(&s->ocv, &s->omu, &ts);
+      continue;
+    }
+    s->armed_head = g->next_armed;
+    if (!s->armed_head) s->armed_tail = NULL;
+    g->armed = 0;
+    g->force = 1;
+    grp_kick(s, g);
+    pthread_mutex_lock(&s->omu);
+  }
+  pthread_mutex_unlock(&s->omu);
+  return NULL;
+}
+
+/* A reply: into the group g, or on its own to subject (constructors). */
+static void answer(serve *s, grp *g, const char *subject, uint64_t seq, int ret, const void *bytes,
+                   size_t len) {
+  if (g)
+    grp_answer(s, g, seq, ret, bytes, len);
+  else
+    send_item(s, subject, seq, ret, bytes, len, NULL);
 }
 
 /* Copies at most max bytes of peer text into out (NUL-terminated), every
@@ -204,32 +394,35 @@ static size_t quote_peer_text(char *out, const char *in, size_t n, size_t max) {
   return o;
 }
 
-/* Answers RET_ERR with fmt, whose one "%.*s" quotes arg (at most 128 bytes
- * of it, made valid UTF-8). */
-static void send_error(serve *s, const char *subject, const char *fmt, const char *arg,
-                       size_t arglen) {
+/* Answers item seq (in g, or on its own to subject) RET_ERR with fmt, whose
+ * one "%.*s" quotes arg (at most 128 bytes of it, made valid UTF-8). */
+static void send_error(serve *s, grp *g, const char *subject, uint64_t seq, const char *fmt,
+                       const char *arg, size_t arglen) {
   char quoted[129], text[512];
   size_t ql = quote_peer_text(quoted, arg ? arg : "", arg ? arglen : 0, 128);
   int n = snprintf(text, sizeof text, fmt, (int)ql, quoted);
   if (n < 0) n = 0;
   if ((size_t)n >= sizeof text) n = sizeof text - 1;
-  send_reply(s, subject, 1, text, (size_t)n, NULL);
+  answer(s, g, subject, seq, 1, text, (size_t)n);
 }
 
-static req_cb *req_new(serve *s, serve_ctx *c, const char *reply) {
+static req_cb *req_new(serve *s, serve_ctx *c, grp *g, uint64_t seq, const char *reply) {
   size_t n = strlen(reply ? reply : "");
   req_cb *r = malloc(sizeof *r + n + 1);
   if (!r) return NULL;
   r->s = s;
   r->c = c;
+  r->g = g;
+  r->seq = seq;
   memcpy(r->reply, reply ? reply : "", n + 1);
   return r;
 }
 
-/* The callback of methods and statics: every reply is forwarded. */
+/* The callback of methods and statics: every reply goes to the group, or
+ * straight to the reply subject for a message of one item. */
 static void on_reply(int ret, const char *msg, size_t len, void *ud) {
   req_cb *r = ud;
-  send_reply(r->s, r->reply, ret, msg, len, NULL);
+  answer(r->s, r->g, r->reply, r->seq, ret, msg, len);
   if (ret != 3 /* RET_STALE_WARN */) free(r);
 }
 
@@ -244,7 +437,27 @@ serve *serve_new(const ffirt_library_desc *lib, serve_tx tx, size_t max_contexts
   s->accepting = 1;
   s->lease_ms = SERVE_LEASE_MS_DEFAULT;
   s->connected = 1;
-  if (random_id(s->id) != 0 || pthread_mutex_init(&s->mu, NULL) != 0) {
+  pthread_condattr_t ca;
+  int ok = random_id(s->id) == 0 && pthread_mutex_init(&s->mu, NULL) == 0;
+  if (ok && pthread_mutex_init(&s->omu, NULL) != 0) {
+    pthread_mutex_destroy(&s->mu);
+    ok = 0;
+  }
+  if (ok) {
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    if (pthread_cond_init(&s->ocv, &ca) != 0) ok = 0;
+    pthread_condattr_destroy(&ca);
+    if (ok && pthread_create(&s->flusher, NULL, flusher, s) != 0) {
+      pthread_cond_destroy(&s->ocv);
+      ok = 0;
+    }
+    if (!ok) {
+      pthread_mutex_destroy(&s->omu);
+      pthread_mutex_destroy(&s->mu);
+    }
+  }
+  if (!ok) {
     free(s);
     return NULL;
   }
@@ -537,6 +750,14 @@ void serve_free(serve *s) {
     s->clients = l->next;
     free(l);
   }
+  /* every context answered what it had: publish what still waits */
+  pthread_mutex_lock(&s->omu);
+  s->flusher_stop = 1;
+  pthread_cond_signal(&s->ocv);
+  pthread_mutex_unlock(&s->omu);
+  pthread_join(s->flusher, NULL);
+  pthread_cond_destroy(&s->ocv);
+  pthread_mutex_destroy(&s->omu);
   pthread_mutex_destroy(&s->mu);
   free(s);
 }
@@ -553,7 +774,7 @@ static void on_created(int ret, const char *msg, size_t len, void *ud) {
   serve *s = r->s;
   serve_ctx *c = r->c;
   if (ret == 3) { /* RET_STALE_WARN: forwarded, not terminal */
-    send_reply(s, r->reply, ret, msg, len, s->id);
+    send_item(s, r->reply, r->seq, ret, msg, len, s->id);
     return;
   }
   /* success carries the handle in decimal (abi.md 3.3); the client makes
@@ -570,33 +791,31 @@ static void on_created(int ret, const char *msg, size_t len, void *ud) {
   }
   pthread_mutex_unlock(&s->mu);
   if (accepted) {
-    send_reply(s, r->reply, ret, msg, len, s->id);
+    send_item(s, r->reply, r->seq, ret, msg, len, s->id);
     free(r);
   }
 }
 
-/* The [name, request] envelope of a constructor or static call: the
- * procedure of that kind and name, and the request bytes. NULL when it was
- * answered with an error ("what": "constructor", "static"). */
-static const ffirt_proc_desc *named_request(serve *s, const char *reply, const uint8_t *data,
-                                            size_t len, ffirt_proc_kind kind, const char *what,
-                                            const uint8_t **req, size_t *rl) {
+/* The [[seq, ctor, request]] message of a constructor: the constructor
+ * and the request bytes. NULL when it was answered with an error (under
+ * seq, or 0 when even that cannot be read). */
+static const ffirt_proc_desc *ctor_request(serve *s, const char *reply, const uint8_t *data,
+                                           size_t len, uint64_t *seq, const uint8_t **req,
+                                           size_t *rl) {
   wire_dec d = {data, data + len, NULL};
   uint64_t n;
   const uint8_t *name;
   size_t nl;
-  char fmt[64];
-  if (!data || wire_array(&d, 2, 2, &n) || wire_string(&d, 3, &name, &nl) ||
-      wire_string(&d, 2, req, rl) || wire_end(&d)) {
-    snprintf(fmt, sizeof fmt, "ffirt-serve: malformed %s request: %%.*s", what);
-    send_error(s, reply, fmt, d.err ? d.err : "", d.err ? strlen(d.err) : 0);
+  *seq = 0;
+  if (!data || wire_array(&d, 1, 1, &n) || wire_array(&d, 3, 3, &n) || wire_uint(&d, seq) ||
+      wire_string(&d, 3, &name, &nl) || wire_string(&d, 2, req, rl) || wire_end(&d)) {
+    send_error(s, NULL, reply, *seq, "ffirt-serve: malformed constructor request: %.*s",
+               d.err ? d.err : "", d.err ? strlen(d.err) : 0);
     return NULL;
   }
-  const ffirt_proc_desc *p = find_proc(s, kind, name, nl);
-  if (!p) {
-    snprintf(fmt, sizeof fmt, "ffirt-serve: no %s '%%.*s'", what);
-    send_error(s, reply, fmt, (const char *)name, nl);
-  }
+  const ffirt_proc_desc *p = find_proc(s, FFIRT_PROC_CTOR, name, nl);
+  if (!p)
+    send_error(s, NULL, reply, *seq, "ffirt-serve: no constructor '%.*s'", (const char *)name, nl);
   return p;
 }
 
@@ -606,24 +825,24 @@ void serve_handle_new(serve *s, const char *reply, const uint8_t *data, size_t l
 
 void serve_handle_new_from(serve *s, const char *client, const char *reply, const uint8_t *data,
                            size_t len) {
+  const uint8_t *req;
+  size_t rl;
+  uint64_t seq;
+  const ffirt_proc_desc *p = ctor_request(s, reply, data, len, &seq, &req, &rl);
+  if (!p) return;
   if (client && !is_client_id(client, strlen(client))) {
-    send_error(s, reply,
+    send_error(s, NULL, reply, seq,
                "ffirt-serve: bad client id '%.*s' in the constructor's subject (32 lower-case "
                "hex digits expected)",
                client, strlen(client));
     return;
   }
-  const uint8_t *req;
-  size_t rl;
-  const ffirt_proc_desc *p =
-      named_request(s, reply, data, len, FFIRT_PROC_CTOR, "constructor", &req, &rl);
-  if (!p) return;
   serve_ctx *c = calloc(1, sizeof *c);
-  req_cb *r = c ? req_new(s, c, reply) : NULL;
+  req_cb *r = c ? req_new(s, c, NULL, seq, reply) : NULL;
   if (!c || !r || random_id(c->id) != 0) {
     free(c);
     free(r);
-    send_error(s, reply, "ffirt-serve: out of memory%.*s", "", 0);
+    send_error(s, NULL, reply, seq, "ffirt-serve: out of memory%.*s", "", 0);
     return;
   }
   c->s = s;
@@ -653,7 +872,7 @@ void serve_handle_new_from(serve *s, const char *client, const char *reply, cons
       snprintf(text, sizeof text, "ffirt-serve: draining, no new contexts");
     else
       snprintf(text, sizeof text, "ffirt-serve: context limit reached (%zu)", s->max_contexts);
-    send_reply(s, reply, 1, text, strlen(text), s->id);
+    send_item(s, reply, seq, 1, text, strlen(text), s->id);
     return;
   }
   /* subscribed before anyone learns the id: its first request cannot race it */
@@ -675,9 +894,10 @@ void serve_handle_new_from(serve *s, const char *client, const char *reply, cons
     if (c->sub) s->tx.unsubscribe(s->tx.t, c->sub);
     c->sub = NULL;
     if (parked)
-      send_reply(s, reply, parked->c->parked_ret, c->parked, c->parked_len, s->id);
+      send_item(s, reply, seq, parked->c->parked_ret, c->parked, c->parked_len, s->id);
     else if (!subscribed)
-      send_error(s, reply, "ffirt-serve: cannot subscribe the context's subject%.*s", "", 0);
+      send_error(s, NULL, reply, seq, "ffirt-serve: cannot subscribe the context's subject%.*s", "",
+                 0);
     free(parked ? parked : r);
     free(c->parked);
     c->parked = NULL;
@@ -691,29 +911,13 @@ void serve_handle_new_from(serve *s, const char *client, const char *reply, cons
     pthread_mutex_unlock(&s->mu);
     return;
   }
-  send_reply(s, reply, FFIRT_REMOTE_ACCEPTED, c->id, ID_LEN, s->id);
+  send_item(s, reply, seq, FFIRT_REMOTE_ACCEPTED, c->id, ID_LEN, s->id);
   if (parked) {
-    send_reply(s, reply, c->parked_ret, c->parked, c->parked_len, s->id);
+    send_item(s, reply, seq, c->parked_ret, c->parked, c->parked_len, s->id);
     free(c->parked);
     c->parked = NULL;
     free(parked);
   }
-}
-
-/* ------------------------------------------------------------ statics */
-
-void serve_handle_static(serve *s, const char *reply, const uint8_t *data, size_t len) {
-  const uint8_t *req;
-  size_t rl;
-  const ffirt_proc_desc *p =
-      named_request(s, reply, data, len, FFIRT_PROC_STATIC, "static", &req, &rl);
-  if (!p) return;
-  req_cb *r = req_new(s, NULL, reply);
-  if (!r) {
-    send_error(s, reply, "ffirt-serve: out of memory%.*s", "", 0);
-    return;
-  }
-  p->stat(on_reply, r, rl ? req : (const uint8_t *)"", rl);
 }
 
 /* ------------------------------------------------------------ events */
@@ -751,11 +955,11 @@ static void on_event(int ret, const char *msg, size_t len, void *ud) {
 /* $listen / $unlisten: adjusts the interest; adds or removes the one local
  * listener outside s->mu. Calls for one context are serialized by the
  * transport (one subscription). */
-static void listen_op(serve *s, serve_ctx *c, const char *reply, int add, const uint8_t *name,
-                      size_t n) {
+static void listen_op(serve *s, serve_ctx *c, grp *g, const char *subject, uint64_t seq, int add,
+                      const uint8_t *name, size_t n) {
   if (n > 128 || memchr(name, '.', n) || memchr(name, '*', n) || memchr(name, '>', n) ||
       memchr(name, ' ', n)) {
-    send_error(s, reply, "ffirt-serve: bad event name '%.*s'", (const char *)name, n);
+    send_error(s, g, subject, seq, "ffirt-serve: bad event name '%.*s'", (const char *)name, n);
     return;
   }
   int need_add = 0, need_remove = 0, bad = 0;
@@ -805,7 +1009,7 @@ static void listen_op(serve *s, serve_ctx *c, const char *reply, int add, const 
   void *h = c->handle;
   pthread_mutex_unlock(&s->mu);
   if (bad) {
-    send_error(s, reply,
+    send_error(s, g, subject, seq,
                bad == 2 ? "ffirt-serve: out of memory%.*s"
                         : "ffirt-serve: no listener of '%.*s' to remove",
                (const char *)name, bad == 2 ? 0 : n);
@@ -818,24 +1022,81 @@ static void listen_op(serve *s, serve_ctx *c, const char *reply, int add, const 
     c->listener = id;
     pthread_mutex_unlock(&s->mu);
     if (!id) {
-      send_error(s, reply, "ffirt-serve: the library refused the listener%.*s", "", 0);
+      send_error(s, g, subject, seq, "ffirt-serve: the library refused the listener%.*s", "", 0);
       return;
     }
   }
-  send_reply(s, reply, 0, "", 0, NULL);
+  answer(s, g, subject, seq, 0, "", 0);
 }
 
-/* ------------------------------------------------------------ context requests */
+/* ------------------------------------------------------------ batches */
 
-void serve_handle_ctx(serve *s, serve_ctx *c, const char *reply, const uint8_t *data, size_t len) {
+/* Checks a whole [[seq, op, request], ...] message before anything runs:
+ * 1..FFIRT_REMOTE_BATCH_MAX items, each an array whose first field is an
+ * unsigned seq other than 0, every field skippable, no trailing bytes, no
+ * seq twice. Fills seqs; NULL, or why not (static text or in buf). */
+static const char *batch_check(const uint8_t *data, size_t len, uint64_t *seqs, uint64_t *count,
+                               char *buf, size_t bufn) {
   wire_dec d = {data, data + len, NULL};
-  uint64_t n;
-  const uint8_t *op, *req;
-  size_t ol, rl;
-  if (!data || wire_array(&d, 2, 2, &n) || wire_string(&d, 3, &op, &ol) ||
-      wire_string(&d, 2, &req, &rl) || wire_end(&d)) {
-    send_error(s, reply, "ffirt-serve: malformed request: %.*s", d.err ? d.err : "",
-               d.err ? strlen(d.err) : 0);
+  unsigned mj;
+  uint64_t n, k;
+  if (!data || !len) return "empty request";
+  if (wire_head(&d, &mj, &n)) return d.err;
+  if (mj != 4) return "a request is an array of [seq, op, request] items, this is not an array";
+  if (n == 0) return "a request holds at least one item, this one none";
+  if (n > FFIRT_REMOTE_BATCH_MAX) {
+    snprintf(buf, bufn, "a request holds at most %d items, this one %" PRIu64,
+             FFIRT_REMOTE_BATCH_MAX, n);
+    return buf;
+  }
+  for (uint64_t i = 0; i < n; i++) {
+    if (d.p >= d.end) {
+      snprintf(buf, bufn, "truncated envelope: %" PRIu64 " items announced, %" PRIu64 " there", n,
+               i);
+      return buf;
+    }
+    if (wire_peek_major(&d) != 4) {
+      snprintf(buf, bufn, "item %" PRIu64 " is not an array: its seq cannot be read", i);
+      return buf;
+    }
+    wire_head(&d, &mj, &k);
+    if (k == 0 || wire_peek_major(&d) != 0) {
+      snprintf(buf, bufn, "item %" PRIu64 " does not start with an unsigned seq", i);
+      return buf;
+    }
+    if (wire_uint(&d, &seqs[i])) return d.err;
+    if (seqs[i] == 0) {
+      snprintf(buf, bufn, "item %" PRIu64 " has seq 0 (reserved)", i);
+      return buf;
+    }
+    if (k - 1 > (uint64_t)(d.end - d.p)) return "truncated envelope";
+    for (uint64_t j = 1; j < k; j++)
+      if (wire_skip(&d, 16)) return d.err;
+  }
+  if (wire_end(&d)) return d.err;
+  for (uint64_t i = 1; i < n; i++)
+    for (uint64_t j = 0; j < i; j++)
+      if (seqs[i] == seqs[j]) {
+        snprintf(buf, bufn, "seq %" PRIu64 " appears twice", seqs[i]);
+        return buf;
+      }
+  *count = n;
+  return NULL;
+}
+
+/* One checked item: a static (c NULL) or an operation of context c. Its
+ * replies go to g, or (g NULL: a message of one item) to subject. */
+static void dispatch_item(serve *s, serve_ctx *c, grp *g, const char *subject, uint64_t seq,
+                          const uint8_t *op, size_t ol, const uint8_t *req, size_t rl) {
+  if (!c) {
+    const ffirt_proc_desc *p = find_proc(s, FFIRT_PROC_STATIC, op, ol);
+    req_cb *r = p ? req_new(s, NULL, g, seq, g ? NULL : subject) : NULL;
+    if (!p)
+      send_error(s, g, subject, seq, "ffirt-serve: no static '%.*s'", (const char *)op, ol);
+    else if (!r)
+      send_error(s, g, subject, seq, "ffirt-serve: out of memory%.*s", "", 0);
+    else
+      p->stat(on_reply, r, rl ? req : (const uint8_t *)"", rl);
     return;
   }
   pthread_mutex_lock(&s->mu);
@@ -843,7 +1104,7 @@ void serve_handle_ctx(serve *s, serve_ctx *c, const char *reply, const uint8_t *
   void *h = c->handle;
   pthread_mutex_unlock(&s->mu);
   if (state != CTX_READY) {
-    send_error(s, reply, "ffirt-serve: unknown context %.*s (destroyed)", c->id, ID_LEN);
+    send_error(s, g, subject, seq, "ffirt-serve: unknown context %.*s (destroyed)", c->id, ID_LEN);
     return;
   }
   if (ol && op[0] == '$') {
@@ -857,25 +1118,90 @@ void serve_handle_ctx(serve *s, serve_ctx *c, const char *reply, const uint8_t *
       pthread_mutex_unlock(&s->mu);
       if (mine) ctx_teardown(s, c);
       /* the destructor answered every queued call before this reply */
-      send_reply(s, reply, 0, "", 0, NULL);
+      answer(s, g, subject, seq, 0, "", 0);
     } else if (ol == 7 && memcmp(op, "$listen", 7) == 0) {
-      listen_op(s, c, reply, 1, req, rl);
+      listen_op(s, c, g, subject, seq, 1, req, rl);
     } else if (ol == 9 && memcmp(op, "$unlisten", 9) == 0) {
-      listen_op(s, c, reply, 0, req, rl);
+      listen_op(s, c, g, subject, seq, 0, req, rl);
     } else {
-      send_error(s, reply, "ffirt-serve: unknown operation '%.*s'", (const char *)op, ol);
+      send_error(s, g, subject, seq, "ffirt-serve: unknown operation '%.*s'", (const char *)op, ol);
     }
     return;
   }
   const ffirt_proc_desc *p = find_proc(s, FFIRT_PROC_METHOD, op, ol);
   if (!p) {
-    send_error(s, reply, "ffirt-serve: no method '%.*s'", (const char *)op, ol);
+    send_error(s, g, subject, seq, "ffirt-serve: no method '%.*s'", (const char *)op, ol);
     return;
   }
-  req_cb *r = req_new(s, NULL, reply);
+  req_cb *r = req_new(s, NULL, g, seq, g ? NULL : subject);
   if (!r) {
-    send_error(s, reply, "ffirt-serve: out of memory%.*s", "", 0);
+    send_error(s, g, subject, seq, "ffirt-serve: out of memory%.*s", "", 0);
     return;
   }
   p->method(h, on_reply, r, rl ? req : (const uint8_t *)"", rl);
+}
+
+/* A message of items for context c, or of statics (c NULL). */
+static void handle_batch(serve *s, serve_ctx *c, const char *reply, const uint8_t *data,
+                         size_t len) {
+  uint64_t seqs[FFIRT_REMOTE_BATCH_MAX], n = 0;
+  char why[128];
+  const char *bad = batch_check(data, len, seqs, &n, why, sizeof why);
+  if (bad) { /* nothing ran: one answer for the whole message */
+    send_error(s, NULL, reply, 0, "ffirt-serve: malformed request: %.*s", bad, strlen(bad));
+    return;
+  }
+  size_t sl = strlen(reply ? reply : "");
+  grp *g = n > 1 ? calloc(1, sizeof *g + sl + 1) : NULL; /* one item: answered directly */
+  if (n > 1 && !g) {
+    send_error(s, NULL, reply, 0, "ffirt-serve: out of memory%.*s", "", 0);
+    return;
+  }
+  if (g) {
+    memcpy(g->reply, reply ? reply : "", sl + 1);
+    g->pending = (uint32_t)n + 1; /* + this dispatch */
+  }
+  wire_dec d = {data, data + len, NULL};
+  unsigned mj;
+  uint64_t k = 0, seq = 0;
+  wire_head(&d, &mj, &k);
+  for (uint64_t i = 0; i < n; i++) { /* the shape was checked: only fields can be wrong */
+    const uint8_t *op = NULL, *req = NULL;
+    size_t ol = 0, rl = 0;
+    uint64_t read = 1;
+    const char *wrong = NULL;
+    wire_head(&d, &mj, &k);
+    wire_uint(&d, &seq);
+    if (k != 3) {
+      wrong = "wrong number of fields, an item is [seq, op, request]";
+    } else if (wire_peek_major(&d) != 3) {
+      wrong = "its op is not a text";
+    } else {
+      wire_string(&d, 3, &op, &ol);
+      read = 2;
+      if (wire_peek_major(&d) != 2)
+        wrong = "its request is not a byte string";
+      else
+        wire_string(&d, 2, &req, &rl), read = 3;
+    }
+    for (; read < k; read++)
+      wire_skip(&d, 16);
+    if (wrong)
+      send_error(s, g, reply, seq, "ffirt-serve: malformed request item: %.*s", wrong,
+                 strlen(wrong));
+    else
+      dispatch_item(s, c, g, reply, seq, op, ol, req, rl);
+  }
+  if (!g) return;
+  pthread_mutex_lock(&s->omu);
+  g->pending--; /* dispatched */
+  grp_kick(s, g);
+}
+
+void serve_handle_ctx(serve *s, serve_ctx *c, const char *reply, const uint8_t *data, size_t len) {
+  handle_batch(s, c, reply, data, len);
+}
+
+void serve_handle_static(serve *s, const char *reply, const uint8_t *data, size_t len) {
+  handle_batch(s, NULL, reply, data, len);
 }

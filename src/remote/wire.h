@@ -18,8 +18,16 @@
 #include <stdint.h>
 #include <string.h>
 
-/* The first reply to a constructor: [FFIRT_REMOTE_ACCEPTED, id, server-id]. */
+/* The first reply to a constructor: [seq, FFIRT_REMOTE_ACCEPTED, id, server-id]. */
 #define FFIRT_REMOTE_ACCEPTED 4
+/* Items in one request message: the server refuses more; the client sends
+ * at most FFIRT_REMOTE_BATCH_ITEMS (and about FFIRT_REMOTE_BATCH_BYTES). */
+#define FFIRT_REMOTE_BATCH_MAX 256
+#define FFIRT_REMOTE_BATCH_ITEMS 64
+#define FFIRT_REMOTE_BATCH_BYTES (32 * 1024)
+/* How long a deferred batch (client requests, server replies) may wait for
+ * company at most, in nanoseconds. */
+#define FFIRT_REMOTE_DEFER_NS 150000
 
 typedef struct wire_dec {
   const uint8_t *p, *end;
@@ -81,6 +89,37 @@ static inline int wire_uint(wire_dec *d, uint64_t *v) {
   if (wire_head(d, &mj, v)) return -1;
   if (mj != 0) return wire_fail(d, "envelope item is not an unsigned integer");
   return 0;
+}
+
+/* The major type of the next item without consuming it; -1 at the end. */
+static inline int wire_peek_major(const wire_dec *d) {
+  return d->err || d->p >= d->end ? -1 : *d->p >> 5;
+}
+
+/* Skips one data item of any shape (definite lengths only), at most
+ * `depth` levels deep. Every count is checked against the remaining input
+ * before it is looped over, so the work is bounded by the input's length. */
+static inline int wire_skip(wire_dec *d, int depth) {
+  unsigned mj;
+  uint64_t v;
+  if (depth <= 0) return wire_fail(d, "envelope nested too deeply");
+  if (wire_head(d, &mj, &v)) return -1;
+  uint64_t left = (uint64_t)(d->end - d->p);
+  switch (mj) {
+  case 2:
+  case 3:
+    if (v > left) return wire_fail(d, "envelope string runs past the end");
+    d->p += v;
+    return 0;
+  case 4:
+  case 5:
+    if (v > left || (mj == 5 && v > left / 2)) return wire_fail(d, "truncated envelope");
+    for (uint64_t i = 0; i < (mj == 5 ? 2 * v : v); i++)
+      if (wire_skip(d, depth - 1)) return -1;
+    return 0;
+  case 6: return wire_skip(d, depth - 1);
+  default: /* 0, 1, 7: the head was all */ return 0;
+  }
 }
 
 static inline int wire_end(wire_dec *d) {

@@ -116,6 +116,10 @@ foreach(_case natsdown token)
   set_tests_properties(remote_faults_${_case} PROPERTIES TIMEOUT 60 LABELS "remote;e2e;asan_ok"
     ENVIRONMENT "FFIRT_SERVE=$<TARGET_FILE:ffirt-serve>;NATS_SERVER=${FFIRT_NATS_SERVER}")
 endforeach()
+# Protocol batching (docs/remote.md): fewer messages than calls under load,
+# no hold-back beside a slow call.
+ffirt__remote_test(remote_faults_batch SERVE my_timer
+  COMMAND $<TARGET_FILE:test_remote_faults> - batch LABELS asan_ok)
 add_test(NAME remote_faults_nonats
   COMMAND ${CMAKE_COMMAND} -E env FFIRT_NATS_URL=nats://127.0.0.1:1
   $<TARGET_FILE:test_remote_faults> - nonats)

@@ -32,6 +32,12 @@
  *   test_remote_faults LIBMY_TIMER.so refused TEXT   (nats_auth.py: bad
  *       credentials) the constructor returns NULL and answers RET_ERR on
  *       the caller's thread, within a bound, with a text containing TEXT.
+ *   test_remote_faults - batch   (with_nats.sh --serve libmy_timer.so)
+ *       protocol batching: N async calls with a window of 64 travel in
+ *       fewer than N request messages and fewer than N reply messages
+ *       (counted by a raw libnats subscriber on P.ctx.* and _INBOX.>), each
+ *       answered exactly once; a call made while only a slow call is in
+ *       flight is not held back (answered well before the slow one).
  *   test_remote_faults LIBMY_TIMER.so lease   a client process (fork) with
  *       contexts and listeners is SIGKILLed: the server (--lease-ms 1500)
  *       reclaims its contexts within the lease bound (its heartbeat's count
@@ -485,6 +491,101 @@ static int test_refused(const char *text) {
   return 0;
 }
 
+/* ---- batching: messages counted by a raw subscriber */
+
+static int n_requests, n_replies;
+
+static void count_msg(natsConnection *nc, natsSubscription *sub, natsMsg *m, void *closure) {
+  (void)nc;
+  (void)sub;
+  __atomic_add_fetch((int *)closure, 1, __ATOMIC_SEQ_CST);
+  natsMsg_Destroy(m);
+}
+
+typedef struct window {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  long done, ok, terminal_other;
+} window;
+
+static void window_cb(int ret, const char *msg, size_t len, void *ud) {
+  (void)msg;
+  (void)len;
+  window *w = ud;
+  if (ret == RET_STALE_WARN) return;
+  pthread_mutex_lock(&w->mu);
+  w->done++;
+  if (ret == RET_OK) w->ok++;
+  pthread_cond_broadcast(&w->cv);
+  pthread_mutex_unlock(&w->mu);
+}
+
+static int test_batch(void) {
+  natsConnection *nc = NULL;
+  natsSubscription *sreq = NULL, *srep = NULL;
+  CHECK(natsConnection_ConnectTo(&nc, getenv("FFIRT_NATS_URL")) == NATS_OK, "raw connection");
+  if (!nc) return 1;
+  natsConnection_Subscribe(&sreq, nc, "ffirt.my_timer.ctx.*", count_msg, &n_requests);
+  natsConnection_Subscribe(&srep, nc, "_INBOX.>", count_msg, &n_replies);
+  natsSubscription_SetPendingLimits(sreq, -1, -1);
+  natsSubscription_SetPendingLimits(srep, -1, -1);
+  natsConnection_Flush(nc);
+  int ok;
+  void *ctx = timer_new("batch", &ok);
+  CHECK(ok, "context");
+  if (!ok) return 1;
+  enum { CALLS = 3000, WIN = 64 };
+  window w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0};
+  sleep_ms(100);
+  int req0 = __atomic_load_n(&n_requests, __ATOMIC_SEQ_CST);
+  int rep0 = __atomic_load_n(&n_replies, __ATOMIC_SEQ_CST);
+  for (long i = 0; i < CALLS; i++) {
+    pthread_mutex_lock(&w.mu);
+    while (i - w.done >= WIN)
+      pthread_cond_wait(&w.cv, &w.mu);
+    pthread_mutex_unlock(&w.mu);
+    my_timer_echo(ctx, window_cb, &w, (EchoRequest){"b", 0});
+  }
+  int64_t t0 = now_ms();
+  pthread_mutex_lock(&w.mu);
+  while (w.done < CALLS && now_ms() - t0 < 10000) {
+    pthread_mutex_unlock(&w.mu);
+    sleep_ms(10);
+    pthread_mutex_lock(&w.mu);
+  }
+  long done = w.done, okn = w.ok;
+  pthread_mutex_unlock(&w.mu);
+  natsConnection_Flush(nc);
+  sleep_ms(200); /* the raw subscriber has seen them; a late duplicate would come now */
+  int req = __atomic_load_n(&n_requests, __ATOMIC_SEQ_CST) - req0;
+  int rep = __atomic_load_n(&n_replies, __ATOMIC_SEQ_CST) - rep0;
+  CHECK(done == CALLS && okn == CALLS, "%d calls answered once each: %ld answers, %ld ok", CALLS,
+        w.done, okn);
+  CHECK(req < CALLS, "%d calls in fewer request messages: %d", CALLS, req);
+  CHECK(rep < CALLS, "%d calls in fewer reply messages: %d", CALLS, rep);
+  printf("batch: %d calls (window %d) in %d request and %d reply messages\n", CALLS, WIN, req, rep);
+  /* only a slow call in flight: the next call goes out at once */
+  e2e_reply slow, fast;
+  e2e_reply_init(&slow, NULL);
+  e2e_reply_init(&fast, NULL);
+  my_timer_echo(ctx, e2e_reply_cb, &slow, (EchoRequest){"slow", 1500});
+  sleep_ms(50);
+  int64_t t1 = now_ms();
+  my_timer_version(ctx, e2e_reply_cb, &fast);
+  CHECK(e2e_reply_wait(&fast, 3000) == 0 && fast.ret == RET_OK, "fast call beside a slow one");
+  int64_t took = now_ms() - t1;
+  CHECK(took < 500, "not held back behind the slow call: %lld ms", (long long)took);
+  CHECK(e2e_reply_wait(&slow, 5000) == 0 && slow.ret == RET_OK, "slow call (%s)",
+        e2e_reply_str(&slow));
+  e2e_reply_fini(&slow);
+  e2e_reply_fini(&fast);
+  my_timer_destroy(ctx);
+  natsSubscription_Destroy(sreq);
+  natsSubscription_Destroy(srep);
+  natsConnection_Destroy(nc);
+  return 0;
+}
+
 /* ---- lease, slow listeners, pause */
 
 /* The context count of the latest heartbeat on sub ([server-id, contexts,
@@ -812,7 +913,7 @@ int main(int argc, char **argv) {
   }
   if (argc != 3) {
     fprintf(stderr, "usage: test_remote_faults LIB.so "
-                    "queue|restart|nonats|natsdown|token|lease|slow|pause|denied\n"
+                    "queue|restart|nonats|natsdown|token|lease|slow|pause|batch|denied\n"
                     "       test_remote_faults LIB.so refused TEXT\n");
     return 2;
   }
@@ -829,6 +930,8 @@ int main(int argc, char **argv) {
     test_token(argv[1]);
   else if (strcmp(argv[2], "denied") == 0)
     test_denied();
+  else if (strcmp(argv[2], "batch") == 0)
+    test_batch();
   else if (strcmp(argv[2], "lease") == 0)
     test_lease(argv[1]);
   else if (strcmp(argv[2], "slow") == 0)

@@ -48,8 +48,11 @@ if [ $cluster = 1 ]; then
   ports=() cports=()
   for i in 1 2 3; do ports+=("$(free_port)"); cports+=("$(free_port)"); done
   routes="nats-route://127.0.0.1:${cports[0]},nats-route://127.0.0.1:${cports[1]},nats-route://127.0.0.1:${cports[2]}"
+  mport=$(free_port) # node 1's monitoring port: has the servers' interest reached it?
   for i in 0 1 2; do
-    "$NATS" -a 127.0.0.1 -p "${ports[$i]}" --cluster "nats://127.0.0.1:${cports[$i]}" \
+    mon=()
+    [ $i = 0 ] && mon=(-m "$mport")
+    "$NATS" -a 127.0.0.1 -p "${ports[$i]}" "${mon[@]}" --cluster "nats://127.0.0.1:${cports[$i]}" \
       --cluster_name ffirt --routes "$routes" >"$tmp/nats$i.log" 2>&1 &
     pids+=($!)
   done
@@ -80,6 +83,25 @@ for lib in "${libs[@]}"; do
     sleep 0.05
   done
   grep -q "serving" "$tmp/serve$i.log" || { echo "with_nats.sh: ffirt-serve $lib did not start:" >&2; cat "$tmp/serve$i.log" >&2; exit 1; }
+  if [ $cluster = 1 ]; then
+    # Interest crosses routes asynchronously: a constructor published on node 1
+    # before node 1 knows of the server's subscription on node 3 would get "no
+    # responders". Wait until node 1 lists the constructor subject among the
+    # subscriptions its routes brought (/routez?subs=1).
+    name=$(basename "$lib" .so)
+    name=${name#lib}
+    routed=0
+    for _ in $(seq 1 200); do
+      if body=$( (exec 3<>/dev/tcp/127.0.0.1/"$mport" &&
+        printf 'GET /routez?subs=1 HTTP/1.0\r\n\r\n' >&3 &&
+        cat <&3) 2>/dev/null) && grep -qF "\"ffirt.$name.new.*\"" <<<"$body"; then
+        routed=1
+        break
+      fi
+      sleep 0.05
+    done
+    [ $routed = 1 ] || { echo "with_nats.sh: node 1 never learnt of ffirt-serve $lib's subscriptions" >&2; exit 1; }
+  fi
   i=$((i + 1))
 done
 
