@@ -3,6 +3,8 @@
  * remote client (internal; header only).
  *
  * Design notes:
+ *  - ffirt__mono_ns/_ms read CLOCK_MONOTONIC, for intervals and deadlines
+ *    that wall-clock changes must not move.
  *  - pthread_cond_timedwait takes an absolute time on the condition's clock
  *    (CLOCK_MONOTONIC where the condattr says so, else CLOCK_REALTIME):
  *    the caller names the clock, this adds the milliseconds and carries.
@@ -12,6 +14,15 @@
 
 #include <stdint.h>
 #include <time.h>
+
+/* CLOCK_MONOTONIC now, in nanoseconds and in milliseconds. Any thread. */
+static inline int64_t ffirt__mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static inline int64_t ffirt__mono_ms(void) { return ffirt__mono_ns() / 1000000; }
 
 /* Now on `clock`, plus ms. Any thread. */
 static inline struct timespec ffirt__deadline(clockid_t clock, uint32_t ms) {

@@ -193,18 +193,6 @@ static struct {
        .cond = PTHREAD_COND_INITIALIZER,
        .smu = PTHREAD_MUTEX_INITIALIZER};
 
-static int64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 void ffirt__remote_fail(FFICallBack cb, void *ud, const char *text) {
   if (cb) cb(RET_ERR, text, strlen(text), ud);
 }
@@ -267,7 +255,7 @@ static void saw_server(const char *id, size_t n) {
     s = &R.servers[R.nservers++];
     memcpy(s->id, buf, 33);
   }
-  s->last = now_ms();
+  s->last = ffirt__mono_ms();
 }
 
 static void pcall_free(pcall *p) {
@@ -500,7 +488,7 @@ static void *flusher(void *arg) {
       pthread_cond_wait(&R.fcond, &R.mu);
       continue;
     }
-    if (now_ns() < R.flush_due) {
+    if (ffirt__mono_ns() < R.flush_due) {
       struct timespec ts = {(time_t)(R.flush_due / 1000000000), (long)(R.flush_due % 1000000000)};
       pthread_cond_timedwait(&R.fcond, &R.mu, &ts);
       continue;
@@ -567,7 +555,7 @@ static const char *enqueue(pcall *p, const char *subject, const char *op, const 
                          : FFIRT_REMOTE_BATCH_BYTES;
   pthread_mutex_lock(&R.smu);
   pthread_mutex_lock(&R.mu);
-  int64_t t = now_ns();
+  int64_t t = ffirt__mono_ns();
   int others = R.calls && !(R.calls->seq == seq && !R.calls->next);
   int defer = may_defer && others && t - R.last_reply < FFIRT_REMOTE_DEFER_NS;
   pbatch **pp = &R.batches, *b = NULL, *out = NULL, **outt = &out;
@@ -761,7 +749,7 @@ static void on_reply(natsConnection *nc, natsSubscription *sub, natsMsg *m, void
     R.inbox_thread_known = 1;
   }
   pthread_mutex_lock(&R.mu);
-  R.last_reply = now_ns();
+  R.last_reply = ffirt__mono_ns();
   pthread_mutex_unlock(&R.mu);
   const char *subj = natsMsg_GetSubject(m);
   const char *dot = strrchr(subj, '.');
@@ -812,7 +800,7 @@ static void send_queued(rctx *c, pcall *q) {
     } else {
       char err[300];
       pthread_mutex_lock(&R.mu);
-      q->started = now_ms();
+      q->started = ffirt__mono_ms();
       q->next = R.calls;
       R.calls = q;
       pthread_mutex_unlock(&R.mu);
@@ -860,7 +848,7 @@ static void *sweeper(void *arg) {
   for (;;) {
     struct timespec ts = {0, 100 * 1000000L};
     nanosleep(&ts, NULL);
-    int64_t t = now_ms();
+    int64_t t = ffirt__mono_ms();
     pcall *failed = NULL;
     rctx *gone[32], *back[32];
     size_t ngone = 0, nback = 0;
@@ -1051,7 +1039,8 @@ static void init_once(void) {
   R.dead_ms = env_long("FFIRT_REMOTE_DEAD_MS", 1500);
   uint8_t idb[16];
   if (getrandom(idb, sizeof idb, 0) != (ssize_t)sizeof idb) { /* practically never */
-    uint64_t a = (uint64_t)now_ms() ^ (uint64_t)getpid() << 32, b = (uint64_t)(uintptr_t)&idb;
+    uint64_t a = (uint64_t)ffirt__mono_ms() ^ (uint64_t)getpid() << 32,
+             b = (uint64_t)(uintptr_t)&idb;
     memcpy(idb, &a, 8);
     memcpy(idb + 8, &b, 8);
   }
@@ -1061,7 +1050,7 @@ static void init_once(void) {
   /* handle values of different remote libraries in one process never meet:
    * each starts at a random base (48 bits, then counts up) */
   uint64_t base = 0;
-  if (getrandom(&base, sizeof base, 0) != (ssize_t)sizeof base) base = (uint64_t)now_ms();
+  if (getrandom(&base, sizeof base, 0) != (ssize_t)sizeof base) base = (uint64_t)ffirt__mono_ms();
   R.next_handle = R.first_handle = (base & 0xffffffffull) << 16;
   const char *url = getenv("FFIRT_NATS_URL");
   snprintf(R.url, sizeof R.url, "%s", url && *url ? url : "nats://127.0.0.1:4222");
@@ -1153,7 +1142,7 @@ static pcall *new_call(int kind, FFICallBack cb, void *ud) {
   p->kind = kind;
   p->cb = cb;
   p->ud = ud;
-  p->started = now_ms();
+  p->started = ffirt__mono_ms();
   return p;
 }
 
@@ -1216,13 +1205,14 @@ void *ffirt__remote_create(const ffirt__remote_lib *L, const char *ctor, int nat
   snprintf(subj, sizeof subj, "%s.new.%s", R.prefix, R.client_id); /* leased to us */
   const char *e = publish_one(subj, ctor, req, len, p->seq, err, sizeof err);
   pthread_mutex_lock(&R.mu);
-  int64_t deadline = now_ms() + R.timeout_ms;
+  int64_t deadline = ffirt__mono_ms() + R.timeout_ms;
   int mine = 0; /* this thread answers p */
   if (e) {
     mine = take_call(p->seq, 0) != NULL;
   } else if (p->waiting) {
     while (!p->acked && !p->done) {
-      if (now_ms() > deadline || R.denied[0]) { /* denied: refused its inbox (fail_denied) */
+      if (ffirt__mono_ms() > deadline ||
+          R.denied[0]) { /* denied: refused its inbox (fail_denied) */
         e = R.denied[0] ? strcpy(err, R.denied)
                         : "remote: no ffirt-serve accepted the constructor in time";
         mine = take_call(p->seq, 0) != NULL;
@@ -1388,10 +1378,10 @@ static void control(rctx *c, const char *op, const char *arg, int wait) {
     return;
   }
   pthread_mutex_lock(&R.mu);
-  int64_t deadline = now_ms() + R.timeout_ms;
+  int64_t deadline = ffirt__mono_ms() + R.timeout_ms;
   while (!e && !p->done && !R.denied[0]) {
     server_seen *s = find_server(c->server);
-    int64_t t = now_ms();
+    int64_t t = ffirt__mono_ms();
     if (!s || t - s->last > R.dead_ms || t > deadline) break;
     struct timespec ts = ffirt__deadline(CLOCK_REALTIME, 50);
     pthread_cond_timedwait(&R.cond, &R.mu, &ts);
@@ -1665,9 +1655,9 @@ int ffirt__remote_wait(const ffirt__remote_lib *L, void *ctx, int is_static, con
   int rc = is_static ? ffirt__remote_static(L, name, NULL, req, len, on_wait_reply, w)
                      : ffirt__remote_call(L, ctx, name, NULL, req, len, on_wait_reply, w);
   (void)rc; /* every path answers on_wait_reply exactly once */
-  int64_t deadline = timeout_ms ? now_ms() + (int64_t)timeout_ms : INT64_MAX;
+  int64_t deadline = timeout_ms ? ffirt__mono_ms() + (int64_t)timeout_ms : INT64_MAX;
   pthread_mutex_lock(&R.mu);
-  while (!w->done && now_ms() < deadline) {
+  while (!w->done && ffirt__mono_ms() < deadline) {
     struct timespec ts = ffirt__deadline(CLOCK_REALTIME, 20);
     pthread_cond_timedwait(&R.cond, &R.mu, &ts);
   }

@@ -81,6 +81,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "../common/clock.h"
 #include "wire.h"
 
 #define DEAD_GRACE_MS 10000
@@ -168,18 +169,6 @@ struct req_cb {
   uint64_t seq;
   char reply[]; /* constructors only */
 };
-
-static int64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static int random_id(char out[ID_LEN + 1]) {
   uint8_t b[16];
@@ -276,7 +265,7 @@ static void grp_kick(serve *s, grp *g) {
   }
   if (g->nbuf && !g->armed) {
     g->armed = 1;
-    g->due = now_ns() + FFIRT_REMOTE_DEFER_NS;
+    g->due = ffirt__mono_ns() + FFIRT_REMOTE_DEFER_NS;
     g->next_armed = NULL;
     int idle = !s->armed_head; /* the flusher is signalled only when not armed */
     if (s->armed_tail)
@@ -337,7 +326,7 @@ static void *flusher(void *arg) {
       pthread_cond_wait(&s->ocv, &s->omu);
       continue;
     }
-    if (!s->flusher_stop && now_ns() < g->due) {
+    if (!s->flusher_stop && ffirt__mono_ns() < g->due) {
       struct timespec ts = {(time_t)(g->due / 1000000000), (long)(g->due % 1000000000)};
       pthread_cond_timedwait(&s->ocv, &s->omu, &ts);
       continue;
@@ -535,7 +524,7 @@ static void ctx_teardown(serve *s, serve_ctx *c) {
   pthread_mutex_lock(&s->mu);
   c->draining = 0;
   c->state = CTX_DEAD;
-  c->dead_at = now_ms();
+  c->dead_at = ffirt__mono_ms();
   c->next = s->dead;
   s->dead = c;
   pthread_mutex_unlock(&s->mu);
@@ -558,7 +547,7 @@ static void lease_renew_all(serve *s, int64_t t) {
 void serve_set_connected(serve *s, int up) {
   pthread_mutex_lock(&s->mu);
   s->connected = up;
-  lease_renew_all(s, now_ms());
+  lease_renew_all(s, ffirt__mono_ms());
   pthread_mutex_unlock(&s->mu);
 }
 
@@ -587,7 +576,7 @@ static lease_client *lease_touch(serve *s, const char *id) {
     l->next = s->clients;
     s->clients = l;
   }
-  l->last = now_ms();
+  l->last = ffirt__mono_ms();
   return l;
 }
 
@@ -595,7 +584,7 @@ void serve_handle_lease(serve *s, const char *client) {
   size_t n = client ? strlen(client) : 0;
   pthread_mutex_lock(&s->mu);
   lease_client *l = find_client(s, client, n); /* unknown clients hold nothing here */
-  if (l) l->last = now_ms();
+  if (l) l->last = ffirt__mono_ms();
   pthread_mutex_unlock(&s->mu);
 }
 
@@ -653,7 +642,7 @@ static void reap_join(serve *s, int all) {
  * the entries of clients that hold no context here. */
 static void lease_reclaim(serve *s) {
   reap_join(s, 0);
-  int64_t t = now_ms();
+  int64_t t = ffirt__mono_ms();
   pthread_mutex_lock(&s->mu);
   int stalled = s->last_tick && s->lease_ms && t - s->last_tick > s->lease_ms / 2;
   s->last_tick = t;
@@ -707,7 +696,7 @@ void serve_tick(serve *s) {
   size_t n = s->nlive;
   int64_t lease = s->lease_ms;
   /* free the dead past their grace */
-  int64_t t = now_ms();
+  int64_t t = ffirt__mono_ms();
   for (serve_ctx **pp = &s->dead; *pp;) {
     serve_ctx *c = *pp;
     if (t - c->dead_at >= DEAD_GRACE_MS) {
@@ -905,7 +894,7 @@ void serve_handle_new_from(serve *s, const char *client, const char *reply, cons
      * still delivers to the closure finds valid memory */
     pthread_mutex_lock(&s->mu);
     c->state = CTX_DEAD;
-    c->dead_at = now_ms();
+    c->dead_at = ffirt__mono_ms();
     c->next = s->dead;
     s->dead = c;
     pthread_mutex_unlock(&s->mu);
